@@ -1,0 +1,21 @@
+//! # pecsched-core
+//!
+//! A deterministic discrete-event simulator of a GPU cluster serving LLM inference requests,
+//! with the scheduling policies of "PecSched: Preemptive and Efficient Cluster Scheduling for
+//! LLM Inference" (Zhang & Shen, arXiv 2409.15104) and its baselines.
+//!
+//! The crate is pure: no I/O, no clock, no threads, no platform crates. Every random draw
+//! comes from a named, seeded generator ([`rng`]); time is integer nanoseconds ([`time`]);
+//! iteration order is deterministic. The same scenario gives bit-identical results natively
+//! and in wasm32.
+
+pub mod hardware;
+pub mod metrics;
+pub mod model;
+pub mod perf;
+pub mod policy;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod time;
+pub mod workload;

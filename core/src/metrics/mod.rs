@@ -1,0 +1,40 @@
+//! What a run measured: per-request records and the aggregates the paper reports.
+
+mod record;
+mod summary;
+
+pub use record::{Class, RequestRecord};
+pub use summary::{ClassSummary, Percentiles, Summary, nearest_rank};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimTime;
+
+    #[test]
+    fn nearest_rank_percentiles_of_one_to_hundred() {
+        let v: Vec<u64> = (1..=100).map(|s| s * 1_000_000_000).collect();
+        let p = Percentiles::of(v);
+        assert_eq!(
+            (p.p1, p.p25, p.p50, p.p99, p.max),
+            (1.0, 25.0, 50.0, 99.0, 100.0)
+        );
+        assert_eq!(p.mean, 50.5);
+        assert_eq!(nearest_rank(&[], 50), 0.0);
+    }
+
+    #[test]
+    fn class_summary_counts_starved_and_throughput() {
+        let mut a = RequestRecord::new(0, Class::Short, 10, 3, SimTime(0));
+        a.prefill_start = Some(SimTime(1_000_000_000));
+        a.first_token = Some(SimTime(2_000_000_000));
+        a.completion = Some(SimTime(4_000_000_000));
+        let b = RequestRecord::new(1, Class::Short, 10, 3, SimTime(0));
+        let s = ClassSummary::of(&[a, b], Class::Short);
+        assert_eq!((s.count, s.completed, s.starved), (2, 1, 1));
+        assert_eq!(s.starvation_share, 0.5);
+        assert_eq!(s.queueing_delay.p50, 1.0);
+        assert_eq!(s.tbt.p50, 1.0);
+        assert_eq!(s.throughput_rps, 0.25);
+    }
+}

@@ -1,0 +1,99 @@
+//! Per-request records: what happened to each request, in integer time.
+
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// Whether a request is served by one replica (short) or by sequence parallelism over several
+/// (long).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Class {
+    /// Served by one replica.
+    Short,
+    /// Served by several replicas (sequence parallelism).
+    Long,
+}
+
+/// Everything the simulator recorded about one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// Request id (index in the workload).
+    pub id: u32,
+    /// Short or long.
+    pub class: Class,
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Output tokens.
+    pub output_tokens: u32,
+    /// Arrival at the global queue.
+    pub arrival: SimTime,
+    /// When the policy sent it to a replica (or group).
+    pub dispatched: Option<SimTime>,
+    /// When its first prefill work executed (end of the queueing delay).
+    pub prefill_start: Option<SimTime>,
+    /// When its first output token was produced (end of prefill).
+    pub first_token: Option<SimTime>,
+    /// When its last output token was produced.
+    pub completion: Option<SimTime>,
+    /// Times its long prefill (or decode) was suspended for short work.
+    pub preemptions: u32,
+    /// Replicas that served its prefill (1 for short requests).
+    pub replicas: u32,
+    /// The request could never be served: it needs more replicas than the cluster offers.
+    pub rejected: bool,
+}
+
+impl RequestRecord {
+    /// A fresh record for a request that has just been read.
+    pub fn new(
+        id: u32,
+        class: Class,
+        input_tokens: u32,
+        output_tokens: u32,
+        arrival: SimTime,
+    ) -> Self {
+        RequestRecord {
+            id,
+            class,
+            input_tokens,
+            output_tokens,
+            arrival,
+            dispatched: None,
+            prefill_start: None,
+            first_token: None,
+            completion: None,
+            preemptions: 0,
+            replicas: 0,
+            rejected: false,
+        }
+    }
+
+    /// Arrival to first prefill execution, if it started.
+    pub fn queueing_delay_ns(&self) -> Option<u64> {
+        self.prefill_start.map(|t| t.0 - self.arrival.0)
+    }
+
+    /// Arrival to first token, if produced.
+    pub fn ttft_ns(&self) -> Option<u64> {
+        self.first_token.map(|t| t.0 - self.arrival.0)
+    }
+
+    /// Arrival to completion (job completion time), if completed.
+    pub fn jct_ns(&self) -> Option<u64> {
+        self.completion.map(|t| t.0 - self.arrival.0)
+    }
+
+    /// Mean time between output tokens after the first, if completed with ≥ 2 tokens.
+    pub fn tbt_ns(&self) -> Option<u64> {
+        match (self.first_token, self.completion) {
+            (Some(f), Some(c)) if self.output_tokens >= 2 => {
+                Some((c.0 - f.0) / (self.output_tokens as u64 - 1))
+            }
+            _ => None,
+        }
+    }
+
+    /// Never started executing (the paper's "starved": never served).
+    pub fn starved(&self) -> bool {
+        self.prefill_start.is_none()
+    }
+}

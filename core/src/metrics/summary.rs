@@ -1,0 +1,157 @@
+//! Aggregate metrics as the paper reports them: queueing-delay percentiles, throughput, mean
+//! JCT, starvation share, preemptions and the GPU idle rate (Eq. 1), plus TTFT and TBT.
+//!
+//! Every figure is computed from integer nanoseconds with IEEE-exact arithmetic (`+ − × ÷`, no
+//! transcendental functions), so summaries are bit-identical natively and in wasm.
+
+use super::record::{Class, RequestRecord};
+use serde::{Deserialize, Serialize};
+
+/// Percentiles of a latency distribution, in seconds (nearest-rank).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Number of samples.
+    pub n: u64,
+    /// 1st percentile.
+    pub p1: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+    /// Arithmetic mean.
+    pub mean: f64,
+}
+
+/// Nearest-rank percentile of sorted nanosecond samples (`q` in percent), in seconds.
+pub fn nearest_rank(sorted: &[u64], q: u32) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let n = sorted.len() as u64;
+    let rank = (q as u64 * n).div_ceil(100).max(1);
+    sorted[(rank - 1) as usize] as f64 / 1e9
+}
+
+impl Percentiles {
+    /// Percentiles of nanosecond samples (sorted here).
+    pub fn of(mut samples: Vec<u64>) -> Percentiles {
+        samples.sort_unstable();
+        if samples.is_empty() {
+            return Percentiles::default();
+        }
+        let sum: u128 = samples.iter().map(|&v| v as u128).sum();
+        Percentiles {
+            n: samples.len() as u64,
+            p1: nearest_rank(&samples, 1),
+            p25: nearest_rank(&samples, 25),
+            p50: nearest_rank(&samples, 50),
+            p75: nearest_rank(&samples, 75),
+            p90: nearest_rank(&samples, 90),
+            p99: nearest_rank(&samples, 99),
+            max: *samples.last().unwrap_or(&0) as f64 / 1e9,
+            mean: (sum / samples.len() as u128) as f64 / 1e9,
+        }
+    }
+}
+
+/// Metrics of one request class.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Requests of this class in the workload.
+    pub count: u64,
+    /// Requests that completed.
+    pub completed: u64,
+    /// Requests that never started executing by the end of the run.
+    pub starved: u64,
+    /// Requests that started but did not complete by the end of the run.
+    pub unfinished: u64,
+    /// Requests that can never be served on this cluster (too large).
+    pub rejected: u64,
+    /// Share of requests never served (starved + rejected) / count.
+    pub starvation_share: f64,
+    /// Arrival → first prefill execution, over requests that started.
+    pub queueing_delay: Percentiles,
+    /// Arrival → first token.
+    pub ttft: Percentiles,
+    /// Mean time between tokens, per request.
+    pub tbt: Percentiles,
+    /// Arrival → completion (job completion time).
+    pub jct: Percentiles,
+    /// Completed requests per second, over the first arrival → last completion of the class.
+    pub throughput_rps: f64,
+    /// Total preemptions suffered by requests of this class.
+    pub preemptions: u64,
+}
+
+impl ClassSummary {
+    /// Summarises the records of `class`.
+    pub fn of(records: &[RequestRecord], class: Class) -> ClassSummary {
+        let rs: Vec<&RequestRecord> = records.iter().filter(|r| r.class == class).collect();
+        let count = rs.len() as u64;
+        let completed = rs.iter().filter(|r| r.completion.is_some()).count() as u64;
+        let rejected = rs.iter().filter(|r| r.rejected).count() as u64;
+        let starved = rs.iter().filter(|r| !r.rejected && r.starved()).count() as u64;
+        let unfinished = rs
+            .iter()
+            .filter(|r| r.prefill_start.is_some() && r.completion.is_none())
+            .count() as u64;
+        let first_arrival = rs.iter().map(|r| r.arrival.0).min().unwrap_or(0);
+        let last_completion = rs
+            .iter()
+            .filter_map(|r| r.completion.map(|t| t.0))
+            .max()
+            .unwrap_or(0);
+        let span = last_completion.saturating_sub(first_arrival);
+        ClassSummary {
+            count,
+            completed,
+            starved,
+            unfinished,
+            rejected,
+            starvation_share: if count == 0 {
+                0.0
+            } else {
+                (starved + rejected) as f64 / count as f64
+            },
+            queueing_delay: Percentiles::of(
+                rs.iter().filter_map(|r| r.queueing_delay_ns()).collect(),
+            ),
+            ttft: Percentiles::of(rs.iter().filter_map(|r| r.ttft_ns()).collect()),
+            tbt: Percentiles::of(rs.iter().filter_map(|r| r.tbt_ns()).collect()),
+            jct: Percentiles::of(rs.iter().filter_map(|r| r.jct_ns()).collect()),
+            throughput_rps: if span == 0 {
+                0.0
+            } else {
+                completed as f64 / (span as f64 / 1e9)
+            },
+            preemptions: rs.iter().map(|r| r.preemptions as u64).sum(),
+        }
+    }
+}
+
+/// The result of one simulation run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Policy identifier (e.g. `fifo`, `pecsched`, `pecsched/fsp`).
+    pub policy: String,
+    /// Short requests.
+    pub short: ClassSummary,
+    /// Long requests.
+    pub long: ClassSummary,
+    /// The paper's Eq. 1: Σ idle / Σ (busy + idle) over GPUs, from time 0 to the end of the run.
+    pub gpu_idle_rate: f64,
+    /// End of the run (last event processed), seconds.
+    pub makespan_s: f64,
+    /// Events the engine processed.
+    pub events: u64,
+    /// Hash of the engine's event log (identical runs ⇒ identical hash).
+    pub log_hash: String,
+}

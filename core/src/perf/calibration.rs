@@ -1,0 +1,348 @@
+//! Named efficiencies and overheads of the performance model, and their JSON profile.
+//!
+//! A profile is `{"schema": "pecsched-calibration/1", "provenance": {...}, "overrides":
+//! {"<field>": number, ...}}`. `provenance` is optional; every override is optional and
+//! replaces the [`Calibration::datasheet_default`] value of that field. Field names are
+//! stable: the native worker writes them from GPU measurements.
+//!
+//! Tags in the default comments: \[gpu.md\] = `docs/gpu.md` (H100 measurements of this project);
+//! \[X\] = an external public figure; \[I\] = a modelling choice of this project.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Schema tag this build reads and writes.
+pub const SCHEMA: &str = "pecsched-calibration/1";
+const SCHEMA_PREFIX: &str = "pecsched-calibration/";
+const SCHEMA_VERSION: u32 = 1;
+
+/// Where a calibration profile came from (written by the worker, informational only).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Provenance {
+    /// GPU adapter name as the driver reports it.
+    pub adapter: String,
+    /// Driver version.
+    pub driver: String,
+    /// Date of the measurement (ISO 8601).
+    pub date: String,
+    /// Command line that produced the profile.
+    pub command: String,
+}
+
+/// Admissible range of a calibration field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A fraction of a peak: `0 < x ≤ 1`.
+    Efficiency,
+    /// Seconds, bytes, tokens or a penalty factor: `x ≥ 0`.
+    NonNegative,
+}
+
+macro_rules! calibration {
+    ($( $(#[$doc:meta])* $name:ident : $kind:ident = $default:expr; )*) => {
+        /// Efficiencies and overheads that turn datasheet peaks into predicted times.
+        ///
+        /// All fields are public; [`Calibration::validate`] checks their ranges.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub struct Calibration {
+            /// Where the values came from (`None` for the datasheet defaults).
+            pub provenance: Option<Provenance>,
+            $( $(#[$doc])* pub $name: f64, )*
+        }
+
+        impl Calibration {
+            /// Every numeric field: its JSON name and admissible range.
+            pub const FIELDS: &'static [(&'static str, FieldKind)] =
+                &[$( (stringify!($name), FieldKind::$kind), )*];
+
+            /// The defaults (each cited at its field).
+            pub fn datasheet_default() -> Calibration {
+                Calibration { provenance: None, $( $name: $default, )* }
+            }
+
+            /// The value of a field by JSON name.
+            pub fn get(&self, field: &str) -> Option<f64> {
+                match field { $( stringify!($name) => Some(self.$name), )* _ => None }
+            }
+
+            fn slot(&mut self, field: &str) -> Option<&mut f64> {
+                match field { $( stringify!($name) => Some(&mut self.$name), )* _ => None }
+            }
+        }
+    };
+}
+
+calibration! {
+    /// Fraction of dense bf16 peak reached by the linear layers (GEMMs). Default 0.66:
+    /// cuBLAS bf16 8192³ reaches 657 of 989.4 TFLOP/s on the H100 \[gpu.md\].
+    gemm_efficiency: Efficiency = 0.66;
+    /// Fraction of HBM bandwidth reached when streaming weights and activations. Default 0.90:
+    /// a 1 GiB copy moves 3005–3018 of 3350 GB/s on the H100 \[gpu.md\].
+    hbm_efficiency: Efficiency = 0.90;
+    /// Fraction of HBM bandwidth reached by decode attention reading the KV cache. Default
+    /// 0.90: SDPA decode reads 2991–3104 of 3350 GB/s at long KV on the H100 \[gpu.md\].
+    decode_attn_bw_efficiency: Efficiency = 0.90;
+    /// Asymptotic fraction of bf16 peak of prefill attention, `e_max` in
+    /// `eff(S) = e_max·S/(S + S_half)`. Default 0.634: minimax fit (with
+    /// `attention_overhead_s` = 15 µs) to the cuDNN SDPA anchors 244/521/595/627 TFLOP/s at
+    /// S = 1K/4K/16K/32K of 989.4 on the H100 \[gpu.md\]; every anchor within ±1.7 %.
+    prefill_attn_max_efficiency: Efficiency = 0.634;
+    /// Tokens at which prefill attention reaches half of `e_max` (`S_half`). Default 530,
+    /// from the same fit \[gpu.md\].
+    prefill_attn_half_tokens: NonNegative = 530.0;
+    /// Fixed cost of one GEMM kernel (launch, ramp, tail), seconds. Default 4.7 µs: one
+    /// dispatch costs ~4.7 µs on the H100 \[gpu.md\].
+    kernel_overhead_s: NonNegative = 4.7e-6;
+    /// Fixed cost of one attention kernel call, seconds. Default 15 µs: SDPA decode at small
+    /// KV takes 14–19 µs more than its bytes at 0.9·3350 GB/s explain (e.g. 41 µs measured vs
+    /// 22 µs of traffic at L = 4096, H_kv = 32) \[gpu.md\].
+    attention_overhead_s: NonNegative = 15e-6;
+    /// Per-iteration CPU cost (scheduling, input preparation, sampling), seconds. Default
+    /// 1 ms \[I\]: the order of vLLM's per-step host overhead.
+    iteration_overhead_s: NonNegative = 1e-3;
+    /// Fraction of NVLink per-direction bandwidth reached by NCCL collectives. Default 0.80
+    /// \[X\]: nccl-tests all-reduce bus bandwidth ≈ 230–240 GB/s on A100 NVLink (300 GB/s)
+    /// and ≈ 360 GB/s on H100 (450 GB/s).
+    nvlink_efficiency: Efficiency = 0.80;
+    /// Fraction of the per-node network bandwidth reached by transfers between nodes.
+    /// Default 0.80 \[I\]: RDMA (EFA) message rates at large sizes.
+    network_efficiency: Efficiency = 0.80;
+    /// Fraction of GPU memory the engine may use. Default 0.90 \[X\]: vLLM's
+    /// `gpu_memory_utilization` default.
+    memory_utilization: Efficiency = 0.90;
+    /// Bytes per GPU held back for activations, CUDA graphs, NCCL and allocator slack.
+    /// Default 2 GiB \[I\]: vLLM's profile-run peak for an 8K-token batch of a 70B model on
+    /// TP = 4 plus graph and NCCL buffers is of this order.
+    activation_reserve_bytes_per_gpu: NonNegative = 2_147_483_648.0;
+    /// Ring-attention efficiency penalty per extra ring participant `p`: a ring of `k`
+    /// participants runs attention at `1/(1 + p·(k − 1))` of the plain kernel's efficiency.
+    /// Default 0.20 \[I\]: the paper (citing USP) says ring attention's compute efficiency is low
+    /// and falls as the ring grows, without numbers; 0.2 makes fast SP ≈ 1.3× faster than
+    /// ring-only for a 500K-token Llama-70B prefill on 4 TP=4 replicas over 2 nodes.
+    ring_attn_step_penalty: NonNegative = 0.20;
+    /// Synchronisation cost of one ring-attention step in one layer (online-softmax merge,
+    /// send/receive hand-off), seconds. Default 20 µs \[I\].
+    ring_step_overhead_s: NonNegative = 20e-6;
+}
+
+/// Why a calibration profile or value was rejected.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum CalibrationError {
+    /// The text is not valid JSON.
+    #[error("calibration JSON: {0}")]
+    Json(String),
+    /// The top level is not a JSON object.
+    #[error("calibration JSON: the top level must be an object")]
+    NotAnObject,
+    /// `schema` is missing or not a string.
+    #[error("calibration JSON: missing string field `schema` (expected \"{SCHEMA}\")")]
+    MissingSchema,
+    /// `schema` names another format.
+    #[error("calibration JSON: unknown schema \"{found}\" (expected \"{SCHEMA}\")")]
+    UnknownSchema {
+        /// The schema string found.
+        found: String,
+    },
+    /// `schema` is a newer version than this build reads.
+    #[error(
+        "calibration JSON: schema version {found} is newer than this build supports \
+         ({supported}); upgrade pecsched"
+    )]
+    FutureSchema {
+        /// Version found.
+        found: u32,
+        /// Highest version this build reads.
+        supported: u32,
+    },
+    /// A top-level key other than `schema`, `provenance`, `overrides`.
+    #[error("calibration JSON: unknown top-level key `{key}`")]
+    UnknownKey {
+        /// The key.
+        key: String,
+    },
+    /// `provenance` is malformed.
+    #[error("calibration JSON: bad `provenance`: {0}")]
+    Provenance(String),
+    /// `overrides` is not an object.
+    #[error("calibration JSON: `overrides` must be an object of field → number")]
+    OverridesNotAnObject,
+    /// An override names no calibration field.
+    #[error("calibration: unknown field `{field}`")]
+    UnknownField {
+        /// The field name.
+        field: String,
+    },
+    /// An override is not a number.
+    #[error("calibration: field `{field}` must be a number")]
+    NotANumber {
+        /// The field name.
+        field: String,
+    },
+    /// A value is NaN or infinite.
+    #[error("calibration: field `{field}` must be finite (got {value})")]
+    NonFinite {
+        /// The field name.
+        field: String,
+        /// The value.
+        value: f64,
+    },
+    /// A value is negative.
+    #[error("calibration: field `{field}` must not be negative (got {value})")]
+    Negative {
+        /// The field name.
+        field: String,
+        /// The value.
+        value: f64,
+    },
+    /// An efficiency is zero.
+    #[error("calibration: efficiency `{field}` must be > 0 (got {value})")]
+    ZeroEfficiency {
+        /// The field name.
+        field: String,
+        /// The value.
+        value: f64,
+    },
+    /// An efficiency exceeds 1.
+    #[error("calibration: efficiency `{field}` must be ≤ 1 (got {value})")]
+    EfficiencyAboveOne {
+        /// The field name.
+        field: String,
+        /// The value.
+        value: f64,
+    },
+}
+
+fn check(field: &str, kind: FieldKind, value: f64) -> Result<(), CalibrationError> {
+    let field = field.to_string();
+    if !value.is_finite() {
+        return Err(CalibrationError::NonFinite { field, value });
+    }
+    if value < 0.0 {
+        return Err(CalibrationError::Negative { field, value });
+    }
+    if kind == FieldKind::Efficiency {
+        if value == 0.0 {
+            return Err(CalibrationError::ZeroEfficiency { field, value });
+        }
+        if value > 1.0 {
+            return Err(CalibrationError::EfficiencyAboveOne { field, value });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    schema: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provenance: Option<&'a Provenance>,
+    overrides: BTreeMap<&'static str, f64>,
+}
+
+impl Calibration {
+    /// Checks every field's range; the error names the first bad field.
+    pub fn validate(&self) -> Result<(), CalibrationError> {
+        for &(name, kind) in Self::FIELDS {
+            check(name, kind, self.get(name).unwrap_or(f64::NAN))?;
+        }
+        Ok(())
+    }
+
+    /// Sets a field by JSON name after checking its range.
+    pub fn set(&mut self, field: &str, value: f64) -> Result<(), CalibrationError> {
+        let kind = Self::FIELDS
+            .iter()
+            .find(|(n, _)| *n == field)
+            .map(|&(_, k)| k)
+            .ok_or_else(|| CalibrationError::UnknownField {
+                field: field.to_string(),
+            })?;
+        check(field, kind, value)?;
+        if let Some(slot) = self.slot(field) {
+            *slot = value;
+        }
+        Ok(())
+    }
+
+    /// Parses a profile: the datasheet defaults with the profile's overrides applied.
+    pub fn from_json(text: &str) -> Result<Calibration, CalibrationError> {
+        use serde_json::Value;
+        let root: Value =
+            serde_json::from_str(text).map_err(|e| CalibrationError::Json(e.to_string()))?;
+        let Value::Object(root) = root else {
+            return Err(CalibrationError::NotAnObject);
+        };
+        for key in root.keys() {
+            if !matches!(key.as_str(), "schema" | "provenance" | "overrides") {
+                return Err(CalibrationError::UnknownKey { key: key.clone() });
+            }
+        }
+        let Some(Value::String(schema)) = root.get("schema") else {
+            return Err(CalibrationError::MissingSchema);
+        };
+        let version = schema
+            .strip_prefix(SCHEMA_PREFIX)
+            .and_then(|v| v.parse::<u32>().ok())
+            .ok_or_else(|| CalibrationError::UnknownSchema {
+                found: schema.clone(),
+            })?;
+        if version > SCHEMA_VERSION {
+            return Err(CalibrationError::FutureSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version != SCHEMA_VERSION {
+            return Err(CalibrationError::UnknownSchema {
+                found: schema.clone(),
+            });
+        }
+        let mut calib = Calibration::datasheet_default();
+        if let Some(p) = root.get("provenance") {
+            let p = Provenance::deserialize(p)
+                .map_err(|e| CalibrationError::Provenance(e.to_string()))?;
+            calib.provenance = Some(p);
+        }
+        match root.get("overrides") {
+            None => {}
+            Some(Value::Object(map)) => {
+                for (field, value) in map {
+                    if calib.get(field).is_none() {
+                        return Err(CalibrationError::UnknownField {
+                            field: field.clone(),
+                        });
+                    }
+                    let v = value.as_f64().ok_or_else(|| CalibrationError::NotANumber {
+                        field: field.clone(),
+                    })?;
+                    calib.set(field, v)?;
+                }
+            }
+            Some(_) => return Err(CalibrationError::OverridesNotAnObject),
+        }
+        Ok(calib)
+    }
+
+    /// Writes the profile with every field listed as an override (so it reads back identically
+    /// even if the defaults change later).
+    pub fn to_json(&self) -> String {
+        let overrides = Self::FIELDS
+            .iter()
+            .map(|&(name, _)| (name, self.get(name).unwrap_or(f64::NAN)))
+            .collect();
+        let wire = Wire {
+            schema: SCHEMA,
+            provenance: self.provenance.as_ref(),
+            overrides,
+        };
+        serde_json::to_string_pretty(&wire).unwrap_or_default()
+    }
+}
+
+impl Default for Calibration {
+    fn default() -> Calibration {
+        Calibration::datasheet_default()
+    }
+}

@@ -1,0 +1,115 @@
+//! Tests of the calibration profile: defaults, round trip, every error path.
+
+use crate::perf::calibration::*;
+
+fn err(text: &str) -> CalibrationError {
+    Calibration::from_json(text).unwrap_err()
+}
+
+#[test]
+fn defaults_are_valid_and_fields_are_complete() {
+    let d = Calibration::datasheet_default();
+    d.validate().unwrap();
+    let json: serde_json::Value = serde_json::to_value(&d).unwrap();
+    let n = json.as_object().unwrap().len();
+    assert_eq!(
+        n,
+        Calibration::FIELDS.len() + 1,
+        "FIELDS must list every numeric field"
+    );
+}
+
+#[test]
+fn round_trip_preserves_every_value() {
+    let mut c = Calibration::datasheet_default();
+    c.set("gemm_efficiency", 0.7123456789).unwrap();
+    c.set("kernel_overhead_s", 3.3e-6).unwrap();
+    c.provenance = Some(Provenance {
+        adapter: "NVIDIA H100 80GB HBM3".into(),
+        driver: "580.159.04".into(),
+        date: "2026-11-21".into(),
+        command: "pecsched-worker calibrate".into(),
+    });
+    let back = Calibration::from_json(&c.to_json()).unwrap();
+    assert_eq!(back, c);
+    let plain = Calibration::datasheet_default();
+    assert_eq!(Calibration::from_json(&plain.to_json()).unwrap(), plain);
+}
+
+#[test]
+fn partial_overrides_keep_other_defaults() {
+    let c = Calibration::from_json(
+        r#"{"schema":"pecsched-calibration/1","overrides":{"hbm_efficiency":0.8}}"#,
+    )
+    .unwrap();
+    assert_eq!(c.hbm_efficiency, 0.8);
+    assert_eq!(c.gemm_efficiency, 0.66);
+    assert_eq!(c.provenance, None);
+    let bare = Calibration::from_json(r#"{"schema":"pecsched-calibration/1"}"#).unwrap();
+    assert_eq!(bare, Calibration::datasheet_default());
+}
+
+#[test]
+fn every_error_path_names_what_is_wrong() {
+    let s = r#""schema":"pecsched-calibration/1""#;
+    assert!(matches!(err("{"), CalibrationError::Json(_)));
+    assert_eq!(err("[1]"), CalibrationError::NotAnObject);
+    assert_eq!(err("{}"), CalibrationError::MissingSchema);
+    assert_eq!(err(r#"{"schema":3}"#), CalibrationError::MissingSchema);
+    let e = err(r#"{"schema":"other/1"}"#);
+    assert!(e.to_string().contains("other/1"), "{e}");
+    assert!(matches!(
+        err(r#"{"schema":"pecsched-calibration/0"}"#),
+        CalibrationError::UnknownSchema { .. }
+    ));
+    let e = err(r#"{"schema":"pecsched-calibration/2"}"#);
+    assert_eq!(
+        e,
+        CalibrationError::FutureSchema {
+            found: 2,
+            supported: 1
+        }
+    );
+    assert!(e.to_string().contains("newer"));
+    let e = err(&format!(r#"{{{s},"extra":1}}"#));
+    assert!(e.to_string().contains("`extra`"), "{e}");
+    let e = err(&format!(r#"{{{s},"provenance":{{"gpu":"x"}}}}"#));
+    assert!(
+        matches!(e, CalibrationError::Provenance(ref m) if m.contains("gpu")),
+        "{e}"
+    );
+    assert_eq!(
+        err(&format!(r#"{{{s},"overrides":[]}}"#)),
+        CalibrationError::OverridesNotAnObject
+    );
+    let e = err(&format!(r#"{{{s},"overrides":{{"gemm_eff":0.5}}}}"#));
+    assert!(e.to_string().contains("`gemm_eff`"), "{e}");
+    let e = err(&format!(
+        r#"{{{s},"overrides":{{"gemm_efficiency":"0.5"}}}}"#
+    ));
+    assert!(matches!(e, CalibrationError::NotANumber { ref field } if field == "gemm_efficiency"));
+    let e = err(&format!(
+        r#"{{{s},"overrides":{{"kernel_overhead_s":-1e-6}}}}"#
+    ));
+    assert!(
+        matches!(e, CalibrationError::Negative { ref field, .. } if field == "kernel_overhead_s")
+    );
+    let e = err(&format!(r#"{{{s},"overrides":{{"hbm_efficiency":1.2}}}}"#));
+    assert!(
+        e.to_string().contains("`hbm_efficiency`") && e.to_string().contains("1.2"),
+        "{e}"
+    );
+    let e = err(&format!(r#"{{{s},"overrides":{{"nvlink_efficiency":0}}}}"#));
+    assert!(matches!(e, CalibrationError::ZeroEfficiency { .. }));
+    // JSON cannot spell NaN or infinity; hand-built values are checked by validate/set.
+    let mut c = Calibration::datasheet_default();
+    let e = c.set("iteration_overhead_s", f64::INFINITY).unwrap_err();
+    assert!(matches!(e, CalibrationError::NonFinite { .. }));
+    assert!(matches!(
+        c.set("nope", 1.0),
+        Err(CalibrationError::UnknownField { .. })
+    ));
+    c.ring_attn_step_penalty = f64::NAN;
+    let e = c.validate().unwrap_err();
+    assert!(e.to_string().contains("ring_attn_step_penalty"), "{e}");
+}

@@ -1,0 +1,285 @@
+//! [`PerfModel`]: one model replica of `tp` GPUs (tensor parallel, no pipeline parallel).
+//!
+//! Per layer and GPU: QKV projection, prefill attention, decode attention, O projection, TP
+//! all-reduce, SwiGLU gate+up, down projection, TP all-reduce; then the LM head on the last
+//! position of every sequence and a fixed per-iteration overhead. Norms, RoPE and the SwiGLU
+//! activation are elementwise and left out (a few % of the memory traffic at most).
+
+use crate::hardware::ClusterSpec;
+use crate::model::ModelSpec;
+use crate::perf::comm::Link;
+use crate::perf::roofline::{AttentionShape, Linear, OpCost, Roof};
+use crate::perf::{BatchShape, Bound, Calibration, OpEstimate, PerfError};
+use crate::time::SimDuration;
+
+/// Predicts iteration times, KV capacity, KV transfers and long-prefill times for one model
+/// on one replica shape. Cheap to clone; everything size-dependent is precomputed in
+/// [`PerfModel::new`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerfModel {
+    pub(super) model: ModelSpec,
+    pub(super) cluster: ClusterSpec,
+    pub(super) calib: Calibration,
+    pub(super) tp: u32,
+    pub(super) roof: Roof,
+    pub(super) nvlink: Link,
+    pub(super) network: Link,
+    /// qkv, o, gate_up, down on this GPU (sharded by `tp`).
+    pub(super) linears: [Linear; 4],
+    pub(super) lm_head: Linear,
+    pub(super) attn: AttentionShape,
+    /// `d · 2` bytes: one token's hidden state.
+    pub(super) hidden_bytes: f64,
+    /// KV bytes per token per layer for the whole replica (KV heads replicated if `tp > N_kv`).
+    pub(super) kv_layer_bytes: f64,
+    pub(super) kv_capacity: u64,
+}
+
+/// Names of the per-layer ops, in execution order.
+const LAYER_OPS: [&str; 8] = [
+    "qkv_proj",
+    "attn_prefill",
+    "attn_decode",
+    "o_proj",
+    "tp_allreduce_attn",
+    "mlp_gate_up",
+    "mlp_down",
+    "tp_allreduce_mlp",
+];
+
+fn check_cluster(field: &'static str, value: f64, allow_zero: bool) -> Result<(), PerfError> {
+    if value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0)) {
+        Ok(())
+    } else {
+        let requirement = if allow_zero { ">= 0" } else { "> 0" };
+        Err(PerfError::InvalidCluster {
+            field,
+            value,
+            requirement,
+        })
+    }
+}
+
+/// The four per-layer GEMMs with weights split `shard` ways (Megatron TP: column-parallel QKV
+/// and gate/up, row-parallel O and down).
+pub(super) fn layer_linears(m: &ModelSpec, shard: u32) -> [Linear; 4] {
+    let t = shard as f64;
+    let d = m.hidden as f64;
+    let q = (m.heads * m.head_dim) as f64;
+    let kv = (m.kv_heads * m.head_dim) as f64;
+    let i = m.intermediate as f64;
+    [
+        Linear::new(d * (q + 2.0 * kv) / t, d, (q + 2.0 * kv) / t),
+        Linear::new(q * d / t, q / t, d),
+        Linear::new(2.0 * d * i / t, d, 2.0 * i / t),
+        Linear::new(d * i / t, i / t, d),
+    ]
+}
+
+impl PerfModel {
+    /// Builds the model of one replica of `model` on `tp` GPUs of `cluster`.
+    ///
+    /// Errors when `tp` is 0 or exceeds a node, when `tp` does not divide the query heads,
+    /// when neither `tp` nor the KV heads divide the other, when the weights do not fit, or
+    /// when a cluster figure or calibration value is out of range.
+    pub fn new(
+        cluster: &ClusterSpec,
+        model: &ModelSpec,
+        tp: u32,
+        calib: &Calibration,
+    ) -> Result<PerfModel, PerfError> {
+        calib.validate()?;
+        let gpu = &cluster.gpu;
+        check_cluster("gpu.bf16_flops", gpu.bf16_flops, false)?;
+        check_cluster("gpu.hbm_bytes_per_s", gpu.hbm_bytes_per_s, false)?;
+        check_cluster("gpu.memory_bytes", gpu.memory_bytes as f64, false)?;
+        check_cluster("gpu.nvlink_bytes_per_s", gpu.nvlink_bytes_per_s, false)?;
+        check_cluster("network_bytes_per_s", cluster.network_bytes_per_s, false)?;
+        check_cluster("network_latency_s", cluster.network_latency_s, true)?;
+        check_cluster("nvlink_latency_s", cluster.nvlink_latency_s, true)?;
+        if tp == 0 {
+            return Err(PerfError::ZeroTp);
+        }
+        if tp > cluster.gpus_per_node {
+            return Err(PerfError::TpExceedsNode {
+                tp,
+                gpus_per_node: cluster.gpus_per_node,
+            });
+        }
+        if !model.heads.is_multiple_of(tp) {
+            return Err(PerfError::HeadsNotDivisible {
+                tp,
+                heads: model.heads,
+                model: model.name,
+            });
+        }
+        if !model.kv_heads.is_multiple_of(tp) && !tp.is_multiple_of(model.kv_heads) {
+            return Err(PerfError::KvHeadsNotDivisible {
+                tp,
+                kv_heads: model.kv_heads,
+                model: model.name,
+            });
+        }
+        let t = tp as f64;
+        let usable = t * gpu.memory_bytes as f64 * calib.memory_utilization
+            - t * calib.activation_reserve_bytes_per_gpu;
+        let weights = model.weight_bytes() as f64;
+        if weights > usable {
+            return Err(PerfError::WeightsDoNotFit {
+                model: model.name,
+                tp,
+                weight_bytes: model.weight_bytes(),
+                usable_bytes: usable.max(0.0) as u64,
+            });
+        }
+        let heads_gpu = (model.heads / tp) as f64;
+        let kv_heads_gpu = (model.kv_heads / tp).max(1) as f64;
+        let d_h = model.head_dim as f64;
+        let attn = AttentionShape::new(heads_gpu, kv_heads_gpu, d_h);
+        let kv_layer_bytes = attn.kv_bytes_per_token * t;
+        let kv_token = kv_layer_bytes * model.layers as f64;
+        let kv_capacity = ((usable - weights) / kv_token).max(0.0) as u64;
+        let d = model.hidden as f64;
+        let vocab = model.vocab as f64;
+        Ok(PerfModel {
+            model: *model,
+            cluster: *cluster,
+            calib: calib.clone(),
+            tp,
+            roof: Roof::new(gpu, calib),
+            nvlink: Link::nvlink(cluster, calib),
+            network: Link::network(cluster, calib),
+            linears: layer_linears(model, tp),
+            lm_head: Linear::new(vocab * d / t, d, vocab / t),
+            attn,
+            hidden_bytes: d * 2.0,
+            kv_layer_bytes,
+            kv_capacity,
+        })
+    }
+
+    /// The model this predicts.
+    pub fn model(&self) -> &ModelSpec {
+        &self.model
+    }
+
+    /// The cluster this predicts on.
+    pub fn cluster(&self) -> &ClusterSpec {
+        &self.cluster
+    }
+
+    /// The calibration in use.
+    pub fn calibration(&self) -> &Calibration {
+        &self.calib
+    }
+
+    /// GPUs per replica.
+    pub fn tp(&self) -> u32 {
+        self.tp
+    }
+
+    /// Visits every op of one iteration (per-layer ops once, with their layer count) and
+    /// returns the iteration's seconds. Shared by the hot path and [`PerfModel::breakdown`] so
+    /// the two cannot disagree.
+    #[inline]
+    fn walk(&self, b: &BatchShape, visit: &mut impl FnMut(&'static str, u32, &OpCost)) -> f64 {
+        if b.is_empty() {
+            return 0.0;
+        }
+        let r = &self.roof;
+        let x = b.total_tokens() as f64;
+        let ar = {
+            let bytes = x * self.hidden_bytes;
+            let (wire, lat) = self.nvlink.all_reduce_parts(self.tp, bytes);
+            (self.tp > 1).then_some(OpCost::comm(bytes, wire, lat))
+        };
+        let prefill = (b.prefill_seqs > 0).then(|| {
+            let span = (b.prefill_tokens + b.prefill_prefix_tokens) as f64;
+            let pairs = b.prefill_attn_pairs as f64;
+            self.attn.prefill(pairs, b.prefill_tokens as f64, span, r)
+        });
+        let decode = (b.decode_seqs > 0).then(|| {
+            self.attn
+                .decode(b.decode_seqs as f64, b.decode_kv_tokens as f64, r)
+        });
+        let [qkv, o, gate_up, down] = &self.linears;
+        let ops = [
+            Some(qkv.eval(x, r)),
+            prefill,
+            decode,
+            Some(o.eval(x, r)),
+            ar,
+            Some(gate_up.eval(x, r)),
+            Some(down.eval(x, r)),
+            ar,
+        ];
+        let layers = self.model.layers;
+        let mut per_layer = 0.0;
+        for (name, op) in LAYER_OPS.into_iter().zip(ops) {
+            if let Some(op) = op {
+                per_layer += op.time_s();
+                visit(name, layers, &op);
+            }
+        }
+        let rows = b.prefill_seqs as f64 + b.decode_seqs as f64;
+        let lm = self.lm_head.eval(rows, r);
+        visit("lm_head", 1, &lm);
+        let fixed = OpCost::fixed(self.calib.iteration_overhead_s);
+        visit("iteration_overhead", 1, &fixed);
+        per_layer * layers as f64 + lm.time_s() + fixed.time_s()
+    }
+
+    /// Predicted wall time of one iteration running batch `b` on this replica (zero for an
+    /// empty batch). O(1), no allocation.
+    #[inline]
+    pub fn iteration_time(&self, b: &BatchShape) -> SimDuration {
+        SimDuration::from_secs_f64(self.walk(b, &mut |_, _, _| {}))
+    }
+
+    /// Per-op estimates of one iteration (one GPU, one occurrence each, `count` occurrences),
+    /// then a `total` row whose time is [`PerfModel::iteration_time`] in seconds and whose
+    /// bound is the category holding the most time. Empty for an empty batch.
+    pub fn breakdown(&self, b: &BatchShape) -> Vec<OpEstimate> {
+        let mut rows = Vec::with_capacity(11);
+        let mut by_bound = [0.0f64; 4];
+        let total = self.walk(b, &mut |name, count, op| {
+            let bound = op.bound();
+            by_bound[bound as usize] += op.time_s() * count as f64;
+            rows.push(OpEstimate {
+                name,
+                count,
+                flops: op.flops,
+                bytes: op.bytes,
+                compute_s: op.compute_s,
+                memory_s: op.memory_s,
+                overhead_s: op.overhead_s,
+                time_s: op.time_s(),
+                bound,
+            });
+        });
+        if rows.is_empty() {
+            return rows;
+        }
+        let sum = |f: fn(&OpEstimate) -> f64| rows.iter().map(|r| f(r) * r.count as f64).sum();
+        let bounds = [Bound::Compute, Bound::Memory, Bound::Latency, Bound::Comm];
+        let mut bound = Bound::Compute;
+        for (i, candidate) in bounds.into_iter().enumerate() {
+            if by_bound[i] > by_bound[bound as usize] {
+                bound = candidate;
+            }
+        }
+        let total_row = OpEstimate {
+            name: "total",
+            count: 1,
+            flops: sum(|r| r.flops),
+            bytes: sum(|r| r.bytes),
+            compute_s: sum(|r| r.compute_s),
+            memory_s: sum(|r| r.memory_s),
+            overhead_s: sum(|r| r.overhead_s),
+            time_s: total,
+            bound,
+        };
+        rows.push(total_row);
+        rows
+    }
+}

@@ -1,0 +1,301 @@
+//! Roofline cost of one op on one GPU: `time = max(FLOPs/eff_flops, bytes/eff_bw) + overhead`.
+//!
+//! Units: FLOPs, bytes, seconds. A multiply-add counts as 2 FLOPs. Elements are bf16
+//! ([`crate::model::BYTES_PER_ELEMENT`] = 2 bytes).
+
+use crate::hardware::GpuSpec;
+use crate::model::BYTES_PER_ELEMENT;
+use crate::perf::{Bound, Calibration};
+
+const EB: f64 = BYTES_PER_ELEMENT as f64;
+
+/// Effective ceilings of one GPU: datasheet peaks × calibration efficiencies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Roof {
+    /// Dense bf16 peak × `gemm_efficiency`, FLOP/s (linear layers, decode attention).
+    pub gemm_flops_per_s: f64,
+    /// HBM bandwidth × `hbm_efficiency`, bytes/s (weights, activations).
+    pub hbm_bytes_per_s: f64,
+    /// HBM bandwidth × `decode_attn_bw_efficiency`, bytes/s (decode attention's KV reads).
+    pub kv_read_bytes_per_s: f64,
+    /// Dense bf16 peak × `prefill_attn_max_efficiency`, FLOP/s (prefill attention asymptote).
+    pub attn_flops_per_s: f64,
+    /// `prefill_attn_half_tokens`: attention length reaching half the asymptote.
+    pub attn_half_tokens: f64,
+    /// `kernel_overhead_s`: fixed cost of one GEMM kernel.
+    pub kernel_overhead_s: f64,
+    /// `attention_overhead_s`: fixed cost of one attention kernel call.
+    pub attention_overhead_s: f64,
+}
+
+impl Roof {
+    /// The ceilings of `gpu` under `calib`.
+    pub fn new(gpu: &GpuSpec, calib: &Calibration) -> Roof {
+        Roof {
+            gemm_flops_per_s: gpu.bf16_flops * calib.gemm_efficiency,
+            hbm_bytes_per_s: gpu.hbm_bytes_per_s * calib.hbm_efficiency,
+            kv_read_bytes_per_s: gpu.hbm_bytes_per_s * calib.decode_attn_bw_efficiency,
+            attn_flops_per_s: gpu.bf16_flops * calib.prefill_attn_max_efficiency,
+            attn_half_tokens: calib.prefill_attn_half_tokens,
+            kernel_overhead_s: calib.kernel_overhead_s,
+            attention_overhead_s: calib.attention_overhead_s,
+        }
+    }
+
+    /// Seconds of attention compute for `flops` in blocks of `span` tokens, at the saturating
+    /// efficiency `e_max·S/(S + S_half)` of the cuDNN SDPA anchors (gpu.md), slowed by the
+    /// factor `slowdown ≥ 1` (ring attention's penalty; 1 otherwise).
+    pub fn attention_compute_s(&self, flops: f64, span: f64, slowdown: f64) -> f64 {
+        if flops <= 0.0 {
+            return 0.0;
+        }
+        let span = span.max(1.0);
+        flops * (span + self.attn_half_tokens) / (self.attn_flops_per_s * span) * slowdown
+    }
+
+    /// Fraction of bf16 peak prefill attention reaches at block length `span`.
+    pub fn attention_efficiency(&self, span: f64, peak_flops: f64) -> f64 {
+        let span = span.max(1.0);
+        self.attn_flops_per_s / peak_flops * span / (span + self.attn_half_tokens)
+    }
+}
+
+/// Cost of one occurrence of an op on one GPU.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OpCost {
+    /// Floating-point operations.
+    pub flops: f64,
+    /// HBM bytes (kernels) or bytes sent (collectives).
+    pub bytes: f64,
+    /// FLOPs at the effective FLOP/s, seconds.
+    pub compute_s: f64,
+    /// Bytes at the effective bandwidth, seconds.
+    pub memory_s: f64,
+    /// Fixed overhead, seconds.
+    pub overhead_s: f64,
+    /// True for a collective or transfer between GPUs.
+    pub is_comm: bool,
+}
+
+impl OpCost {
+    /// `max(compute_s, memory_s) + overhead_s`.
+    pub fn time_s(&self) -> f64 {
+        self.compute_s.max(self.memory_s) + self.overhead_s
+    }
+
+    /// What limits this op.
+    pub fn bound(&self) -> Bound {
+        if self.is_comm {
+            Bound::Comm
+        } else if self.overhead_s > self.compute_s.max(self.memory_s) {
+            Bound::Latency
+        } else if self.compute_s >= self.memory_s {
+            Bound::Compute
+        } else {
+            Bound::Memory
+        }
+    }
+
+    /// A pure fixed cost (scheduler, launch).
+    pub fn fixed(seconds: f64) -> OpCost {
+        OpCost {
+            overhead_s: seconds,
+            ..OpCost::default()
+        }
+    }
+
+    /// A collective moving `bytes`, `wire_s` on the link plus `latency_s`.
+    pub fn comm(bytes: f64, wire_s: f64, latency_s: f64) -> OpCost {
+        OpCost {
+            bytes,
+            memory_s: wire_s,
+            overhead_s: latency_s,
+            is_comm: true,
+            ..OpCost::default()
+        }
+    }
+}
+
+/// A linear (GEMM) op on one GPU, as per-token coefficients.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Linear {
+    /// `2 · parameters on this GPU`.
+    pub flops_per_token: f64,
+    /// Bytes of the weights on this GPU (read once per iteration).
+    pub weight_bytes: f64,
+    /// Bytes of input and output activations per token on this GPU.
+    pub act_bytes_per_token: f64,
+}
+
+impl Linear {
+    /// A GEMM with `params` weights on this GPU, reading `in_elems` and writing `out_elems`
+    /// activation elements per token.
+    pub fn new(params: f64, in_elems: f64, out_elems: f64) -> Linear {
+        Linear {
+            flops_per_token: 2.0 * params,
+            weight_bytes: params * EB,
+            act_bytes_per_token: (in_elems + out_elems) * EB,
+        }
+    }
+
+    /// Cost for `tokens` rows.
+    #[inline]
+    pub fn eval(&self, tokens: f64, roof: &Roof) -> OpCost {
+        let flops = self.flops_per_token * tokens;
+        let bytes = self.weight_bytes + self.act_bytes_per_token * tokens;
+        OpCost {
+            flops,
+            bytes,
+            compute_s: flops / roof.gemm_flops_per_s,
+            memory_s: bytes / roof.hbm_bytes_per_s,
+            overhead_s: roof.kernel_overhead_s,
+            is_comm: false,
+        }
+    }
+}
+
+/// Per-GPU attention shape: what one GPU of a replica holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttentionShape {
+    /// `4 · query heads on this GPU · head_dim`: FLOPs per (query, key) pair (QKᵀ and PV).
+    pub flops_per_pair: f64,
+    /// KV-cache bytes per token per layer on this GPU.
+    pub kv_bytes_per_token: f64,
+    /// Q read plus O write, bytes per query token on this GPU.
+    pub qo_bytes_per_token: f64,
+}
+
+impl AttentionShape {
+    /// `heads` query heads and `kv_heads` KV heads of `head_dim` on this GPU.
+    pub fn new(heads: f64, kv_heads: f64, head_dim: f64) -> AttentionShape {
+        AttentionShape {
+            flops_per_pair: 4.0 * heads * head_dim,
+            kv_bytes_per_token: 2.0 * kv_heads * head_dim * EB,
+            qo_bytes_per_token: 2.0 * heads * head_dim * EB,
+        }
+    }
+
+    /// Prefill attention over `pairs` causal (query, key) pairs for `new_tokens` queries
+    /// reading `span_tokens` = Σ (new + prefix) keys.
+    ///
+    /// The SDPA curve `eff(S) = e_max·S/(S + S_half)` for one uncached causal sequence of `S`
+    /// tokens is, exactly, a fixed cost of `S_half/2` pairs per query token on top of the
+    /// pairs at `e_max`: `time = 4·H·d_h·(pairs + S_half·new_tokens/2) / (peak·e_max)`. We
+    /// apply it in that form to a whole batch — the sum of the per-chunk curves, linear in
+    /// the batch aggregates, so adding work never lowers the time (using the batch's mean
+    /// chunk length as `S` would not be monotone). A chunk after a cached prefix is priced at
+    /// the same per-query cost (our choice).
+    #[inline]
+    pub fn prefill(&self, pairs: f64, new_tokens: f64, span_tokens: f64, roof: &Roof) -> OpCost {
+        let flops = self.flops_per_pair * pairs;
+        let bytes = self.kv_bytes_per_token * span_tokens + self.qo_bytes_per_token * new_tokens;
+        let ramp = self.flops_per_pair * roof.attn_half_tokens * new_tokens / 2.0;
+        OpCost {
+            flops,
+            bytes,
+            compute_s: (flops + ramp) / roof.attn_flops_per_s,
+            memory_s: bytes / roof.hbm_bytes_per_s,
+            overhead_s: roof.attention_overhead_s,
+            is_comm: false,
+        }
+    }
+
+    /// Decode attention of `seqs` single-token queries over `kv_tokens` keys in total: reads
+    /// the KV at `decode_attn_bw_efficiency`.
+    #[inline]
+    pub fn decode(&self, seqs: f64, kv_tokens: f64, roof: &Roof) -> OpCost {
+        let flops = self.flops_per_pair * kv_tokens;
+        let bytes = self.kv_bytes_per_token * kv_tokens + self.qo_bytes_per_token * seqs;
+        OpCost {
+            flops,
+            bytes,
+            compute_s: flops / roof.gemm_flops_per_s,
+            memory_s: bytes / roof.kv_read_bytes_per_s,
+            overhead_s: roof.attention_overhead_s,
+            is_comm: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hardware::GpuKind;
+
+    fn h100() -> (GpuSpec, Roof) {
+        let g = GpuKind::H100Sxm80.spec();
+        (g, Roof::new(&g, &Calibration::datasheet_default()))
+    }
+
+    #[test]
+    fn prefill_attention_reproduces_the_sdpa_anchors() {
+        // gpu.md: B=1, 32 heads, d=128, causal, FLOP = 2·H·S²·D; TFLOP/s measured on the H100.
+        let (_, roof) = h100();
+        let shape = AttentionShape::new(32.0, 32.0, 128.0);
+        for (s, tflops) in [
+            (1024.0, 244.0),
+            (4096.0, 521.0),
+            (16384.0, 595.0),
+            (32768.0, 627.0),
+        ] {
+            // 4·pairs·H·D with pairs = S²/2 equals the anchors' 2·H·S²·D.
+            let c = shape.prefill(s * s / 2.0, s, s, &roof);
+            let measured = 2.0 * 32.0 * s * s * 128.0 / (tflops * 1e12);
+            let err = c.time_s() / measured - 1.0;
+            assert!(
+                err.abs() < 0.02,
+                "S = {s}: {} vs {measured} ({err:+.3})",
+                c.time_s()
+            );
+            assert_eq!(c.bound(), Bound::Compute);
+        }
+    }
+
+    #[test]
+    fn decode_attention_is_bandwidth_bound_at_long_kv() {
+        // gpu.md: L = 131072, B = 16, H_kv = 32: 3104 GB/s ⇒ model within 10 %.
+        let (_, roof) = h100();
+        let shape = AttentionShape::new(32.0, 32.0, 128.0);
+        let kv = 16.0 * 131072.0;
+        let c = shape.decode(16.0, kv, &roof);
+        let bytes = 2.0 * 16.0 * 32.0 * 131072.0 * 128.0 * 2.0;
+        assert!((c.bytes - bytes).abs() / bytes < 1e-3);
+        assert_eq!(c.bound(), Bound::Memory);
+        let measured = bytes / 3104e9;
+        assert!(
+            (c.time_s() / measured - 1.0).abs() < 0.1,
+            "{} vs {measured}",
+            c.time_s()
+        );
+        // A tiny case is latency-bound.
+        assert_eq!(shape.decode(1.0, 16.0, &roof).bound(), Bound::Latency);
+    }
+
+    #[test]
+    fn linear_roofline_switches_bound_with_tokens() {
+        let (_, roof) = h100();
+        let lin = Linear::new(4096.0 * 4096.0, 4096.0, 4096.0);
+        let one = lin.eval(1.0, &roof);
+        assert_eq!(one.flops, 2.0 * 4096.0 * 4096.0);
+        // 33.6 MB of weights at 0.9·3350 GB/s = 11.1 µs > 4.7 µs of overhead ⇒ memory.
+        assert_eq!(one.bound(), Bound::Memory);
+        let expected = (4096.0 * 4096.0 * 2.0 + 2.0 * 4096.0 * 2.0) / (3350e9 * 0.9) + 4.7e-6;
+        assert!((one.time_s() - expected).abs() < 1e-15);
+        assert_eq!(lin.eval(8192.0, &roof).bound(), Bound::Compute);
+        assert_eq!(
+            Linear::new(64.0 * 64.0, 64.0, 64.0)
+                .eval(1.0, &roof)
+                .bound(),
+            Bound::Latency
+        );
+    }
+
+    #[test]
+    fn efficiency_curve_saturates() {
+        let (g, roof) = h100();
+        let e = |s: f64| roof.attention_efficiency(s, g.bf16_flops);
+        assert!(e(1024.0) < e(4096.0) && e(4096.0) < e(1e6));
+        assert!((e(1e9) - 0.634).abs() < 1e-3);
+        assert_eq!(roof.attention_compute_s(0.0, 100.0, 1.0), 0.0);
+    }
+}

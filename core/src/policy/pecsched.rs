@@ -1,0 +1,156 @@
+//! PecSched (Zhang & Shen, §5 of the paper; digest §2): preemptive and efficient scheduling.
+//!
+//! A short request goes, in this order of preference (Fig. 6 of the paper), to
+//! 1. the least-loaded replica hosting no long request (②);
+//! 2. a replica decoding a long request, batched into its decode steps under a per-GPU token cap
+//!    (colocation, ③④);
+//! 3. a replica running (or about to run) a long prefill, which pauses at its next kernel
+//!    boundary while the short prefills run, token-balanced across its group (preemption, ⑤).
+//!
+//! Short prefills hand their KV layer by layer to a few decode-only replicas (disaggregation,
+//! ⑥). A long request takes replicas that host no other long request, same node first, and its
+//! prefill uses fast sequence parallelism. Each mechanism can be switched off (the ablations).
+
+use super::placement::{choose_group, shortest_queue};
+use super::{Decision, Policy, PolicyKind, View};
+use crate::metrics::Class;
+use crate::perf::SpMode;
+use crate::policy::LongStatus;
+use crate::sim::config::{EngineRules, PhaseMode};
+use serde::{Deserialize, Serialize};
+
+/// Which PecSched mechanisms are on (all on = PecSched; one off = an ablation of the paper).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mechanisms {
+    /// Short prefills pause long prefills (off = /PE).
+    pub preemption: bool,
+    /// Short requests decode on decode-only replicas (off = /Dis).
+    pub disaggregation: bool,
+    /// Short prefills batch with long decodes (off = /CoL: they pause the decode instead).
+    pub colocation: bool,
+    /// Fast sequence parallelism (off = /FSP: ring attention + TP only).
+    pub fast_sp: bool,
+}
+
+impl Mechanisms {
+    /// All mechanisms on.
+    pub const ALL_ON: Mechanisms = Mechanisms {
+        preemption: true,
+        disaggregation: true,
+        colocation: true,
+        fast_sp: true,
+    };
+}
+
+/// The PecSched policy (or one of its ablations).
+#[derive(Clone, Copy, Debug)]
+pub struct PecSched {
+    /// Which policy id this instance reports.
+    pub kind: PolicyKind,
+    /// Mechanisms switched on.
+    pub mechanisms: Mechanisms,
+    /// Decode-only replicas (used when disaggregation is on).
+    pub decode_replicas: u32,
+    /// Colocation cap: short-prefill tokens per GPU in one long-decode step.
+    pub colocation_cap_tokens_per_gpu: u32,
+}
+
+impl Policy for PecSched {
+    fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+
+    fn rules(&self) -> EngineRules {
+        let m = self.mechanisms;
+        EngineRules {
+            long_prefill: if m.preemption {
+                PhaseMode::Yield
+            } else {
+                PhaseMode::Exclusive
+            },
+            long_decode: if m.colocation {
+                PhaseMode::Batch
+            } else {
+                PhaseMode::Yield
+            },
+            disaggregate: m.disaggregation,
+            decode_replicas: if m.disaggregation {
+                self.decode_replicas
+            } else {
+                0
+            },
+            sp_mode: if m.fast_sp {
+                SpMode::Fast
+            } else {
+                SpMode::RingOnly
+            },
+            colocation_cap_tokens_per_gpu: m
+                .colocation
+                .then_some(self.colocation_cap_tokens_per_gpu),
+        }
+    }
+
+    fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
+        let mut infos: Vec<_> = view.replicas().collect();
+        let mut load: Vec<u64> = infos.iter().map(|r| r.queued_tokens).collect();
+        let cap = view.config().local_queue_cap_tokens as u64;
+        let m = self.mechanisms;
+        let (mut short_blocked, mut long_blocked) = (false, false);
+        for req in view.global_queue() {
+            match view.class(req) {
+                Class::Short if !short_blocked => {
+                    let open = |r: &super::ReplicaInfo| !r.decode_only && load[r.id as usize] < cap;
+                    let tiers: [&dyn Fn(LongStatus) -> bool; 3] = [
+                        &|s| s == LongStatus::Free,
+                        &|s| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused),
+                        &|s| {
+                            m.preemption
+                                && matches!(
+                                    s,
+                                    LongStatus::PrefillRunning
+                                        | LongStatus::PrefillPaused
+                                        | LongStatus::Pending
+                                )
+                        },
+                    ];
+                    let target = tiers.iter().find_map(|tier| {
+                        shortest_queue(
+                            infos.iter().copied().filter(|r| open(r) && tier(r.long)),
+                            &load,
+                        )
+                    });
+                    match target {
+                        Some(replica) => {
+                            load[replica as usize] += view.request(req).input_tokens as u64;
+                            out.push(Decision::Short { req, replica });
+                        }
+                        None => short_blocked = true,
+                    }
+                }
+                Class::Long if !long_blocked => {
+                    let free: Vec<_> = infos
+                        .iter()
+                        .copied()
+                        .filter(|r| !r.decode_only && r.long == LongStatus::Free)
+                        .collect();
+                    match choose_group(&free, view.sp_degree(req), &load) {
+                        Some(group) => {
+                            for &g in &group {
+                                infos[g as usize].long = LongStatus::Pending;
+                            }
+                            out.push(Decision::Long {
+                                req,
+                                replicas: group,
+                            });
+                        }
+                        None => long_blocked = true,
+                    }
+                }
+                _ => {}
+            }
+            if short_blocked && long_blocked {
+                return;
+            }
+        }
+    }
+}

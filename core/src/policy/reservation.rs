@@ -1,0 +1,100 @@
+//! Reservation (isolation), as in Llumnix: a pool of replicas big enough for one 500K-token
+//! input serves long requests only; every other replica serves short requests only. Within each
+//! pool requests are served first come, first served.
+
+use super::placement::{choose_group, shortest_queue};
+use super::{Decision, Policy, PolicyKind, View};
+use crate::metrics::Class;
+use crate::policy::LongStatus;
+use crate::sim::config::EngineRules;
+
+/// Input length the reserved pool is sized for (the paper: 500K tokens).
+pub const RESERVED_FOR_INPUT_TOKENS: u32 = 500_000;
+/// Output length assumed when sizing the reserved pool (above every trace's maximum output).
+pub const RESERVED_FOR_OUTPUT_TOKENS: u32 = 2_048;
+
+/// The reservation policy.
+#[derive(Clone, Debug, Default)]
+pub struct Reservation {
+    reserved: Vec<bool>,
+}
+
+impl Reservation {
+    /// Replicas reserved for long requests (after `init`).
+    pub fn reserved(&self) -> impl Iterator<Item = u32> + '_ {
+        self.reserved
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| **r)
+            .map(|(i, _)| i as u32)
+    }
+}
+
+impl Policy for Reservation {
+    fn kind(&self) -> PolicyKind {
+        PolicyKind::Reservation
+    }
+
+    fn rules(&self) -> EngineRules {
+        super::Fifo.rules()
+    }
+
+    fn init(&mut self, view: &View<'_>) {
+        let k = view.sp_degree_for(RESERVED_FOR_INPUT_TOKENS, RESERVED_FOR_OUTPUT_TOKENS);
+        // The pool takes the first replicas (node 0 upwards): same node first, as for any group.
+        let usable = view.replicas().filter(|r| !r.decode_only).count() as u32;
+        let k = k.min(usable.saturating_sub(1)).max(1);
+        self.reserved = (0..view.replica_count()).map(|i| i < k).collect();
+    }
+
+    fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
+        let mut infos: Vec<_> = view.replicas().collect();
+        let mut load: Vec<u64> = infos.iter().map(|r| r.queued_tokens).collect();
+        let (mut short_blocked, mut long_blocked) = (false, false);
+        let cap = view.config().local_queue_cap_tokens as u64;
+        for req in view.global_queue() {
+            match view.class(req) {
+                Class::Short if !short_blocked => {
+                    let target = shortest_queue(
+                        infos.iter().copied().filter(|r| {
+                            !self.reserved[r.id as usize]
+                                && !r.decode_only
+                                && load[r.id as usize] < cap
+                        }),
+                        &load,
+                    );
+                    match target {
+                        Some(replica) => {
+                            load[replica as usize] += view.request(req).input_tokens as u64;
+                            out.push(Decision::Short { req, replica });
+                        }
+                        None => short_blocked = true,
+                    }
+                }
+                Class::Long if !long_blocked => {
+                    let free: Vec<_> = infos
+                        .iter()
+                        .copied()
+                        .filter(|r| self.reserved[r.id as usize] && r.long == LongStatus::Free)
+                        .collect();
+                    match choose_group(&free, view.sp_degree(req), &load) {
+                        Some(group) => {
+                            for &g in &group {
+                                infos[g as usize].long = LongStatus::Pending;
+                            }
+                            out.push(Decision::Long {
+                                req,
+                                replicas: group,
+                            });
+                        }
+                        None => long_blocked = true,
+                    }
+                }
+                _ => {}
+            }
+            if short_blocked && long_blocked {
+                return;
+            }
+        }
+    }
+}

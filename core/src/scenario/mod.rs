@@ -1,0 +1,519 @@
+//! Scenarios: a validated description of one study (cluster, model, workload, policies, knobs,
+//! seed), parsed in two stages — JSON or link → versioned [`wire::ScenarioWire`] → [`Scenario`]
+//! of enums and checked numbers — and the function that builds and runs it.
+
+mod embedded;
+mod error;
+pub mod wire;
+
+pub use embedded::EmbeddedTrace;
+pub use error::ScenarioError;
+
+use crate::hardware::{ClusterSpec, GpuKind};
+use crate::metrics::{RequestRecord, Summary};
+use crate::model::ModelKind;
+use crate::perf::{Calibration, PerfModel};
+use crate::policy::{PolicyKind, PolicyKnobs};
+use crate::rng::SimRng;
+use crate::sim::Simulation;
+use crate::sim::config::EngineConfig;
+use crate::time::{SimDuration, SimTime};
+use crate::workload::{self, Arrival, Lengths, Request, SyntheticSpec, TraceFormat};
+use wire::{
+    ClusterWire, LongInputWire, ScenarioWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
+};
+
+/// Upper bounds that keep one scenario from running for hours or allocating gigabytes.
+pub mod limits {
+    /// Most nodes in a cluster.
+    pub const MAX_NODES: u32 = 2048;
+    /// Most GPUs per node.
+    pub const MAX_GPUS_PER_NODE: u32 = 16;
+    /// Most requests in a workload.
+    pub const MAX_REQUESTS: u32 = 2_000_000;
+    /// Largest rate multiplier.
+    pub const MAX_RATE_SCALE: f64 = 1000.0;
+}
+
+/// Where a scenario's requests come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// A trace shipped with PecSched.
+    Embedded(EmbeddedTrace),
+    /// A trace file the user supplies; its text is passed to [`Scenario::requests`].
+    File {
+        /// File name, for display.
+        name: String,
+        /// Its format.
+        format: TraceFormat,
+    },
+    /// Seeded synthetic requests.
+    Synthetic(SyntheticWire),
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// GPU model.
+    pub gpu: GpuKind,
+    /// The cluster.
+    pub cluster: ClusterSpec,
+    /// The LLM served.
+    pub model: ModelKind,
+    /// Tensor-parallel size of one replica.
+    pub tp: u32,
+    /// Request source.
+    pub source: Source,
+    /// Arrivals kept, relative to the first request.
+    pub window: Option<(SimTime, SimTime)>,
+    /// Arrival-rate multiplier.
+    pub rate_scale: f64,
+    /// Keep at most this many requests.
+    pub max_requests: Option<u32>,
+    /// The paper's long-input transform, if applied.
+    pub long_input: Option<LongInputWire>,
+    /// Policies to compare.
+    pub policies: Vec<PolicyKind>,
+    /// Engine knobs.
+    pub engine: EngineConfig,
+    /// Policy knobs.
+    pub knobs: PolicyKnobs,
+    /// Performance-model calibration.
+    pub calibration: Calibration,
+    /// Seed of every random draw.
+    pub seed: u64,
+}
+
+fn field(field: &str, value: impl std::fmt::Display, expected: &str) -> ScenarioError {
+    ScenarioError::Field {
+        field: field.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    }
+}
+
+fn format_id(f: TraceFormat) -> &'static str {
+    match f {
+        TraceFormat::AzureCsv => "azure",
+        TraceFormat::MooncakeJsonl => "mooncake",
+        TraceFormat::BurstGptCsv => "burstgpt",
+        TraceFormat::PlainCsv => "plain",
+    }
+}
+
+/// Parses a trace-format id (`azure`, `mooncake`, `burstgpt`, `plain`).
+pub fn format_from_id(id: &str) -> Option<TraceFormat> {
+    [
+        TraceFormat::AzureCsv,
+        TraceFormat::MooncakeJsonl,
+        TraceFormat::BurstGptCsv,
+        TraceFormat::PlainCsv,
+    ]
+    .into_iter()
+    .find(|f| format_id(*f) == id)
+}
+
+impl Scenario {
+    /// The embedded default: the paper's Llama-3.1-70B on 32 A100 (4 nodes × 8, TP = 4,
+    /// 400 Gbps) on the first 20 minutes of the Azure 2023 conversation trace with the paper's
+    /// long-input transform (p95 → 100K–500K tokens), arrivals slowed to 0.05× so that the
+    /// cluster sustains the long requests (see docs/reproduction.md for the load choice).
+    pub fn default_scenario() -> Scenario {
+        Scenario {
+            gpu: GpuKind::A100Sxm80,
+            cluster: ClusterSpec::paper_testbed(),
+            model: ModelKind::Llama31_70B,
+            tp: 4,
+            source: Source::Embedded(EmbeddedTrace::AzureConv2023),
+            window: Some((SimTime::ZERO, SimTime(1200 * crate::time::NANOS_PER_SEC))),
+            rate_scale: 0.05,
+            max_requests: None,
+            long_input: Some(LongInputWire {
+                percentile: 95.0,
+                min_tokens: 100_000,
+                max_tokens: 500_000,
+            }),
+            policies: PolicyKind::MAIN.to_vec(),
+            engine: EngineConfig::default(),
+            knobs: PolicyKnobs::default(),
+            calibration: Calibration::datasheet_default(),
+            seed: 42,
+        }
+    }
+
+    /// Parses and validates a scenario from JSON.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(ScenarioError::json)?;
+        if let Some(ver) = v.get("version").and_then(|x| x.as_u64())
+            && ver > WIRE_VERSION as u64
+        {
+            return Err(ScenarioError::NewerVersion {
+                found: ver,
+                supported: WIRE_VERSION,
+            });
+        }
+        let wire: ScenarioWire = serde_json::from_value(v).map_err(ScenarioError::json)?;
+        Scenario::from_wire(&wire)
+    }
+
+    /// Validates a wire scenario.
+    pub fn from_wire(w: &ScenarioWire) -> Result<Scenario, ScenarioError> {
+        if w.version != WIRE_VERSION {
+            return Err(ScenarioError::NewerVersion {
+                found: w.version as u64,
+                supported: WIRE_VERSION,
+            });
+        }
+        let gpu = GpuKind::from_id(&w.cluster.gpu)
+            .ok_or_else(|| field("cluster.gpu", &w.cluster.gpu, "one of a100, h100, h200"))?;
+        let c = &w.cluster;
+        if !(1..=limits::MAX_NODES).contains(&c.nodes) {
+            return Err(field("cluster.nodes", c.nodes, "between 1 and 2048"));
+        }
+        if !(1..=limits::MAX_GPUS_PER_NODE).contains(&c.gpus_per_node) {
+            return Err(field(
+                "cluster.gpus_per_node",
+                c.gpus_per_node,
+                "between 1 and 16",
+            ));
+        }
+        if !(c.network_gbps.is_finite() && c.network_gbps > 0.0 && c.network_gbps <= 1.0e5) {
+            return Err(field(
+                "cluster.network_gbps",
+                c.network_gbps,
+                "a number in (0, 100000]",
+            ));
+        }
+        let model = ModelKind::from_id(&w.model).ok_or_else(|| {
+            let ids: Vec<_> = ModelKind::ALL.iter().map(|m| m.id()).collect();
+            field("model", &w.model, &format!("one of {}", ids.join(", ")))
+        })?;
+        if w.tp == 0 || c.gpus_per_node % w.tp != 0 {
+            return Err(field("tp", w.tp, "a divisor of cluster.gpus_per_node"));
+        }
+        let mut cluster = ClusterSpec::paper_testbed();
+        cluster.gpu = gpu.spec();
+        cluster.nodes = c.nodes;
+        cluster.gpus_per_node = c.gpus_per_node;
+        cluster.network_bytes_per_s = c.network_gbps * 1e9 / 8.0;
+        let wl = &w.workload;
+        let source = match &wl.source {
+            SourceWire::Embedded(id) => {
+                Source::Embedded(EmbeddedTrace::from_id(id).ok_or_else(|| {
+                    field(
+                        "workload.source.embedded",
+                        id,
+                        "azure-conv-2023 or azure-code-2023",
+                    )
+                })?)
+            }
+            SourceWire::File { name, format } => Source::File {
+                name: name.clone(),
+                format: format_from_id(format).ok_or_else(|| {
+                    field(
+                        "workload.source.file.format",
+                        format,
+                        "azure, mooncake, burstgpt or plain",
+                    )
+                })?,
+            },
+            SourceWire::Synthetic(s) => {
+                if s.requests == 0 || s.requests > limits::MAX_REQUESTS {
+                    return Err(field(
+                        "workload.source.synthetic.requests",
+                        s.requests,
+                        "between 1 and 2000000",
+                    ));
+                }
+                if let Some(t) = &s.lengths_from
+                    && EmbeddedTrace::from_id(t).is_none()
+                {
+                    return Err(field(
+                        "workload.source.synthetic.lengths_from",
+                        t,
+                        "azure-conv-2023 or azure-code-2023",
+                    ));
+                }
+                if s.lengths_from.is_none() && s.lognormal.is_none() {
+                    return Err(field(
+                        "workload.source.synthetic",
+                        "no lengths",
+                        "lengths_from or lognormal",
+                    ));
+                }
+                Source::Synthetic(s.clone())
+            }
+        };
+        let window = match wl.window_s {
+            None => None,
+            Some((a, b)) if a.is_finite() && b.is_finite() && a >= 0.0 && b > a => Some((
+                SimTime::ZERO + SimDuration::from_secs_f64(a),
+                SimTime::ZERO + SimDuration::from_secs_f64(b),
+            )),
+            Some((a, b)) => {
+                return Err(field(
+                    "workload.window_s",
+                    format!("[{a}, {b}]"),
+                    "[start, end] seconds with 0 <= start < end",
+                ));
+            }
+        };
+        if !(wl.rate_scale.is_finite()
+            && wl.rate_scale > 0.0
+            && wl.rate_scale <= limits::MAX_RATE_SCALE)
+        {
+            return Err(field(
+                "workload.rate_scale",
+                wl.rate_scale,
+                "a number in (0, 1000]",
+            ));
+        }
+        if let Some(li) = wl.long_input
+            && (!(0.0..=100.0).contains(&li.percentile)
+                || li.min_tokens == 0
+                || li.min_tokens > li.max_tokens
+                || li.max_tokens > 10_000_000)
+        {
+            return Err(field(
+                "workload.long_input",
+                format!("{li:?}"),
+                "percentile in [0,100] and 1 <= min_tokens <= max_tokens <= 10000000",
+            ));
+        }
+        if w.policies.is_empty() {
+            return Err(field("policies", "[]", "at least one policy"));
+        }
+        let mut policies = Vec::new();
+        for p in &w.policies {
+            let k = PolicyKind::from_id(p).ok_or_else(|| {
+                let ids: Vec<_> = PolicyKind::ALL.iter().map(|p| p.id()).collect();
+                field("policies", p, &format!("one of {}", ids.join(", ")))
+            })?;
+            if !policies.contains(&k) {
+                policies.push(k);
+            }
+        }
+        let engine = w.engine.unwrap_or_default();
+        validate_engine(&engine)?;
+        Ok(Scenario {
+            gpu,
+            cluster,
+            model,
+            tp: w.tp,
+            source,
+            window,
+            rate_scale: wl.rate_scale,
+            max_requests: wl.max_requests,
+            long_input: wl.long_input,
+            policies,
+            engine,
+            knobs: w.knobs.unwrap_or_default(),
+            calibration: Calibration::datasheet_default(),
+            seed: w.seed,
+        })
+    }
+
+    /// The wire form of this scenario.
+    pub fn to_wire(&self) -> ScenarioWire {
+        ScenarioWire {
+            version: WIRE_VERSION,
+            cluster: ClusterWire {
+                gpu: self.gpu.id().to_string(),
+                nodes: self.cluster.nodes,
+                gpus_per_node: self.cluster.gpus_per_node,
+                network_gbps: self.cluster.network_bytes_per_s * 8.0 / 1e9,
+            },
+            model: self.model.id().to_string(),
+            tp: self.tp,
+            workload: WorkloadWire {
+                source: match &self.source {
+                    Source::Embedded(t) => SourceWire::Embedded(t.id().to_string()),
+                    Source::File { name, format } => SourceWire::File {
+                        name: name.clone(),
+                        format: format_id(*format).to_string(),
+                    },
+                    Source::Synthetic(s) => SourceWire::Synthetic(s.clone()),
+                },
+                window_s: self.window.map(|(a, b)| (a.as_secs_f64(), b.as_secs_f64())),
+                rate_scale: self.rate_scale,
+                max_requests: self.max_requests,
+                long_input: self.long_input,
+            },
+            policies: self.policies.iter().map(|p| p.id().to_string()).collect(),
+            engine: Some(self.engine),
+            knobs: Some(self.knobs),
+            seed: self.seed,
+        }
+    }
+
+    /// Pretty JSON of [`Scenario::to_wire`].
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.to_wire()).expect("wire scenarios always serialize")
+    }
+
+    /// Builds the workload: reads the source (`file_text` for a [`Source::File`]), then
+    /// applies window, rate scaling, truncation and the long-input transform, in that order.
+    pub fn requests(&self, file_text: Option<&str>) -> Result<Vec<Request>, ScenarioError> {
+        let mut reqs = match &self.source {
+            Source::Embedded(t) => workload::parse_azure_csv(t.text())?,
+            Source::File { name, format } => {
+                let text =
+                    file_text.ok_or_else(|| ScenarioError::MissingTrace { name: name.clone() })?;
+                format.parse(text)?
+            }
+            Source::Synthetic(s) => {
+                let lengths = match (&s.lengths_from, s.lognormal) {
+                    (Some(id), _) => {
+                        let t = EmbeddedTrace::from_id(id).expect("validated");
+                        Lengths::empirical_from(&workload::parse_azure_csv(t.text())?)
+                    }
+                    (None, Some((im, is, om, os))) => Lengths::LogNormal {
+                        input_median: im,
+                        input_sigma: is,
+                        output_median: om,
+                        output_sigma: os,
+                    },
+                    (None, None) => unreachable!("validated"),
+                };
+                let arrival = if s.cv == 1.0 {
+                    Arrival::Poisson
+                } else {
+                    Arrival::Gamma { cv: s.cv }
+                };
+                let spec = SyntheticSpec {
+                    requests: s.requests,
+                    rate_per_s: s.rate_per_s,
+                    arrival,
+                    lengths,
+                    seed: self.seed,
+                };
+                spec.generate()?
+            }
+        };
+        if let Some((a, b)) = self.window {
+            reqs = workload::window(&reqs, a, b);
+        }
+        if self.rate_scale != 1.0 {
+            reqs = workload::scale_rate(&reqs, self.rate_scale)?;
+        }
+        if let Some(n) = self.max_requests {
+            reqs = workload::truncate(&reqs, n);
+        }
+        if reqs.len() as u64 > limits::MAX_REQUESTS as u64 {
+            return Err(field("workload", reqs.len(), "at most 2000000 requests"));
+        }
+        if let Some(li) = self.long_input {
+            let mut rng = SimRng::new(self.seed, "long-input");
+            reqs = workload::long_input_transform(
+                &reqs,
+                li.percentile,
+                li.min_tokens,
+                li.max_tokens,
+                &mut rng,
+            )?
+            .requests;
+        }
+        if reqs.is_empty() {
+            return Err(field(
+                "workload",
+                "0 requests",
+                "at least one request after window and truncation",
+            ));
+        }
+        Ok(reqs)
+    }
+
+    /// The performance model of one replica.
+    pub fn perf_model(&self) -> Result<PerfModel, ScenarioError> {
+        Ok(PerfModel::new(
+            &self.cluster,
+            &self.model.spec(),
+            self.tp,
+            &self.calibration,
+        )?)
+    }
+
+    /// A steppable simulation of `policy` on `requests`.
+    pub fn simulation(
+        &self,
+        policy: PolicyKind,
+        requests: Vec<Request>,
+    ) -> Result<Simulation, ScenarioError> {
+        let perf = self.perf_model()?;
+        let replicas = self.cluster.total_gpus() / self.tp;
+        let p = policy.build(&self.knobs, self.model, replicas);
+        Ok(Simulation::new(
+            self.cluster,
+            self.model.spec(),
+            perf,
+            self.tp,
+            self.engine,
+            p,
+            requests,
+        )?)
+    }
+
+    /// Runs `policy` on `requests` to the end.
+    pub fn run(
+        &self,
+        policy: PolicyKind,
+        requests: Vec<Request>,
+    ) -> Result<(Summary, Vec<RequestRecord>), ScenarioError> {
+        Ok(self.simulation(policy, requests)?.run())
+    }
+}
+
+fn validate_engine(e: &EngineConfig) -> Result<(), ScenarioError> {
+    let checks: [(&str, u64, u64, u64); 7] = [
+        (
+            "engine.max_batched_tokens",
+            e.max_batched_tokens as u64,
+            16,
+            1 << 20,
+        ),
+        ("engine.max_num_seqs", e.max_num_seqs as u64, 1, 4096),
+        (
+            "engine.local_queue_cap_tokens",
+            e.local_queue_cap_tokens as u64,
+            1,
+            1 << 24,
+        ),
+        (
+            "engine.long_threshold_tokens",
+            e.long_threshold_tokens as u64,
+            1,
+            1 << 26,
+        ),
+        (
+            "engine.max_short_kv_permille",
+            e.max_short_kv_permille as u64,
+            1,
+            1000,
+        ),
+        (
+            "engine.sp_tokens_per_replica",
+            e.sp_tokens_per_replica as u64,
+            1024,
+            1 << 26,
+        ),
+        (
+            "engine.kernels_per_layer",
+            e.kernels_per_layer as u64,
+            1,
+            1000,
+        ),
+    ];
+    for (name, v, lo, hi) in checks {
+        if v < lo || v > hi {
+            return Err(field(name, v, &format!("between {lo} and {hi}")));
+        }
+    }
+    if e.drain_limit.0 == 0 || e.drain_limit > SimDuration::from_millis(30 * 24 * 3_600_000) {
+        return Err(field(
+            "engine.drain_limit",
+            e.drain_limit.0,
+            "between 1 ns and 30 days (nanoseconds)",
+        ));
+    }
+    Ok(())
+}

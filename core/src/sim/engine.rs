@@ -1,0 +1,702 @@
+//! The simulation state and its event handlers for arrivals, replica iterations, KV hand-over
+//! and dispatch. Long-job transitions live in `jobs.rs`.
+
+use super::config::{EngineConfig, EngineRules, PhaseMode};
+use super::event::{Event, EventQueue};
+use super::job::{JobPhase, LongJob};
+use super::log::EventLogHash;
+use super::replica::{Admission, Applied, InFlight, Replica, Seq};
+use crate::hardware::ClusterSpec;
+use crate::metrics::{Class, ClassSummary, RequestRecord, Summary};
+use crate::model::ModelSpec;
+use crate::perf::{BatchShape, PerfModel};
+use crate::policy::{Decision, Policy, View};
+use crate::time::{SimDuration, SimTime};
+use crate::workload::Request;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Why a simulation could not be set up.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SimulationError {
+    /// The tensor-parallel size does not divide the GPUs of a node.
+    #[error("tensor parallelism {tp} does not divide the {gpus_per_node} GPUs of a node")]
+    TpDoesNotDivideNode {
+        /// TP size.
+        tp: u32,
+        /// GPUs per node.
+        gpus_per_node: u32,
+    },
+    /// No replica can hold even one short request's KV.
+    #[error("a replica has no room for KV cache (capacity {0} tokens)")]
+    NoKvRoom(u64),
+    /// The policy wants more decode-only replicas than leave any for prefill.
+    #[error("{decode} decode-only replicas leave no prefill replica out of {total}")]
+    TooManyDecodeReplicas {
+        /// Decode-only replicas asked for.
+        decode: u32,
+        /// Replicas in the cluster.
+        total: u32,
+    },
+    /// Requests must be sorted by arrival with ids 0..n.
+    #[error("request {index} is out of order (ids must be 0..n in arrival order)")]
+    UnsortedRequests {
+        /// Position of the offending request.
+        index: u32,
+    },
+}
+
+/// Mutable state of a run (everything but the policy).
+pub(crate) struct State {
+    pub reqs: Vec<Request>,
+    pub classes: Vec<Class>,
+    pub sp_degree: Vec<u32>,
+    pub records: Vec<RequestRecord>,
+    pub replicas: Vec<Replica>,
+    pub jobs: Vec<LongJob>,
+    pub global: VecDeque<u32>,
+    pub events: EventQueue,
+    pub now: SimTime,
+    pub horizon: SimTime,
+    pub perf: PerfModel,
+    pub cfg: EngineConfig,
+    pub rules: EngineRules,
+    pub cluster: ClusterSpec,
+    pub model: ModelSpec,
+    pub tp: u32,
+    pub log: EventLogHash,
+    pub next_arrival: u32,
+    pub in_transit: BTreeMap<u32, Seq>,
+    /// Short requests whose prefill finished but whose decode replica had no room yet:
+    /// (request, prefill replica).
+    pub transfer_wait: VecDeque<(u32, u32)>,
+    pub events_processed: u64,
+    pub dirty: bool,
+}
+
+/// A steppable simulation of one policy on one workload.
+pub struct Simulation {
+    pub(crate) st: State,
+    policy: Box<dyn Policy>,
+    scratch: Vec<Decision>,
+}
+
+impl Simulation {
+    /// Sets up a run. `requests` must be in arrival order with ids `0..n`.
+    pub fn new(
+        cluster: ClusterSpec,
+        model: ModelSpec,
+        perf: PerfModel,
+        tp: u32,
+        cfg: EngineConfig,
+        policy: Box<dyn Policy>,
+        requests: Vec<Request>,
+    ) -> Result<Simulation, SimulationError> {
+        if tp == 0 || cluster.gpus_per_node % tp != 0 {
+            return Err(SimulationError::TpDoesNotDivideNode {
+                tp,
+                gpus_per_node: cluster.gpus_per_node,
+            });
+        }
+        for (i, r) in requests.iter().enumerate() {
+            let ordered = i == 0 || requests[i - 1].arrival <= r.arrival;
+            if r.id != i as u32 || !ordered {
+                return Err(SimulationError::UnsortedRequests { index: i as u32 });
+            }
+        }
+        let rules = policy.rules();
+        let per_node = cluster.gpus_per_node / tp;
+        let total = per_node * cluster.nodes;
+        let decode = if rules.disaggregate {
+            rules.decode_replicas
+        } else {
+            0
+        };
+        if decode >= total {
+            return Err(SimulationError::TooManyDecodeReplicas { decode, total });
+        }
+        let capacity = perf.kv_capacity_tokens();
+        if capacity == 0 {
+            return Err(SimulationError::NoKvRoom(capacity));
+        }
+        // Decode-only replicas are the last ones (highest node).
+        let replicas: Vec<Replica> = (0..total)
+            .map(|i| {
+                let decode_only = i >= total - decode;
+                Replica::new(
+                    i / per_node,
+                    decode_only,
+                    rules.disaggregate && !decode_only,
+                    capacity,
+                )
+            })
+            .collect();
+        let prefill_replicas = total - decode;
+        let mut classes = Vec::with_capacity(requests.len());
+        let mut sp_degree = Vec::with_capacity(requests.len());
+        let mut records = Vec::with_capacity(requests.len());
+        for r in &requests {
+            let kv = r.input_tokens as u64 + r.output_tokens as u64;
+            let long = r.input_tokens > cfg.long_threshold_tokens
+                || kv * 1000 > capacity * cfg.max_short_kv_permille as u64;
+            let class = if long { Class::Long } else { Class::Short };
+            let k = if long {
+                long_degree(r, &cfg, &model, capacity)
+            } else {
+                0
+            };
+            let mut rec =
+                RequestRecord::new(r.id, class, r.input_tokens, r.output_tokens, r.arrival);
+            rec.rejected = long && k > prefill_replicas;
+            classes.push(class);
+            sp_degree.push(k);
+            records.push(rec);
+        }
+        let horizon = requests.last().map_or(SimTime::ZERO, |r| r.arrival) + cfg.drain_limit;
+        let mut st = State {
+            reqs: requests,
+            classes,
+            sp_degree,
+            records,
+            replicas,
+            jobs: Vec::new(),
+            global: VecDeque::new(),
+            events: EventQueue::default(),
+            now: SimTime::ZERO,
+            horizon,
+            perf,
+            cfg,
+            rules,
+            cluster,
+            model,
+            tp,
+            log: EventLogHash::default(),
+            next_arrival: 0,
+            in_transit: BTreeMap::new(),
+            transfer_wait: VecDeque::new(),
+            events_processed: 0,
+            dirty: false,
+        };
+        st.schedule_next_arrival();
+        let mut sim = Simulation {
+            st,
+            policy,
+            scratch: Vec::new(),
+        };
+        let view = sim.st.view();
+        sim.policy.init(&view);
+        Ok(sim)
+    }
+
+    /// Simulated time now.
+    pub fn now(&self) -> SimTime {
+        self.st.now
+    }
+
+    /// The instant the run stops at if work remains (last arrival + drain limit).
+    pub fn horizon(&self) -> SimTime {
+        self.st.horizon
+    }
+
+    /// Whether no event remains before the horizon.
+    pub fn finished(&self) -> bool {
+        self.st
+            .events
+            .peek_time()
+            .is_none_or(|t| t > self.st.horizon)
+    }
+
+    /// Processes the next event; returns `false` once the run is over.
+    pub fn step(&mut self) -> bool {
+        let Some(t) = self.st.events.peek_time() else {
+            return false;
+        };
+        if t > self.st.horizon {
+            return false;
+        }
+        let (t, ev) = self.st.events.pop().expect("peeked");
+        assert!(
+            t >= self.st.now,
+            "simulated time went back from {} to {}",
+            self.st.now,
+            t
+        );
+        self.st.now = t;
+        self.st.events_processed += 1;
+        self.st.handle(ev);
+        if self.st.dirty && !self.st.global.is_empty() {
+            self.dispatch();
+        }
+        self.st.dirty = false;
+        true
+    }
+
+    /// Processes every event up to and including instant `t` (or the end of the run).
+    pub fn run_until(&mut self, t: SimTime) {
+        while self.st.events.peek_time().is_some_and(|e| e <= t) && self.step() {}
+    }
+
+    /// Runs to the end and returns the summary.
+    pub fn run(mut self) -> (Summary, Vec<RequestRecord>) {
+        while self.step() {}
+        self.finish()
+    }
+
+    /// Fraction of requests that have arrived so far (for progress bars).
+    pub fn progress(&self) -> f64 {
+        if self.st.reqs.is_empty() {
+            1.0
+        } else {
+            self.st.next_arrival as f64 / self.st.reqs.len() as f64
+        }
+    }
+
+    /// Per-request records so far.
+    pub fn records(&self) -> &[RequestRecord] {
+        &self.st.records
+    }
+
+    /// Ends the run now and summarises it.
+    pub fn finish(self) -> (Summary, Vec<RequestRecord>) {
+        let st = self.st;
+        let end = st.now;
+        let mut busy: u128 = 0;
+        for r in &st.replicas {
+            let mut b = r.busy_ns;
+            if let Some(it) = &r.iter {
+                b += end.0.min(it.end.0).saturating_sub(it.start.0);
+            }
+            busy += b as u128 * st.tp as u128;
+        }
+        for j in &st.jobs {
+            if let Some(seg) = j.running {
+                let b = end.0.min(seg.end.0).saturating_sub(seg.start.0.min(end.0));
+                busy += b as u128 * st.tp as u128 * j.members.len() as u128;
+            }
+        }
+        let gpus = st.replicas.len() as u128 * st.tp as u128;
+        let total = gpus * end.0 as u128;
+        let idle_rate = if total == 0 {
+            0.0
+        } else {
+            1.0 - busy as f64 / total as f64
+        };
+        let summary = Summary {
+            policy: self.policy.kind().id().to_string(),
+            short: ClassSummary::of(&st.records, Class::Short),
+            long: ClassSummary::of(&st.records, Class::Long),
+            gpu_idle_rate: idle_rate.clamp(0.0, 1.0),
+            makespan_s: end.as_secs_f64(),
+            events: st.events_processed,
+            log_hash: format!("{:016x}", st.log.value()),
+        };
+        (summary, st.records)
+    }
+
+    fn dispatch(&mut self) {
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
+        {
+            let view = self.st.view();
+            self.policy.dispatch(&view, &mut out);
+        }
+        for d in out.drain(..) {
+            self.st.apply_decision(d);
+        }
+        self.scratch = out;
+    }
+}
+
+/// Replicas a long request gets: at least 2, at least `ceil(input / sp_tokens_per_replica)`,
+/// and at least what its KV (plus one layer's activation as pause state) needs.
+pub(crate) fn long_degree(
+    r: &Request,
+    cfg: &EngineConfig,
+    model: &ModelSpec,
+    capacity: u64,
+) -> u32 {
+    let total = r.input_tokens as u64 + r.output_tokens as u64;
+    let by_compute = (r.input_tokens as u64).div_ceil(cfg.sp_tokens_per_replica.max(1) as u64);
+    let mut k = by_compute.max(2);
+    while k < 4096 && kv_per_member(total, r.input_tokens as u64, k, model) > capacity {
+        k += 1;
+    }
+    k as u32
+}
+
+/// KV tokens one member of a `k`-replica group reserves for a long request: its share of the
+/// KV plus the pause state (one layer's hidden states of its segment, in KV-token units).
+pub(crate) fn kv_per_member(
+    total_tokens: u64,
+    input_tokens: u64,
+    k: u64,
+    model: &ModelSpec,
+) -> u64 {
+    let share = total_tokens.div_ceil(k);
+    let seg = input_tokens.div_ceil(k);
+    let activation_bytes = seg * model.hidden as u64 * crate::model::BYTES_PER_ELEMENT;
+    share + activation_bytes.div_ceil(model.kv_bytes_per_token())
+}
+
+impl State {
+    pub(crate) fn view(&self) -> View<'_> {
+        View {
+            reqs: &self.reqs,
+            classes: &self.classes,
+            sp_degree: &self.sp_degree,
+            replicas: &self.replicas,
+            jobs: &self.jobs,
+            global: &self.global,
+            cfg: &self.cfg,
+            rules: &self.rules,
+            nodes: self.cluster.nodes,
+            model: &self.model,
+            kv_capacity: self.replicas.first().map_or(0, |r| r.kv_capacity),
+        }
+    }
+
+    fn schedule_next_arrival(&mut self) {
+        if let Some(r) = self.reqs.get(self.next_arrival as usize) {
+            self.events.push(r.arrival, Event::Arrival(r.id));
+        }
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Arrival(id) => {
+                self.log.record(1, [self.now.0, id as u64, 0, 0]);
+                self.next_arrival += 1;
+                self.schedule_next_arrival();
+                if !self.records[id as usize].rejected {
+                    self.global.push_back(id);
+                    self.dirty = true;
+                }
+            }
+            Event::ReplicaIterEnd {
+                replica,
+                generation,
+            } => {
+                if self.replicas[replica as usize].generation == generation {
+                    self.on_iteration_end(replica);
+                }
+            }
+            Event::JobIterEnd { job, generation } => {
+                if self.jobs[job as usize].generation == generation {
+                    self.on_job_step_end(job);
+                }
+            }
+            Event::KvArrived { req, replica } => {
+                self.log
+                    .record(4, [self.now.0, req as u64, replica as u64, 0]);
+                let seq = self
+                    .in_transit
+                    .remove(&req)
+                    .expect("a KV hand-over in flight");
+                self.replicas[replica as usize].incoming.push(seq);
+                self.cut(replica);
+                self.maybe_start(replica);
+            }
+        }
+    }
+
+    /// Applies one policy decision, checking it is legal.
+    fn apply_decision(&mut self, d: Decision) {
+        self.dirty = true;
+        match d {
+            Decision::Short { req, replica } => {
+                assert_eq!(
+                    self.classes[req as usize],
+                    Class::Short,
+                    "policy sent long request {req} as short"
+                );
+                self.remove_from_global(req);
+                let r = &mut self.replicas[replica as usize];
+                assert!(
+                    !r.decode_only,
+                    "policy sent request {req} to decode-only replica {replica}"
+                );
+                r.queue.push_back(req);
+                r.queued_tokens += self.reqs[req as usize].input_tokens as u64;
+                let rec = &mut self.records[req as usize];
+                rec.dispatched = Some(self.now);
+                rec.replicas = 1;
+                self.log
+                    .record(2, [self.now.0, req as u64, replica as u64, 0]);
+                if let Some(j) = self.replicas[replica as usize].job {
+                    self.reconsider_job(j);
+                }
+                self.cut(replica);
+                self.maybe_start(replica);
+            }
+            Decision::Long { req, replicas } => {
+                assert_eq!(
+                    self.classes[req as usize],
+                    Class::Long,
+                    "policy sent short request {req} as long"
+                );
+                assert_eq!(
+                    replicas.len() as u32,
+                    self.sp_degree[req as usize],
+                    "wrong group size for {req}"
+                );
+                self.remove_from_global(req);
+                let j = self.jobs.len() as u32;
+                let r = self.reqs[req as usize];
+                for &m in &replicas {
+                    let rep = &mut self.replicas[m as usize];
+                    assert!(
+                        rep.job.is_none() && !rep.decode_only,
+                        "replica {m} cannot join long job of {req}"
+                    );
+                    rep.job = Some(j);
+                }
+                let k = replicas.len() as u64;
+                let group = self.sp_group(&replicas);
+                let est = self
+                    .perf
+                    .sp_prefill(r.input_tokens as u64, &group, self.rules.sp_mode);
+                let slices =
+                    (self.model.layers as u64 * self.cfg.kernels_per_layer.max(1) as u64).max(1);
+                let total = r.input_tokens as u64 + r.output_tokens as u64;
+                self.jobs.push(LongJob {
+                    req,
+                    members: replicas.clone(),
+                    phase: JobPhase::Pending,
+                    running: None,
+                    pausing: false,
+                    generation: 0,
+                    prefill_total: est.time.max(SimDuration(1)),
+                    prefill_done: SimDuration::ZERO,
+                    kernel_slice: SimDuration(est.time.0.div_ceil(slices).max(1)),
+                    kv_per_member: kv_per_member(total, r.input_tokens as u64, k, &self.model),
+                    generated: 0,
+                    output: r.output_tokens,
+                    input: r.input_tokens,
+                    preemptions: 0,
+                    plan: est.plan,
+                    colocated_tokens: 0,
+                    step_batches: Vec::new(),
+                });
+                let rec = &mut self.records[req as usize];
+                rec.dispatched = Some(self.now);
+                rec.replicas = k as u32;
+                self.log
+                    .record(3, [self.now.0, req as u64, k, replicas[0] as u64]);
+                self.reconsider_job(j);
+            }
+        }
+    }
+
+    fn remove_from_global(&mut self, req: u32) {
+        let pos = self
+            .global
+            .iter()
+            .position(|&r| r == req)
+            .expect("decided request is queued");
+        self.global.remove(pos);
+    }
+
+    /// How replica `r` may admit work in its own loop.
+    pub(crate) fn admission(&self, r: u32, job_step: bool) -> Admission {
+        let rep = &self.replicas[r as usize];
+        let mut adm = Admission {
+            admit: !rep.decode_only,
+            reserve_output: !(self.rules.disaggregate && !rep.decode_only),
+            token_budget: self.cfg.max_batched_tokens,
+            prefill_cap: u32::MAX,
+            max_seqs: self.cfg.max_num_seqs,
+            multi_step: !job_step,
+        };
+        if let Some(j) = rep.job {
+            let job = &self.jobs[j as usize];
+            if job_step {
+                // A long-decode step: short work is batched in only under `Batch` (colocation).
+                adm.admit = self.rules.long_decode == PhaseMode::Batch;
+                if let Some(cap) = self.rules.colocation_cap_tokens_per_gpu {
+                    adm.prefill_cap = cap.saturating_mul(self.tp);
+                }
+            } else if job.phase == JobPhase::Pending
+                && self.rules.long_prefill == PhaseMode::Exclusive
+            {
+                // The replica drains for the long request: only what was queued before runs.
+                adm.admit = true;
+            }
+        }
+        adm
+    }
+
+    /// Starts replica `r`'s next iteration if it is free to run its own loop and has work.
+    pub(crate) fn maybe_start(&mut self, r: u32) {
+        let rep = &self.replicas[r as usize];
+        if rep.iter.is_some() || rep.hold {
+            return;
+        }
+        if let Some(j) = rep.job
+            && self.jobs[j as usize].running.is_some()
+        {
+            return; // driven by its long job
+        }
+        let adm = self.admission(r, false);
+        let batch = self.replicas[r as usize].form_batch(&self.reqs, adm);
+        if batch.is_empty() {
+            return;
+        }
+        for &id in &batch.started {
+            self.records[id as usize]
+                .prefill_start
+                .get_or_insert(self.now);
+        }
+        let dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
+        let end = self.now + dur;
+        let rep = &mut self.replicas[r as usize];
+        rep.iter = Some(InFlight {
+            start: self.now,
+            end,
+            batch,
+        });
+        self.events.push(
+            end,
+            Event::ReplicaIterEnd {
+                replica: r,
+                generation: rep.generation,
+            },
+        );
+    }
+
+    /// Cuts replica `r`'s multi-step decode run at the next step boundary, so that new work can
+    /// join at that boundary.
+    pub(crate) fn cut(&mut self, r: u32) {
+        let now = self.now;
+        let rep = &mut self.replicas[r as usize];
+        let Some(it) = rep.iter.as_mut() else { return };
+        if it.batch.steps <= 1 {
+            return;
+        }
+        let mut t = it.start;
+        let mut shape = it.batch.shape;
+        let mut steps = 0;
+        while steps < it.batch.steps {
+            t += self.perf.iteration_time(&shape).max(SimDuration(1));
+            shape.decode_kv_tokens += it.batch.decodes as u64;
+            steps += 1;
+            if t >= now {
+                break;
+            }
+        }
+        if steps < it.batch.steps {
+            it.batch.steps = steps;
+            it.end = t;
+            rep.generation += 1;
+            self.events.push(
+                t,
+                Event::ReplicaIterEnd {
+                    replica: r,
+                    generation: rep.generation,
+                },
+            );
+        }
+    }
+
+    fn on_iteration_end(&mut self, r: u32) {
+        let it = self.replicas[r as usize]
+            .iter
+            .take()
+            .expect("an iteration in flight");
+        self.replicas[r as usize].busy_ns += it.end.0 - it.start.0;
+        self.log.record(
+            5,
+            [
+                self.now.0,
+                r as u64,
+                it.batch.steps as u64,
+                it.batch.chunks.len() as u64,
+            ],
+        );
+        let mut out = Applied::default();
+        self.replicas[r as usize].apply(&it.batch, it.batch.steps, &mut out);
+        self.after_batch(r, &out, it.end.0 - it.start.0);
+        self.dirty = true;
+        if let Some(j) = self.replicas[r as usize].job {
+            self.reconsider_job(j);
+        }
+        self.maybe_start(r);
+    }
+
+    /// Records first tokens and completions of a replica's batch and hands finished prefills to
+    /// decode replicas when short requests are disaggregated.
+    pub(crate) fn after_batch(&mut self, r: u32, out: &Applied, batch_ns: u64) {
+        let now = self.now;
+        for &id in &out.prefill_done {
+            self.records[id as usize].first_token = Some(now);
+        }
+        for &id in &out.finished {
+            self.records[id as usize].completion = Some(now);
+            self.log.record(6, [now.0, id as u64, r as u64, 0]);
+        }
+        let rep_decode_only = self.replicas[r as usize].decode_only;
+        if self.rules.disaggregate && !rep_decode_only {
+            for &id in &out.prefill_done {
+                if self.records[id as usize].completion.is_none() {
+                    self.transfer_wait.push_back((id, r));
+                }
+            }
+        }
+        if self.rules.disaggregate && (!out.finished.is_empty() || !out.prefill_done.is_empty()) {
+            self.start_transfers(SimDuration(batch_ns));
+        }
+    }
+
+    /// Moves waiting finished prefills to the decode replica with the most free KV, in FIFO
+    /// order, while one has room.
+    fn start_transfers(&mut self, prefill_time: SimDuration) {
+        while let Some(&(id, from)) = self.transfer_wait.front() {
+            let r = self.reqs[id as usize];
+            let need = r.input_tokens as u64 + r.output_tokens as u64;
+            let target = self
+                .replicas
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.decode_only && d.kv_free() >= need)
+                .max_by_key(|(i, d)| (d.kv_free(), std::cmp::Reverse(*i)))
+                .map(|(i, _)| i as u32);
+            let Some(to) = target else { break };
+            self.transfer_wait.pop_front();
+            let mut seq = self.replicas[from as usize]
+                .take_seq(id)
+                .expect("finished prefill is on its replica");
+            seq.kv_reserved = need;
+            seq.handoff = false;
+            self.replicas[to as usize].kv_used += need;
+            let same_node = self.replicas[from as usize].node == self.replicas[to as usize].node;
+            let delay = self.perf.layer_kv_stream_exposed_time(
+                r.input_tokens as u64,
+                same_node,
+                prefill_time,
+            );
+            self.in_transit.insert(id, seq);
+            self.events.push(
+                self.now + delay,
+                Event::KvArrived {
+                    req: id,
+                    replica: to,
+                },
+            );
+        }
+    }
+}
+
+/// Duration of `steps` decode steps starting from `shape` (the KV read grows by one token per
+/// decoding sequence per step), or of one iteration.
+pub(crate) fn run_time(
+    perf: &PerfModel,
+    shape: &BatchShape,
+    decodes: u32,
+    steps: u32,
+) -> SimDuration {
+    let mut s = *shape;
+    let mut total = SimDuration::ZERO;
+    for _ in 0..steps {
+        total += perf.iteration_time(&s).max(SimDuration(1));
+        s.decode_kv_tokens += decodes as u64;
+    }
+    total
+}

@@ -1,0 +1,309 @@
+//! Long-job transitions: gathering the group, running and pausing the prefill (preemption at
+//! kernel boundaries), decode steps with colocated short work, and completion.
+
+use super::config::PhaseMode;
+use super::engine::{State, run_time};
+use super::event::Event;
+use super::job::{JobPhase, Segment};
+use super::replica::Applied;
+use crate::perf::SpGroup;
+use crate::time::SimDuration;
+
+impl State {
+    /// The group layout the performance model needs: replicas of the group per node.
+    pub(crate) fn sp_group(&self, members: &[u32]) -> SpGroup {
+        let mut per_node: Vec<u32> = Vec::new();
+        let mut last = None;
+        for &m in members {
+            let node = self.replicas[m as usize].node;
+            if last == Some(node) {
+                *per_node.last_mut().expect("pushed before") += 1;
+            } else {
+                per_node.push(1);
+                last = Some(node);
+            }
+        }
+        SpGroup {
+            replicas_per_node: per_node,
+        }
+    }
+
+    /// Whether short work on member `m` keeps job `j` from running now.
+    fn member_blocks(&self, j: u32, m: u32) -> bool {
+        let job = &self.jobs[j as usize];
+        let rep = &self.replicas[m as usize];
+        match job.phase {
+            JobPhase::Pending => rep.has_prefill_work() || rep.kv_free() < job.kv_per_member,
+            JobPhase::Prefill | JobPhase::Decode => self.short_work_yields_to(m),
+            JobPhase::Done => false,
+        }
+    }
+
+    /// Whether member `m` has short work that a yielding long phase must let run first: short
+    /// prefills always; short decodes too when short requests are not disaggregated.
+    fn short_work_yields_to(&self, m: u32) -> bool {
+        let rep = &self.replicas[m as usize];
+        rep.has_prefill_work()
+            || !rep.incoming.is_empty()
+            || (!self.rules.disaggregate && rep.seqs.iter().any(|s| s.decoding()))
+    }
+
+    /// Re-examines job `j` after something changed on its replicas.
+    pub(crate) fn reconsider_job(&mut self, j: u32) {
+        let job = &self.jobs[j as usize];
+        match (job.phase, job.running.is_some()) {
+            (JobPhase::Done, _) => {}
+            (JobPhase::Pending, _) | (_, false) => self.try_run(j),
+            (JobPhase::Prefill, true) => {
+                let yields = self.rules.long_prefill == PhaseMode::Yield;
+                if yields && job.members.iter().any(|&m| self.short_work_yields_to(m)) {
+                    self.request_pause(j);
+                }
+            }
+            (JobPhase::Decode, true) => {} // checked at the end of each step
+        }
+    }
+
+    /// Starts or resumes job `j` once no member has blocking short work and every member has
+    /// stopped its own loop (members still iterating are held and cut at a step boundary).
+    fn try_run(&mut self, j: u32) {
+        let members = self.jobs[j as usize].members.clone();
+        if members.iter().any(|&m| self.member_blocks(j, m)) {
+            for &m in &members {
+                if std::mem::take(&mut self.replicas[m as usize].hold) {
+                    self.maybe_start(m);
+                }
+            }
+            return;
+        }
+        let mut parked = true;
+        for &m in &members {
+            if self.replicas[m as usize].iter.is_some() {
+                self.replicas[m as usize].hold = true;
+                self.cut(m);
+                parked = false;
+            }
+        }
+        if !parked {
+            return;
+        }
+        for &m in &members {
+            self.replicas[m as usize].hold = false;
+        }
+        let now = self.now;
+        let job = &mut self.jobs[j as usize];
+        match job.phase {
+            JobPhase::Pending => {
+                job.phase = JobPhase::Prefill;
+                let kv = job.kv_per_member;
+                let req = job.req;
+                for &m in &members {
+                    let rep = &mut self.replicas[m as usize];
+                    rep.kv_used += kv;
+                    assert!(
+                        rep.kv_used <= rep.kv_capacity,
+                        "KV over capacity on replica {m}"
+                    );
+                }
+                self.records[req as usize].prefill_start = Some(now);
+                self.log.record(7, [now.0, req as u64, j as u64, 0]);
+                self.run_prefill_segment(j, SimDuration::ZERO);
+            }
+            JobPhase::Prefill => {
+                self.log.record(
+                    8,
+                    [now.0, j as u64, self.jobs[j as usize].prefill_done.0, 0],
+                );
+                self.run_prefill_segment(j, self.cfg.context_switch);
+            }
+            JobPhase::Decode => self.start_decode_step(j),
+            JobPhase::Done => unreachable!("a finished job is never run"),
+        }
+    }
+
+    /// Runs the rest of the prefill as one segment (cut later if a pause is requested).
+    fn run_prefill_segment(&mut self, j: u32, switch: SimDuration) {
+        let start = self.now + switch;
+        let job = &mut self.jobs[j as usize];
+        let work = job.prefill_left();
+        let end = start + work;
+        job.running = Some(Segment { start, end, work });
+        job.pausing = false;
+        job.generation += 1;
+        self.events.push(
+            end,
+            Event::JobIterEnd {
+                job: j,
+                generation: job.generation,
+            },
+        );
+    }
+
+    /// Asks the running prefill of job `j` to pause at its next kernel boundary.
+    fn request_pause(&mut self, j: u32) {
+        let now = self.now;
+        let job = &mut self.jobs[j as usize];
+        let Some(mut seg) = job.running else { return };
+        if job.pausing {
+            return;
+        }
+        let elapsed = SimDuration(now.0.saturating_sub(seg.start.0)).min(seg.work);
+        let boundary = job.next_boundary(job.prefill_done + elapsed);
+        if boundary >= job.prefill_total {
+            return; // the next boundary is the end of the prefill
+        }
+        seg.work = boundary - job.prefill_done;
+        seg.end = seg.start + seg.work;
+        job.running = Some(seg);
+        job.pausing = true;
+        job.generation += 1;
+        self.events.push(
+            seg.end.max(now),
+            Event::JobIterEnd {
+                job: j,
+                generation: job.generation,
+            },
+        );
+    }
+
+    /// A prefill segment or decode step of job `j` ended.
+    pub(crate) fn on_job_step_end(&mut self, j: u32) {
+        let now = self.now;
+        let seg = self.jobs[j as usize]
+            .running
+            .take()
+            .expect("a running segment");
+        let members = self.jobs[j as usize].members.clone();
+        for &m in &members {
+            self.replicas[m as usize].busy_ns += seg.end.0.saturating_sub(seg.start.0);
+        }
+        self.dirty = true;
+        match self.jobs[j as usize].phase {
+            JobPhase::Prefill => {
+                let job = &mut self.jobs[j as usize];
+                job.prefill_done += seg.work;
+                job.pausing = false;
+                if job.prefill_done >= job.prefill_total {
+                    job.generated = 1;
+                    let req = job.req;
+                    self.records[req as usize].first_token = Some(now);
+                    self.log.record(9, [now.0, req as u64, 0, 0]);
+                    if self.jobs[j as usize].generated >= self.jobs[j as usize].output {
+                        self.finish_job(j);
+                    } else {
+                        self.jobs[j as usize].phase = JobPhase::Decode;
+                        self.next_decode_step(j);
+                    }
+                } else {
+                    self.pause(j);
+                }
+            }
+            JobPhase::Decode => {
+                let batches = std::mem::take(&mut self.jobs[j as usize].step_batches);
+                for (i, &m) in members.iter().enumerate() {
+                    let mut out = Applied::default();
+                    self.replicas[m as usize].apply(&batches[i], 1, &mut out);
+                    self.after_batch(m, &out, seg.end.0 - seg.start.0);
+                }
+                let job = &mut self.jobs[j as usize];
+                job.generated += 1;
+                if job.generated >= job.output {
+                    self.finish_job(j);
+                } else {
+                    self.next_decode_step(j);
+                }
+            }
+            JobPhase::Pending | JobPhase::Done => unreachable!("only running jobs have segments"),
+        }
+    }
+
+    /// Pauses job `j` (a preemption): its replicas run their own short work.
+    fn pause(&mut self, j: u32) {
+        let job = &mut self.jobs[j as usize];
+        job.preemptions += 1;
+        let req = job.req;
+        self.records[req as usize].preemptions += 1;
+        self.log
+            .record(10, [self.now.0, req as u64, job.prefill_done.0, 0]);
+        for m in self.jobs[j as usize].members.clone() {
+            self.maybe_start(m);
+        }
+        self.try_run(j);
+    }
+
+    /// Continues a decoding job: pauses it if its phase yields and short prefills wait.
+    fn next_decode_step(&mut self, j: u32) {
+        let yields = self.rules.long_decode == PhaseMode::Yield;
+        if yields
+            && self.jobs[j as usize]
+                .members
+                .iter()
+                .any(|&m| self.short_work_yields_to(m))
+        {
+            self.pause(j);
+        } else {
+            self.start_decode_step(j);
+        }
+    }
+
+    /// One decode step of job `j`: each member computes partial attention over its KV share
+    /// with its own short batch (colocation), then the partial outputs are all-reduced.
+    fn start_decode_step(&mut self, j: u32) {
+        let members = self.jobs[j as usize].members.clone();
+        let (input, generated) = (self.jobs[j as usize].input, self.jobs[j as usize].generated);
+        let local_kv = (input as u64 + generated as u64).div_ceil(members.len() as u64);
+        let mut worst = SimDuration::ZERO;
+        let mut batches = Vec::with_capacity(members.len());
+        let mut colocated = 0;
+        for &m in &members {
+            let adm = self.admission(m, true);
+            let b = self.replicas[m as usize].form_batch(&self.reqs, adm);
+            for &id in &b.started {
+                self.records[id as usize]
+                    .prefill_start
+                    .get_or_insert(self.now);
+            }
+            colocated += b.chunks.iter().map(|c| c.1 as u64).sum::<u64>();
+            let mut shape = b.shape;
+            shape.add_decode(local_kv);
+            worst = worst.max(run_time(&self.perf, &shape, 0, 1));
+            batches.push(b);
+        }
+        let group = self.sp_group(&members);
+        let dur = worst + self.perf.sp_decode_overhead(&group);
+        let now = self.now;
+        let job = &mut self.jobs[j as usize];
+        job.colocated_tokens += colocated;
+        job.step_batches = batches;
+        job.running = Some(Segment {
+            start: now,
+            end: now + dur,
+            work: SimDuration::ZERO,
+        });
+        job.generation += 1;
+        self.events.push(
+            now + dur,
+            Event::JobIterEnd {
+                job: j,
+                generation: job.generation,
+            },
+        );
+    }
+
+    /// Completes job `j` and gives its replicas back.
+    fn finish_job(&mut self, j: u32) {
+        let now = self.now;
+        let job = &mut self.jobs[j as usize];
+        job.phase = JobPhase::Done;
+        let (req, kv) = (job.req, job.kv_per_member);
+        self.records[req as usize].completion = Some(now);
+        self.log.record(11, [now.0, req as u64, j as u64, 0]);
+        for m in self.jobs[j as usize].members.clone() {
+            let rep = &mut self.replicas[m as usize];
+            rep.kv_used -= kv;
+            rep.job = None;
+            rep.hold = false;
+            self.maybe_start(m);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The discrete-event engine: replicas, long jobs, the global queue, and the loop that applies
+//! policy decisions and advances iterations in integer simulated time.
+//!
+//! The engine is steppable: [`Simulation::step`] processes one event, [`Simulation::run_until`]
+//! advances to an instant, [`Simulation::run`] to the end. The driver (CLI, web worker, replay)
+//! decides the pacing.
+
+pub mod config;
+mod engine;
+pub mod event;
+pub(crate) mod job;
+mod jobs;
+pub mod log;
+pub(crate) mod replica;
+
+pub(crate) use engine::long_degree;
+pub use engine::{Simulation, SimulationError};
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,341 @@
+//! One model replica (a tensor-parallel group of GPUs): its short sequences, local queue, KV
+//! accounting and iteration-level continuous batching with chunked prefill.
+
+use crate::perf::BatchShape;
+use crate::time::SimTime;
+use crate::workload::Request;
+use std::collections::VecDeque;
+
+/// A short request admitted to a replica's running batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seq {
+    pub req: u32,
+    pub input: u32,
+    pub output: u32,
+    /// Prompt tokens already processed.
+    pub prefilled: u32,
+    /// Output tokens produced (the prefill produces the first).
+    pub generated: u32,
+    /// KV tokens reserved for this sequence on this replica.
+    pub kv_reserved: u64,
+    /// Prefill done on a prefill-only replica: waits for hand-over to a decode replica.
+    pub handoff: bool,
+}
+
+impl Seq {
+    pub fn in_prefill(&self) -> bool {
+        self.prefilled < self.input
+    }
+
+    pub fn decoding(&self) -> bool {
+        !self.handoff && !self.in_prefill() && self.generated < self.output
+    }
+}
+
+/// What one iteration (or a run of identical decode iterations) of a replica does.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Batch {
+    /// Aggregate shape of one step, at the run's first step.
+    pub shape: BatchShape,
+    /// Prefill chunks: (request id, new tokens).
+    pub chunks: Vec<(u32, u32)>,
+    /// Requests whose prefill starts in this batch (admitted from the local queue).
+    pub started: Vec<u32>,
+    /// Number of decoding sequences.
+    pub decodes: u32,
+    /// Identical decode steps this batch runs (1 when it has prefill work).
+    pub steps: u32,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty() && self.decodes == 0
+    }
+}
+
+/// How a replica may admit work when it forms a batch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Admission {
+    /// Whether requests may be admitted from the local queue.
+    pub admit: bool,
+    /// Whether an admitted request reserves KV for its output too (no disaggregation).
+    pub reserve_output: bool,
+    /// Token budget of the batch.
+    pub token_budget: u32,
+    /// Cap on prefill tokens in the batch.
+    pub prefill_cap: u32,
+    /// Cap on running sequences.
+    pub max_seqs: u32,
+    /// Whether the batch may run several decode steps (no one else needs the boundary).
+    pub multi_step: bool,
+}
+
+/// An iteration in flight on a replica's own loop.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct InFlight {
+    pub start: SimTime,
+    pub end: SimTime,
+    pub batch: Batch,
+}
+
+/// Results of applying a finished batch.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// Requests whose prefill completed (first token produced).
+    pub prefill_done: Vec<u32>,
+    /// Requests that produced their last token.
+    pub finished: Vec<u32>,
+}
+
+/// A replica's state.
+#[derive(Clone, Debug)]
+pub(crate) struct Replica {
+    pub node: u32,
+    pub decode_only: bool,
+    /// Finished prefills leave for a decode replica (disaggregation) instead of decoding here.
+    pub hands_off: bool,
+    pub kv_capacity: u64,
+    pub kv_used: u64,
+    pub queue: VecDeque<u32>,
+    pub queued_tokens: u64,
+    pub seqs: Vec<Seq>,
+    /// Sequences handed over by a prefill replica, admitted at the next batch.
+    pub incoming: Vec<Seq>,
+    /// Long job this replica belongs to.
+    pub job: Option<u32>,
+    /// The replica's own iteration in flight.
+    pub iter: Option<InFlight>,
+    /// Bumped whenever an in-flight iteration is cut, to invalidate its end event.
+    pub generation: u64,
+    /// Set while a long job waits for this replica to stop its own loop.
+    pub hold: bool,
+    /// Nanoseconds spent executing (for the GPU idle rate).
+    pub busy_ns: u64,
+}
+
+impl Replica {
+    pub fn new(node: u32, decode_only: bool, hands_off: bool, kv_capacity: u64) -> Replica {
+        Replica {
+            node,
+            decode_only,
+            hands_off,
+            kv_capacity,
+            kv_used: 0,
+            queue: VecDeque::new(),
+            queued_tokens: 0,
+            seqs: Vec::new(),
+            incoming: Vec::new(),
+            job: None,
+            iter: None,
+            generation: 0,
+            hold: false,
+            busy_ns: 0,
+        }
+    }
+
+    pub fn kv_free(&self) -> u64 {
+        self.kv_capacity.saturating_sub(self.kv_used)
+    }
+
+    /// Whether any short prefill work is admitted or queued here.
+    pub fn has_prefill_work(&self) -> bool {
+        !self.queue.is_empty() || self.seqs.iter().any(Seq::in_prefill)
+    }
+
+    /// Whether any short work at all is admitted, queued or arriving here.
+    pub fn has_short_work(&self) -> bool {
+        !self.queue.is_empty() || !self.seqs.is_empty() || !self.incoming.is_empty()
+    }
+
+    /// Forms the next batch: running decodes, partial prefills, then admissions from the
+    /// local queue in FIFO order while KV, sequence slots and the token budget allow.
+    pub fn form_batch(&mut self, reqs: &[Request], adm: Admission) -> Batch {
+        self.seqs.append(&mut self.incoming);
+        let mut batch = Batch::default();
+        let mut budget = adm.token_budget;
+        for s in &self.seqs {
+            if s.decoding() {
+                batch.shape.add_decode((s.input + s.generated) as u64);
+                batch.decodes += 1;
+                budget = budget.saturating_sub(1);
+            }
+        }
+        let mut prefill_budget = budget.min(adm.prefill_cap);
+        for s in &self.seqs {
+            if prefill_budget == 0 {
+                break;
+            }
+            if s.in_prefill() {
+                let chunk = (s.input - s.prefilled).min(prefill_budget);
+                batch
+                    .shape
+                    .add_prefill_chunk(chunk as u64, s.prefilled as u64);
+                batch.chunks.push((s.req, chunk));
+                prefill_budget -= chunk;
+            }
+        }
+        while adm.admit && prefill_budget > 0 && (self.seqs.len() as u32) < adm.max_seqs {
+            let Some(&id) = self.queue.front() else { break };
+            let r = &reqs[id as usize];
+            let need = r.input_tokens as u64
+                + if adm.reserve_output {
+                    r.output_tokens as u64
+                } else {
+                    0
+                };
+            if need > self.kv_free() {
+                break;
+            }
+            self.queue.pop_front();
+            self.queued_tokens -= r.input_tokens as u64;
+            self.kv_used += need;
+            self.seqs.push(Seq {
+                req: id,
+                input: r.input_tokens,
+                output: r.output_tokens,
+                prefilled: 0,
+                generated: 0,
+                kv_reserved: need,
+                handoff: false,
+            });
+            let chunk = r.input_tokens.min(prefill_budget);
+            batch.shape.add_prefill_chunk(chunk as u64, 0);
+            batch.chunks.push((id, chunk));
+            batch.started.push(id);
+            prefill_budget -= chunk;
+        }
+        batch.steps = if batch.chunks.is_empty() && batch.decodes > 0 && adm.multi_step {
+            self.seqs
+                .iter()
+                .filter(|s| s.decoding())
+                .map(|s| s.output - s.generated)
+                .min()
+                .unwrap_or(1)
+        } else {
+            1
+        };
+        batch
+    }
+
+    /// Applies `steps` steps of `batch` (all of them unless the batch was cut short).
+    pub fn apply(&mut self, batch: &Batch, steps: u32, out: &mut Applied) {
+        debug_assert!(steps >= 1 && steps <= batch.steps);
+        // Decodes first: sequences that were decoding when the batch formed are exactly those
+        // not given a prefill chunk and past their prefill.
+        for s in self.seqs.iter_mut() {
+            if s.decoding() {
+                s.generated += steps;
+                debug_assert!(s.generated <= s.output);
+            }
+        }
+        for &(req, chunk) in &batch.chunks {
+            let s = self
+                .seqs
+                .iter_mut()
+                .find(|s| s.req == req)
+                .expect("a prefill chunk's sequence stays on its replica until the batch ends");
+            s.prefilled += chunk;
+            if !s.in_prefill() {
+                s.generated = 1;
+                s.handoff = self.hands_off;
+                out.prefill_done.push(req);
+            }
+        }
+        let mut freed = 0;
+        self.seqs.retain(|s| {
+            let done = !s.in_prefill() && s.generated >= s.output;
+            if done {
+                out.finished.push(s.req);
+                freed += s.kv_reserved;
+            }
+            !done
+        });
+        self.kv_used -= freed;
+    }
+
+    /// Removes a sequence (e.g. for hand-over to a decode replica), releasing its KV here.
+    pub fn take_seq(&mut self, req: u32) -> Option<Seq> {
+        let i = self.seqs.iter().position(|s| s.req == req)?;
+        let s = self.seqs.remove(i);
+        self.kv_used -= s.kv_reserved;
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(id: u32, input: u32, output: u32) -> Request {
+        Request {
+            id,
+            arrival: SimTime::ZERO,
+            input_tokens: input,
+            output_tokens: output,
+        }
+    }
+
+    fn adm() -> Admission {
+        Admission {
+            admit: true,
+            reserve_output: true,
+            token_budget: 100,
+            prefill_cap: u32::MAX,
+            max_seqs: 8,
+            multi_step: true,
+        }
+    }
+
+    #[test]
+    fn chunked_prefill_respects_the_token_budget_and_kv() {
+        let reqs = vec![req(0, 70, 3), req(1, 70, 2), req(2, 10, 1)];
+        let mut r = Replica::new(0, false, false, 1000);
+        for i in 0..3 {
+            r.queue.push_back(i);
+            r.queued_tokens += reqs[i as usize].input_tokens as u64;
+        }
+        let b = r.form_batch(&reqs, adm());
+        assert_eq!(b.chunks, vec![(0, 70), (1, 30)]);
+        assert_eq!(b.steps, 1);
+        assert_eq!(r.kv_used, 73 + 72);
+        assert_eq!(r.queued_tokens, 10);
+        let mut out = Applied::default();
+        r.apply(&b, 1, &mut out);
+        assert_eq!(out.prefill_done, vec![0]);
+        // Next batch: one decode (req 0), the rest of req 1, then req 2.
+        let b = r.form_batch(&reqs, adm());
+        assert_eq!(b.decodes, 1);
+        assert_eq!(b.chunks, vec![(1, 40), (2, 10)]);
+        let mut out = Applied::default();
+        r.apply(&b, 1, &mut out);
+        assert_eq!(out.prefill_done, vec![1, 2]);
+        assert_eq!(out.finished, vec![2]);
+        assert_eq!(r.kv_used, 73 + 72);
+        // Now only decodes: a run of identical steps until the first sequence finishes.
+        let b = r.form_batch(&reqs, adm());
+        assert!(b.chunks.is_empty());
+        assert_eq!((b.decodes, b.steps), (2, 1)); // req 1 has 1 token left, req 0 has 1
+        let mut out = Applied::default();
+        r.apply(&b, 1, &mut out);
+        assert_eq!(out.finished, vec![0, 1]);
+        assert_eq!(r.kv_used, 0);
+    }
+
+    #[test]
+    fn admission_waits_when_kv_is_full() {
+        let reqs = vec![req(0, 50, 10), req(1, 50, 10)];
+        let mut r = Replica::new(0, false, false, 100);
+        r.queue.extend([0, 1]);
+        r.queued_tokens = 100;
+        let b = r.form_batch(&reqs, adm());
+        assert_eq!(b.chunks, vec![(0, 50)]);
+        assert_eq!(r.queue.len(), 1);
+        let mut out = Applied::default();
+        r.apply(&b, 1, &mut out);
+        let b = r.form_batch(&reqs, adm());
+        assert_eq!(
+            b.steps, 9,
+            "a decode run lasts until the first sequence finishes"
+        );
+    }
+}

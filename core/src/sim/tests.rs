@@ -1,0 +1,207 @@
+//! Engine tests on hand-built scenarios whose answers follow from the performance model.
+
+use super::Simulation;
+use super::config::EngineConfig;
+use crate::hardware::ClusterSpec;
+use crate::metrics::{Class, RequestRecord, Summary};
+use crate::model::ModelKind;
+use crate::perf::{BatchShape, Calibration, PerfModel};
+use crate::policy::{PolicyKind, PolicyKnobs};
+use crate::time::{NANOS_PER_SEC, SimDuration, SimTime};
+use crate::workload::Request;
+
+/// One node of 8 A100, Llama-3.1-8B at TP=2: 4 replicas.
+fn cluster(nodes: u32) -> ClusterSpec {
+    let mut c = ClusterSpec::paper_testbed();
+    c.nodes = nodes;
+    c
+}
+
+fn perf(c: &ClusterSpec) -> PerfModel {
+    PerfModel::new(
+        c,
+        &ModelKind::Llama31_8B.spec(),
+        2,
+        &Calibration::datasheet_default(),
+    )
+    .unwrap()
+}
+
+fn req(id: u32, at_ms: u64, input: u32, output: u32) -> Request {
+    Request {
+        id,
+        arrival: SimTime(at_ms * 1_000_000),
+        input_tokens: input,
+        output_tokens: output,
+    }
+}
+
+fn run(policy: PolicyKind, nodes: u32, reqs: Vec<Request>) -> (Summary, Vec<RequestRecord>) {
+    let c = cluster(nodes);
+    let p = policy.build(
+        &PolicyKnobs::default(),
+        ModelKind::Llama31_8B,
+        c.total_gpus() / 2,
+    );
+    Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        EngineConfig::default(),
+        p,
+        reqs,
+    )
+    .unwrap()
+    .run()
+}
+
+#[test]
+fn a_lone_short_request_runs_prefill_then_decode_back_to_back() {
+    let (_, recs) = run(PolicyKind::Fifo, 1, vec![req(0, 5, 1000, 4)]);
+    let p = perf(&cluster(1));
+    let mut prefill = BatchShape::default();
+    prefill.add_prefill_chunk(1000, 0);
+    let t0 = SimTime(5_000_000);
+    let ttft = p.iteration_time(&prefill);
+    let mut decode_total = SimDuration::ZERO;
+    for i in 0..3u64 {
+        let mut d = BatchShape::default();
+        d.add_decode(1001 + i);
+        decode_total += p.iteration_time(&d);
+    }
+    let r = recs[0];
+    assert_eq!(r.prefill_start, Some(t0));
+    assert_eq!(r.first_token, Some(t0 + ttft));
+    assert_eq!(r.completion, Some(t0 + ttft + decode_total));
+    assert_eq!(r.queueing_delay_ns(), Some(0));
+}
+
+#[test]
+fn identical_runs_have_identical_event_logs() {
+    let reqs: Vec<_> = (0..200)
+        .map(|i| req(i, i as u64 * 37, 200 + (i * 977) % 3000, 1 + (i * 13) % 200))
+        .collect();
+    let (a, ra) = run(PolicyKind::Fifo, 1, reqs.clone());
+    let (b, rb) = run(PolicyKind::Fifo, 1, reqs.clone());
+    assert_eq!(a, b);
+    assert_eq!(ra, rb);
+    let mut other = reqs;
+    other[5].output_tokens += 1;
+    let (c, _) = run(PolicyKind::Fifo, 1, other);
+    assert_ne!(a.log_hash, c.log_hash);
+    assert_eq!(a.short.completed, 200);
+}
+
+#[test]
+fn fifo_short_request_waits_behind_a_long_prefill_on_a_full_cluster() {
+    // 200K tokens → 2 replicas; fill the other two with a second long request.
+    let reqs = vec![
+        req(0, 0, 200_000, 5),
+        req(1, 0, 200_000, 5),
+        req(2, 100, 800, 10),
+    ];
+    let (s, recs) = run(PolicyKind::Fifo, 1, reqs);
+    assert_eq!(recs[0].class, Class::Long);
+    assert_eq!(recs[0].replicas, 2);
+    let long_prefill_end = recs[0]
+        .first_token
+        .unwrap()
+        .min(recs[1].first_token.unwrap());
+    assert!(
+        recs[2].prefill_start.unwrap() >= long_prefill_end,
+        "the short request starts only after a long prefill ends"
+    );
+    assert_eq!(s.long.preemptions, 0);
+}
+
+#[test]
+fn pecsched_short_arrival_pauses_a_long_prefill_and_pe_makes_it_wait() {
+    // 4 replicas, one decode-only: a 300K-token request takes the other three (⌈300K/128Ki⌉),
+    // so the short request must preempt it.
+    let reqs = vec![req(0, 0, 300_000, 5), req(1, 500, 800, 10)];
+    let (s, recs) = run(PolicyKind::PecSched, 1, reqs.clone());
+    assert_eq!(recs[0].replicas, 3);
+    assert_eq!(s.long.preemptions, 1, "the short arrival preempts the long prefill");
+    let qd = recs[1].queueing_delay_ns().unwrap();
+    let (_, pe) = run(PolicyKind::PecSchedNoPreemption, 1, reqs);
+    let qd_pe = pe[1].queueing_delay_ns().unwrap();
+    assert!(qd * 10 < qd_pe, "preemption cuts the short wait: {qd} ns vs {qd_pe} ns under /PE");
+    assert_eq!(pe.iter().map(|r| r.preemptions).sum::<u32>(), 0);
+    assert!(pe[1].prefill_start.unwrap() >= pe[0].first_token.unwrap(), "/PE: the short waits for the long prefill");
+    // The paused long request finishes later than under /PE, but finishes.
+    assert!(recs[0].completion.unwrap() > pe[0].completion.unwrap());
+}
+
+#[test]
+fn pecsched_colocates_short_prefills_with_a_long_decode_and_col_preempts_it() {
+    // One long request over all three prefill replicas, decoding a long output; a short
+    // request arrives during its decode.
+    let mut reqs = vec![req(0, 0, 300_000, 400)];
+    let (_, probe) = run(PolicyKind::PecSched, 1, reqs.clone());
+    let decode_start_ms = probe[0].first_token.unwrap().0 / 1_000_000;
+    reqs.push(req(1, decode_start_ms + 2, 900, 5));
+    let (co_s, co) = run(PolicyKind::PecSched, 1, reqs.clone());
+    let (_, col) = run(PolicyKind::PecSchedNoColocation, 1, reqs);
+    assert!(co[1].completion.is_some() && col[1].completion.is_some());
+    assert_eq!(co[0].preemptions, 0, "colocation never suspends the long decode");
+    assert_eq!(col[0].preemptions, 1, "without colocation the short prefill pauses the long decode");
+    assert!(co[1].queueing_delay_ns().unwrap() < 100_000_000);
+    assert_eq!(co_s.long.completed, 1);
+}
+
+#[test]
+fn reservation_keeps_shorts_off_the_reserved_pool() {
+    let reqs: Vec<_> = (0..50).map(|i| req(i, i as u64 * 5, 2000, 50)).collect();
+    let (s, _) = run(PolicyKind::Reservation, 2, reqs.clone());
+    let (f, _) = run(PolicyKind::Fifo, 2, reqs);
+    assert_eq!(s.short.completed, 50);
+    assert!(s.short.queueing_delay.p99 >= f.short.queueing_delay.p99);
+    assert!(
+        s.gpu_idle_rate > f.gpu_idle_rate,
+        "the idle reserved pool raises the idle rate"
+    );
+}
+
+#[test]
+fn priority_starves_long_requests_under_steady_short_load() {
+    // Shorts every 2 ms keep every replica busy; the long request never finds idle replicas.
+    let mut reqs: Vec<_> = (0..3000)
+        .map(|i| req(i, 1 + i as u64 * 2, 3000, 200))
+        .collect();
+    reqs.insert(0, req(0, 0, 150_000, 5));
+    for (i, r) in reqs.iter_mut().enumerate() {
+        r.id = i as u32;
+    }
+    let mut cfg = EngineConfig::default();
+    cfg.drain_limit = SimDuration(NANOS_PER_SEC);
+    let c = cluster(1);
+    let p = PolicyKind::Priority.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    // The long request arrives first, when everything is idle, so it is served...
+    let (s, _) = Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        cfg,
+        p,
+        reqs.clone(),
+    )
+    .unwrap()
+    .run();
+    assert_eq!(s.long.starved, 0);
+    // ...but arriving behind the stream it starves.
+    reqs[0].arrival = SimTime(0);
+    let mut late = reqs[1..].to_vec();
+    late.insert(100, req(0, 200, 150_000, 5));
+    late.sort_by_key(|r| r.arrival);
+    for (i, r) in late.iter_mut().enumerate() {
+        r.id = i as u32;
+    }
+    let p = PolicyKind::Priority.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    let (s, _) = Simulation::new(c, ModelKind::Llama31_8B.spec(), perf(&c), 2, cfg, p, late)
+        .unwrap()
+        .run();
+    assert_eq!(s.long.count, 1);
+    assert_eq!(s.long.starved, 1, "the long request is never served");
+}

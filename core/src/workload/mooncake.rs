@@ -1,0 +1,163 @@
+//! The Mooncake trace (kvcache-ai/Mooncake): one JSON object per line,
+//! `{"timestamp": <ms>, "input_length": n, "output_length": n, "hash_ids": [...]}`.
+
+use super::Request;
+use super::error::{TraceError, shorten};
+use super::format::TraceFormat;
+use super::rows::{Builder, bad_value, lines, parse_tokens};
+use serde_json::{Map, Value};
+
+const TIMESTAMP: &str = "timestamp";
+const INPUT: &str = "input_length";
+const OUTPUT: &str = "output_length";
+
+/// Parses a Mooncake JSON-lines trace into requests.
+///
+/// `timestamp` is a non-negative integer of milliseconds; `input_length` (≥ 1) and
+/// `output_length` are token counts (0 outputs are read as 1). Other fields (`hash_ids`, …)
+/// are ignored, blank lines skipped. Records must be sorted by timestamp (ties allowed).
+pub fn parse_mooncake_jsonl(text: &str) -> Result<Vec<Request>, TraceError> {
+    let format = TraceFormat::MooncakeJsonl;
+    let mut builder = Builder::new(format, INPUT);
+    for line in lines(text) {
+        let n = line.number;
+        let object: Map<String, Value> =
+            serde_json::from_str(line.text).map_err(|e| TraceError::BadJson {
+                format,
+                line: n,
+                message: e.to_string(),
+                text: shorten(line.text, 80),
+            })?;
+        // Each field is re-read from its JSON text so that errors quote the value as written
+        // and integers are checked digit by digit (no float detour).
+        let field = |name: &str| -> Result<String, TraceError> {
+            match object.get(name) {
+                Some(v) => Ok(v.to_string()),
+                None => Err(bad_value(
+                    format,
+                    n,
+                    name,
+                    "",
+                    "present (the field is missing)",
+                )),
+            }
+        };
+        let t_text = field(TIMESTAMP)?;
+        let ms = parse_millis(format, n, &t_text)?;
+        let input = parse_tokens(format, n, INPUT, &field(INPUT)?)?;
+        let output = parse_tokens(format, n, OUTPUT, &field(OUTPUT)?)?;
+        // The builder quotes the timestamp as written on this line: find it in the line text.
+        let t_str = locate(line.text, &t_text);
+        builder.push(n, i128::from(ms) * 1_000_000, t_str, input, output)?;
+    }
+    builder.finish()
+}
+
+/// A millisecond timestamp: a non-negative integer.
+fn parse_millis(format: TraceFormat, line: u32, value: &str) -> Result<u64, TraceError> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad_value(
+            format,
+            line,
+            TIMESTAMP,
+            value,
+            "a non-negative integer of milliseconds",
+        ));
+    }
+    value.parse::<u64>().map_err(|_| TraceError::TooLarge {
+        format,
+        line,
+        column: TIMESTAMP.to_string(),
+        value: value.to_string(),
+        max: u64::MAX,
+    })
+}
+
+/// `needle` as a slice of `haystack` when it occurs there, else the whole line (for quoting
+/// the previous timestamp in an ordering error without allocating per row).
+fn locate<'a>(haystack: &'a str, needle: &str) -> &'a str {
+    match haystack.find(needle) {
+        Some(i) => &haystack[i..i + needle.len()],
+        None => haystack,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimTime;
+
+    fn err(text: &str) -> String {
+        parse_mooncake_jsonl(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_records_and_ignores_unknown_fields() {
+        let text = "{\"timestamp\": 27482, \"input_length\": 6955, \"output_length\": 52, \"hash_ids\": [46, 47]}\n\
+                    \n\
+                    {\"timestamp\": 30535, \"input_length\": 6472, \"output_length\": 26, \"hash_ids\": [], \"extra\": {\"x\": 1}}\r\n\
+                    {\"output_length\": 0, \"input_length\": 1, \"timestamp\": 30535}";
+        let reqs = parse_mooncake_jsonl(text).unwrap();
+        assert_eq!(reqs.len(), 3);
+        assert_eq!(reqs[1].arrival, SimTime(3_053_000_000));
+        assert_eq!(reqs[1].id, 1);
+        assert_eq!((reqs[1].input_tokens, reqs[1].output_tokens), (6472, 26));
+        assert_eq!(reqs[2].arrival, reqs[1].arrival);
+        assert_eq!(reqs[2].output_tokens, 1);
+    }
+
+    #[test]
+    fn errors_name_line_field_and_value() {
+        let ok = "{\"timestamp\": 5, \"input_length\": 1, \"output_length\": 1}\n";
+        assert_eq!(
+            err(&format!(
+                "{ok}{{\"timestamp\": 6, \"input_length\": 1.5, \"output_length\": 1}}"
+            )),
+            "mooncake jsonl line 2, column input_length: \"1.5\" is not a non-negative integer"
+        );
+        assert_eq!(
+            err(&format!(
+                "{ok}{{\"timestamp\": 6, \"input_length\": \"7\", \"output_length\": 1}}"
+            )),
+            "mooncake jsonl line 2, column input_length: \"\\\"7\\\"\" is not a non-negative integer"
+        );
+        assert_eq!(
+            err(&format!("{ok}\n{{\"timestamp\": 6, \"output_length\": 1}}")),
+            "mooncake jsonl line 3, column input_length: \"\" is not present (the field is missing)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{ok}{{\"timestamp\": -6, \"input_length\": 1, \"output_length\": 1}}"
+            )),
+            "mooncake jsonl line 2, column timestamp: \"-6\" is not a non-negative integer of milliseconds"
+        );
+        assert_eq!(
+            err(&format!(
+                "{ok}{{\"timestamp\": 4, \"input_length\": 1, \"output_length\": 1}}"
+            )),
+            "mooncake jsonl line 2: timestamp \"4\" is earlier than \"5\" on line 1 (the trace must be sorted by time)"
+        );
+        assert_eq!(
+            err(&format!(
+                "{ok}{{\"timestamp\": 6, \"input_length\": 99999999999, \"output_length\": 1}}"
+            )),
+            "mooncake jsonl line 2, column input_length: \"99999999999\" is larger than the maximum 4294967295"
+        );
+    }
+
+    #[test]
+    fn malformed_json_and_empty_input() {
+        let e = err("{\"timestamp\": 5, \"input_length\": 1,\n");
+        assert!(
+            e.starts_with("mooncake jsonl line 1: not a JSON object ("),
+            "{e}"
+        );
+        let e = err("\u{feff}[1, 2]");
+        assert!(
+            e.starts_with("mooncake jsonl line 1: not a JSON object ("),
+            "{e}"
+        );
+        assert!(e.ends_with(": \"[1, 2]\""), "{e}");
+        assert_eq!(err("\n\r\n"), "mooncake jsonl: the trace has no requests");
+    }
+}

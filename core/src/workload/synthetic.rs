@@ -1,0 +1,196 @@
+//! A seeded synthetic workload: Poisson or gamma arrivals, empirical or log-normal lengths.
+//!
+//! Arrivals and lengths draw from separate named streams (`synthetic/arrivals`,
+//! `synthetic/lengths`) of the spec's seed, so changing the length model leaves the arrival
+//! times unchanged and vice versa.
+
+use super::Request;
+use super::error::ParamError;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+
+/// How requests arrive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arrival {
+    /// A Poisson process: exponential inter-arrival times (coefficient of variation 1).
+    Poisson,
+    /// A gamma renewal process with the given inter-arrival coefficient of variation
+    /// (`cv` > 1 is burstier than Poisson): shape `1/cv²`, scale `cv²/rate`.
+    Gamma {
+        /// Standard deviation over mean of the inter-arrival time; > 0.
+        cv: f64,
+    },
+}
+
+/// How request lengths are drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lengths {
+    /// Resample `(input, output)` pairs jointly and uniformly, e.g. from a real trace, which
+    /// keeps their correlation. Zeros are raised to 1.
+    Empirical(Vec<(u32, u32)>),
+    /// Independent log-normal input and output lengths, given by median and log-space σ,
+    /// rounded to the nearest token and clamped to `1..=u32::MAX`.
+    LogNormal {
+        /// Median input length in tokens; > 0.
+        input_median: f64,
+        /// σ of ln(input length); ≥ 0.
+        input_sigma: f64,
+        /// Median output length in tokens; > 0.
+        output_median: f64,
+        /// σ of ln(output length); ≥ 0.
+        output_sigma: f64,
+    },
+}
+
+impl Lengths {
+    /// The `(input, output)` pairs of a workload, for [`Lengths::Empirical`].
+    pub fn empirical_from(requests: &[Request]) -> Lengths {
+        Lengths::Empirical(
+            requests
+                .iter()
+                .map(|r| (r.input_tokens, r.output_tokens))
+                .collect(),
+        )
+    }
+}
+
+/// Everything that defines a synthetic workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntheticSpec {
+    /// Number of requests; ≥ 1.
+    pub requests: u32,
+    /// Mean arrival rate in requests per second; finite and > 0.
+    pub rate_per_s: f64,
+    /// The arrival process.
+    pub arrival: Arrival,
+    /// The length model.
+    pub lengths: Lengths,
+    /// The seed of the run.
+    pub seed: u64,
+}
+
+fn positive(name: &'static str, x: f64) -> Result<(), ParamError> {
+    if x.is_finite() && x > 0.0 {
+        Ok(())
+    } else {
+        Err(ParamError::new(name, x, "a finite number > 0"))
+    }
+}
+
+fn non_negative(name: &'static str, x: f64) -> Result<(), ParamError> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(())
+    } else {
+        Err(ParamError::new(name, x, "a finite number >= 0"))
+    }
+}
+
+impl SyntheticSpec {
+    /// Checks every parameter, naming the first one out of range.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if self.requests == 0 {
+            return Err(ParamError::new("synthetic requests", 0, "at least 1"));
+        }
+        positive("synthetic rate_per_s", self.rate_per_s)?;
+        if let Arrival::Gamma { cv } = self.arrival {
+            positive("synthetic gamma cv", cv)?;
+        }
+        match &self.lengths {
+            Lengths::Empirical(pairs) => {
+                if pairs.is_empty() {
+                    return Err(ParamError::new(
+                        "synthetic empirical lengths",
+                        "[]",
+                        "a non-empty list of (input, output) pairs",
+                    ));
+                }
+                if u32::try_from(pairs.len()).is_err() {
+                    return Err(ParamError::new(
+                        "synthetic empirical lengths",
+                        pairs.len(),
+                        "at most 2^32 - 1 pairs long",
+                    ));
+                }
+            }
+            Lengths::LogNormal {
+                input_median,
+                input_sigma,
+                output_median,
+                output_sigma,
+            } => {
+                positive("synthetic input_median", *input_median)?;
+                non_negative("synthetic input_sigma", *input_sigma)?;
+                positive("synthetic output_median", *output_median)?;
+                non_negative("synthetic output_sigma", *output_sigma)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Generates the workload: ids `0..n`, the first request at time 0, then inter-arrival
+    /// gaps from the arrival process (rounded to the nanosecond).
+    pub fn generate(&self) -> Result<Vec<Request>, ParamError> {
+        self.validate()?;
+        let mut arrivals = SimRng::new(self.seed, "synthetic/arrivals");
+        let mut lengths = SimRng::new(self.seed, "synthetic/lengths");
+        let mut t = SimTime::ZERO;
+        let mut out = Vec::with_capacity(self.requests as usize);
+        for id in 0..self.requests {
+            if id > 0 {
+                let gap_s = match self.arrival {
+                    Arrival::Poisson => arrivals.exponential(self.rate_per_s),
+                    Arrival::Gamma { cv } => {
+                        let cv2 = cv * cv;
+                        arrivals.gamma(1.0 / cv2, cv2 / self.rate_per_s)
+                    }
+                };
+                t += SimDuration::from_secs_f64(gap_s);
+            }
+            let (input_tokens, output_tokens) = self.draw_lengths(&mut lengths);
+            out.push(Request {
+                id,
+                arrival: t,
+                input_tokens,
+                output_tokens,
+            });
+        }
+        Ok(out)
+    }
+
+    fn draw_lengths(&self, rng: &mut SimRng) -> (u32, u32) {
+        match &self.lengths {
+            Lengths::Empirical(pairs) => {
+                // `validate` checked that the length fits in u32.
+                let last = (pairs.len() - 1) as u32;
+                let (i, o) = pairs[rng.uniform_u32_inclusive(0, last) as usize];
+                (i.max(1), o.max(1))
+            }
+            Lengths::LogNormal {
+                input_median,
+                input_sigma,
+                output_median,
+                output_sigma,
+            } => {
+                let input = rng.lognormal(libm::log(*input_median), *input_sigma);
+                let output = rng.lognormal(libm::log(*output_median), *output_sigma);
+                (to_tokens(input), to_tokens(output))
+            }
+        }
+    }
+}
+
+/// A real length rounded to the nearest token, clamped to `1..=u32::MAX`.
+fn to_tokens(x: f64) -> u32 {
+    let r = libm::round(x);
+    if r >= f64::from(u32::MAX) {
+        u32::MAX
+    } else if r >= 1.0 {
+        r as u32
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+#[path = "synthetic_tests.rs"]
+mod tests;

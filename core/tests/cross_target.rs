@@ -1,0 +1,153 @@
+//! Native-vs-wasm32 determinism harness.
+//!
+//! [`probe`] runs a fixed list of core computations and renders every result exactly, one
+//! `key = value` line each: integers in decimal, `f64` as the hex of [`f64::to_bits`] (never
+//! decimal, so a last-bit difference shows). The same test runs
+//!
+//! - natively: `cargo test -p pecsched-core --test cross_target`
+//! - in wasm32 under Node: `cargo test -p pecsched-core --target wasm32-unknown-unknown --test
+//!   cross_target` (the runner, `wasm-bindgen-test-runner`, is set in `.cargo/config.toml`)
+//!
+//! and both compare against the one golden file `tests/golden/cross_target.txt`, so
+//! native == golden == wasm32.
+//!
+//! To extend: write a `fn probe_something(p: &mut Probe)` and add it to [`PROBES`]; then
+//! regenerate the golden file natively, review its diff, and run the wasm32 command:
+//!
+//! ```text
+//! PECSCHED_UPDATE_GOLDEN=1 cargo test -p pecsched-core --test cross_target
+//! ```
+//!
+//! With `PECSCHED_UPDATE_GOLDEN=1` the native test rewrites the file instead of comparing
+//! (the variable is ignored in wasm32, which has no file system).
+
+use pecsched_core::model::ModelKind;
+use pecsched_core::time::{SimDuration, SimTime};
+use std::fmt::{Display, Write as _};
+
+/// The expected output of [`probe`], shared by native and wasm32.
+const GOLDEN: &str = include_str!("golden/cross_target.txt");
+
+/// A function that adds one section's lines.
+type ProbeFn = fn(&mut Probe);
+
+/// Every probe, in output order: a section name and the function that fills it.
+const PROBES: &[(&str, ProbeFn)] = &[("models", probe_models), ("time", probe_time)];
+
+/// Collects exactly rendered results, one `key = value` line each.
+struct Probe {
+    out: String,
+}
+
+impl Probe {
+    /// A line of any value whose `Display` is exact (integers, strings).
+    fn exact(&mut self, key: &str, value: impl Display) {
+        writeln!(self.out, "{key} = {value}").unwrap();
+    }
+
+    /// A float, as the hex of its bits.
+    fn f64(&mut self, key: &str, value: f64) {
+        writeln!(self.out, "{key} = f64:{:016x}", value.to_bits()).unwrap();
+    }
+}
+
+/// The model catalog's derived sizes.
+fn probe_models(p: &mut Probe) {
+    for kind in ModelKind::ALL {
+        let spec = kind.spec();
+        let key = |name: &str| format!("{}.{name}", kind.id());
+        p.exact(&key("name"), spec.name);
+        p.exact(&key("head_dim"), spec.head_dim);
+        p.exact(&key("attn_params_per_layer"), spec.attn_params_per_layer());
+        p.exact(&key("mlp_params_per_layer"), spec.mlp_params_per_layer());
+        p.exact(&key("params"), spec.params());
+        p.exact(&key("weight_bytes"), spec.weight_bytes());
+        p.exact(&key("kv_bytes_per_token"), spec.kv_bytes_per_token());
+        let per_layer = spec.kv_bytes_per_token_per_layer();
+        p.exact(&key("kv_bytes_per_token_per_layer"), per_layer);
+    }
+}
+
+/// Conversions between float seconds and integer nanoseconds, including the edge cases.
+fn probe_time(p: &mut Probe) {
+    let seconds = [
+        0.0,
+        -1.0,
+        f64::NAN,
+        f64::INFINITY,
+        1e-9,
+        4.9e-10,
+        5e-10,
+        0.1,
+        0.3,
+        1.0 / 3.0,
+        2.5e-7,
+        1234.5678,
+        86_400.123_456_789,
+        1e12,
+        1e30,
+    ];
+    for (i, secs) in seconds.into_iter().enumerate() {
+        let d = SimDuration::from_secs_f64(secs);
+        p.f64(&format!("secs[{i}]"), secs);
+        p.exact(&format!("secs[{i}].from_secs_f64.ns"), d.0);
+        p.f64(&format!("secs[{i}].round_trip"), d.as_secs_f64());
+        p.exact(&format!("secs[{i}].display"), d);
+    }
+    let t = SimTime::ZERO + SimDuration::from_millis(1500) + SimDuration::from_micros(7);
+    p.exact("time.ns", t.0);
+    p.f64("time.as_secs_f64", t.as_secs_f64());
+    p.exact("time.display", t);
+}
+
+/// Runs every probe and renders the results.
+fn probe() -> String {
+    let mut p = Probe { out: String::new() };
+    for (name, run) in PROBES {
+        writeln!(p.out, "[{name}]").unwrap();
+        run(&mut p);
+    }
+    p.out
+}
+
+/// Panics with the differing lines (not two whole files) when `actual` is not the golden text.
+fn assert_matches_golden(actual: &str) {
+    if actual == GOLDEN {
+        return;
+    }
+    let mut report = String::new();
+    let (mut golden_lines, mut actual_lines) = (GOLDEN.lines(), actual.lines());
+    for line in 1.. {
+        match (golden_lines.next(), actual_lines.next()) {
+            (None, None) => break,
+            (g, a) if g == a => {}
+            (g, a) => writeln!(report, "line {line}:\n  golden: {g:?}\n  actual: {a:?}").unwrap(),
+        }
+    }
+    panic!(
+        "probe() differs from tests/golden/cross_target.txt on {}:\n{report}\
+         If the change is intended, regenerate natively with PECSCHED_UPDATE_GOLDEN=1 \
+         (see this file's header).",
+        std::env::consts::ARCH
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn probe_matches_golden() {
+    let actual = probe();
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var_os("PECSCHED_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/cross_target.txt");
+        std::fs::write(path, &actual).unwrap();
+        eprintln!("rewrote {path}");
+        return;
+    }
+    assert_matches_golden(&actual);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn probe_is_repeatable() {
+    assert_eq!(probe(), probe());
+}

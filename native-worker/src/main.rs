@@ -1,0 +1,40 @@
+//! `pecsched-worker`: the PecSched command line.
+
+use clap::{Parser, Subcommand};
+
+mod predict;
+mod simulate;
+mod table;
+
+/// PecSched: simulate LLM-inference cluster scheduling (FIFO, Reservation, Priority, PecSched).
+#[derive(Parser, Debug)]
+#[command(name = "pecsched-worker", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate a scenario under one or more policies and print the paper's metrics.
+    Simulate(simulate::SimulateArgs),
+    /// Print the embedded default scenario as JSON (a starting point for --scenario files).
+    Scenario,
+    /// Print predicted per-op and per-iteration times for one batch on one replica.
+    Predict(predict::PredictArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Simulate(args) => simulate::run(args),
+        Command::Scenario => {
+            println!(
+                "{}",
+                pecsched_core::scenario::Scenario::default_scenario().to_json()
+            );
+            Ok(())
+        }
+        Command::Predict(args) => predict::run(args),
+    }
+}

@@ -1,0 +1,383 @@
+//! `pecsched-worker predict`: the core performance model's estimate for one batch on one
+//! replica (per-op table, iteration total, KV capacity), and optionally for one long prefill
+//! spread over several replicas. Every number comes from `pecsched_core::perf`; this file only
+//! parses flags, reads the calibration file and prints.
+
+use anyhow::{Context, Result};
+use pecsched_core::hardware::{ClusterSpec, GpuKind};
+use pecsched_core::model::ModelKind;
+use pecsched_core::perf::{
+    BatchShape, Calibration, OpEstimate, PerfModel, SpCandidate, SpEstimate, SpGroup, SpMode,
+    SpPlan,
+};
+use serde_json::json;
+
+/// A prefill chunk: `new` tokens after `prefix` cached tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrefillArg {
+    new: u64,
+    prefix: u64,
+}
+
+/// `count` decoding sequences, each attending to `context` tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeArg {
+    context: u64,
+    count: u32,
+}
+
+fn parse_u64(s: &str, what: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("{what} `{s}` is not a whole number"))
+}
+
+fn parse_prefill(s: &str) -> Result<PrefillArg, String> {
+    let (new, prefix) = match s.split_once('@') {
+        Some((n, p)) => (parse_u64(n, "new tokens")?, parse_u64(p, "prefix tokens")?),
+        None => (parse_u64(s, "new tokens")?, 0),
+    };
+    if new == 0 {
+        return Err("a prefill chunk needs at least 1 new token".into());
+    }
+    Ok(PrefillArg { new, prefix })
+}
+
+fn parse_decode(s: &str) -> Result<DecodeArg, String> {
+    let (context, count) = match s.split_once(['x', 'X']) {
+        Some((l, b)) => (
+            parse_u64(l, "context length")?,
+            parse_u64(b, "sequence count")?,
+        ),
+        None => (parse_u64(s, "context length")?, 1),
+    };
+    let count = u32::try_from(count).map_err(|_| format!("sequence count {count} is too large"))?;
+    if count == 0 {
+        return Err("a decode group needs at least 1 sequence".into());
+    }
+    Ok(DecodeArg { context, count })
+}
+
+fn parse_gpu(s: &str) -> Result<GpuKind, String> {
+    let ids: Vec<_> = GpuKind::ALL.iter().map(|g| g.id()).collect();
+    GpuKind::from_id(s).ok_or_else(|| format!("unknown GPU `{s}` (known: {})", ids.join(", ")))
+}
+
+fn parse_model(s: &str) -> Result<ModelKind, String> {
+    let ids: Vec<_> = ModelKind::ALL.iter().map(|m| m.id()).collect();
+    ModelKind::from_id(s).ok_or_else(|| format!("unknown model `{s}` (known: {})", ids.join(", ")))
+}
+
+/// Flags of `predict`.
+#[derive(clap::Args, Debug)]
+pub struct PredictArgs {
+    /// GPU of every slot: a100 (A100-SXM 80 GB), h100 (H100-SXM 80 GB) or h200 (H200 141 GB).
+    /// The cluster is the paper's: nodes of 8 GPUs on NVLink, 400 Gbps between nodes.
+    #[arg(long, default_value = "a100", value_parser = parse_gpu)]
+    gpu: GpuKind,
+    /// Model: mistral-7b, phi3-14b, yi-34b, llama3.1-70b or llama3.1-8b.
+    #[arg(long, default_value = "llama3.1-70b", value_parser = parse_model)]
+    model: ModelKind,
+    /// Tensor-parallel degree: GPUs per replica (1 to 8, must divide the heads).
+    #[arg(long, default_value_t = 4)]
+    tp: u32,
+    /// A prefill chunk in the batch: `N` new tokens, or `N@P` for N new tokens after P cached
+    /// (prefix) tokens. Repeat for several chunks.
+    #[arg(long = "prefill", value_name = "N[@P]", value_parser = parse_prefill)]
+    prefill: Vec<PrefillArg>,
+    /// Decoding sequences in the batch: `L` for one sequence whose new token attends to L
+    /// context tokens, or `LxB` for B such sequences. Repeatable.
+    #[arg(long = "decode", value_name = "L[xB]", value_parser = parse_decode)]
+    decode: Vec<DecodeArg>,
+    /// Calibration profile (JSON, schema pecsched-calibration/1) overriding the datasheet
+    /// efficiencies and overheads; defaults when absent.
+    #[arg(long, value_name = "PATH")]
+    calibration: Option<std::path::PathBuf>,
+    /// Also predict one long prefill of this many input tokens spread over --sp-group, with
+    /// ring-only SP and with PecSched's fast SP (all four combinations shown).
+    #[arg(long, value_name = "TOKENS")]
+    long_prefill: Option<u64>,
+    /// Replicas per node of the long prefill's group, comma-separated (e.g. `2,2` = two
+    /// nodes with two replicas each). Default: one full node (8 / tp replicas).
+    #[arg(long, value_name = "R1,R2,..", value_delimiter = ',')]
+    sp_group: Vec<u32>,
+    /// Print machine-readable JSON instead of tables (times in seconds, sizes in bytes).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `predict`.
+pub fn run(args: PredictArgs) -> Result<()> {
+    let calib = match &args.calibration {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading calibration file {}", path.display()))?;
+            Calibration::from_json(&text)
+                .with_context(|| format!("calibration file {}", path.display()))?
+        }
+        None => Calibration::datasheet_default(),
+    };
+    let mut cluster = ClusterSpec::paper_testbed();
+    cluster.gpu = args.gpu.spec();
+    let model = args.model.spec();
+    let perf = PerfModel::new(&cluster, &model, args.tp, &calib)?;
+
+    let mut batch = BatchShape::default();
+    for p in &args.prefill {
+        batch.add_prefill_chunk(p.new, p.prefix);
+    }
+    for d in &args.decode {
+        for _ in 0..d.count {
+            batch.add_decode(d.context);
+        }
+    }
+    let ops = perf.breakdown(&batch);
+    let sp = match args.long_prefill {
+        Some(tokens) => {
+            let group = if args.sp_group.is_empty() {
+                SpGroup::single_node((cluster.gpus_per_node / args.tp).max(1))
+            } else {
+                SpGroup {
+                    replicas_per_node: args.sp_group.clone(),
+                }
+            };
+            group.validate(args.tp, cluster.gpus_per_node)?;
+            Some((tokens, group))
+        }
+        None => None,
+    };
+    if batch.is_empty() && sp.is_none() && !args.json {
+        eprintln!("note: empty batch; add --prefill N[@P] and/or --decode L[xB]");
+    }
+    if args.json {
+        print_json(&args, &perf, &batch, &ops, sp.as_ref());
+    } else {
+        print_text(&args, &perf, &batch, &ops);
+        if let Some((tokens, group)) = &sp {
+            print_sp(&perf, *tokens, group);
+        }
+    }
+    Ok(())
+}
+
+/// `12.3 G` style with an SI prefix.
+fn si(x: f64) -> String {
+    if x == 0.0 {
+        return "0 ".into();
+    }
+    let (v, unit) = match x.abs() {
+        a if a >= 1e15 => (x / 1e15, "P"),
+        a if a >= 1e12 => (x / 1e12, "T"),
+        a if a >= 1e9 => (x / 1e9, "G"),
+        a if a >= 1e6 => (x / 1e6, "M"),
+        a if a >= 1e3 => (x / 1e3, "k"),
+        _ => (x, ""),
+    };
+    format!("{v:.2} {unit}")
+}
+
+/// Seconds as `ms` or `µs`.
+fn secs(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+fn calibration_label(perf: &PerfModel, args: &PredictArgs) -> String {
+    match (&args.calibration, &perf.calibration().provenance) {
+        (None, _) => "datasheet defaults".into(),
+        (Some(path), Some(p)) => format!("{} ({}, {})", path.display(), p.adapter, p.date),
+        (Some(path), None) => path.display().to_string(),
+    }
+}
+
+fn print_text(args: &PredictArgs, perf: &PerfModel, b: &BatchShape, ops: &[OpEstimate]) {
+    let m = perf.model();
+    println!(
+        "{} on one replica of {} × {}, calibration: {}",
+        m.name,
+        perf.tp(),
+        perf.cluster().gpu.name,
+        calibration_label(perf, args)
+    );
+    println!(
+        "batch: {} prefill chunk(s), {} new tokens, {} cached prefix tokens, {} attention pairs; \
+         {} decode sequence(s) reading {} KV tokens",
+        b.prefill_seqs,
+        b.prefill_tokens,
+        b.prefill_prefix_tokens,
+        b.prefill_attn_pairs,
+        b.decode_seqs,
+        b.decode_kv_tokens
+    );
+    if !ops.is_empty() {
+        println!("per GPU; FLOPs, bytes and time/op are one occurrence, × count per iteration");
+        println!(
+            "{:<20} {:>5} {:>11} {:>10} {:>11} {:>11} {:>11}  bound",
+            "op", "count", "FLOPs", "bytes", "time/op", "total", "share"
+        );
+        let total = ops.last().map_or(0.0, |r| r.time_s);
+        for r in ops {
+            let all = r.time_s * r.count as f64;
+            if r.name == "total" {
+                println!("{}", "-".repeat(92));
+            }
+            println!(
+                "{:<20} {:>5} {:>11} {:>10} {:>11} {:>11} {:>10.1}%  {}",
+                r.name,
+                r.count,
+                format!("{}FLOP", si(r.flops)),
+                format!("{}B", si(r.bytes)),
+                secs(r.time_s),
+                secs(all),
+                100.0 * all / total,
+                r.bound.as_str()
+            );
+        }
+        println!("iteration time: {}", perf.iteration_time(b));
+    }
+    println!(
+        "KV cache: {} bytes/token; capacity {} tokens per replica ({:.1} GiB of KV)",
+        perf.kv_bytes_per_token(),
+        perf.kv_capacity_tokens(),
+        (perf.kv_capacity_tokens() * perf.kv_bytes_per_token()) as f64 / (1u64 << 30) as f64
+    );
+}
+
+fn plan_label(plan: SpPlan) -> String {
+    match plan {
+        SpPlan::Ring => "ring attention + TP".into(),
+        SpPlan::Hybrid { attention, mlp } => format!("attention {attention:?}, MLP {mlp:?}"),
+    }
+}
+
+fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) {
+    println!();
+    println!(
+        "long prefill of {tokens} tokens over replicas per node {:?} ({} GPUs):",
+        group.replicas_per_node,
+        group.replicas() * perf.tp()
+    );
+    let row = |label: &str, e: &SpEstimate| {
+        println!(
+            "  {:<44} {:>11}  (compute {}, comm {}, per layer {})",
+            label, e.time, e.compute_time, e.comm_time, e.per_layer
+        )
+    };
+    let ring = perf.sp_prefill(tokens, group, SpMode::RingOnly);
+    let fast = perf.sp_prefill(tokens, group, SpMode::Fast);
+    row("ring-only (baselines, /FSP)", &ring);
+    for SpCandidate { estimate, .. } in perf.sp_candidates(tokens, group) {
+        if let Some(e) = estimate {
+            row(&format!("  {}", plan_label(e.plan)), &e);
+        }
+    }
+    row(&format!("fast SP → {}", plan_label(fast.plan)), &fast);
+    println!(
+        "  fast SP speed-up over ring-only: {:.2}×; decode-step overhead of the spread KV: {}",
+        ring.time.as_secs_f64() / fast.time.as_secs_f64(),
+        perf.sp_decode_overhead(group)
+    );
+}
+
+fn print_json(
+    args: &PredictArgs,
+    perf: &PerfModel,
+    b: &BatchShape,
+    ops: &[OpEstimate],
+    sp: Option<&(u64, SpGroup)>,
+) {
+    let estimate = |e: &SpEstimate| {
+        json!({
+            "plan": e.plan,
+            "time_s": e.time.as_secs_f64(),
+            "compute_s": e.compute_time.as_secs_f64(),
+            "comm_s": e.comm_time.as_secs_f64(),
+            "per_layer_s": e.per_layer.as_secs_f64(),
+        })
+    };
+    let sp = sp.map(|(tokens, group)| {
+        let candidates: Vec<_> = perf
+            .sp_candidates(*tokens, group)
+            .iter()
+            .map(|c| {
+                json!({
+                    "attention": c.attention,
+                    "mlp": c.mlp,
+                    "estimate": c.estimate.as_ref().map(estimate),
+                })
+            })
+            .collect();
+        json!({
+            "input_tokens": tokens,
+            "replicas_per_node": group.replicas_per_node,
+            "ring_only": estimate(&perf.sp_prefill(*tokens, group, SpMode::RingOnly)),
+            "fast": estimate(&perf.sp_prefill(*tokens, group, SpMode::Fast)),
+            "candidates": candidates,
+            "decode_overhead_s": perf.sp_decode_overhead(group).as_secs_f64(),
+        })
+    });
+    let out = json!({
+        "gpu": args.gpu.id(),
+        "model": args.model.id(),
+        "tp": perf.tp(),
+        "calibration": perf.calibration(),
+        "batch": b,
+        "ops": ops,
+        "iteration_time_s": perf.iteration_time(b).as_secs_f64(),
+        "iteration_time_ns": perf.iteration_time(b).0,
+        "kv_bytes_per_token": perf.kv_bytes_per_token(),
+        "kv_capacity_tokens": perf.kv_capacity_tokens(),
+        "long_prefill": sp,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_chunks_and_decode_groups() {
+        assert_eq!(
+            parse_prefill("4096"),
+            Ok(PrefillArg {
+                new: 4096,
+                prefix: 0
+            })
+        );
+        assert_eq!(
+            parse_prefill("512@8000"),
+            Ok(PrefillArg {
+                new: 512,
+                prefix: 8000
+            })
+        );
+        assert!(parse_prefill("0").is_err());
+        assert!(parse_prefill("12@x").unwrap_err().contains("prefix"));
+        assert_eq!(
+            parse_decode("2000"),
+            Ok(DecodeArg {
+                context: 2000,
+                count: 1
+            })
+        );
+        assert_eq!(
+            parse_decode("2000x16"),
+            Ok(DecodeArg {
+                context: 2000,
+                count: 16
+            })
+        );
+        assert!(parse_decode("10x0").is_err());
+        assert!(parse_decode("abc").unwrap_err().contains("context"));
+        assert_eq!(parse_gpu("h100"), Ok(GpuKind::H100Sxm80));
+        assert!(parse_gpu("v100").unwrap_err().contains("a100"));
+        assert_eq!(parse_model("yi-34b"), Ok(ModelKind::Yi34B));
+        assert!(parse_model("gpt").is_err());
+    }
+}

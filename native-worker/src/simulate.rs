@@ -1,0 +1,283 @@
+//! `pecsched-worker simulate`: run a scenario (a JSON file, or the embedded default adjusted by
+//! flags) under one or more policies and print a summary table, JSON, or per-request CSV.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use pecsched_core::hardware::GpuKind;
+use pecsched_core::metrics::{RequestRecord, Summary};
+use pecsched_core::model::ModelKind;
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
+use pecsched_core::time::{SimDuration, SimTime};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Flags of `simulate`. Every flag overrides the scenario (the embedded default unless
+/// `--scenario` names a file).
+#[derive(Args, Debug, Clone)]
+pub struct SimulateArgs {
+    /// Scenario JSON file (see `pecsched-worker scenario` for the default one to start from).
+    #[arg(long, value_name = "PATH")]
+    pub scenario: Option<PathBuf>,
+    /// Read requests from this trace file instead of the scenario's source.
+    #[arg(long, value_name = "PATH")]
+    pub trace: Option<PathBuf>,
+    /// Format of --trace: azure, mooncake, burstgpt or plain (detected from the header if omitted).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Use an embedded trace: azure-conv-2023 or azure-code-2023.
+    #[arg(long, value_name = "NAME")]
+    pub embedded: Option<String>,
+    /// Model: mistral-7b, phi3-14b, yi-34b, llama3.1-70b or llama3.1-8b.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// GPU: a100, h100 or h200.
+    #[arg(long)]
+    pub gpu: Option<String>,
+    /// Number of nodes.
+    #[arg(long)]
+    pub nodes: Option<u32>,
+    /// GPUs per node (NVLink-connected).
+    #[arg(long)]
+    pub gpus_per_node: Option<u32>,
+    /// Tensor-parallel size of one replica (must divide --gpus-per-node).
+    #[arg(long)]
+    pub tp: Option<u32>,
+    /// Policy to run; repeat to compare several (default: the scenario's list).
+    #[arg(long = "policy", value_name = "ID")]
+    pub policies: Vec<String>,
+    /// Seed of every random draw (the long-input transform, synthetic arrivals).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Multiply the arrival rate by this factor (0.5 = half the load).
+    #[arg(long)]
+    pub rate_scale: Option<f64>,
+    /// Keep arrivals in START:END seconds of the trace (e.g. 0:600).
+    #[arg(long, value_name = "START:END")]
+    pub window: Option<String>,
+    /// Keep all arrivals (drop the scenario's time window).
+    #[arg(long, conflicts_with = "window")]
+    pub no_window: bool,
+    /// Keep at most this many requests.
+    #[arg(long)]
+    pub max_requests: Option<u32>,
+    /// Do not apply the paper's long-input transform (p95 → 100K–500K tokens).
+    #[arg(long)]
+    pub no_long_input: bool,
+    /// Print the summaries as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write one CSV row per request and policy to this file.
+    #[arg(long, value_name = "PATH")]
+    pub requests_csv: Option<PathBuf>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Builds the scenario the flags describe, and the text of a trace file if one is read.
+pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)> {
+    let mut s = match &a.scenario {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading scenario {}", p.display()))?;
+            Scenario::from_json(&text)
+                .with_context(|| format!("in scenario file {}", p.display()))?
+        }
+        None => Scenario::default_scenario(),
+    };
+    let mut trace_text = None;
+    if let Some(p) = &a.trace {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading trace {}", p.display()))?;
+        let format = match &a.format {
+            Some(f) => format_from_id(f).with_context(|| {
+                format!("--format {f:?}: expected azure, mooncake, burstgpt or plain")
+            })?,
+            None => pecsched_core::workload::TraceFormat::detect(&text).with_context(|| {
+                format!(
+                    "cannot tell the format of {} from its first line; pass --format",
+                    p.display()
+                )
+            })?,
+        };
+        let name = p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        s.source = Source::File { name, format };
+        s.window = None;
+        trace_text = Some(text);
+    } else if let Some(e) = &a.embedded {
+        let t = EmbeddedTrace::from_id(e).with_context(|| {
+            format!("--embedded {e:?}: expected azure-conv-2023 or azure-code-2023")
+        })?;
+        s.source = Source::Embedded(t);
+    }
+    if let Some(m) = &a.model {
+        s.model = ModelKind::from_id(m).with_context(|| format!("--model {m:?}: unknown model"))?;
+    }
+    if let Some(g) = &a.gpu {
+        s.gpu = GpuKind::from_id(g)
+            .with_context(|| format!("--gpu {g:?}: expected a100, h100 or h200"))?;
+        s.cluster.gpu = s.gpu.spec();
+    }
+    if let Some(n) = a.nodes {
+        s.cluster.nodes = n;
+    }
+    if let Some(n) = a.gpus_per_node {
+        s.cluster.gpus_per_node = n;
+    }
+    if let Some(tp) = a.tp {
+        s.tp = tp;
+    }
+    if !a.policies.is_empty() {
+        s.policies = a
+            .policies
+            .iter()
+            .map(|p| {
+                PolicyKind::from_id(p).with_context(|| format!("--policy {p:?}: unknown policy"))
+            })
+            .collect::<Result<_>>()?;
+    }
+    if let Some(seed) = a.seed {
+        s.seed = seed;
+    }
+    if let Some(r) = a.rate_scale {
+        s.rate_scale = r;
+    }
+    if a.no_window {
+        s.window = None;
+    }
+    if let Some(w) = &a.window {
+        let (x, y) = w
+            .split_once(':')
+            .with_context(|| format!("--window {w:?}: expected START:END in seconds"))?;
+        let x: f64 = x
+            .trim()
+            .parse()
+            .with_context(|| format!("--window start {x:?} is not a number"))?;
+        let y: f64 = y
+            .trim()
+            .parse()
+            .with_context(|| format!("--window end {y:?} is not a number"))?;
+        s.window = Some((
+            SimTime::ZERO + SimDuration::from_secs_f64(x),
+            SimTime::ZERO + SimDuration::from_secs_f64(y),
+        ));
+    }
+    if let Some(n) = a.max_requests {
+        s.max_requests = Some(n);
+    }
+    if a.no_long_input {
+        s.long_input = None;
+    }
+    // Re-validate everything the flags may have broken, through the wire form.
+    let s = Scenario::from_wire(&s.to_wire()).map(|mut v| {
+        v.calibration = s.calibration.clone();
+        v
+    });
+    Ok((s.context("invalid flags")?, trace_text))
+}
+
+/// Runs `simulate`.
+pub fn run(a: SimulateArgs) -> Result<()> {
+    let (scenario, trace_text) = scenario_from_args(&a)?;
+    let requests = scenario.requests(trace_text.as_deref())?;
+    let mut results: Vec<(Summary, Vec<RequestRecord>)> = Vec::new();
+    for &p in &scenario.policies {
+        let mut sim = scenario.simulation(p, requests.clone())?;
+        let bar = if a.quiet || a.json {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(1000)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>14} [{bar:40}] {percent:>3}% {msg}")?
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(p.id());
+        let mut n = 0u64;
+        while sim.step() {
+            n += 1;
+            if n % 4096 == 0 {
+                bar.set_position((sim.progress() * 1000.0) as u64);
+                bar.set_message(format!("t = {:.0} s", sim.now().as_secs_f64()));
+            }
+        }
+        bar.finish_and_clear();
+        results.push(sim.finish());
+    }
+    if let Some(path) = &a.requests_csv {
+        write_requests_csv(path, &results)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if a.json {
+        let summaries: Vec<&Summary> = results.iter().map(|r| &r.0).collect();
+        println!("{}", serde_json::to_string_pretty(&summaries)?);
+    } else {
+        print_header(&scenario, requests.len());
+        crate::table::print_summaries(results.iter().map(|r| &r.0));
+    }
+    Ok(())
+}
+
+fn print_header(s: &Scenario, n: usize) {
+    let source = match &s.source {
+        Source::Embedded(t) => t.label().to_string(),
+        Source::File { name, .. } => name.clone(),
+        Source::Synthetic(_) => "synthetic".to_string(),
+    };
+    println!(
+        "{} × {} ({} nodes × {} GPUs, TP={}), {}, {} requests, rate ×{}, seed {}",
+        s.model.spec().name,
+        s.gpu.spec().name,
+        s.cluster.nodes,
+        s.cluster.gpus_per_node,
+        s.tp,
+        source,
+        n,
+        s.rate_scale,
+        s.seed
+    );
+}
+
+fn write_requests_csv(path: &PathBuf, results: &[(Summary, Vec<RequestRecord>)]) -> Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        f,
+        "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected"
+    )?;
+    let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
+    let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));
+    for (s, recs) in results {
+        for r in recs {
+            writeln!(
+                f,
+                "{},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{}",
+                s.policy,
+                r.id,
+                r.class,
+                r.input_tokens,
+                r.output_tokens,
+                r.arrival.as_secs_f64(),
+                t(r.dispatched),
+                t(r.prefill_start),
+                t(r.first_token),
+                t(r.completion),
+                d(r.queueing_delay_ns()),
+                d(r.ttft_ns()),
+                d(r.jct_ns()),
+                r.preemptions,
+                r.replicas,
+                r.rejected
+            )?;
+        }
+    }
+    f.flush()?;
+    if results.is_empty() {
+        bail!("no policy ran");
+    }
+    Ok(())
+}
