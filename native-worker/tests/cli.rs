@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 /// Subcommands `--help` must list.
-const SUBCOMMANDS: &[&str] = &["predict"];
+const SUBCOMMANDS: &[&str] = &["simulate", "scenario", "predict"];
 
 /// Runs the binary with `args` and returns its output.
 fn worker(args: &[&str]) -> Output {
@@ -39,9 +39,11 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
-fn predict_help_works() {
-    let help = success_stdout(&["predict", "--help"]);
-    assert!(help.contains("Usage"), "{help}");
+fn subcommand_help_works() {
+    for sub in ["simulate", "predict"] {
+        let help = success_stdout(&[sub, "--help"]);
+        assert!(help.contains("Usage"), "`{sub} --help`:\n{help}");
+    }
 }
 
 #[test]

@@ -43,7 +43,9 @@ impl Policy for Reservation {
         let k = view.sp_degree_for(RESERVED_FOR_INPUT_TOKENS, RESERVED_FOR_OUTPUT_TOKENS);
         // The pool takes the first replicas (node 0 upwards): same node first, as for any group.
         let usable = view.replicas().filter(|r| !r.decode_only).count() as u32;
-        let k = k.min(usable.saturating_sub(1)).max(1);
+        // At least one replica must stay for short requests; with fewer than two replicas no
+        // pool is reserved and long requests are reported starved.
+        let k = k.min(usable.saturating_sub(1));
         self.reserved = (0..view.replica_count()).map(|i| i < k).collect();
     }
 

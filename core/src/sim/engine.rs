@@ -65,7 +65,8 @@ pub(crate) struct State {
     pub tp: u32,
     pub log: EventLogHash,
     pub next_arrival: u32,
-    pub in_transit: BTreeMap<u32, Seq>,
+    /// KV hand-overs in flight: request → (sequence, destination replica).
+    pub in_transit: BTreeMap<u32, (Seq, u32)>,
     /// Short requests whose prefill finished but whose decode replica had no room yet:
     /// (request, prefill replica).
     pub transfer_wait: VecDeque<(u32, u32)>,
@@ -387,7 +388,7 @@ impl State {
             Event::KvArrived { req, replica } => {
                 self.log
                     .record(4, [self.now.0, req as u64, replica as u64, 0]);
-                let seq = self
+                let (seq, _) = self
                     .in_transit
                     .remove(&req)
                     .expect("a KV hand-over in flight");
@@ -672,7 +673,7 @@ impl State {
                 same_node,
                 prefill_time,
             );
-            self.in_transit.insert(id, seq);
+            self.in_transit.insert(id, (seq, to));
             self.events.push(
                 self.now + delay,
                 Event::KvArrived {

@@ -8,6 +8,7 @@
 pub mod config;
 mod engine;
 pub mod event;
+mod invariants;
 pub(crate) mod job;
 mod jobs;
 pub mod log;
