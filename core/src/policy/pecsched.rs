@@ -12,7 +12,7 @@
 //! prefill uses fast sequence parallelism. Each mechanism can be switched off (the ablations).
 
 use super::placement::{choose_group, shortest_queue};
-use super::{Decision, Policy, PolicyKind, View};
+use super::{Decision, Policy, PolicyKind, ReplicaInfo, View};
 use crate::metrics::Class;
 use crate::perf::SpMode;
 use crate::policy::LongStatus;
@@ -94,63 +94,33 @@ impl Policy for PecSched {
         let mut infos: Vec<_> = view.replicas().collect();
         let mut load: Vec<u64> = infos.iter().map(|r| r.queued_tokens).collect();
         let cap = view.config().local_queue_cap_tokens as u64;
-        let m = self.mechanisms;
-        let (mut short_blocked, mut long_blocked) = (false, false);
-        for req in view.global_queue() {
-            match view.class(req) {
-                Class::Short if !short_blocked => {
-                    let open = |r: &super::ReplicaInfo| !r.decode_only && load[r.id as usize] < cap;
-                    let tiers: [&dyn Fn(LongStatus) -> bool; 3] = [
-                        &|s| s == LongStatus::Free,
-                        &|s| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused),
-                        &|s| {
-                            m.preemption
-                                && matches!(
-                                    s,
-                                    LongStatus::PrefillRunning
-                                        | LongStatus::PrefillPaused
-                                        | LongStatus::Pending
-                                )
-                        },
-                    ];
-                    let target = tiers.iter().find_map(|tier| {
-                        shortest_queue(
-                            infos.iter().copied().filter(|r| open(r) && tier(r.long)),
-                            &load,
-                        )
-                    });
-                    match target {
-                        Some(replica) => {
-                            load[replica as usize] += view.request(req).input_tokens as u64;
-                            out.push(Decision::Short { req, replica });
-                        }
-                        None => short_blocked = true,
-                    }
-                }
-                Class::Long if !long_blocked => {
-                    let free: Vec<_> = infos
-                        .iter()
-                        .copied()
-                        .filter(|r| !r.decode_only && r.long == LongStatus::Free)
-                        .collect();
-                    match choose_group(&free, view.sp_degree(req), &load) {
-                        Some(group) => {
-                            for &g in &group {
-                                infos[g as usize].long = LongStatus::Pending;
-                            }
-                            out.push(Decision::Long {
-                                req,
-                                replicas: group,
-                            });
-                        }
-                        None => long_blocked = true,
-                    }
-                }
-                _ => {}
+        let preemption = self.mechanisms.preemption;
+        // Short requests first (each class in arrival order; classes use disjoint resources
+        // except that a long request's group stops being "long-free").
+        for req in view.queue(Class::Short) {
+            let open = |r: &ReplicaInfo| !r.decode_only && load[r.id as usize] < cap;
+            let tiers: [&dyn Fn(LongStatus) -> bool; 3] = [
+                &|s| s == LongStatus::Free,
+                &|s| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused),
+                &|s| {
+                    preemption
+                        && matches!(s, LongStatus::PrefillRunning | LongStatus::PrefillPaused | LongStatus::Pending)
+                },
+            ];
+            let target = tiers
+                .iter()
+                .find_map(|tier| shortest_queue(infos.iter().copied().filter(|r| open(r) && tier(r.long)), &load));
+            let Some(replica) = target else { break };
+            load[replica as usize] += view.request(req).input_tokens as u64;
+            out.push(Decision::Short { req, replica });
+        }
+        for req in view.queue(Class::Long) {
+            let free: Vec<_> = infos.iter().copied().filter(|r| !r.decode_only && r.long == LongStatus::Free).collect();
+            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else { return };
+            for &g in &group {
+                infos[g as usize].long = LongStatus::Pending;
             }
-            if short_blocked && long_blocked {
-                return;
-            }
+            out.push(Decision::Long { req, replicas: group });
         }
     }
 }

@@ -52,51 +52,30 @@ impl Policy for Reservation {
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let mut infos: Vec<_> = view.replicas().collect();
         let mut load: Vec<u64> = infos.iter().map(|r| r.queued_tokens).collect();
-        let (mut short_blocked, mut long_blocked) = (false, false);
         let cap = view.config().local_queue_cap_tokens as u64;
-        for req in view.global_queue() {
-            match view.class(req) {
-                Class::Short if !short_blocked => {
-                    let target = shortest_queue(
-                        infos.iter().copied().filter(|r| {
-                            !self.reserved[r.id as usize]
-                                && !r.decode_only
-                                && load[r.id as usize] < cap
-                        }),
-                        &load,
-                    );
-                    match target {
-                        Some(replica) => {
-                            load[replica as usize] += view.request(req).input_tokens as u64;
-                            out.push(Decision::Short { req, replica });
-                        }
-                        None => short_blocked = true,
-                    }
-                }
-                Class::Long if !long_blocked => {
-                    let free: Vec<_> = infos
-                        .iter()
-                        .copied()
-                        .filter(|r| self.reserved[r.id as usize] && r.long == LongStatus::Free)
-                        .collect();
-                    match choose_group(&free, view.sp_degree(req), &load) {
-                        Some(group) => {
-                            for &g in &group {
-                                infos[g as usize].long = LongStatus::Pending;
-                            }
-                            out.push(Decision::Long {
-                                req,
-                                replicas: group,
-                            });
-                        }
-                        None => long_blocked = true,
-                    }
-                }
-                _ => {}
+        for req in view.queue(Class::Short) {
+            let target = shortest_queue(
+                infos
+                    .iter()
+                    .copied()
+                    .filter(|r| !self.reserved[r.id as usize] && !r.decode_only && load[r.id as usize] < cap),
+                &load,
+            );
+            let Some(replica) = target else { break };
+            load[replica as usize] += view.request(req).input_tokens as u64;
+            out.push(Decision::Short { req, replica });
+        }
+        for req in view.queue(Class::Long) {
+            let free: Vec<_> = infos
+                .iter()
+                .copied()
+                .filter(|r| self.reserved[r.id as usize] && r.long == LongStatus::Free)
+                .collect();
+            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else { return };
+            for &g in &group {
+                infos[g as usize].long = LongStatus::Pending;
             }
-            if short_blocked && long_blocked {
-                return;
-            }
+            out.push(Decision::Long { req, replicas: group });
         }
     }
 }

@@ -63,7 +63,7 @@ pub struct View<'a> {
     pub(crate) sp_degree: &'a [u32],
     pub(crate) replicas: &'a [Replica],
     pub(crate) jobs: &'a [LongJob],
-    pub(crate) global: &'a VecDeque<u32>,
+    pub(crate) global: &'a [VecDeque<u32>; 2],
     pub(crate) cfg: &'a EngineConfig,
     pub(crate) rules: &'a EngineRules,
     pub(crate) nodes: u32,
@@ -118,14 +118,24 @@ impl View<'_> {
         (0..self.replica_count()).map(|i| self.replica(i))
     }
 
-    /// Requests waiting in the global queue, in arrival order.
+    /// Requests waiting in the global queue, in arrival order (both classes merged).
     pub fn global_queue(&self) -> impl Iterator<Item = u32> + '_ {
-        self.global.iter().copied()
+        let (mut a, mut b) = (self.global[0].iter().copied().peekable(), self.global[1].iter().copied().peekable());
+        std::iter::from_fn(move || match (a.peek(), b.peek()) {
+            (Some(&x), Some(&y)) => if x < y { a.next() } else { b.next() },
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        })
+    }
+
+    /// Requests of one class waiting in the global queue, in arrival order.
+    pub fn queue(&self, class: Class) -> impl Iterator<Item = u32> + '_ {
+        self.global[crate::sim::class_index(class)].iter().copied()
     }
 
     /// Number of requests waiting in the global queue.
     pub fn global_len(&self) -> usize {
-        self.global.len()
+        self.global[0].len() + self.global[1].len()
     }
 
     /// Request `id`.

@@ -15,7 +15,7 @@ impl Simulation {
             *p += 1;
             if *p > 1 { Err(format!("request {id} is in two places (second: {what})")) } else { Ok(()) }
         };
-        for &id in &st.global {
+        for &id in st.global.iter().flatten() {
             seen(id, "global queue")?;
         }
         let mut dest_kv = vec![0u64; st.replicas.len()];

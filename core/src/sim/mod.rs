@@ -14,7 +14,7 @@ mod jobs;
 pub mod log;
 pub(crate) mod replica;
 
-pub(crate) use engine::long_degree;
+pub(crate) use engine::{class_index, long_degree};
 pub use engine::{Simulation, SimulationError};
 #[cfg(test)]
 mod tests;
