@@ -5,6 +5,8 @@
 //! - `fifo/conv-long`: FIFO on the trace with the paper's long-input transform at 0.05× rate;
 //! - `main4/conv-long`: FIFO, Reservation, Priority and PecSched one after another, same input.
 
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
@@ -29,10 +31,24 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("simulate");
     g.sample_size(20);
     g.bench_function("fifo/conv-raw", |b| {
-        b.iter(|| black_box(raw.run(PolicyKind::Fifo, raw_reqs.clone()).unwrap().0.events))
+        b.iter(|| {
+            black_box(
+                raw.run(PolicyKind::Fifo, raw_reqs.clone())
+                    .unwrap()
+                    .0
+                    .events,
+            )
+        })
     });
     g.bench_function("fifo/conv-long", |b| {
-        b.iter(|| black_box(long.run(PolicyKind::Fifo, long_reqs.clone()).unwrap().0.events))
+        b.iter(|| {
+            black_box(
+                long.run(PolicyKind::Fifo, long_reqs.clone())
+                    .unwrap()
+                    .0
+                    .events,
+            )
+        })
     });
     g.bench_function("main4/conv-long", |b| {
         b.iter(|| {

@@ -32,7 +32,62 @@ const GOLDEN: &str = include_str!("golden/cross_target.txt");
 type ProbeFn = fn(&mut Probe);
 
 /// Every probe, in output order: a section name and the function that fills it.
-const PROBES: &[(&str, ProbeFn)] = &[("models", probe_models), ("time", probe_time)];
+const PROBES: &[(&str, ProbeFn)] = &[
+    ("models", probe_models),
+    ("time", probe_time),
+    ("default-scenario", probe_default_scenario),
+    ("ablations", probe_ablations),
+];
+
+/// Every headline number of a summary, exactly.
+fn summary_lines(p: &mut Probe, prefix: &str, s: &pecsched_core::metrics::Summary) {
+    for (class, c) in [("short", &s.short), ("long", &s.long)] {
+        let key = |name: &str| format!("{prefix}.{class}.{name}");
+        p.exact(&key("completed"), c.completed);
+        p.exact(&key("starved"), c.starved);
+        p.exact(&key("preemptions"), c.preemptions);
+        p.f64(&key("qd_p50"), c.queueing_delay.p50);
+        p.f64(&key("qd_p99"), c.queueing_delay.p99);
+        p.f64(&key("ttft_p50"), c.ttft.p50);
+        p.f64(&key("jct_mean"), c.jct.mean);
+        p.f64(&key("throughput_rps"), c.throughput_rps);
+    }
+    p.f64(&format!("{prefix}.gpu_idle_rate"), s.gpu_idle_rate);
+    p.exact(&format!("{prefix}.events"), s.events);
+    p.exact(&format!("{prefix}.log_hash"), &s.log_hash);
+}
+
+/// The embedded default scenario (Azure conv, long-input transform) under the four main
+/// policies, on its first 400 requests to keep the wasm debug run short.
+fn probe_default_scenario(p: &mut Probe) {
+    let mut s = pecsched_core::scenario::Scenario::default_scenario();
+    s.max_requests = Some(400);
+    let reqs = s.requests(None).unwrap();
+    p.exact("requests", reqs.len());
+    p.exact(
+        "long_inputs",
+        reqs.iter().filter(|r| r.input_tokens >= 100_000).count(),
+    );
+    for policy in pecsched_core::policy::PolicyKind::MAIN {
+        let (summary, _) = s.run(policy, reqs.clone()).unwrap();
+        summary_lines(p, policy.id(), &summary);
+    }
+}
+
+/// Every policy and ablation on a synthetic Gamma-arrival workload on H100s with Mistral-7B.
+fn probe_ablations(p: &mut Probe) {
+    let json = r#"{"version":1,"cluster":{"gpu":"h100","nodes":2,"gpus_per_node":8,"network_gbps":400},
+        "model":"mistral-7b","tp":2,
+        "workload":{"source":{"synthetic":{"requests":300,"rate_per_s":4.0,"cv":2.0,"lengths_from":"azure-code-2023"}},
+                    "long_input":{"percentile":95.0,"min_tokens":100000,"max_tokens":300000}},
+        "policies":["fifo"],"seed":7}"#;
+    let s = pecsched_core::scenario::Scenario::from_json(json).unwrap();
+    let reqs = s.requests(None).unwrap();
+    for policy in pecsched_core::policy::PolicyKind::ALL {
+        let (summary, _) = s.run(policy, reqs.clone()).unwrap();
+        summary_lines(p, policy.id(), &summary);
+    }
+}
 
 /// Collects exactly rendered results, one `key = value` line each.
 struct Probe {

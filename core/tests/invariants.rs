@@ -46,17 +46,19 @@ fn case() -> impl Strategy<Value = Case> {
         1u32..8,
         prop::collection::vec(req, 1..50),
     )
-        .prop_map(|(gpu, model, (nodes, gpn, tp), bt, qc, kernels, reqs)| Case {
-            gpu,
-            model,
-            nodes,
-            gpus_per_node: gpn,
-            tp,
-            batch_tokens: bt,
-            queue_cap: qc,
-            kernels,
-            reqs,
-        })
+        .prop_map(
+            |(gpu, model, (nodes, gpn, tp), bt, qc, kernels, reqs)| Case {
+                gpu,
+                model,
+                nodes,
+                gpus_per_node: gpn,
+                tp,
+                batch_tokens: bt,
+                queue_cap: qc,
+                kernels,
+                reqs,
+            },
+        )
 }
 
 fn requests(c: &Case) -> Vec<Request> {
@@ -66,7 +68,12 @@ fn requests(c: &Case) -> Vec<Request> {
         .enumerate()
         .map(|(i, &(gap_ms, input, output))| {
             t += gap_ms * 1_000_000;
-            Request { id: i as u32, arrival: SimTime(t), input_tokens: input, output_tokens: output }
+            Request {
+                id: i as u32,
+                arrival: SimTime(t),
+                input_tokens: input,
+                output_tokens: output,
+            }
         })
         .collect()
 }
@@ -76,7 +83,13 @@ fn check(c: &Case, policy: PolicyKind) -> Result<(), TestCaseError> {
     cluster.gpu = c.gpu.spec();
     cluster.nodes = c.nodes;
     cluster.gpus_per_node = c.gpus_per_node;
-    let perf = PerfModel::new(&cluster, &c.model.spec(), c.tp, &Calibration::datasheet_default()).unwrap();
+    let perf = PerfModel::new(
+        &cluster,
+        &c.model.spec(),
+        c.tp,
+        &Calibration::datasheet_default(),
+    )
+    .unwrap();
     let cfg = EngineConfig {
         max_batched_tokens: c.batch_tokens,
         local_queue_cap_tokens: c.queue_cap,
@@ -99,24 +112,48 @@ fn check(c: &Case, policy: PolicyKind) -> Result<(), TestCaseError> {
         prop_assert!(sim.now() >= last, "time went back");
         last = sim.now();
         if let Err(e) = sim.check_invariants() {
-            return Err(TestCaseError::fail(format!("{}: {e} at {}", policy.id(), sim.now())));
+            return Err(TestCaseError::fail(format!(
+                "{}: {e} at {}",
+                policy.id(),
+                sim.now()
+            )));
         }
     }
     let (summary, records) = sim.finish();
     for r in &records {
         let served = r.completion.is_some();
-        let never_servable = r.rejected || (policy == PolicyKind::Reservation && r.prefill_start.is_none());
-        prop_assert!(served || never_servable, "{}: request {} neither completed nor rejected: {r:?}", policy.id(), r.id);
+        let never_servable =
+            r.rejected || (policy == PolicyKind::Reservation && r.prefill_start.is_none());
+        prop_assert!(
+            served || never_servable,
+            "{}: request {} neither completed nor rejected: {r:?}",
+            policy.id(),
+            r.id
+        );
     }
-    prop_assert_eq!(summary.short.completed + summary.long.completed + summary.short.rejected + summary.long.rejected + summary.long.starved, records.len() as u64);
+    prop_assert_eq!(
+        summary.short.completed
+            + summary.long.completed
+            + summary.short.rejected
+            + summary.long.rejected
+            + summary.long.starved,
+        records.len() as u64
+    );
     Ok(())
 }
 
 #[test]
 fn invariants_hold_for_every_policy_on_random_scenarios() {
-    let cases: u32 = std::env::var("PECSCHED_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(160);
+    let cases: u32 = std::env::var("PECSCHED_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(160);
     let mut runner = TestRunner::new_with_rng(
-        Config { cases, failure_persistence: None, ..Config::default() },
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
         TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
     );
     runner

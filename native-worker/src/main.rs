@@ -3,8 +3,11 @@
 use clap::{Parser, Subcommand};
 
 mod predict;
+mod repro;
+mod scale;
 mod simulate;
 mod table;
+mod timed;
 
 /// PecSched: simulate LLM-inference cluster scheduling (FIFO, Reservation, Priority, PecSched).
 #[derive(Parser, Debug)]
@@ -22,6 +25,10 @@ enum Command {
     Scenario,
     /// Print predicted per-op and per-iteration times for one batch on one replica.
     Predict(predict::PredictArgs),
+    /// Reproduce the paper's evaluation (4 models × 8 policies on 32 A100) beside its claims.
+    Repro(repro::ReproArgs),
+    /// The paper's scalability experiment: scheduler decision time vs cluster size.
+    Scale(scale::ScaleArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +43,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Predict(args) => predict::run(args),
+        Command::Repro(args) => repro::run(args),
+        Command::Scale(args) => scale::run(args),
     }
 }

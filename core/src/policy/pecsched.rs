@@ -104,23 +104,40 @@ impl Policy for PecSched {
                 &|s| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused),
                 &|s| {
                     preemption
-                        && matches!(s, LongStatus::PrefillRunning | LongStatus::PrefillPaused | LongStatus::Pending)
+                        && matches!(
+                            s,
+                            LongStatus::PrefillRunning
+                                | LongStatus::PrefillPaused
+                                | LongStatus::Pending
+                        )
                 },
             ];
-            let target = tiers
-                .iter()
-                .find_map(|tier| shortest_queue(infos.iter().copied().filter(|r| open(r) && tier(r.long)), &load));
+            let target = tiers.iter().find_map(|tier| {
+                shortest_queue(
+                    infos.iter().copied().filter(|r| open(r) && tier(r.long)),
+                    &load,
+                )
+            });
             let Some(replica) = target else { break };
             load[replica as usize] += view.request(req).input_tokens as u64;
             out.push(Decision::Short { req, replica });
         }
         for req in view.queue(Class::Long) {
-            let free: Vec<_> = infos.iter().copied().filter(|r| !r.decode_only && r.long == LongStatus::Free).collect();
-            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else { return };
+            let free: Vec<_> = infos
+                .iter()
+                .copied()
+                .filter(|r| !r.decode_only && r.long == LongStatus::Free)
+                .collect();
+            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else {
+                return;
+            };
             for &g in &group {
                 infos[g as usize].long = LongStatus::Pending;
             }
-            out.push(Decision::Long { req, replicas: group });
+            out.push(Decision::Long {
+                req,
+                replicas: group,
+            });
         }
     }
 }

@@ -55,10 +55,9 @@ impl Policy for Reservation {
         let cap = view.config().local_queue_cap_tokens as u64;
         for req in view.queue(Class::Short) {
             let target = shortest_queue(
-                infos
-                    .iter()
-                    .copied()
-                    .filter(|r| !self.reserved[r.id as usize] && !r.decode_only && load[r.id as usize] < cap),
+                infos.iter().copied().filter(|r| {
+                    !self.reserved[r.id as usize] && !r.decode_only && load[r.id as usize] < cap
+                }),
                 &load,
             );
             let Some(replica) = target else { break };
@@ -71,11 +70,16 @@ impl Policy for Reservation {
                 .copied()
                 .filter(|r| self.reserved[r.id as usize] && r.long == LongStatus::Free)
                 .collect();
-            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else { return };
+            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else {
+                return;
+            };
             for &g in &group {
                 infos[g as usize].long = LongStatus::Pending;
             }
-            out.push(Decision::Long { req, replicas: group });
+            out.push(Decision::Long {
+                req,
+                replicas: group,
+            });
         }
     }
 }

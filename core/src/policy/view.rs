@@ -120,9 +120,18 @@ impl View<'_> {
 
     /// Requests waiting in the global queue, in arrival order (both classes merged).
     pub fn global_queue(&self) -> impl Iterator<Item = u32> + '_ {
-        let (mut a, mut b) = (self.global[0].iter().copied().peekable(), self.global[1].iter().copied().peekable());
+        let (mut a, mut b) = (
+            self.global[0].iter().copied().peekable(),
+            self.global[1].iter().copied().peekable(),
+        );
         std::iter::from_fn(move || match (a.peek(), b.peek()) {
-            (Some(&x), Some(&y)) => if x < y { a.next() } else { b.next() },
+            (Some(&x), Some(&y)) => {
+                if x < y {
+                    a.next()
+                } else {
+                    b.next()
+                }
+            }
             (Some(_), None) => a.next(),
             (None, _) => b.next(),
         })

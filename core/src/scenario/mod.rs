@@ -188,7 +188,7 @@ impl Scenario {
             let ids: Vec<_> = ModelKind::ALL.iter().map(|m| m.id()).collect();
             field("model", &w.model, &format!("one of {}", ids.join(", ")))
         })?;
-        if w.tp == 0 || c.gpus_per_node % w.tp != 0 {
+        if w.tp == 0 || !c.gpus_per_node.is_multiple_of(w.tp) {
             return Err(field("tp", w.tp, "a divisor of cluster.gpus_per_node"));
         }
         let mut cluster = ClusterSpec::paper_testbed();
@@ -440,8 +440,7 @@ impl Scenario {
         requests: Vec<Request>,
     ) -> Result<Simulation, ScenarioError> {
         let perf = self.perf_model()?;
-        let replicas = self.cluster.total_gpus() / self.tp;
-        let p = policy.build(&self.knobs, self.model, replicas);
+        let p = self.build_policy(policy);
         Ok(Simulation::new(
             self.cluster,
             self.model.spec(),
@@ -451,6 +450,51 @@ impl Scenario {
             p,
             requests,
         )?)
+    }
+
+    /// A steppable simulation driven by a caller-supplied policy object (e.g. a wrapper that
+    /// times decisions).
+    pub fn simulation_with(
+        &self,
+        policy: Box<dyn crate::policy::Policy>,
+        requests: Vec<Request>,
+    ) -> Result<Simulation, ScenarioError> {
+        let perf = self.perf_model()?;
+        Ok(Simulation::new(
+            self.cluster,
+            self.model.spec(),
+            perf,
+            self.tp,
+            self.engine,
+            policy,
+            requests,
+        )?)
+    }
+
+    /// Builds `policy` for this scenario's cluster and model.
+    pub fn build_policy(&self, policy: PolicyKind) -> Box<dyn crate::policy::Policy> {
+        policy.build(&self.knobs, self.model, self.cluster.total_gpus() / self.tp)
+    }
+
+    /// Replicas a long request of these lengths gets (the engine's rule), on this cluster.
+    pub fn sp_degree_for(
+        &self,
+        input_tokens: u32,
+        output_tokens: u32,
+    ) -> Result<u32, ScenarioError> {
+        let perf = self.perf_model()?;
+        let r = Request {
+            id: 0,
+            arrival: SimTime::ZERO,
+            input_tokens,
+            output_tokens,
+        };
+        Ok(crate::sim::long_degree(
+            &r,
+            &self.engine,
+            &self.model.spec(),
+            perf.kv_capacity_tokens(),
+        ))
     }
 
     /// Runs `policy` on `requests` to the end.

@@ -6,6 +6,7 @@ use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
 use super::log::EventLogHash;
 use super::replica::{Admission, Applied, InFlight, Replica, Seq};
+use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
 use crate::metrics::{Class, ClassSummary, RequestRecord, Summary};
 use crate::model::ModelSpec;
@@ -73,6 +74,9 @@ pub(crate) struct State {
     pub transfer_wait: VecDeque<(u32, u32)>,
     pub events_processed: u64,
     pub dirty: bool,
+    pub timeline: Timeline,
+    /// When each paused job was paused (job → instant), for timeline spans.
+    pub paused_since: BTreeMap<u32, SimTime>,
 }
 
 /// A steppable simulation of one policy on one workload.
@@ -93,7 +97,7 @@ impl Simulation {
         policy: Box<dyn Policy>,
         requests: Vec<Request>,
     ) -> Result<Simulation, SimulationError> {
-        if tp == 0 || cluster.gpus_per_node % tp != 0 {
+        if tp == 0 || !cluster.gpus_per_node.is_multiple_of(tp) {
             return Err(SimulationError::TpDoesNotDivideNode {
                 tp,
                 gpus_per_node: cluster.gpus_per_node,
@@ -177,6 +181,8 @@ impl Simulation {
             transfer_wait: VecDeque::new(),
             events_processed: 0,
             dirty: false,
+            timeline: Timeline::default(),
+            paused_since: BTreeMap::new(),
         };
         st.schedule_next_arrival();
         let mut sim = Simulation {
@@ -252,6 +258,16 @@ impl Simulation {
         }
     }
 
+    /// Records up to `max_spans` timeline spans from now on (for Gantt charts).
+    pub fn record_timeline(&mut self, max_spans: u32) {
+        self.st.timeline.cap = max_spans;
+    }
+
+    /// The spans recorded so far.
+    pub fn timeline(&self) -> &Timeline {
+        &self.st.timeline
+    }
+
     /// Per-request records so far.
     pub fn records(&self) -> &[RequestRecord] {
         &self.st.records
@@ -308,14 +324,9 @@ impl Simulation {
     }
 }
 
-/// Replicas a long request gets: at least 2, at least `ceil(input / sp_tokens_per_replica)`,
+/// Replicas a long request gets (given one replica's KV capacity in tokens): at least 2, at least `ceil(input / sp_tokens_per_replica)`,
 /// and at least what its KV (plus one layer's activation as pause state) needs.
-pub(crate) fn long_degree(
-    r: &Request,
-    cfg: &EngineConfig,
-    model: &ModelSpec,
-    capacity: u64,
-) -> u32 {
+pub fn long_degree(r: &Request, cfg: &EngineConfig, model: &ModelSpec, capacity: u64) -> u32 {
     let total = r.input_tokens as u64 + r.output_tokens as u64;
     let by_compute = (r.input_tokens as u64).div_ceil(cfg.sp_tokens_per_replica.max(1) as u64);
     let mut k = by_compute.max(2);
@@ -490,7 +501,10 @@ impl State {
 
     fn remove_from_global(&mut self, req: u32) {
         let q = &mut self.global[class_index(self.classes[req as usize])];
-        let pos = q.iter().position(|&r| r == req).expect("decided request is queued");
+        let pos = q
+            .iter()
+            .position(|&r| r == req)
+            .expect("decided request is queued");
         q.remove(pos);
     }
 
@@ -499,7 +513,7 @@ impl State {
         let rep = &self.replicas[r as usize];
         let mut adm = Admission {
             admit: !rep.decode_only,
-            reserve_output: !(self.rules.disaggregate && !rep.decode_only),
+            reserve_output: !self.rules.disaggregate || rep.decode_only,
             token_budget: self.cfg.max_batched_tokens,
             prefill_cap: u32::MAX,
             max_seqs: self.cfg.max_num_seqs,
@@ -570,7 +584,12 @@ impl State {
         if it.batch.steps <= 1 {
             return;
         }
-        let run = DecodeRun::new(&self.perf, &it.batch.shape, it.batch.decodes, it.batch.steps);
+        let run = DecodeRun::new(
+            &self.perf,
+            &it.batch.shape,
+            it.batch.decodes,
+            it.batch.steps,
+        );
         let steps = run.steps_to_reach(now.saturating_since(it.start));
         let t = it.start + run.elapsed(steps);
         if steps < it.batch.steps {
@@ -602,6 +621,20 @@ impl State {
                 it.batch.chunks.len() as u64,
             ],
         );
+        let kind = match (it.batch.chunks.is_empty(), it.batch.decodes) {
+            (true, _) => SpanKind::ShortDecode,
+            (false, 0) => SpanKind::ShortPrefill,
+            (false, _) => SpanKind::Mixed,
+        };
+        let tokens = it.batch.chunks.iter().map(|c| c.1).sum();
+        self.timeline.push(Span {
+            replica: r,
+            start: it.start,
+            end: it.end,
+            kind,
+            req: None,
+            tokens,
+        });
         let mut out = Applied::default();
         self.replicas[r as usize].apply(&it.batch, it.batch.steps, &mut out);
         self.after_batch(r, &out, it.end.0 - it.start.0);
@@ -716,7 +749,11 @@ impl DecodeRun {
         } else {
             first
         };
-        DecodeRun { first, last: last.max(first), steps: steps.max(1) as u128 }
+        DecodeRun {
+            first,
+            last: last.max(first),
+            steps: steps.max(1) as u128,
+        }
     }
 
     /// Time of the first `m` steps.
@@ -735,7 +772,11 @@ impl DecodeRun {
         let (mut lo, mut hi) = (1u32, self.steps as u32);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.elapsed(mid) >= t { hi = mid } else { lo = mid + 1 }
+            if self.elapsed(mid) >= t {
+                hi = mid
+            } else {
+                lo = mid + 1
+            }
         }
         lo
     }

@@ -13,7 +13,11 @@ impl Simulation {
         let mut seen = |id: u32, what: &str| -> Result<(), String> {
             let p = &mut place[id as usize];
             *p += 1;
-            if *p > 1 { Err(format!("request {id} is in two places (second: {what})")) } else { Ok(()) }
+            if *p > 1 {
+                Err(format!("request {id} is in two places (second: {what})"))
+            } else {
+                Ok(())
+            }
         };
         for &id in st.global.iter().flatten() {
             seen(id, "global queue")?;
@@ -34,29 +38,45 @@ impl Simulation {
                 seen(s.req, "running batch")?;
                 kv += s.kv_reserved;
                 if s.prefilled > s.input || s.generated > s.output {
-                    return Err(format!("request {} overran its lengths on replica {i}", s.req));
+                    return Err(format!(
+                        "request {} overran its lengths on replica {i}",
+                        s.req
+                    ));
                 }
             }
             if let Some(j) = r.job {
                 let job = &st.jobs[j as usize];
                 if !job.members.contains(&(i as u32)) || job.phase == JobPhase::Done {
-                    return Err(format!("replica {i} points at job {j} which does not hold it"));
+                    return Err(format!(
+                        "replica {i} points at job {j} which does not hold it"
+                    ));
                 }
                 if matches!(job.phase, JobPhase::Prefill | JobPhase::Decode) {
                     kv += job.kv_per_member;
                     if job.running.is_some() && r.iter.is_some() {
-                        return Err(format!("replica {i} runs its own batch while job {j} drives it"));
+                        return Err(format!(
+                            "replica {i} runs its own batch while job {j} drives it"
+                        ));
                     }
                 }
             }
             if queued != r.queued_tokens {
-                return Err(format!("replica {i}: queued tokens {} but queue holds {queued}", r.queued_tokens));
+                return Err(format!(
+                    "replica {i}: queued tokens {} but queue holds {queued}",
+                    r.queued_tokens
+                ));
             }
             if kv != r.kv_used {
-                return Err(format!("replica {i}: KV used {} but reservations sum to {kv}", r.kv_used));
+                return Err(format!(
+                    "replica {i}: KV used {} but reservations sum to {kv}",
+                    r.kv_used
+                ));
             }
             if r.kv_used > r.kv_capacity {
-                return Err(format!("replica {i}: KV used {} exceeds capacity {}", r.kv_used, r.kv_capacity));
+                return Err(format!(
+                    "replica {i}: KV used {} exceeds capacity {}",
+                    r.kv_used, r.kv_capacity
+                ));
             }
         }
         for (j, job) in st.jobs.iter().enumerate() {
@@ -72,7 +92,9 @@ impl Simulation {
             seen(job.req, "long job")?;
             for &m in &job.members {
                 if st.replicas[m as usize].job != Some(j as u32) {
-                    return Err(format!("job {j} holds replica {m} which does not point back"));
+                    return Err(format!(
+                        "job {j} holds replica {m} which does not point back"
+                    ));
                 }
             }
         }

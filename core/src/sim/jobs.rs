@@ -6,7 +6,8 @@ use super::engine::{State, run_time};
 use super::event::Event;
 use super::job::{JobPhase, Segment};
 use super::replica::Applied;
-use crate::perf::SpGroup;
+use super::timeline::{Span, SpanKind};
+use crate::perf::{SpChoice, SpGroup, SpPlan};
 use crate::time::SimDuration;
 
 impl State {
@@ -91,6 +92,19 @@ impl State {
             self.replicas[m as usize].hold = false;
         }
         let now = self.now;
+        if let Some(since) = self.paused_since.remove(&j) {
+            let req = Some(self.jobs[j as usize].req);
+            for &m in &members {
+                self.timeline.push(Span {
+                    replica: m,
+                    start: since,
+                    end: now,
+                    kind: SpanKind::Paused,
+                    req,
+                    tokens: 0,
+                });
+            }
+        }
         let job = &mut self.jobs[j as usize];
         match job.phase {
             JobPhase::Pending => {
@@ -106,7 +120,14 @@ impl State {
                     );
                 }
                 self.records[req as usize].prefill_start = Some(now);
-                self.log.record(7, [now.0, req as u64, j as u64, 0]);
+                let plan = match self.jobs[j as usize].plan {
+                    SpPlan::Ring => 0,
+                    SpPlan::Hybrid { attention, mlp } => {
+                        1 + 2 * (attention == SpChoice::Ulysses) as u64
+                            + (mlp == SpChoice::Ulysses) as u64
+                    }
+                };
+                self.log.record(7, [now.0, req as u64, j as u64, plan]);
                 self.run_prefill_segment(j, SimDuration::ZERO);
             }
             JobPhase::Prefill => {
@@ -174,8 +195,25 @@ impl State {
             .take()
             .expect("a running segment");
         let members = self.jobs[j as usize].members.clone();
-        for &m in &members {
+        let req = self.jobs[j as usize].req;
+        let decoding = self.jobs[j as usize].phase == JobPhase::Decode;
+        for (i, &m) in members.iter().enumerate() {
             self.replicas[m as usize].busy_ns += seg.end.0.saturating_sub(seg.start.0);
+            let (kind, tokens) = match self.jobs[j as usize].step_batches.get(i) {
+                Some(b) if decoding && !b.chunks.is_empty() => {
+                    (SpanKind::Colocated, b.chunks.iter().map(|c| c.1).sum())
+                }
+                _ if decoding => (SpanKind::LongDecode, 0),
+                _ => (SpanKind::LongPrefill, 0),
+            };
+            self.timeline.push(Span {
+                replica: m,
+                start: seg.start,
+                end: seg.end,
+                kind,
+                req: Some(req),
+                tokens,
+            });
         }
         self.dirty = true;
         match self.jobs[j as usize].phase {
@@ -223,6 +261,7 @@ impl State {
         job.preemptions += 1;
         let req = job.req;
         self.records[req as usize].preemptions += 1;
+        self.paused_since.insert(j, self.now);
         self.log
             .record(10, [self.now.0, req as u64, job.prefill_done.0, 0]);
         for m in self.jobs[j as usize].members.clone() {

@@ -13,8 +13,10 @@ pub(crate) mod job;
 mod jobs;
 pub mod log;
 pub(crate) mod replica;
+pub mod timeline;
 
-pub(crate) use engine::{class_index, long_degree};
+pub(crate) use engine::class_index;
+pub use engine::long_degree;
 pub use engine::{Simulation, SimulationError};
 #[cfg(test)]
 mod tests;

@@ -142,11 +142,6 @@ impl Replica {
         !self.queue.is_empty() || self.seqs.iter().any(Seq::in_prefill)
     }
 
-    /// Whether any short work at all is admitted, queued or arriving here.
-    pub fn has_short_work(&self) -> bool {
-        !self.queue.is_empty() || !self.seqs.is_empty() || !self.incoming.is_empty()
-    }
-
     /// Forms the next batch: running decodes, partial prefills, then admissions from the
     /// local queue in FIFO order while KV, sequence slots and the token budget allow.
     pub fn form_batch(&mut self, reqs: &[Request], adm: Admission) -> Batch {

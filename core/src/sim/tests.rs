@@ -122,13 +122,22 @@ fn pecsched_short_arrival_pauses_a_long_prefill_and_pe_makes_it_wait() {
     let reqs = vec![req(0, 0, 300_000, 5), req(1, 500, 800, 10)];
     let (s, recs) = run(PolicyKind::PecSched, 1, reqs.clone());
     assert_eq!(recs[0].replicas, 3);
-    assert_eq!(s.long.preemptions, 1, "the short arrival preempts the long prefill");
+    assert_eq!(
+        s.long.preemptions, 1,
+        "the short arrival preempts the long prefill"
+    );
     let qd = recs[1].queueing_delay_ns().unwrap();
     let (_, pe) = run(PolicyKind::PecSchedNoPreemption, 1, reqs);
     let qd_pe = pe[1].queueing_delay_ns().unwrap();
-    assert!(qd * 10 < qd_pe, "preemption cuts the short wait: {qd} ns vs {qd_pe} ns under /PE");
+    assert!(
+        qd * 10 < qd_pe,
+        "preemption cuts the short wait: {qd} ns vs {qd_pe} ns under /PE"
+    );
     assert_eq!(pe.iter().map(|r| r.preemptions).sum::<u32>(), 0);
-    assert!(pe[1].prefill_start.unwrap() >= pe[0].first_token.unwrap(), "/PE: the short waits for the long prefill");
+    assert!(
+        pe[1].prefill_start.unwrap() >= pe[0].first_token.unwrap(),
+        "/PE: the short waits for the long prefill"
+    );
     // The paused long request finishes later than under /PE, but finishes.
     assert!(recs[0].completion.unwrap() > pe[0].completion.unwrap());
 }
@@ -144,8 +153,14 @@ fn pecsched_colocates_short_prefills_with_a_long_decode_and_col_preempts_it() {
     let (co_s, co) = run(PolicyKind::PecSched, 1, reqs.clone());
     let (_, col) = run(PolicyKind::PecSchedNoColocation, 1, reqs);
     assert!(co[1].completion.is_some() && col[1].completion.is_some());
-    assert_eq!(co[0].preemptions, 0, "colocation never suspends the long decode");
-    assert_eq!(col[0].preemptions, 1, "without colocation the short prefill pauses the long decode");
+    assert_eq!(
+        co[0].preemptions, 0,
+        "colocation never suspends the long decode"
+    );
+    assert_eq!(
+        col[0].preemptions, 1,
+        "without colocation the short prefill pauses the long decode"
+    );
     assert!(co[1].queueing_delay_ns().unwrap() < 100_000_000);
     assert_eq!(co_s.long.completed, 1);
 }
@@ -173,8 +188,10 @@ fn priority_starves_long_requests_under_steady_short_load() {
     for (i, r) in reqs.iter_mut().enumerate() {
         r.id = i as u32;
     }
-    let mut cfg = EngineConfig::default();
-    cfg.drain_limit = SimDuration(NANOS_PER_SEC);
+    let cfg = EngineConfig {
+        drain_limit: SimDuration(NANOS_PER_SEC),
+        ..EngineConfig::default()
+    };
     let c = cluster(1);
     let p = PolicyKind::Priority.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
     // The long request arrives first, when everything is idle, so it is served...
