@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod predict;
 mod repro;
+mod repro_claims;
 mod scale;
 mod simulate;
 mod table;

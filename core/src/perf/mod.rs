@@ -10,7 +10,9 @@
 //!   of a mixed prefill/decode batch, per-op breakdown, KV capacity and KV transfers;
 //! - [`sp`]: a long prefill spread over several replicas, ring attention only (baselines, the
 //!   /FSP ablation) or PecSched's fast sequence parallelism (§2.7 of the paper digest);
-//! - [`calibration`]: the named constants and their versioned JSON profile.
+//! - [`calibration`]: the named constants and their versioned JSON profile;
+//! - [`kernel`]: the time of one GPU kernel from its shape (what the native worker measures);
+//! - [`profiles`]: the built-in calibration profiles (datasheet, GPU-measured).
 //!
 //! The module is pure and deterministic: only `+ − × ÷ max` on `f64` (IEEE-exact on every
 //! target), one rounding to integer nanoseconds per returned [`SimDuration`](crate::time::SimDuration),
@@ -20,7 +22,9 @@ pub mod calibration;
 #[cfg(test)]
 mod calibration_tests;
 pub mod comm;
+pub mod kernel;
 mod kv;
+pub mod profiles;
 mod replica;
 #[cfg(test)]
 mod replica_tests;

@@ -4,6 +4,7 @@
 
 mod embedded;
 mod error;
+pub mod link;
 pub mod wire;
 
 pub use embedded::EmbeddedTrace;

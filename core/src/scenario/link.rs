@@ -1,0 +1,433 @@
+//! The compact, versioned link encoding of a scenario: the `#s=…` part of a shareable URL.
+//!
+//! A link token is base64url (no padding) of
+//!
+//! ```text
+//! [version: u8] [payload length: u16 LE] [payload: postcard(ScenarioWire)] [FNV-1a 32 of all before: u32 LE]
+//! ```
+//!
+//! - The leading version is [`LINK_VERSION`]; postcard is not self-describing, so a reader must
+//!   know the layout before it decodes anything. A newer version is refused with
+//!   [`LinkError::NewerVersion`], before the checksum (a newer layout may place it elsewhere).
+//! - The length tells a truncated link ([`LinkError::Truncated`]) from an altered one
+//!   ([`LinkError::Tampered`], checksum mismatch).
+//! - Decoding is bounded: at most [`MAX_TOKEN_CHARS`] characters are read, so postcard never
+//!   allocates more than a few kilobytes; the decoded wire is then validated by
+//!   [`Scenario::from_wire`], which enforces [`super::limits`].
+//!
+//! Uploaded trace files are not part of a link: [`super::wire::SourceWire::File`] carries only
+//! the file's name and format.
+
+use super::wire::ScenarioWire;
+use super::{Scenario, ScenarioError};
+use crate::policy::PolicyKnobs;
+use crate::sim::config::EngineConfig;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Version of the link layout (and of the [`ScenarioWire`] it carries).
+pub const LINK_VERSION: u8 = 1;
+
+/// The key of the scenario in a URL fragment: `#s=<token>`.
+pub const FRAGMENT_KEY: &str = "s";
+
+/// Longest token [`decode`] accepts, in characters (about 6 KB of payload).
+pub const MAX_TOKEN_CHARS: usize = 8192;
+
+/// Bytes around the payload: version (1), length (2), checksum (4).
+const OVERHEAD: usize = 7;
+
+/// Why a link could not be read. Every message says what to do next.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LinkError {
+    /// The token is empty.
+    #[error("the link holds no scenario (nothing after `#s=`)")]
+    Empty,
+    /// The token is longer than [`MAX_TOKEN_CHARS`].
+    #[error("the link's scenario is {len} characters long; at most {max} are accepted")]
+    TooLong {
+        /// Characters in the token.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A character outside base64url, or a length base64 cannot produce.
+    #[error("the link is malformed: {0}")]
+    Malformed(String),
+    /// Fewer bytes than the header announces: the link was cut off (e.g. by a chat client).
+    #[error(
+        "the link is truncated: it holds {got} of the scenario's {expected} bytes; copy the whole link again"
+    )]
+    Truncated {
+        /// Bytes present (header and checksum included).
+        got: usize,
+        /// Bytes the header announces.
+        expected: usize,
+    },
+    /// The checksum does not match: the link was altered.
+    #[error("the link was altered: its checksum does not match its content")]
+    Tampered,
+    /// The link comes from a newer PecSched.
+    #[error(
+        "the link uses scenario format version {found}, newer than this explorer understands (up to {supported}); open it with a newer PecSched"
+    )]
+    NewerVersion {
+        /// Version in the link.
+        found: u8,
+        /// Highest version this build reads.
+        supported: u8,
+    },
+    /// The link's version is no longer supported.
+    #[error(
+        "the link uses scenario format version {found}, which this explorer no longer reads (it reads version {supported})"
+    )]
+    OlderVersion {
+        /// Version in the link.
+        found: u8,
+        /// The version this build reads.
+        supported: u8,
+    },
+    /// The payload decodes but is not a valid scenario.
+    #[error("the link's scenario is invalid: {0}")]
+    Invalid(String),
+}
+
+impl From<ScenarioError> for LinkError {
+    fn from(e: ScenarioError) -> Self {
+        LinkError::Invalid(e.to_string())
+    }
+}
+
+/// FNV-1a, 32 bits: a cheap integrity check against accidental or casual edits (not a
+/// cryptographic signature).
+fn fnv1a32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Encodes a wire scenario as a link token (the part after `#s=`).
+///
+/// # Panics
+/// If the wire's postcard form exceeds 65,535 bytes, which a scenario that passed
+/// [`Scenario::from_wire`] cannot reach (only names and numbers, no trace text).
+pub fn encode(wire: &ScenarioWire) -> String {
+    let payload = postcard::to_allocvec(wire).expect("wire scenarios always serialize");
+    let len = u16::try_from(payload.len()).expect("a scenario link payload fits in 64 KB");
+    let mut bytes = Vec::with_capacity(payload.len() + OVERHEAD);
+    bytes.push(LINK_VERSION);
+    bytes.extend_from_slice(&len.to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    let sum = fnv1a32(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The shortest wire form of a scenario, for links: engine and policy knobs that equal their
+/// defaults are left out (reading fills them in again, so the scenario is the same).
+pub fn compact_wire(scenario: &Scenario) -> ScenarioWire {
+    let mut w = scenario.to_wire();
+    if w.engine == Some(EngineConfig::default()) {
+        w.engine = None;
+    }
+    if w.knobs == Some(PolicyKnobs::default()) {
+        w.knobs = None;
+    }
+    w
+}
+
+/// Encodes a validated scenario as a link token ([`compact_wire`], then [`encode`]).
+pub fn encode_scenario(scenario: &Scenario) -> String {
+    encode(&compact_wire(scenario))
+}
+
+/// Decodes a link token into a wire scenario (not yet validated: see [`decode_scenario`]).
+pub fn decode(token: &str) -> Result<ScenarioWire, LinkError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(LinkError::TooLong {
+            len: token.len(),
+            max: MAX_TOKEN_CHARS,
+        });
+    }
+    if let Some((i, c)) = token
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(LinkError::Malformed(format!(
+            "character {c:?} at position {} is not base64url",
+            i + 1
+        )));
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|e| match e {
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => {
+            // A cut inside a base64 quantum: the link lost its end.
+            LinkError::Malformed(format!(
+                "its {} characters are not a whole number of base64 bytes (was the link cut off?)",
+                token.len()
+            ))
+        }
+        other => LinkError::Malformed(other.to_string()),
+    })?;
+    let version = bytes[0];
+    if version > LINK_VERSION {
+        return Err(LinkError::NewerVersion {
+            found: version,
+            supported: LINK_VERSION,
+        });
+    }
+    if version < LINK_VERSION {
+        return Err(LinkError::OlderVersion {
+            found: version,
+            supported: LINK_VERSION,
+        });
+    }
+    if bytes.len() < 3 {
+        return Err(LinkError::Truncated {
+            got: bytes.len(),
+            expected: OVERHEAD,
+        });
+    }
+    let len = u16::from_le_bytes([bytes[1], bytes[2]]) as usize;
+    let expected = len + OVERHEAD;
+    if bytes.len() < expected {
+        return Err(LinkError::Truncated {
+            got: bytes.len(),
+            expected,
+        });
+    }
+    if bytes.len() > expected {
+        return Err(LinkError::Tampered);
+    }
+    let (body, sum) = bytes.split_at(3 + len);
+    let sum = u32::from_le_bytes(sum.try_into().expect("4 checksum bytes"));
+    if fnv1a32(body) != sum {
+        return Err(LinkError::Tampered);
+    }
+    let (wire, rest) = postcard::take_from_bytes::<ScenarioWire>(&body[3..])
+        .map_err(|e| LinkError::Malformed(format!("its scenario does not decode ({e})")))?;
+    if !rest.is_empty() {
+        return Err(LinkError::Malformed(format!(
+            "{} unexpected bytes after the scenario",
+            rest.len()
+        )));
+    }
+    Ok(wire)
+}
+
+/// Decodes and validates a link token.
+pub fn decode_scenario(token: &str) -> Result<Scenario, LinkError> {
+    let wire = decode(token)?;
+    Ok(Scenario::from_wire(&wire)?)
+}
+
+/// The scenario token of a URL fragment (`#s=…`, with or without the `#`; other `&`-separated
+/// keys are ignored), or `None` if the fragment names no scenario.
+pub fn token_from_fragment(fragment: &str) -> Option<&str> {
+    let f = fragment.strip_prefix('#').unwrap_or(fragment);
+    f.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == FRAGMENT_KEY).then_some(v)
+    })
+}
+
+/// The URL fragment of a token, `#s=<token>`.
+pub fn fragment(token: &str) -> String {
+    format!("#{FRAGMENT_KEY}={token}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::wire::{SourceWire, SyntheticWire};
+
+    fn default_token() -> String {
+        encode_scenario(&Scenario::default_scenario())
+    }
+
+    #[test]
+    fn default_scenario_round_trips_in_a_short_link() {
+        let s = Scenario::default_scenario();
+        let token = default_token();
+        assert!(token.len() < 200, "{} chars: {token}", token.len());
+        assert_eq!(decode_scenario(&token).unwrap(), s);
+        assert_eq!(decode(&token).unwrap(), compact_wire(&s));
+    }
+
+    #[test]
+    fn every_cut_of_a_link_is_refused() {
+        let token = default_token();
+        for n in 0..token.len() {
+            let err = decode(&token[..n]).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    LinkError::Empty | LinkError::Truncated { .. } | LinkError::Malformed(_)
+                ),
+                "cut at {n}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_one_character_edit_is_refused() {
+        let token = default_token();
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for (i, old) in token.char_indices() {
+            for c in alphabet.chars().filter(|&c| c != old) {
+                let mut t = token.clone();
+                t.replace_range(i..i + 1, c.encode_utf8(&mut [0; 4]));
+                assert!(decode(&t).is_err(), "edit {old}→{c} at {i} was accepted");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(decode("  "), Err(LinkError::Empty));
+        let long = "A".repeat(MAX_TOKEN_CHARS + 1);
+        assert!(matches!(decode(&long), Err(LinkError::TooLong { .. })));
+        let err = decode("abc$def").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the link is malformed: character '$' at position 4 is not base64url"
+        );
+        let mut bytes = URL_SAFE_NO_PAD.decode(default_token()).unwrap();
+        bytes[0] = LINK_VERSION + 1;
+        let newer = URL_SAFE_NO_PAD.encode(&bytes);
+        assert!(decode(&newer).unwrap_err().to_string().contains("newer"));
+        bytes[0] = 0;
+        let older = URL_SAFE_NO_PAD.encode(&bytes);
+        assert!(matches!(
+            decode(&older),
+            Err(LinkError::OlderVersion { .. })
+        ));
+    }
+
+    #[test]
+    fn a_valid_link_to_an_invalid_scenario_names_the_field() {
+        let mut w = Scenario::default_scenario().to_wire();
+        w.tp = 3;
+        let err = decode_scenario(&encode(&w)).unwrap_err();
+        assert!(err.to_string().contains("`tp` = 3"), "{err}");
+    }
+
+    #[test]
+    fn fragments() {
+        assert_eq!(token_from_fragment("#s=abc"), Some("abc"));
+        assert_eq!(token_from_fragment("x=1&s=abc"), Some("abc"));
+        assert_eq!(token_from_fragment("#x=1"), None);
+        assert_eq!(token_from_fragment(""), None);
+        assert_eq!(fragment("abc"), "#s=abc");
+    }
+
+    #[test]
+    fn uploaded_traces_travel_by_name_only() {
+        let mut w = Scenario::default_scenario().to_wire();
+        w.workload.source = SourceWire::File {
+            name: "my trace.csv".into(),
+            format: "azure".into(),
+        };
+        assert_eq!(decode(&encode(&w)).unwrap(), w);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use crate::scenario::wire::LongInputWire;
+        use proptest::prelude::*;
+
+        fn source() -> impl Strategy<Value = SourceWire> {
+            prop_oneof![
+                prop::sample::select(vec!["azure-conv-2023", "azure-code-2023"])
+                    .prop_map(|t| SourceWire::Embedded(t.into())),
+                (
+                    "[a-zA-Z0-9 ._-]{1,40}",
+                    prop::sample::select(vec!["azure", "mooncake"])
+                )
+                    .prop_map(|(name, f)| SourceWire::File {
+                        name,
+                        format: f.into()
+                    }),
+                (1u32..100_000, 0.01f64..100.0, 0.1f64..4.0, any::<bool>()).prop_map(
+                    |(requests, rate_per_s, cv, emp)| SourceWire::Synthetic(SyntheticWire {
+                        requests,
+                        rate_per_s,
+                        cv,
+                        lengths_from: emp.then(|| "azure-code-2023".into()),
+                        lognormal: (!emp).then_some((800.0, 1.0, 200.0, 0.8)),
+                    })
+                ),
+            ]
+        }
+
+        fn wire() -> impl Strategy<Value = ScenarioWire> {
+            (
+                (
+                    prop::sample::select(vec!["a100", "h100", "h200"]),
+                    1u32..64,
+                    0usize..5,
+                ),
+                (
+                    0.5f64..3200.0,
+                    prop::sample::select(vec!["llama3.1-70b", "yi-34b"]),
+                ),
+                (source(), prop::option::of((0.0f64..100.0, 1.0f64..5000.0))),
+                (
+                    0.01f64..10.0,
+                    prop::option::of(1u32..100_000),
+                    any::<bool>(),
+                ),
+                (prop::sample::subsequence(vec!["fifo", "priority", "pecsched/pe"], 1..=3)),
+                (prop::option::of(1u32..4), 1u32..4096, any::<u64>()),
+            )
+                .prop_map(
+                    |((gpu, nodes, g), (net, model), (source, win), rest, pols, k)| {
+                        let gpus_per_node = 1u32 << g;
+                        let mut w = Scenario::default_scenario().to_wire();
+                        w.cluster.gpu = gpu.into();
+                        w.cluster.nodes = nodes;
+                        w.cluster.gpus_per_node = gpus_per_node;
+                        w.cluster.network_gbps = net;
+                        w.model = model.into();
+                        w.tp = gpus_per_node.min(2);
+                        w.workload.source = source;
+                        w.workload.window_s = win.map(|(a, d)| (a, a + d));
+                        w.workload.rate_scale = rest.0;
+                        w.workload.max_requests = rest.1;
+                        w.workload.long_input = rest.2.then_some(LongInputWire {
+                            percentile: 90.0,
+                            min_tokens: 50_000,
+                            max_tokens: 200_000,
+                        });
+                        w.policies = pols.into_iter().map(String::from).collect();
+                        w.knobs = Some(PolicyKnobs {
+                            decode_replicas: k.0,
+                            colocation_cap_tokens_per_gpu: k.1,
+                        });
+                        w.seed = k.2;
+                        w
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(4), ..ProptestConfig::default() })]
+
+            #[test]
+            fn link_round_trip(w in wire()) {
+                let token = encode(&w);
+                prop_assert!(token.len() <= MAX_TOKEN_CHARS);
+                let back = decode(&token).unwrap();
+                prop_assert_eq!(&back, &w);
+                let direct = Scenario::from_wire(&w).unwrap();
+                prop_assert_eq!(decode_scenario(&token).unwrap(), direct.clone());
+                // A validated scenario's compact link gives the same scenario back.
+                prop_assert_eq!(decode_scenario(&encode_scenario(&direct)).unwrap(), direct);
+            }
+        }
+    }
+}
