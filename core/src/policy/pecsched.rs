@@ -18,6 +18,7 @@ use crate::perf::SpMode;
 use crate::policy::LongStatus;
 use crate::sim::config::{EngineRules, PhaseMode};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Which PecSched mechanisms are on (all on = PecSched; one off = an ablation of the paper).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,18 +92,24 @@ impl Policy for PecSched {
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
-        let mut infos: Vec<_> = view.replicas().collect();
-        let mut load: Vec<u64> = infos.iter().map(|r| r.queued_tokens).collect();
         let cap = view.config().local_queue_cap_tokens as u64;
         let preemption = self.mechanisms.preemption;
+        // Tokens this call has added to replicas' queues so far.
+        let mut added: BTreeMap<u32, u64> = BTreeMap::new();
+        // Snapshots of every replica, built only if a request needs more than the index.
+        let mut snapshot: Option<(Vec<ReplicaInfo>, Vec<u64>)> = None;
         // Short requests first (each class in arrival order; classes use disjoint resources
-        // except that a long request's group stops being "long-free").
+        // except that a long request's group stops being long-free).
         for req in view.queue(Class::Short) {
-            let open = |r: &ReplicaInfo| !r.decode_only && load[r.id as usize] < cap;
-            let tiers: [&dyn Fn(LongStatus) -> bool; 3] = [
-                &|s| s == LongStatus::Free,
-                &|s| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused),
-                &|s| {
+            let target = least_loaded_long_free(view, &added, cap).or_else(|| {
+                let (infos, load) = snapshot.get_or_insert_with(|| take_snapshot(view));
+                for (&id, &t) in &added {
+                    load[id as usize] = infos[id as usize].queued_tokens + t;
+                }
+                let open = |r: &ReplicaInfo| !r.decode_only && load[r.id as usize] < cap;
+                let colocate =
+                    |s: LongStatus| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused);
+                let preempt = |s: LongStatus| {
                     preemption
                         && matches!(
                             s,
@@ -110,17 +117,31 @@ impl Policy for PecSched {
                                 | LongStatus::PrefillPaused
                                 | LongStatus::Pending
                         )
-                },
-            ];
-            let target = tiers.iter().find_map(|tier| {
+                };
                 shortest_queue(
-                    infos.iter().copied().filter(|r| open(r) && tier(r.long)),
-                    &load,
+                    infos
+                        .iter()
+                        .copied()
+                        .filter(|r| open(r) && colocate(r.long)),
+                    load,
                 )
+                .or_else(|| {
+                    shortest_queue(
+                        infos.iter().copied().filter(|r| open(r) && preempt(r.long)),
+                        load,
+                    )
+                })
             });
             let Some(replica) = target else { break };
-            load[replica as usize] += view.request(req).input_tokens as u64;
+            *added.entry(replica).or_default() += view.request(req).input_tokens as u64;
             out.push(Decision::Short { req, replica });
+        }
+        if view.queue(Class::Long).next().is_none() {
+            return;
+        }
+        let (infos, load) = snapshot.get_or_insert_with(|| take_snapshot(view));
+        for (&id, &t) in &added {
+            load[id as usize] = infos[id as usize].queued_tokens + t;
         }
         for req in view.queue(Class::Long) {
             let free: Vec<_> = infos
@@ -128,7 +149,7 @@ impl Policy for PecSched {
                 .copied()
                 .filter(|r| !r.decode_only && r.long == LongStatus::Free)
                 .collect();
-            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else {
+            let Some(group) = choose_group(&free, view.sp_degree(req), load) else {
                 return;
             };
             for &g in &group {
@@ -140,4 +161,27 @@ impl Policy for PecSched {
             });
         }
     }
+}
+
+fn take_snapshot(view: &View<'_>) -> (Vec<ReplicaInfo>, Vec<u64>) {
+    let infos: Vec<_> = view.replicas().collect();
+    let load = infos.iter().map(|r| r.queued_tokens).collect();
+    (infos, load)
+}
+
+/// The long-free replica with the smallest queue (this call's additions included) below the
+/// cap, lowest id on ties: a walk of the engine's load index that stops as soon as no later
+/// entry can win, so it is O(log R) in the common case.
+fn least_loaded_long_free(view: &View<'_>, added: &BTreeMap<u32, u64>, cap: u64) -> Option<u32> {
+    let mut best: Option<(u64, u32)> = None;
+    for (base, id) in view.long_free_by_load() {
+        if base >= cap || best.is_some_and(|(b, _)| base > b) {
+            break;
+        }
+        let eff = base + added.get(&id).copied().unwrap_or(0);
+        if eff < cap && best.is_none_or(|b| (eff, id) < b) {
+            best = Some((eff, id));
+        }
+    }
+    best.map(|(_, id)| id)
 }

@@ -69,6 +69,7 @@ pub struct View<'a> {
     pub(crate) nodes: u32,
     pub(crate) model: &'a crate::model::ModelSpec,
     pub(crate) kv_capacity: u64,
+    pub(crate) free_index: &'a std::collections::BTreeSet<(u64, u32)>,
 }
 
 impl View<'_> {
@@ -116,6 +117,13 @@ impl View<'_> {
     /// Snapshots of every replica, in index order.
     pub fn replicas(&self) -> impl Iterator<Item = ReplicaInfo> + '_ {
         (0..self.replica_count()).map(|i| self.replica(i))
+    }
+
+    /// Replicas hosting no long request (decode-only ones excluded) as `(queued tokens, id)`,
+    /// least loaded first. O(log R) to start, for policies that must scale to thousands of
+    /// replicas.
+    pub fn long_free_by_load(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.free_index.iter().copied()
     }
 
     /// Requests waiting in the global queue, in arrival order (both classes merged).

@@ -14,7 +14,7 @@ use crate::perf::{BatchShape, PerfModel};
 use crate::policy::{Decision, Policy, View};
 use crate::time::{SimDuration, SimTime};
 use crate::workload::Request;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Why a simulation could not be set up.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -75,6 +75,11 @@ pub(crate) struct State {
     pub events_processed: u64,
     pub dirty: bool,
     pub timeline: Timeline,
+    /// Replicas hosting no long request (and not decode-only), by (queued tokens, id): lets
+    /// policies find the least-loaded long-free replica in O(log R).
+    pub free_index: BTreeSet<(u64, u32)>,
+    /// The key each replica is indexed under in `free_index`, if any.
+    pub indexed: Vec<Option<u64>>,
     /// When each paused job was paused (job → instant), for timeline spans.
     pub paused_since: BTreeMap<u32, SimTime>,
 }
@@ -182,8 +187,13 @@ impl Simulation {
             events_processed: 0,
             dirty: false,
             timeline: Timeline::default(),
+            free_index: BTreeSet::new(),
+            indexed: vec![None; total as usize],
             paused_since: BTreeMap::new(),
         };
+        for r in 0..total {
+            st.sync_index(r);
+        }
         st.schedule_next_arrival();
         let mut sim = Simulation {
             st,
@@ -364,6 +374,23 @@ impl State {
             nodes: self.cluster.nodes,
             model: &self.model,
             kv_capacity: self.replicas.first().map_or(0, |r| r.kv_capacity),
+            free_index: &self.free_index,
+        }
+    }
+
+    /// Re-files replica `r` in `free_index` after its queue or long-job status changed.
+    pub(crate) fn sync_index(&mut self, r: u32) {
+        let rep = &self.replicas[r as usize];
+        let key = (rep.job.is_none() && !rep.decode_only).then_some(rep.queued_tokens);
+        let slot = &mut self.indexed[r as usize];
+        if *slot != key {
+            if let Some(old) = slot.take() {
+                self.free_index.remove(&(old, r));
+            }
+            if let Some(k) = key {
+                self.free_index.insert((k, r));
+            }
+            *slot = key;
         }
     }
 
@@ -429,6 +456,7 @@ impl State {
                 );
                 r.queue.push_back(req);
                 r.queued_tokens += self.reqs[req as usize].input_tokens as u64;
+                self.sync_index(replica);
                 let rec = &mut self.records[req as usize];
                 rec.dispatched = Some(self.now);
                 rec.replicas = 1;
@@ -461,6 +489,7 @@ impl State {
                         "replica {m} cannot join long job of {req}"
                     );
                     rep.job = Some(j);
+                    self.sync_index(m);
                 }
                 let k = replicas.len() as u64;
                 let group = self.sp_group(&replicas);
@@ -550,6 +579,7 @@ impl State {
         }
         let adm = self.admission(r, false);
         let batch = self.replicas[r as usize].form_batch(&self.reqs, adm);
+        self.sync_index(r);
         if batch.is_empty() {
             return;
         }

@@ -60,6 +60,14 @@ impl Simulation {
                     }
                 }
             }
+            let key = (r.job.is_none() && !r.decode_only).then_some(r.queued_tokens);
+            if st.indexed[i] != key || key.is_some_and(|k| !st.free_index.contains(&(k, i as u32)))
+            {
+                return Err(format!(
+                    "replica {i}: free index holds {:?}, expected {key:?}",
+                    st.indexed[i]
+                ));
+            }
             if queued != r.queued_tokens {
                 return Err(format!(
                     "replica {i}: queued tokens {} but queue holds {queued}",
@@ -78,6 +86,9 @@ impl Simulation {
                     r.kv_used, r.kv_capacity
                 ));
             }
+        }
+        if st.free_index.len() != st.indexed.iter().filter(|k| k.is_some()).count() {
+            return Err("free index has stale entries".into());
         }
         for (j, job) in st.jobs.iter().enumerate() {
             if job.prefill_done > job.prefill_total {

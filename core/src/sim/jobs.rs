@@ -342,6 +342,7 @@ impl State {
             rep.kv_used -= kv;
             rep.job = None;
             rep.hold = false;
+            self.sync_index(m);
             self.maybe_start(m);
         }
     }
