@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod gpu;
 mod predict;
 mod repro;
 mod repro_claims;
@@ -30,6 +31,8 @@ enum Command {
     Repro(repro::ReproArgs),
     /// The paper's scalability experiment: scheduler decision time vs cluster size.
     Scale(scale::ScaleArgs),
+    /// List Vulkan adapters, their features and limits, and which GPU kernels they run.
+    GpuInfo,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,5 +49,6 @@ fn main() -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),
+        Command::GpuInfo => gpu::info::run(),
     }
 }

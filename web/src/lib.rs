@@ -4,8 +4,10 @@
 //! actions; it holds no model logic and recomputes no metric.
 //!
 //! The crate builds natively too (so `cargo clippy --workspace` and native reducer tests
-//! work); only the binary's `main` is wasm32-specific.
+//! work); only the binaries' `main`s are wasm32-specific.
 
+pub mod protocol;
+pub mod runner;
 mod app;
 
 pub use app::App;
