@@ -37,7 +37,42 @@ const PROBES: &[(&str, ProbeFn)] = &[
     ("time", probe_time),
     ("default-scenario", probe_default_scenario),
     ("ablations", probe_ablations),
+    ("varied", probe_varied),
 ];
+
+/// Three more varied scenarios (GPU, model, TP, trace, arrivals), every policy.
+fn probe_varied(p: &mut Probe) {
+    let scenarios = [
+        r#"{"version":1,"cluster":{"gpu":"h200","nodes":2,"gpus_per_node":8,"network_gbps":200},
+            "model":"yi-34b","tp":4,
+            "workload":{"source":{"embedded":"azure-code-2023"},"max_requests":250,"rate_scale":0.2,
+                        "long_input":{"percentile":90.0,"min_tokens":60000,"max_tokens":200000}},
+            "policies":["fifo"],"seed":11}"#,
+        r#"{"version":1,"cluster":{"gpu":"a100","nodes":2,"gpus_per_node":4,"network_gbps":100},
+            "model":"mistral-7b","tp":1,
+            "workload":{"source":{"synthetic":{"requests":250,"rate_per_s":8.0,"cv":1.0,"lengths_from":null,
+                        "lognormal":[800.0,1.0,100.0,0.8]}},
+                        "long_input":{"percentile":97.0,"min_tokens":100000,"max_tokens":400000}},
+            "policies":["fifo"],"seed":12}"#,
+        r#"{"version":1,"cluster":{"gpu":"h100","nodes":4,"gpus_per_node":8,"network_gbps":400},
+            "model":"phi3-14b","tp":2,
+            "workload":{"source":{"embedded":"azure-conv-2023"},"window_s":[600.0,900.0],"rate_scale":0.5,
+                        "long_input":{"percentile":95.0,"min_tokens":100000,"max_tokens":500000}},
+            "engine":{"max_batched_tokens":2048,"max_num_seqs":64,"local_queue_cap_tokens":4096,
+                      "long_threshold_tokens":32768,"max_short_kv_permille":500,"sp_tokens_per_replica":65536,
+                      "kernels_per_layer":4,"context_switch":100000,"drain_limit":3600000000000},
+            "policies":["fifo"],"seed":13}"#,
+    ];
+    for (i, json) in scenarios.iter().enumerate() {
+        let s = pecsched_core::scenario::Scenario::from_json(json).unwrap();
+        let reqs = s.requests(None).unwrap();
+        p.exact(&format!("s{i}.requests"), reqs.len());
+        for policy in pecsched_core::policy::PolicyKind::ALL {
+            let (summary, _) = s.run(policy, reqs.clone()).unwrap();
+            summary_lines(p, &format!("s{i}.{}", policy.id()), &summary);
+        }
+    }
+}
 
 /// Every headline number of a summary, exactly.
 fn summary_lines(p: &mut Probe, prefix: &str, s: &pecsched_core::metrics::Summary) {

@@ -219,6 +219,11 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     } else {
         print_header(&scenario, requests.len());
         crate::table::print_summaries(results.iter().map(|r| &r.0));
+        for (s, _) in &results {
+            if let Some(why) = &s.stopped {
+                eprintln!("warning: {}: {why}", s.policy);
+            }
+        }
     }
     Ok(())
 }

@@ -154,4 +154,7 @@ pub struct Summary {
     pub events: u64,
     /// Hash of the engine's event log (identical runs ⇒ identical hash).
     pub log_hash: String,
+    /// Why the run stopped before its end (a limit, a budget), if it did: results are partial.
+    #[serde(default)]
+    pub stopped: Option<String>,
 }

@@ -34,6 +34,9 @@ pub mod limits {
     pub const MAX_REQUESTS: u32 = 2_000_000;
     /// Largest rate multiplier.
     pub const MAX_RATE_SCALE: f64 = 1000.0;
+    /// Most events one run processes before it stops with partial results (the conversation
+    /// trace under the four main policies needs about 0.2 M each).
+    pub const MAX_EVENTS: u64 = 50_000_000;
 }
 
 /// Where a scenario's requests come from.

@@ -75,6 +75,10 @@ pub(crate) struct State {
     pub events_processed: u64,
     pub dirty: bool,
     pub timeline: Timeline,
+    /// The run stops after this many events (a scenario-size limit).
+    pub event_limit: u64,
+    /// Why the run stopped before its end, if it did.
+    pub stopped: Option<String>,
     /// Replicas hosting no long request (and not decode-only), by (queued tokens, id): lets
     /// policies find the least-loaded long-free replica in O(log R).
     pub free_index: BTreeSet<(u64, u32)>,
@@ -187,6 +191,8 @@ impl Simulation {
             events_processed: 0,
             dirty: false,
             timeline: Timeline::default(),
+            event_limit: crate::scenario::limits::MAX_EVENTS,
+            stopped: None,
             free_index: BTreeSet::new(),
             indexed: vec![None; total as usize],
             paused_since: BTreeMap::new(),
@@ -228,6 +234,15 @@ impl Simulation {
         let Some(t) = self.st.events.peek_time() else {
             return false;
         };
+        if self.st.events_processed >= self.st.event_limit {
+            if self.st.stopped.is_none() {
+                self.st.stopped = Some(format!(
+                    "stopped after {} events (the limit) at simulated time {}: results are partial",
+                    self.st.events_processed, self.st.now
+                ));
+            }
+            return false;
+        }
         if t > self.st.horizon {
             return false;
         }
@@ -268,6 +283,12 @@ impl Simulation {
         }
     }
 
+    /// Stops the run after `events` events (default `scenario::limits::MAX_EVENTS`); the
+    /// summary then says the results are partial.
+    pub fn set_event_limit(&mut self, events: u64) {
+        self.st.event_limit = events;
+    }
+
     /// Records up to `max_spans` timeline spans from now on (for Gantt charts).
     pub fn record_timeline(&mut self, max_spans: u32) {
         self.st.timeline.cap = max_spans;
@@ -285,7 +306,14 @@ impl Simulation {
 
     /// Ends the run now and summarises it.
     pub fn finish(self) -> (Summary, Vec<RequestRecord>) {
-        let st = self.st;
+        let early = !self.finished();
+        let mut st = self.st;
+        if early && st.stopped.is_none() {
+            st.stopped = Some(format!(
+                "stopped early at simulated time {}: results are partial",
+                st.now
+            ));
+        }
         let end = st.now;
         let mut busy: u128 = 0;
         for r in &st.replicas {
@@ -316,6 +344,7 @@ impl Simulation {
             makespan_s: end.as_secs_f64(),
             events: st.events_processed,
             log_hash: format!("{:016x}", st.log.value()),
+            stopped: st.stopped.clone(),
         };
         (summary, st.records)
     }

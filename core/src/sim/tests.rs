@@ -222,3 +222,91 @@ fn priority_starves_long_requests_under_steady_short_load() {
     assert_eq!(s.long.count, 1);
     assert_eq!(s.long.starved, 1, "the long request is never served");
 }
+
+#[test]
+fn the_event_limit_stops_a_run_with_partial_results_and_says_so() {
+    let reqs: Vec<_> = (0..100).map(|i| req(i, i as u64 * 10, 500, 50)).collect();
+    let c = cluster(1);
+    let p = PolicyKind::Fifo.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    let mut sim = Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        EngineConfig::default(),
+        p,
+        reqs.clone(),
+    )
+    .unwrap();
+    sim.set_event_limit(50);
+    while sim.step() {}
+    let (s, _) = sim.finish();
+    let msg = s.stopped.expect("a stopped run says so");
+    assert!(
+        msg.starts_with("stopped after 50 events (the limit)"),
+        "{msg}"
+    );
+    assert!(s.short.completed < 100);
+    // A driver that stops early (a browser budget, Cancel) gets partial results and a reason.
+    let p = PolicyKind::Fifo.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    let mut sim = Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        EngineConfig::default(),
+        p,
+        reqs.clone(),
+    )
+    .unwrap();
+    sim.run_until(SimTime(200_000_000));
+    let (s, _) = sim.finish();
+    assert!(
+        s.stopped
+            .unwrap()
+            .starts_with("stopped early at simulated time")
+    );
+    let (full, _) = run(PolicyKind::Fifo, 1, reqs);
+    assert_eq!(full.stopped, None);
+}
+
+#[test]
+fn timeline_shows_the_pause_of_a_preempted_long_prefill() {
+    let reqs = vec![req(0, 0, 300_000, 5), req(1, 500, 800, 10)];
+    let c = cluster(1);
+    let p = PolicyKind::PecSched.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    let mut sim = Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        EngineConfig::default(),
+        p,
+        reqs,
+    )
+    .unwrap();
+    sim.record_timeline(10_000);
+    while sim.step() {}
+    let t = sim.timeline().clone();
+    use super::timeline::SpanKind;
+    let paused: Vec<_> = t
+        .spans
+        .iter()
+        .filter(|s| s.kind == SpanKind::Paused)
+        .collect();
+    assert_eq!(paused.len(), 3, "the whole group of three replicas pauses");
+    let short = t
+        .spans
+        .iter()
+        .find(|s| s.kind == SpanKind::ShortPrefill)
+        .expect("the short prefill ran");
+    assert!(paused[0].start <= short.start && short.end <= paused[0].end);
+    assert!(t.spans.iter().any(|s| s.kind == SpanKind::LongPrefill));
+    assert!(
+        t.spans
+            .iter()
+            .any(|s| s.kind == SpanKind::ShortDecode && s.replica == 3),
+        "decode on the decode-only replica"
+    );
+    assert!(!t.truncated);
+}
