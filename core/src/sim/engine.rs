@@ -5,6 +5,7 @@ use super::config::{EngineConfig, EngineRules, PhaseMode};
 use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
 use super::log::EventLogHash;
+use super::oracle::IterationOracle;
 use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
@@ -79,6 +80,8 @@ pub(crate) struct State {
     pub event_limit: u64,
     /// Why the run stopped before its end, if it did.
     pub stopped: Option<String>,
+    /// Hardware in the loop: times iterations instead of the model when set.
+    pub oracle: Option<Box<dyn IterationOracle>>,
     /// Replicas hosting no long request (and not decode-only), by (queued tokens, id): lets
     /// policies find the least-loaded long-free replica in O(log R).
     pub free_index: BTreeSet<(u64, u32)>,
@@ -193,6 +196,7 @@ impl Simulation {
             timeline: Timeline::default(),
             event_limit: crate::scenario::limits::MAX_EVENTS,
             stopped: None,
+            oracle: None,
             free_index: BTreeSet::new(),
             indexed: vec![None; total as usize],
             paused_since: BTreeMap::new(),
@@ -287,6 +291,17 @@ impl Simulation {
     /// summary then says the results are partial.
     pub fn set_event_limit(&mut self, events: u64) {
         self.st.event_limit = events;
+    }
+
+    /// Times every iteration with `oracle` (e.g. real GPU kernels) instead of the performance
+    /// model. Decode runs are then stepped one iteration at a time.
+    pub fn set_oracle(&mut self, oracle: Box<dyn IterationOracle>) {
+        self.st.oracle = Some(oracle);
+    }
+
+    /// Takes the oracle back (to read what it measured).
+    pub fn take_oracle(&mut self) -> Option<Box<dyn IterationOracle>> {
+        self.st.oracle.take()
     }
 
     /// Records up to `max_spans` timeline spans from now on (for Gantt charts).
@@ -606,7 +621,8 @@ impl State {
         {
             return; // driven by its long job
         }
-        let adm = self.admission(r, false);
+        let mut adm = self.admission(r, false);
+        adm.multi_step &= self.oracle.is_none();
         let batch = self.replicas[r as usize].form_batch(&self.reqs, adm);
         self.sync_index(r);
         if batch.is_empty() {
@@ -617,7 +633,17 @@ impl State {
                 .prefill_start
                 .get_or_insert(self.now);
         }
-        let dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
+        let mut dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
+        if self.oracle.is_some() {
+            let detail = self.replicas[r as usize].detail(r, &batch, None);
+            let kind = detail.kind(false);
+            dur = self
+                .oracle
+                .as_mut()
+                .expect("checked")
+                .time(&detail, kind, dur)
+                .max(SimDuration(1));
+        }
         let end = self.now + dur;
         let rep = &mut self.replicas[r as usize];
         rep.iter = Some(InFlight {

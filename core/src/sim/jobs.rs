@@ -305,7 +305,18 @@ impl State {
             colocated += b.chunks.iter().map(|c| c.1 as u64).sum::<u64>();
             let mut shape = b.shape;
             shape.add_decode(local_kv);
-            worst = worst.max(run_time(&self.perf, &shape, 0, 1));
+            let mut t = run_time(&self.perf, &shape, 0, 1);
+            if self.oracle.is_some() {
+                let detail = self.replicas[m as usize].detail(m, &b, Some(local_kv as u32));
+                let kind = detail.kind(true);
+                t = self
+                    .oracle
+                    .as_mut()
+                    .expect("checked")
+                    .time(&detail, kind, t)
+                    .max(SimDuration(1));
+            }
+            worst = worst.max(t);
             batches.push(b);
         }
         let group = self.sp_group(&members);

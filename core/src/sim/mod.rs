@@ -12,6 +12,7 @@ mod invariants;
 pub(crate) mod job;
 mod jobs;
 pub mod log;
+pub mod oracle;
 pub(crate) mod replica;
 pub mod timeline;
 

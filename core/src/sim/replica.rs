@@ -212,6 +212,35 @@ impl Replica {
         batch
     }
 
+    /// The exact shapes of `batch` (formed on this replica and not yet applied), plus a long
+    /// request's local KV share when it decodes here too.
+    pub fn detail(
+        &self,
+        replica: u32,
+        batch: &Batch,
+        long_decode_kv: Option<u32>,
+    ) -> crate::sim::oracle::IterationDetail {
+        let mut d = crate::sim::oracle::IterationDetail {
+            replica,
+            ..Default::default()
+        };
+        for s in &self.seqs {
+            if s.decoding() {
+                d.decode.push(s.input + s.generated);
+            }
+        }
+        for &(req, chunk) in &batch.chunks {
+            let prefix = self
+                .seqs
+                .iter()
+                .find(|s| s.req == req)
+                .map_or(0, |s| s.prefilled);
+            d.prefill.push((chunk, prefix));
+        }
+        d.decode.extend(long_decode_kv);
+        d
+    }
+
     /// Applies `steps` steps of `batch` (all of them unless the batch was cut short).
     pub fn apply(&mut self, batch: &Batch, steps: u32, out: &mut Applied) {
         debug_assert!(steps >= 1 && steps <= batch.steps);

@@ -310,3 +310,60 @@ fn timeline_shows_the_pause_of_a_preempted_long_prefill() {
     );
     assert!(!t.truncated);
 }
+
+/// Doubles every predicted duration and records what it was asked.
+struct Doubling(
+    std::rc::Rc<std::cell::RefCell<Vec<(super::oracle::IterationDetail, super::oracle::IterKind)>>>,
+);
+
+impl super::oracle::IterationOracle for Doubling {
+    fn time(
+        &mut self,
+        d: &super::oracle::IterationDetail,
+        kind: super::oracle::IterKind,
+        predicted: SimDuration,
+    ) -> SimDuration {
+        self.0.borrow_mut().push((d.clone(), kind));
+        SimDuration(predicted.0 * 2)
+    }
+}
+
+#[test]
+fn an_oracle_times_every_iteration_with_its_exact_shapes() {
+    use super::oracle::IterKind;
+    let c = cluster(1);
+    let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let p = PolicyKind::Fifo.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    let mut sim = Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        EngineConfig::default(),
+        p,
+        vec![req(0, 0, 1000, 4)],
+    )
+    .unwrap();
+    sim.set_oracle(Box::new(Doubling(log.clone())));
+    let (_, recs) = sim.run();
+    let (_, model) = run(PolicyKind::Fifo, 1, vec![req(0, 0, 1000, 4)]);
+    assert_eq!(
+        recs[0].first_token.unwrap().0,
+        2 * model[0].first_token.unwrap().0
+    );
+    assert_eq!(
+        recs[0].completion.unwrap().0,
+        2 * model[0].completion.unwrap().0
+    );
+    let log = log.borrow();
+    assert_eq!(log.len(), 4, "one prefill and three single decode steps");
+    assert_eq!(
+        (log[0].0.prefill.clone(), log[0].1),
+        (vec![(1000, 0)], IterKind::Prefill)
+    );
+    assert_eq!(
+        (log[1].0.decode.clone(), log[1].1),
+        (vec![1001], IterKind::Decode)
+    );
+    assert_eq!(log[3].0.decode, vec![1003]);
+}

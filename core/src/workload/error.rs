@@ -66,6 +66,17 @@ pub enum TraceError {
         expected: String,
     },
 
+    /// A JSON record lacks a required field.
+    #[error("{format} line {line}: field {field} is missing")]
+    MissingField {
+        /// The format being read.
+        format: TraceFormat,
+        /// Line of the record.
+        line: u32,
+        /// The missing field's name.
+        field: String,
+    },
+
     /// A token count does not fit in 32 bits.
     #[error("{format} line {line}, column {column}: {value:?} is larger than the maximum {max}")]
     TooLarge {

@@ -32,14 +32,12 @@ pub fn parse_mooncake_jsonl(text: &str) -> Result<Vec<Request>, TraceError> {
         // and integers are checked digit by digit (no float detour).
         let field = |name: &str| -> Result<String, TraceError> {
             match object.get(name) {
-                Some(v) => Ok(v.to_string()),
-                None => Err(bad_value(
+                Some(v) => Ok(json_text(v)),
+                None => Err(TraceError::MissingField {
                     format,
-                    n,
-                    name,
-                    "",
-                    "present (the field is missing)",
-                )),
+                    line: n,
+                    field: name.to_string(),
+                }),
             }
         };
         let t_text = field(TIMESTAMP)?;
@@ -54,6 +52,23 @@ pub fn parse_mooncake_jsonl(text: &str) -> Result<Vec<Request>, TraceError> {
 }
 
 /// A millisecond timestamp: a non-negative integer.
+/// The JSON text of a field's value, for the digit-by-digit checks. An integer beyond `u64`
+/// (which `serde_json` stores as a float and would print as `1e20`) is written out in digits,
+/// so that it is reported as too large rather than as "not an integer".
+fn json_text(v: &Value) -> String {
+    match v.as_f64() {
+        Some(f)
+            if v.is_f64()
+                && f.is_finite()
+                && f >= 18_446_744_073_709_551_616.0
+                && f.fract() == 0.0 =>
+        {
+            format!("{f:.0}")
+        }
+        _ => v.to_string(),
+    }
+}
+
 fn parse_millis(format: TraceFormat, line: u32, value: &str) -> Result<u64, TraceError> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad_value(
@@ -123,7 +138,7 @@ mod tests {
         );
         assert_eq!(
             err(&format!("{ok}\n{{\"timestamp\": 6, \"output_length\": 1}}")),
-            "mooncake jsonl line 3, column input_length: \"\" is not present (the field is missing)"
+            "mooncake jsonl line 3: field input_length is missing"
         );
         assert_eq!(
             err(&format!(
@@ -142,6 +157,19 @@ mod tests {
                 "{ok}{{\"timestamp\": 6, \"input_length\": 99999999999, \"output_length\": 1}}"
             )),
             "mooncake jsonl line 2, column input_length: \"99999999999\" is larger than the maximum 4294967295"
+        );
+        assert_eq!(
+            err(&format!(
+                "{ok}{{\"timestamp\": 6, \"input_length\": 100000000000000000000, \"output_length\": 1}}"
+            )),
+            "mooncake jsonl line 2, column input_length: \"100000000000000000000\" is larger than the maximum 4294967295",
+            "an integer beyond u64 is too large, not \"1e20\""
+        );
+        assert_eq!(
+            err(
+                "{\"timestamp\": 30000000000000000000000, \"input_length\": 1, \"output_length\": 1}"
+            ),
+            "mooncake jsonl line 1, column timestamp: \"30000000000000000000000\" is larger than the maximum 18446744073709551615"
         );
     }
 
