@@ -2,6 +2,7 @@
 //! and dispatch. Long-job transitions live in `jobs.rs`.
 
 use super::config::{EngineConfig, EngineRules, PhaseMode};
+use super::decode_run::{DecodeRun, run_time};
 use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
 use super::log::EventLogHash;
@@ -11,7 +12,7 @@ use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
 use crate::metrics::{Class, ClassSummary, RequestRecord, Summary};
 use crate::model::ModelSpec;
-use crate::perf::{BatchShape, PerfModel};
+use crate::perf::PerfModel;
 use crate::policy::{Decision, Policy, View};
 use crate::time::{SimDuration, SimTime};
 use crate::workload::Request;
@@ -482,105 +483,6 @@ impl State {
         }
     }
 
-    /// Applies one policy decision, checking it is legal.
-    fn apply_decision(&mut self, d: Decision) {
-        self.dirty = true;
-        match d {
-            Decision::Short { req, replica } => {
-                assert_eq!(
-                    self.classes[req as usize],
-                    Class::Short,
-                    "policy sent long request {req} as short"
-                );
-                self.remove_from_global(req);
-                let r = &mut self.replicas[replica as usize];
-                assert!(
-                    !r.decode_only,
-                    "policy sent request {req} to decode-only replica {replica}"
-                );
-                r.queue.push_back(req);
-                r.queued_tokens += self.reqs[req as usize].input_tokens as u64;
-                self.sync_index(replica);
-                let rec = &mut self.records[req as usize];
-                rec.dispatched = Some(self.now);
-                rec.replicas = 1;
-                self.log
-                    .record(2, [self.now.0, req as u64, replica as u64, 0]);
-                if let Some(j) = self.replicas[replica as usize].job {
-                    self.reconsider_job(j);
-                }
-                self.cut(replica);
-                self.maybe_start(replica);
-            }
-            Decision::Long { req, replicas } => {
-                assert_eq!(
-                    self.classes[req as usize],
-                    Class::Long,
-                    "policy sent short request {req} as long"
-                );
-                assert_eq!(
-                    replicas.len() as u32,
-                    self.sp_degree[req as usize],
-                    "wrong group size for {req}"
-                );
-                self.remove_from_global(req);
-                let j = self.jobs.len() as u32;
-                let r = self.reqs[req as usize];
-                for &m in &replicas {
-                    let rep = &mut self.replicas[m as usize];
-                    assert!(
-                        rep.job.is_none() && !rep.decode_only,
-                        "replica {m} cannot join long job of {req}"
-                    );
-                    rep.job = Some(j);
-                    self.sync_index(m);
-                }
-                let k = replicas.len() as u64;
-                let group = self.sp_group(&replicas);
-                let est = self
-                    .perf
-                    .sp_prefill(r.input_tokens as u64, &group, self.rules.sp_mode);
-                let slices =
-                    (self.model.layers as u64 * self.cfg.kernels_per_layer.max(1) as u64).max(1);
-                let total = r.input_tokens as u64 + r.output_tokens as u64;
-                self.jobs.push(LongJob {
-                    req,
-                    members: replicas.clone(),
-                    phase: JobPhase::Pending,
-                    running: None,
-                    pausing: false,
-                    generation: 0,
-                    prefill_total: est.time.max(SimDuration(1)),
-                    prefill_done: SimDuration::ZERO,
-                    kernel_slice: SimDuration(est.time.0.div_ceil(slices).max(1)),
-                    kv_per_member: kv_per_member(total, r.input_tokens as u64, k, &self.model),
-                    generated: 0,
-                    output: r.output_tokens,
-                    input: r.input_tokens,
-                    preemptions: 0,
-                    plan: est.plan,
-                    colocated_tokens: 0,
-                    step_batches: Vec::new(),
-                });
-                let rec = &mut self.records[req as usize];
-                rec.dispatched = Some(self.now);
-                rec.replicas = k as u32;
-                self.log
-                    .record(3, [self.now.0, req as u64, k, replicas[0] as u64]);
-                self.reconsider_job(j);
-            }
-        }
-    }
-
-    fn remove_from_global(&mut self, req: u32) {
-        let q = &mut self.global[class_index(self.classes[req as usize])];
-        let pos = q
-            .iter()
-            .position(|&r| r == req)
-            .expect("decided request is queued");
-        q.remove(pos);
-    }
-
     /// How replica `r` may admit work in its own loop.
     pub(crate) fn admission(&self, r: u32, job_step: bool) -> Admission {
         let rep = &self.replicas[r as usize];
@@ -634,15 +536,9 @@ impl State {
                 .get_or_insert(self.now);
         }
         let mut dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
-        if self.oracle.is_some() {
+        if let Some(oracle) = self.oracle.as_mut() {
             let detail = self.replicas[r as usize].detail(r, &batch, None);
-            let kind = detail.kind(false);
-            dur = self
-                .oracle
-                .as_mut()
-                .expect("checked")
-                .time(&detail, kind, dur)
-                .max(SimDuration(1));
+            dur = oracle.time(&detail, detail.kind(false), dur).max(SimDuration(1));
         }
         let end = self.now + dur;
         let rep = &mut self.replicas[r as usize];
@@ -729,68 +625,6 @@ impl State {
         }
         self.maybe_start(r);
     }
-
-    /// Records first tokens and completions of a replica's batch and hands finished prefills to
-    /// decode replicas when short requests are disaggregated.
-    pub(crate) fn after_batch(&mut self, r: u32, out: &Applied, batch_ns: u64) {
-        let now = self.now;
-        for &id in &out.prefill_done {
-            self.records[id as usize].first_token = Some(now);
-        }
-        for &id in &out.finished {
-            self.records[id as usize].completion = Some(now);
-            self.log.record(6, [now.0, id as u64, r as u64, 0]);
-        }
-        let rep_decode_only = self.replicas[r as usize].decode_only;
-        if self.rules.disaggregate && !rep_decode_only {
-            for &id in &out.prefill_done {
-                if self.records[id as usize].completion.is_none() {
-                    self.transfer_wait.push_back((id, r));
-                }
-            }
-        }
-        if self.rules.disaggregate && (!out.finished.is_empty() || !out.prefill_done.is_empty()) {
-            self.start_transfers(SimDuration(batch_ns));
-        }
-    }
-
-    /// Moves waiting finished prefills to the decode replica with the most free KV, in FIFO
-    /// order, while one has room.
-    fn start_transfers(&mut self, prefill_time: SimDuration) {
-        while let Some(&(id, from)) = self.transfer_wait.front() {
-            let r = self.reqs[id as usize];
-            let need = r.input_tokens as u64 + r.output_tokens as u64;
-            let target = self
-                .replicas
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.decode_only && d.kv_free() >= need)
-                .max_by_key(|(i, d)| (d.kv_free(), std::cmp::Reverse(*i)))
-                .map(|(i, _)| i as u32);
-            let Some(to) = target else { break };
-            self.transfer_wait.pop_front();
-            let mut seq = self.replicas[from as usize]
-                .take_seq(id)
-                .expect("finished prefill is on its replica");
-            seq.kv_reserved = need;
-            seq.handoff = false;
-            self.replicas[to as usize].kv_used += need;
-            let same_node = self.replicas[from as usize].node == self.replicas[to as usize].node;
-            let delay = self.perf.layer_kv_stream_exposed_time(
-                r.input_tokens as u64,
-                same_node,
-                prefill_time,
-            );
-            self.in_transit.insert(id, (seq, to));
-            self.events.push(
-                self.now + delay,
-                Event::KvArrived {
-                    req: id,
-                    replica: to,
-                },
-            );
-        }
-    }
 }
 
 /// Index of a class's global queue.
@@ -798,71 +632,5 @@ pub(crate) fn class_index(c: Class) -> usize {
     match c {
         Class::Short => 0,
         Class::Long => 1,
-    }
-}
-
-/// Duration of `steps` decode steps starting from `shape` (the KV read grows by one token per
-/// decoding sequence per step), or of one iteration.
-pub(crate) fn run_time(
-    perf: &PerfModel,
-    shape: &BatchShape,
-    decodes: u32,
-    steps: u32,
-) -> SimDuration {
-    DecodeRun::new(perf, shape, decodes, steps).elapsed(steps)
-}
-
-/// A run of `steps` decode-only iterations in closed form. A decode step's time is affine in
-/// the KV tokens it reads (every op is either independent of them or a roofline whose compute
-/// and memory terms are both proportional to them), so the k-th step takes
-/// `first + (last − first)·k/(steps − 1)` and sums are exact up to nanosecond rounding. This
-/// lets the engine advance runs of identical decode iterations in O(1) instead of one event per
-/// token.
-pub(crate) struct DecodeRun {
-    first: u128,
-    last: u128,
-    steps: u128,
-}
-
-impl DecodeRun {
-    pub(crate) fn new(perf: &PerfModel, shape: &BatchShape, decodes: u32, steps: u32) -> DecodeRun {
-        let first = perf.iteration_time(shape).max(SimDuration(1)).0 as u128;
-        let last = if steps > 1 {
-            let mut s = *shape;
-            s.decode_kv_tokens += decodes as u64 * (steps as u64 - 1);
-            perf.iteration_time(&s).max(SimDuration(1)).0 as u128
-        } else {
-            first
-        };
-        DecodeRun {
-            first,
-            last: last.max(first),
-            steps: steps.max(1) as u128,
-        }
-    }
-
-    /// Time of the first `m` steps.
-    pub(crate) fn elapsed(&self, m: u32) -> SimDuration {
-        let m = m as u128;
-        let growth = if self.steps > 1 {
-            (self.last - self.first) * m * m.saturating_sub(1) / (2 * (self.steps - 1))
-        } else {
-            0
-        };
-        SimDuration((m * self.first + growth).min(u64::MAX as u128) as u64)
-    }
-
-    /// The fewest steps whose time reaches `t` (at most `steps`).
-    pub(crate) fn steps_to_reach(&self, t: SimDuration) -> u32 {
-        let (mut lo, mut hi) = (1u32, self.steps as u32);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.elapsed(mid) >= t {
-                hi = mid
-            } else {
-                lo = mid + 1
-            }
-        }
-        lo
     }
 }

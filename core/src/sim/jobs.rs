@@ -2,7 +2,8 @@
 //! kernel boundaries), decode steps with colocated short work, and completion.
 
 use super::config::PhaseMode;
-use super::engine::{State, run_time};
+use super::decode_run::run_time;
+use super::engine::State;
 use super::event::Event;
 use super::job::{JobPhase, Segment};
 use super::replica::Applied;
@@ -306,15 +307,9 @@ impl State {
             let mut shape = b.shape;
             shape.add_decode(local_kv);
             let mut t = run_time(&self.perf, &shape, 0, 1);
-            if self.oracle.is_some() {
+            if let Some(oracle) = self.oracle.as_mut() {
                 let detail = self.replicas[m as usize].detail(m, &b, Some(local_kv as u32));
-                let kind = detail.kind(true);
-                t = self
-                    .oracle
-                    .as_mut()
-                    .expect("checked")
-                    .time(&detail, kind, t)
-                    .max(SimDuration(1));
+                t = oracle.time(&detail, detail.kind(true), t).max(SimDuration(1));
             }
             worst = worst.max(t);
             batches.push(b);

@@ -6,8 +6,11 @@
 //! decides the pacing.
 
 pub mod config;
+mod decode_run;
+mod dispatch;
 mod engine;
 pub mod event;
+mod handover;
 mod invariants;
 pub(crate) mod job;
 mod jobs;

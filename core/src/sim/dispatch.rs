@@ -1,0 +1,109 @@
+//! Applying policy decisions: moving requests from the global queue to a replica's local queue
+//! or to a new long job, after checking that the decision is legal.
+
+use super::engine::{State, class_index, kv_per_member};
+use super::job::{JobPhase, LongJob};
+use crate::metrics::Class;
+use crate::policy::Decision;
+use crate::time::SimDuration;
+
+impl State {
+    /// Applies one policy decision, checking it is legal.
+    pub(crate) fn apply_decision(&mut self, d: Decision) {
+        self.dirty = true;
+        match d {
+            Decision::Short { req, replica } => {
+                assert_eq!(
+                    self.classes[req as usize],
+                    Class::Short,
+                    "policy sent long request {req} as short"
+                );
+                self.remove_from_global(req);
+                let r = &mut self.replicas[replica as usize];
+                assert!(
+                    !r.decode_only,
+                    "policy sent request {req} to decode-only replica {replica}"
+                );
+                r.queue.push_back(req);
+                r.queued_tokens += self.reqs[req as usize].input_tokens as u64;
+                self.sync_index(replica);
+                let rec = &mut self.records[req as usize];
+                rec.dispatched = Some(self.now);
+                rec.replicas = 1;
+                self.log
+                    .record(2, [self.now.0, req as u64, replica as u64, 0]);
+                if let Some(j) = self.replicas[replica as usize].job {
+                    self.reconsider_job(j);
+                }
+                self.cut(replica);
+                self.maybe_start(replica);
+            }
+            Decision::Long { req, replicas } => {
+                assert_eq!(
+                    self.classes[req as usize],
+                    Class::Long,
+                    "policy sent short request {req} as long"
+                );
+                assert_eq!(
+                    replicas.len() as u32,
+                    self.sp_degree[req as usize],
+                    "wrong group size for {req}"
+                );
+                self.remove_from_global(req);
+                let j = self.jobs.len() as u32;
+                let r = self.reqs[req as usize];
+                for &m in &replicas {
+                    let rep = &mut self.replicas[m as usize];
+                    assert!(
+                        rep.job.is_none() && !rep.decode_only,
+                        "replica {m} cannot join long job of {req}"
+                    );
+                    rep.job = Some(j);
+                    self.sync_index(m);
+                }
+                let k = replicas.len() as u64;
+                let group = self.sp_group(&replicas);
+                let est = self
+                    .perf
+                    .sp_prefill(r.input_tokens as u64, &group, self.rules.sp_mode);
+                let slices =
+                    (self.model.layers as u64 * self.cfg.kernels_per_layer.max(1) as u64).max(1);
+                let total = r.input_tokens as u64 + r.output_tokens as u64;
+                self.jobs.push(LongJob {
+                    req,
+                    members: replicas.clone(),
+                    phase: JobPhase::Pending,
+                    running: None,
+                    pausing: false,
+                    generation: 0,
+                    prefill_total: est.time.max(SimDuration(1)),
+                    prefill_done: SimDuration::ZERO,
+                    kernel_slice: SimDuration(est.time.0.div_ceil(slices).max(1)),
+                    kv_per_member: kv_per_member(total, r.input_tokens as u64, k, &self.model),
+                    generated: 0,
+                    output: r.output_tokens,
+                    input: r.input_tokens,
+                    preemptions: 0,
+                    plan: est.plan,
+                    colocated_tokens: 0,
+                    step_batches: Vec::new(),
+                });
+                let rec = &mut self.records[req as usize];
+                rec.dispatched = Some(self.now);
+                rec.replicas = k as u32;
+                self.log
+                    .record(3, [self.now.0, req as u64, k, replicas[0] as u64]);
+                self.reconsider_job(j);
+            }
+        }
+    }
+
+    fn remove_from_global(&mut self, req: u32) {
+        let q = &mut self.global[class_index(self.classes[req as usize])];
+        let pos = q
+            .iter()
+            .position(|&r| r == req)
+            .expect("decided request is queued");
+        q.remove(pos);
+    }
+}

@@ -1,0 +1,72 @@
+//! Prefill/decode disaggregation: finished short prefills hand their KV to a decode-only
+//! replica (layer-wise streaming, so only the part of the transfer not hidden behind compute is
+//! exposed); first tokens and completions are recorded here too.
+
+use super::engine::State;
+use super::event::Event;
+use super::replica::Applied;
+use crate::time::SimDuration;
+
+impl State {
+    /// Records first tokens and completions of a replica's batch and hands finished prefills to
+    /// decode replicas when short requests are disaggregated.
+    pub(crate) fn after_batch(&mut self, r: u32, out: &Applied, batch_ns: u64) {
+        let now = self.now;
+        for &id in &out.prefill_done {
+            self.records[id as usize].first_token = Some(now);
+        }
+        for &id in &out.finished {
+            self.records[id as usize].completion = Some(now);
+            self.log.record(6, [now.0, id as u64, r as u64, 0]);
+        }
+        let rep_decode_only = self.replicas[r as usize].decode_only;
+        if self.rules.disaggregate && !rep_decode_only {
+            for &id in &out.prefill_done {
+                if self.records[id as usize].completion.is_none() {
+                    self.transfer_wait.push_back((id, r));
+                }
+            }
+        }
+        if self.rules.disaggregate && (!out.finished.is_empty() || !out.prefill_done.is_empty()) {
+            self.start_transfers(SimDuration(batch_ns));
+        }
+    }
+
+    /// Moves waiting finished prefills to the decode replica with the most free KV, in FIFO
+    /// order, while one has room.
+    fn start_transfers(&mut self, prefill_time: SimDuration) {
+        while let Some(&(id, from)) = self.transfer_wait.front() {
+            let r = self.reqs[id as usize];
+            let need = r.input_tokens as u64 + r.output_tokens as u64;
+            let target = self
+                .replicas
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.decode_only && d.kv_free() >= need)
+                .max_by_key(|(i, d)| (d.kv_free(), std::cmp::Reverse(*i)))
+                .map(|(i, _)| i as u32);
+            let Some(to) = target else { break };
+            self.transfer_wait.pop_front();
+            let mut seq = self.replicas[from as usize]
+                .take_seq(id)
+                .expect("finished prefill is on its replica");
+            seq.kv_reserved = need;
+            seq.handoff = false;
+            self.replicas[to as usize].kv_used += need;
+            let same_node = self.replicas[from as usize].node == self.replicas[to as usize].node;
+            let delay = self.perf.layer_kv_stream_exposed_time(
+                r.input_tokens as u64,
+                same_node,
+                prefill_time,
+            );
+            self.in_transit.insert(id, (seq, to));
+            self.events.push(
+                self.now + delay,
+                Event::KvArrived {
+                    req: id,
+                    replica: to,
+                },
+            );
+        }
+    }
+}
