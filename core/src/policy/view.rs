@@ -70,6 +70,7 @@ pub struct View<'a> {
     pub(crate) model: &'a crate::model::ModelSpec,
     pub(crate) kv_capacity: u64,
     pub(crate) free_index: &'a std::collections::BTreeSet<(u64, u32)>,
+    pub(crate) free_by_node: &'a [std::collections::BTreeSet<(u64, u32)>],
 }
 
 impl View<'_> {
@@ -124,6 +125,16 @@ impl View<'_> {
     /// replicas.
     pub fn long_free_by_load(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         self.free_index.iter().copied()
+    }
+
+    /// Long-free replicas of `node` as `(queued tokens, id)`, least loaded first.
+    pub fn long_free_on_node(&self, node: u32) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.free_by_node[node as usize].iter().copied()
+    }
+
+    /// Number of long-free replicas on `node`.
+    pub fn long_free_count(&self, node: u32) -> u32 {
+        self.free_by_node[node as usize].len() as u32
     }
 
     /// Requests waiting in the global queue, in arrival order (both classes merged).

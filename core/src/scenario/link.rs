@@ -167,10 +167,13 @@ pub fn decode(token: &str) -> Result<ScenarioWire, LinkError> {
     let (bytes, cut) = match URL_SAFE_NO_PAD.decode(token) {
         Ok(b) => (b, false),
         Err(base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..)) => {
-            let shorter = &token[..token.len() - 1];
-            match URL_SAFE_NO_PAD.decode(shorter) {
-                Ok(b) if !b.is_empty() => (b, true),
-                _ => {
+            // Drop the partial quantum (at most 3 characters) and decode the whole bytes.
+            let whole = (1..=3)
+                .filter_map(|k| token.get(..token.len().checked_sub(k)?))
+                .find_map(|t| URL_SAFE_NO_PAD.decode(t).ok().filter(|b| !b.is_empty()));
+            match whole {
+                Some(b) => (b, true),
+                None => {
                     return Err(LinkError::Malformed(format!(
                         "its {} characters are not a whole number of base64 bytes",
                         token.len()

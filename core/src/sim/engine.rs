@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub free_index: BTreeSet<(u64, u32)>,
     /// The key each replica is indexed under in `free_index`, if any.
     pub indexed: Vec<Option<u64>>,
+    /// `free_index` split by node: placing a long request (same node first) without a scan.
+    pub free_by_node: Vec<BTreeSet<(u64, u32)>>,
     /// When each paused job was paused (job → instant), for timeline spans.
     pub paused_since: BTreeMap<u32, SimTime>,
 }
@@ -200,6 +202,7 @@ impl Simulation {
             oracle: None,
             free_index: BTreeSet::new(),
             indexed: vec![None; total as usize],
+            free_by_node: vec![BTreeSet::new(); cluster.nodes as usize],
             paused_since: BTreeMap::new(),
         };
         for r in 0..total {
@@ -420,6 +423,7 @@ impl State {
             model: &self.model,
             kv_capacity: self.replicas.first().map_or(0, |r| r.kv_capacity),
             free_index: &self.free_index,
+            free_by_node: &self.free_by_node,
         }
     }
 
@@ -429,11 +433,14 @@ impl State {
         let key = (rep.job.is_none() && !rep.decode_only).then_some(rep.queued_tokens);
         let slot = &mut self.indexed[r as usize];
         if *slot != key {
+            let node = rep.node as usize;
             if let Some(old) = slot.take() {
                 self.free_index.remove(&(old, r));
+                self.free_by_node[node].remove(&(old, r));
             }
             if let Some(k) = key {
                 self.free_index.insert((k, r));
+                self.free_by_node[node].insert((k, r));
             }
             *slot = key;
         }
@@ -538,7 +545,9 @@ impl State {
         let mut dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
         if let Some(oracle) = self.oracle.as_mut() {
             let detail = self.replicas[r as usize].detail(r, &batch, None);
-            dur = oracle.time(&detail, detail.kind(false), dur).max(SimDuration(1));
+            dur = oracle
+                .time(&detail, detail.kind(false), dur)
+                .max(SimDuration(1));
         }
         let end = self.now + dur;
         let rep = &mut self.replicas[r as usize];

@@ -87,6 +87,9 @@ impl Simulation {
                 ));
             }
         }
+        if st.free_by_node.iter().map(|n| n.len()).sum::<usize>() != st.free_index.len() {
+            return Err("per-node free index disagrees with the free index".into());
+        }
         if st.free_index.len() != st.indexed.iter().filter(|k| k.is_some()).count() {
             return Err("free index has stale entries".into());
         }

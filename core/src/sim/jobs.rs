@@ -309,7 +309,9 @@ impl State {
             let mut t = run_time(&self.perf, &shape, 0, 1);
             if let Some(oracle) = self.oracle.as_mut() {
                 let detail = self.replicas[m as usize].detail(m, &b, Some(local_kv as u32));
-                t = oracle.time(&detail, detail.kind(true), t).max(SimDuration(1));
+                t = oracle
+                    .time(&detail, detail.kind(true), t)
+                    .max(SimDuration(1));
             }
             worst = worst.max(t);
             batches.push(b);
