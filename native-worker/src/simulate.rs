@@ -116,7 +116,13 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
         s.source = Source::Embedded(t);
     }
     if let Some(m) = &a.model {
-        s.model = ModelKind::from_id(m).with_context(|| format!("--model {m:?}: unknown model"))?;
+        s.model = ModelKind::from_id(m).with_context(|| {
+            let ids: Vec<_> = ModelKind::ALL.iter().map(|m| m.id()).collect();
+            format!(
+                "--model {m:?}: unknown model; expected one of {}",
+                ids.join(", ")
+            )
+        })?;
     }
     if let Some(g) = &a.gpu {
         s.gpu = GpuKind::from_id(g)
@@ -137,7 +143,13 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
             .policies
             .iter()
             .map(|p| {
-                PolicyKind::from_id(p).with_context(|| format!("--policy {p:?}: unknown policy"))
+                PolicyKind::from_id(p).with_context(|| {
+                    let ids: Vec<_> = PolicyKind::ALL.iter().map(|p| p.id()).collect();
+                    format!(
+                        "--policy {p:?}: unknown policy; expected one of {}",
+                        ids.join(", ")
+                    )
+                })
             })
             .collect::<Result<_>>()?;
     }
