@@ -33,6 +33,10 @@ enum Command {
     Scale(scale::ScaleArgs),
     /// List Vulkan adapters, their features and limits, and which GPU kernels they run.
     GpuInfo,
+    /// Validate the GPU kernels, time them over a sweep, write points and a calibration profile.
+    Bench(gpu::bench::BenchArgs),
+    /// Fit the performance model to bench points; report the error on held-out shapes.
+    Calibrate(gpu::calibrate::CalibrateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -50,5 +54,7 @@ fn main() -> anyhow::Result<()> {
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),
         Command::GpuInfo => gpu::info::run(),
+        Command::Bench(args) => gpu::bench::run(args),
+        Command::Calibrate(args) => gpu::calibrate::run(args),
     }
 }

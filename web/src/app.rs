@@ -1,20 +1,168 @@
-//! The root component.
+//! The root component: owns the state reducer and the worker, and lays out the page.
+//!
+//! Side effects live here only: when [`State::generation`] changes it writes the scenario's
+//! link into the URL (replacing the history entry) and posts the scenario to the worker (or
+//! cancels the run in flight when the draft cannot run).
 
-use pecsched_core::model::ModelKind;
+use crate::browser;
+use crate::charts::{BarMetric, Bars, BoxPlot, Cdfs, Gantt, SweepChart, SweepMetric};
+use crate::components::editor::{ClusterEditor, PolicyEditor, WorkloadEditor};
+use crate::components::results::{ExportBar, ResultsTable};
+use crate::components::{NoticeBar, RunStatus, SharePanel};
+use crate::protocol::ToWorker;
+use crate::state::{Action, RunPhase, State};
+use crate::worker::SimWorker;
+use gloo::worker::{Spawnable, WorkerBridge};
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::link;
+use pecsched_core::scenario::wire::SourceWire;
 use yew::prelude::*;
 
-/// The explorer's root component: for now, the title and the model catalog of the core.
+/// The worker script Trunk emits for the `sim-worker` binary.
+pub const WORKER_SCRIPT: &str = "sim-worker.js";
+
+/// The explorer.
 #[component]
 pub fn App() -> Html {
-    html! {
-        <main>
-            <h1>{ "PecSched explorer" }</h1>
-            <p>{ "Under construction. Models in the catalog:" }</p>
-            <ul id="models">
-                { for ModelKind::ALL.iter().map(|m| html! {
-                    <li key={m.id()}>{ m.spec().name }</li>
-                }) }
-            </ul>
-        </main>
+    let state = use_reducer(|| State::from_fragment(&browser::fragment()));
+    let bridge = use_mut_ref(|| None::<WorkerBridge<SimWorker>>);
+    {
+        let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
+        use_effect_with((), move |_| {
+            let b = SimWorker::spawner()
+                .callback(move |msg| {
+                    dispatch.dispatch(Action::Worker {
+                        msg,
+                        at_ms: browser::now_ms(),
+                    })
+                })
+                .spawn(WORKER_SCRIPT);
+            *bridge.borrow_mut() = Some(b);
+        });
     }
+    let send = {
+        let bridge = bridge.clone();
+        Callback::from(move |m: ToWorker| {
+            if let Some(b) = bridge.borrow().as_ref() {
+                b.send(m);
+            }
+        })
+    };
+    {
+        let (state, send) = (state.clone(), send.clone());
+        use_effect_with(state.generation, move |&generation| {
+            if generation > 1
+                && let Some(token) = state.link_token()
+            {
+                browser::replace_fragment(&link::fragment(&token));
+            }
+            match state.runnable() {
+                Some(w) => {
+                    send.emit(ToWorker::Start {
+                        generation,
+                        scenario: w.clone(),
+                        sweep: state.sweep_on,
+                    });
+                    state.dispatch(Action::RunSent {
+                        generation,
+                        at_ms: browser::now_ms(),
+                    });
+                }
+                None => send.emit(ToWorker::Cancel),
+            }
+        });
+    }
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |a: Action| state.dispatch(a))
+    };
+    let edit = dispatch.reform(Action::Edit);
+    html! {
+        <div class="app">
+            <header class="top">
+                <div class="title">
+                    <h1>{ "PecSched explorer" }</h1>
+                    <p class="tag">{ "What if this cluster served this workload under each scheduler? A deterministic simulation, in your browser." }</p>
+                </div>
+                <RunStatus run={state.run.clone()} invalid={state.invalid.clone()}
+                    waiting_for={state.waiting_for_upload().map(str::to_string)}
+                    policies={state.draft.policies.len()} />
+            </header>
+            <NoticeBar notice={state.notice.clone()} dispatch={dispatch.clone()} />
+            <div class="layout">
+                <aside class="editor" id="editor">
+                    <ClusterEditor draft={state.draft.clone()} edit={edit.clone()} />
+                    <WorkloadEditor draft={state.draft.clone()} upload={state.upload.clone()}
+                        upload_status={state.upload_status.clone()} edit={edit.clone()}
+                        send={send.clone()} dispatch={dispatch.clone()} />
+                    <PolicyEditor draft={state.draft.clone()} sweep_on={state.sweep_on}
+                        edit={edit.clone()} dispatch={dispatch.clone()} />
+                    <button class="reset" id="reset" onclick={dispatch.reform(|_| Action::Reset)}
+                        title="Back to the paper's default scenario">{ "Reset to the default scenario" }</button>
+                </aside>
+                <main class="results-area">
+                    { share(&state) }
+                    { results(&state) }
+                </main>
+            </div>
+            <footer>
+                { "PecSched (arXiv 2409.15104) simulator. Every number comes from pecsched-core, compiled to WebAssembly and run in a Web Worker; links reproduce results bit for bit." }
+            </footer>
+        </div>
+    }
+}
+
+fn share(state: &State) -> Html {
+    let url = state
+        .link_token()
+        .map(|t| format!("{}{}", browser::base_url(), link::fragment(&t)));
+    let upload_name = match &state.draft.workload.source {
+        SourceWire::File { name, .. } => Some(name.clone()),
+        _ => None,
+    };
+    html! { <SharePanel {url} {upload_name} /> }
+}
+
+fn results(state: &State) -> Html {
+    let run = &state.run;
+    let results = run.results.clone();
+    if results.is_empty() {
+        let text = match &run.phase {
+            RunPhase::Running(_) => "Simulating… results appear here as each policy finishes.",
+            RunPhase::Failed(_) => "No results: see the message above.",
+            _ => "No results yet.",
+        };
+        return html! { <section class="card empty" id="results-empty"><p>{ text }</p></section> };
+    }
+    let policies: Vec<PolicyKind> = results.iter().map(|r| r.policy).collect();
+    let stale = run.stale;
+    html! { <>
+        <ResultsTable results={results.clone()} {stale} />
+        <div class={classes!("charts", stale.then_some("stale"))}>
+            <div class="grid two">
+                <BoxPlot results={results.clone()} />
+                <Cdfs results={results.clone()} />
+            </div>
+            <div class="grid two">
+                <Bars results={results.clone()} metric={BarMetric::ShortThroughput} />
+                <Bars results={results.clone()} metric={BarMetric::LongMeanJct} />
+            </div>
+            <Gantt results={results.clone()} />
+            if state.sweep_on || !run.sweep.is_empty() {
+                <section class="sweep-section" id="sweep">
+                    <h2>{ "Load sweep" }</h2>
+                    <p class="note">{ format!(
+                        "The same scenario at 0.25× to 1.5× of its load ({}× the source's arrival rate at 1×). Lines: seed {}; bands: minimum to maximum over the seeds run.",
+                        state.draft.workload.rate_scale, state.draft.seed) }</p>
+                    <div class="grid three">
+                        <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::ShortP99Delay} />
+                        <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::ShortThroughput} />
+                        <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::LongMeanJct} />
+                    </div>
+                </section>
+            }
+        </div>
+        <ExportBar scenario={state.draft.clone()} link={state.link_token().map(|t| link::fragment(&t))}
+            results={results} sweep={run.sweep.clone()} />
+    </> }
 }

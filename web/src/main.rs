@@ -1,6 +1,7 @@
-//! Entry point of the explorer: mounts [`pecsched_web::App`] on the page's `<body>`.
+//! Entry point of the explorer page: mounts [`pecsched_web::App`] on the page's `<body>`.
 //!
-//! Built for wasm32 by Trunk (see `index.html`). On other targets the binary only says so.
+//! Built for wasm32 by Trunk (see `index.html`), next to the `sim-worker` binary. On other
+//! targets the binary only says so.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

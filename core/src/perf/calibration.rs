@@ -169,16 +169,21 @@ pub enum CalibrationError {
     #[error("calibration JSON: `overrides` must be an object of field → number")]
     OverridesNotAnObject,
     /// An override names no calibration field.
-    #[error("calibration: unknown field `{field}`")]
+    #[error(
+        "calibration: unknown field `{field}`; known fields: {}",
+        known_fields()
+    )]
     UnknownField {
         /// The field name.
         field: String,
     },
     /// An override is not a number.
-    #[error("calibration: field `{field}` must be a number")]
+    #[error("calibration: field `{field}` must be a number (got {value})")]
     NotANumber {
         /// The field name.
         field: String,
+        /// The value as JSON text (shortened to 80 characters).
+        value: String,
     },
     /// A value is NaN or infinite.
     #[error("calibration: field `{field}` must be finite (got {value})")]
@@ -212,6 +217,13 @@ pub enum CalibrationError {
         /// The value.
         value: f64,
     },
+}
+
+/// Every field name, comma-separated, for [`CalibrationError::UnknownField`] (a typo's fix is
+/// usually in this list).
+fn known_fields() -> String {
+    let names: Vec<&str> = Calibration::FIELDS.iter().map(|&(n, _)| n).collect();
+    names.join(", ")
 }
 
 fn check(field: &str, kind: FieldKind, value: f64) -> Result<(), CalibrationError> {
@@ -316,6 +328,7 @@ impl Calibration {
                     }
                     let v = value.as_f64().ok_or_else(|| CalibrationError::NotANumber {
                         field: field.clone(),
+                        value: shorten(&value.to_string(), 80),
                     })?;
                     calib.set(field, v)?;
                 }
@@ -338,6 +351,14 @@ impl Calibration {
             overrides,
         };
         serde_json::to_string_pretty(&wire).unwrap_or_default()
+    }
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 

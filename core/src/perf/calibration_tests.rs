@@ -84,10 +84,16 @@ fn every_error_path_names_what_is_wrong() {
     );
     let e = err(&format!(r#"{{{s},"overrides":{{"gemm_eff":0.5}}}}"#));
     assert!(e.to_string().contains("`gemm_eff`"), "{e}");
+    assert!(
+        e.to_string().contains("known fields: gemm_efficiency, "),
+        "{e}"
+    );
     let e = err(&format!(
         r#"{{{s},"overrides":{{"gemm_efficiency":"0.5"}}}}"#
     ));
-    assert!(matches!(e, CalibrationError::NotANumber { ref field } if field == "gemm_efficiency"));
+    assert!(
+        matches!(e, CalibrationError::NotANumber { ref field, ref value } if field == "gemm_efficiency" && value == "\"0.5\"")
+    );
     let e = err(&format!(
         r#"{{{s},"overrides":{{"kernel_overhead_s":-1e-6}}}}"#
     ));

@@ -17,6 +17,10 @@ pub enum TraceError {
         format: TraceFormat,
     },
 
+    /// The text has no non-blank line at all, so not even its format can be told.
+    #[error("the trace is empty: it has no non-blank line")]
+    Blank,
+
     /// The header line lacks a required column.
     #[error(
         "{format} line {line}: header is missing column(s) {missing:?}; expected {expected:?}, found {found:?}"

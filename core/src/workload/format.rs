@@ -79,13 +79,14 @@ impl TraceFormat {
         })
     }
 
-    /// Detects the format of `text` and parses it; [`TraceError::UnknownFormat`] if no
-    /// format matches.
+    /// Detects the format of `text` and parses it; [`TraceError::Blank`] if the text has no
+    /// non-blank line, [`TraceError::UnknownFormat`] if no format matches.
     pub fn detect_and_parse(text: &str) -> Result<(TraceFormat, Vec<Request>), TraceError> {
+        let first = lines(text).next().ok_or(TraceError::Blank)?;
         match TraceFormat::detect(text) {
             Some(f) => Ok((f, f.parse(text)?)),
             None => Err(TraceError::UnknownFormat {
-                first_line: shorten(lines(text).next().map_or("", |l| l.text), 80),
+                first_line: shorten(first.text, 80),
             }),
         }
     }
@@ -130,6 +131,17 @@ mod tests {
         }
         assert_eq!(TraceFormat::detect(""), None);
         assert_eq!(TraceFormat::detect("a,b,c\n1,2,3"), None);
+    }
+
+    #[test]
+    fn blank_text_is_reported_as_empty() {
+        for text in ["", "\n \r\n", "\u{feff}\n"] {
+            assert_eq!(
+                TraceFormat::detect_and_parse(text).unwrap_err().to_string(),
+                "the trace is empty: it has no non-blank line",
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

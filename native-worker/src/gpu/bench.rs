@@ -1,0 +1,212 @@
+//! `pecsched-worker bench`: validates every kernel against its reference on this GPU, then
+//! times the sweep (median of ≥ 20 GPU-timestamped runs after warm-up, pipelines compiled
+//! beforehand), prints TFLOP/s and GB/s, and writes `points.json` (every measurement, written
+//! after each point so a cut-off run keeps what it measured) and `profile.json` (the core's
+//! calibration fitted on all f16 points, with provenance).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use pecsched_core::perf::Provenance;
+use pecsched_core::perf::kernel::Dtype;
+
+use super::calibrate::{fit_and_report, gpu_spec};
+use super::check::{FAMILIES, report, run_family};
+use super::kernels::Kernels;
+use super::points::{Points, SCHEMA, today};
+use super::sweep::{full, quick};
+use super::timing::Plan;
+use super::{Gpu, GpuError, jobs};
+
+/// Which sweep.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// The H100 sweep of issue 5 (a few minutes on an H100).
+    Full,
+    /// A smoke sweep for software adapters.
+    Quick,
+}
+
+/// Arguments of `bench`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Sweep to run.
+    #[arg(long, value_enum, default_value = "full")]
+    pub preset: Preset,
+    /// Timed runs per shape (the median is reported); at least 20.
+    #[arg(long, default_value_t = 20)]
+    pub reps: u32,
+    /// Untimed warm-up runs per shape.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: u32,
+    /// Folder for points.json and profile.json (created if missing).
+    #[arg(long, default_value = "bench-out")]
+    pub out: PathBuf,
+    /// Largest decode KV cache in the sweep, GB.
+    #[arg(long, default_value_t = 24.0)]
+    pub max_kv_gb: f64,
+    /// Only time kernels whose label contains this (e.g. `decode`, `coop`).
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Run the validation checks only.
+    #[arg(long)]
+    pub validate_only: bool,
+    /// GPU datasheet the fitted efficiencies are relative to (a100, h100, h200); default:
+    /// from the adapter name, else h100.
+    #[arg(long)]
+    pub gpu: Option<String>,
+}
+
+/// Runs the checks; returns the labels of kernels that failed any.
+pub fn validate(gpu: &Gpu, k: &Kernels, long: bool) -> BTreeSet<String> {
+    let mut failed = BTreeSet::new();
+    for fam in FAMILIES {
+        let results = run_family(gpu, k, fam, long);
+        report(&results);
+        for r in results.iter().filter(|r| r.outcome.is_err()) {
+            failed.insert(r.kernel.clone());
+        }
+    }
+    failed
+}
+
+/// Keeps the GPU busy for about a second so its clocks leave the idle state before the first
+/// timed point (an idle H100 reads 570 MHz; the first short points otherwise run slow).
+fn warm_clocks(gpu: &Gpu, k: &Kernels) -> anyhow::Result<()> {
+    use pecsched_core::perf::kernel::Gemm;
+    let s = Gemm {
+        m: 1024,
+        n: 1024,
+        k: 1024,
+        dtype: Dtype::F32,
+    };
+    let bytes = 1024 * 1024 * 4;
+    let (a, b, c) = (
+        gpu.storage("a", bytes)?,
+        gpu.storage("b", bytes)?,
+        gpu.storage("c", bytes)?,
+    );
+    let launch = k
+        .gemm
+        .launch(gpu, super::gemm::GemmVariant::Fma, &s, &a, &b, &c)?;
+    let t0 = std::time::Instant::now();
+    while t0.elapsed().as_secs_f64() < 1.0 {
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        for _ in 0..8 {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            launch.record(&mut pass);
+        }
+        gpu.queue.submit([enc.finish()]);
+        gpu.wait()?;
+    }
+    Ok(())
+}
+
+/// Runs `bench`.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.reps >= 20,
+        "--reps must be at least 20 (got {})",
+        args.reps
+    );
+    let gpu = Gpu::open()?;
+    println!("adapter: {}", gpu.describe());
+    println!(
+        "cooperative matrices: {}",
+        if gpu.coop_f16 {
+            "yes (16x16x16 f16->f32)"
+        } else {
+            "no (FMA kernels only)"
+        }
+    );
+    let kernels = Kernels::new(&gpu, true)?;
+    println!("validation (trusted pipelines, the ones timed):");
+    let failed = validate(&gpu, &kernels, args.preset == Preset::Full);
+    if !failed.is_empty() {
+        println!("validation FAILED for: {failed:?} (not timed)");
+    }
+    if args.validate_only {
+        anyhow::ensure!(failed.is_empty(), "validation failed for {failed:?}");
+        return Ok(());
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let provenance = Provenance {
+        adapter: gpu.info.name.clone(),
+        driver: format!("{} {}", gpu.info.driver, gpu.info.driver_info),
+        date: today(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let mut points = Points {
+        schema: SCHEMA.to_string(),
+        provenance: provenance.clone(),
+        failed_validation: failed.iter().cloned().collect(),
+        points: Vec::new(),
+    };
+    let sweep = match args.preset {
+        Preset::Full => full(gpu.coop_f16, args.max_kv_gb * 1e9),
+        Preset::Quick => quick(gpu.coop_f16),
+    };
+    let plan = Plan {
+        warmup: args.warmup,
+        reps: args.reps,
+    };
+    warm_clocks(&gpu, &kernels)?;
+    let points_path = args.out.join("points.json");
+    let mut errors = 0;
+    println!(
+        "\n{:<18} {:<34} {:>12} {:>9} {:>9}",
+        "kernel", "shape", "median µs", "TFLOP/s", "GB/s"
+    );
+    for job in &sweep {
+        let name = job.name();
+        if failed.contains(&name)
+            || args
+                .only
+                .as_ref()
+                .is_some_and(|o| !name.contains(o.as_str()))
+        {
+            continue;
+        }
+        match jobs::run(&gpu, &kernels, job, plan) {
+            Ok(p) => {
+                println!(
+                    "{:<18} {:<34} {:>12.1} {:>9.2} {:>9.1}",
+                    p.kernel,
+                    p.shape.label(),
+                    p.median_s * 1e6,
+                    p.tflops(),
+                    p.gbs()
+                );
+                points.points.push(p);
+                let text = serde_json::to_string_pretty(&points)?;
+                std::fs::write(&points_path, text + "\n")?;
+            }
+            Err(e @ GpuError::DeviceLost(_)) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("while timing {name} {}", job.shape.label())));
+            }
+            Err(e) => {
+                errors += 1;
+                println!("{name:<18} {:<34} FAILED: {e}", job.shape.label());
+            }
+        }
+    }
+    println!("\nwrote {}", points_path.display());
+    let spec = gpu_spec(args.gpu.as_deref(), &gpu.info.name)?;
+    for (dtype, file) in [
+        (Dtype::F16, "profile.json"),
+        (Dtype::F32, "profile-f32.json"),
+    ] {
+        // bench fits on every point (no hold-out); `calibrate` reports held-out errors.
+        if let Some((calib, _)) = fit_and_report(&points.points, dtype, &spec, 0, &provenance) {
+            let path = args.out.join(file);
+            std::fs::write(&path, calib.to_json() + "\n")?;
+            println!("wrote {}", path.display());
+        }
+    }
+    anyhow::ensure!(failed.is_empty(), "validation failed for {failed:?}");
+    anyhow::ensure!(errors == 0, "{errors} sweep points failed (see above)");
+    Ok(())
+}

@@ -1,0 +1,454 @@
+//! Decode attention over a ragged batch: one query token per sequence, GQA, split-K over the
+//! KV length (`decode.wgsl`), then the LSE merge (`merge.wgsl`).
+//!
+//! The KV cache may exceed one storage binding (2 GiB − 4 bytes on the H100): [`KvCache`]
+//! packs whole sequences into as many K and V buffers as needed, and the split pass is
+//! dispatched once per buffer, all writing into one partial-result array.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use pecsched_core::perf::kernel::{DecodeAttention, Dtype};
+use wgpu::{Buffer, ComputePipeline};
+
+use super::buffers::{Dispatch, Launch};
+use super::merge::{MergeBuffers, MergeKernel};
+use super::template::render;
+use super::{Gpu, GpuError};
+
+const SRC: &str = include_str!("decode.wgsl");
+/// Workgroups the automatic split aims for (several per multiprocessor on a large GPU).
+const TARGET_WORKGROUPS: u64 = 1024;
+/// Shortest automatic split, tokens (keeps partial traffic to a few % of the KV bytes).
+const MIN_SPLIT: u32 = 256;
+
+/// Where each sequence's K and V rows live.
+pub struct KvCache {
+    /// K buffers, `[tokens][H_kv][D]` f16 each.
+    pub k: Vec<Buffer>,
+    /// V buffers, same layout.
+    pub v: Vec<Buffer>,
+    /// Per sequence: (buffer index, first token in that buffer).
+    pub place: Vec<(usize, u32)>,
+    /// Tokens held by each buffer.
+    pub tokens: Vec<u64>,
+}
+
+impl KvCache {
+    /// Packs sequences of `lengths` into buffers of at most `max_binding` bytes each (f16,
+    /// `kv_heads·head_dim` values per token). Fails when one sequence alone is too large.
+    pub fn layout(
+        lengths: &[u32],
+        kv_heads: u32,
+        head_dim: u32,
+        max_binding: u64,
+    ) -> Result<(Vec<(usize, u32)>, Vec<u64>), GpuError> {
+        let row = kv_heads as u64 * head_dim as u64 * 2;
+        let cap = (max_binding / row).min(u32::MAX as u64);
+        let mut place = Vec::with_capacity(lengths.len());
+        let mut tokens: Vec<u64> = vec![0];
+        for (b, &len) in lengths.iter().enumerate() {
+            if len as u64 > cap {
+                return Err(GpuError::shape(
+                    "decode",
+                    format!("sequence {b} has {len} tokens: over one binding ({cap} tokens)"),
+                ));
+            }
+            let last = tokens.len() - 1;
+            if tokens[last] + len as u64 > cap {
+                tokens.push(0);
+            }
+            let i = tokens.len() - 1;
+            place.push((i, tokens[i] as u32));
+            tokens[i] += len as u64;
+        }
+        Ok((place, tokens))
+    }
+
+    /// Allocates the buffers of [`KvCache::layout`] (zeroed).
+    pub fn alloc(
+        gpu: &Gpu,
+        lengths: &[u32],
+        kv_heads: u32,
+        head_dim: u32,
+        max_binding: u64,
+    ) -> Result<KvCache, GpuError> {
+        let (place, tokens) = Self::layout(lengths, kv_heads, head_dim, max_binding)?;
+        let row = kv_heads as u64 * head_dim as u64 * 2;
+        let mut k = Vec::new();
+        let mut v = Vec::new();
+        for (i, &n) in tokens.iter().enumerate() {
+            k.push(gpu.storage(&format!("k{i}"), n.max(1) * row)?);
+            v.push(gpu.storage(&format!("v{i}"), n.max(1) * row)?);
+        }
+        Ok(KvCache {
+            k,
+            v,
+            place,
+            tokens,
+        })
+    }
+}
+
+/// Most KV buffers one dispatch binds.
+pub const MAX_BUFFERS: usize = 4;
+
+/// The WGSL source: head dim `d`, `lpt` lanes per token, `gt` heads per workgroup, `nb` KV
+/// buffers. Every per-head and per-load statement is unrolled here.
+pub fn source(d: u32, lpt: u32, gt: u32, nb: usize) -> String {
+    use std::fmt::Write;
+    let vpt = d / 8 / lpt;
+    let (mut bind, mut loaders, mut decl, mut load, mut body, mut comb) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    for (i, name) in (0..nb).flat_map(|i| [(i, 'k'), (i, 'v')]) {
+        let binding = 5 + 2 * i + (name == 'v') as usize;
+        let _ = writeln!(
+            bind,
+            "@group(0) @binding({binding}) var<storage, read> {name}{i}: array<vec4<u32>>;"
+        );
+    }
+    for name in ['k', 'v'] {
+        let _ = writeln!(
+            loaders,
+            "fn {name}ld(buf: u32, i: u32) -> vec4<u32> {{\n    switch buf {{"
+        );
+        for i in 0..nb.saturating_sub(1) {
+            let _ = writeln!(loaders, "        case {i}u: {{ return {name}{i}[i]; }}");
+        }
+        let _ = writeln!(
+            loaders,
+            "        default: {{ return {name}{}[i]; }}\n    }}\n}}",
+            nb - 1
+        );
+    }
+    for g in 0..gt {
+        for j in 0..vpt {
+            let _ = writeln!(
+                decl,
+                "    let qw{g}_{j} = q[qrow + {}u + {j}u];\n    \
+                 let q{g}_{j}a = lo(qw{g}_{j}) * prm.scale_log2;\n    \
+                 let q{g}_{j}b = hi(qw{g}_{j}) * prm.scale_log2;\n    \
+                 var acc{g}_{j}a = vec4<f32>(0.0);\n    var acc{g}_{j}b = vec4<f32>(0.0);",
+                g * (d / 8)
+            );
+        }
+        let _ = writeln!(decl, "    var m{g} = NONE;\n    var l{g} = 0.0;");
+    }
+    for j in 0..vpt {
+        let _ = writeln!(
+            load,
+            "        let k1_{j} = kld(buf, r1 + {j}u);\n        let k2_{j} = kld(buf, r2 + {j}u);\n        \
+             let v1_{j} = vld(buf, r1 + {j}u);\n        let v2_{j} = vld(buf, r2 + {j}u);"
+        );
+        let _ = writeln!(
+            load,
+            "        let k1_{j}a = lo(k1_{j});\n        let k1_{j}b = hi(k1_{j});\n        \
+             let k2_{j}a = lo(k2_{j});\n        let k2_{j}b = hi(k2_{j});\n        \
+             let v1_{j}a = lo(v1_{j});\n        let v1_{j}b = hi(v1_{j});\n        \
+             let v2_{j}a = lo(v2_{j});\n        let v2_{j}b = hi(v2_{j});"
+        );
+    }
+    for g in 0..gt {
+        let dots = |t: u32| {
+            (0..vpt)
+                .map(|j| format!("dot(q{g}_{j}a, k{t}_{j}a) + dot(q{g}_{j}b, k{t}_{j}b)"))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let _ = writeln!(
+            body,
+            "        {{\n            var s1 = {};\n            var s2 = {};",
+            dots(1),
+            dots(2)
+        );
+        let mut o = lpt / 2;
+        while o > 0 {
+            let _ = writeln!(
+                body,
+                "            s1 += subgroupShuffleXor(s1, {o}u);\n            s2 += subgroupShuffleXor(s2, {o}u);"
+            );
+            o /= 2;
+        }
+        let _ = writeln!(
+            body,
+            "            s2 = select(NONE, s2, two);\n            \
+             let mn = max(m{g}, max(s1, s2));\n            let a = exp2(m{g} - mn);\n            \
+             let p1 = exp2(s1 - mn);\n            let p2 = exp2(s2 - mn);\n            \
+             l{g} = l{g} * a + p1 + p2;\n            m{g} = mn;"
+        );
+        for j in 0..vpt {
+            for h in ['a', 'b'] {
+                let _ = writeln!(
+                    body,
+                    "            acc{g}_{j}{h} = acc{g}_{j}{h} * a + p1 * v1_{j}{h} + p2 * v2_{j}{h};"
+                );
+            }
+        }
+        let _ = writeln!(body, "        }}");
+        let _ = writeln!(
+            comb,
+            "    if (lane == 0u) {{\n        sm_m[grp] = m{g};\n        sm_l[grp] = l{g};\n    }}"
+        );
+        for j in 0..vpt {
+            let _ = writeln!(
+                comb,
+                "    sm_o[grp * D4 + lane * V2 + {}u] = acc{g}_{j}a;\n    sm_o[grp * D4 + lane * V2 + {}u] = acc{g}_{j}b;",
+                2 * j,
+                2 * j + 1
+            );
+        }
+        let _ = writeln!(
+            comb,
+            "    workgroupBarrier();\n    combine(t, item.w * prm.heads + h0 + {g}u);\n    workgroupBarrier();"
+        );
+    }
+    let vars = [
+        ("BINDINGS", bind),
+        ("LOADERS", loaders),
+        ("D", d.to_string()),
+        ("LPT", lpt.to_string()),
+        ("VPT", vpt.to_string()),
+        ("GT", gt.to_string()),
+        ("DECL", decl),
+        ("LOAD", load),
+        ("BODY", body),
+        ("COMBINE", comb),
+    ];
+    render(SRC, &vars)
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    heads: u32,
+    kv_heads: u32,
+    scale_log2: f32,
+    pad: u32,
+}
+
+/// The split pass pipelines (one per head dim / lane layout / head slice) and the merge.
+pub struct DecodeKernel {
+    trusted: bool,
+    pipes: RefCell<BTreeMap<(u32, u32, u32, usize), ComputePipeline>>,
+    merge: MergeKernel,
+}
+
+/// Largest divisor of `g` that is at most 4: query heads handled per workgroup.
+fn heads_per_group(g: u32) -> u32 {
+    (1..=4.min(g))
+        .rev()
+        .find(|d| g.is_multiple_of(*d))
+        .unwrap_or(1)
+}
+
+/// Split length for a batch: enough work items to fill the GPU, never under [`MIN_SPLIT`]
+/// tokens, never more than 65535 items.
+pub fn auto_split(lengths: &[u32], kv_heads: u32, slices: u32) -> u32 {
+    let total: u64 = lengths.iter().map(|&l| l as u64).sum();
+    let want = (total * kv_heads as u64 * slices as u64).div_ceil(TARGET_WORKGROUPS);
+    let cap = total.div_ceil(60000);
+    want.max(cap).max(MIN_SPLIT as u64).min(u32::MAX as u64) as u32
+}
+
+impl DecodeKernel {
+    /// Creates the kernel (pipelines are compiled on first use of each configuration).
+    pub fn new(gpu: &Gpu, trusted: bool) -> Result<DecodeKernel, GpuError> {
+        if !gpu.features.contains(wgpu::Features::SUBGROUP) {
+            return Err(GpuError::KernelUnsupported {
+                kernel: "decode",
+                feature: "SUBGROUP".into(),
+            });
+        }
+        Ok(DecodeKernel {
+            trusted,
+            pipes: RefCell::new(BTreeMap::new()),
+            merge: MergeKernel::new(gpu, trusted)?,
+        })
+    }
+
+    fn pipeline(
+        &self,
+        gpu: &Gpu,
+        d: u32,
+        lpt: u32,
+        gt: u32,
+        nb: usize,
+    ) -> Result<ComputePipeline, GpuError> {
+        let key = (d, lpt, gt, nb);
+        if let Some(p) = self.pipes.borrow().get(&key) {
+            return Ok(p.clone());
+        }
+        let p = gpu.pipeline("decode", &source(d, lpt, gt, nb), self.trusted)?;
+        self.pipes.borrow_mut().insert(key, p.clone());
+        Ok(p)
+    }
+
+    /// The dispatches of one decode call. `q` is `[B][H][D]` f16, `out` receives `[B][H][D]`
+    /// in `s.dtype` (f16 only for now). `split` overrides the automatic split length.
+    /// Returns the launch and the number of partial results (for [`DecodeAttention::parts`]).
+    pub fn launch(
+        &self,
+        gpu: &Gpu,
+        s: &DecodeAttention,
+        q: &Buffer,
+        kv: &KvCache,
+        out: &Buffer,
+        split: Option<u32>,
+    ) -> Result<(Launch, u32), GpuError> {
+        let (h, hkv, d) = (s.heads, s.kv_heads, s.head_dim);
+        if s.dtype != Dtype::F16 {
+            return Err(GpuError::shape("decode", "only f16 KV is implemented"));
+        }
+        if hkv == 0 || !h.is_multiple_of(hkv) {
+            return Err(GpuError::shape(
+                "decode",
+                format!("H_kv = {hkv} must divide H = {h}"),
+            ));
+        }
+        if d == 0 || !d.is_multiple_of(8) || d > 256 {
+            return Err(GpuError::shape(
+                "decode",
+                format!("head dim {d}: need 8 | D ≤ 256"),
+            ));
+        }
+        if s.lengths.is_empty() || s.lengths.contains(&0) {
+            return Err(GpuError::shape(
+                "decode",
+                "every sequence needs ≥ 1 KV token",
+            ));
+        }
+        let sg = gpu.info.subgroup_min_size.max(1);
+        let lpt = (d / 8).min(sg).min(32);
+        if (d / 8) % lpt != 0 || 128 % lpt != 0 {
+            return Err(GpuError::shape(
+                "decode",
+                format!("head dim {d} vs subgroup size {sg}"),
+            ));
+        }
+        let gt = heads_per_group(h / hkv);
+        let slices = h / hkv / gt;
+        let split = split
+            .unwrap_or_else(|| auto_split(&s.lengths, hkv, slices))
+            .max(1);
+
+        // Work items, grouped by dispatch (up to MAX_BUFFERS KV buffers each); parts
+        // numbered sequence by sequence.
+        let chunks = kv.k.len().div_ceil(MAX_BUFFERS);
+        let mut per_chunk: Vec<Vec<[u32; 4]>> = vec![Vec::new(); chunks];
+        let mut rows: Vec<[u32; 2]> = Vec::with_capacity(s.lengths.len() * h as usize);
+        let mut parts = 0u32;
+        for (b, &len) in s.lengths.iter().enumerate() {
+            let (buf, first) = kv.place[b];
+            let tag = ((buf % MAX_BUFFERS) as u32) << 24 | b as u32;
+            let n = len.div_ceil(split);
+            for i in 0..n {
+                let start = i * split;
+                let count = split.min(len - start);
+                per_chunk[buf / MAX_BUFFERS].push([tag, first + start, count, parts + i]);
+            }
+            for hi in 0..h {
+                rows.push([parts * h + hi, n]);
+            }
+            parts += n;
+        }
+        if s.lengths.len() >= 1 << 24 {
+            return Err(GpuError::shape("decode", "at most 2^24 sequences"));
+        }
+        let mut launch = Launch::default();
+        let part_o = gpu.storage("part_o", parts as u64 * h as u64 * d as u64 * 4)?;
+        let part_lse = gpu.storage("part_lse", parts as u64 * h as u64 * 4)?;
+        let params = Params {
+            heads: h,
+            kv_heads: hkv,
+            scale_log2: std::f32::consts::LOG2_E / (d as f32).sqrt(),
+            pad: 0,
+        };
+        let uni = gpu.uniform(bytemuck::bytes_of(&params));
+        for (c, items) in per_chunk.iter().enumerate() {
+            if items.is_empty() {
+                continue;
+            }
+            if items.len() > 65535 {
+                return Err(GpuError::shape(
+                    "decode",
+                    "more than 65535 work items in one dispatch",
+                ));
+            }
+            let first = c * MAX_BUFFERS;
+            let last = kv.k.len().min(first + MAX_BUFFERS);
+            let pipeline = self.pipeline(gpu, d, lpt, gt, last - first)?;
+            let ib = gpu.upload("items", bytemuck::cast_slice(items), 0)?;
+            let mut bufs: Vec<&Buffer> = vec![q, &ib, &part_o, &part_lse];
+            for i in first..last {
+                bufs.push(&kv.k[i]);
+                bufs.push(&kv.v[i]);
+            }
+            let group = gpu.bind(&pipeline, &uni, &bufs);
+            launch.dispatches.push(Dispatch {
+                pipeline,
+                group,
+                count: [items.len() as u32, hkv, slices],
+            });
+            launch.owned.push(ib);
+        }
+        let rows_buf = gpu.upload("rows", bytemuck::cast_slice(&rows), 0)?;
+        let out_lse = gpu.storage("out_lse", rows.len() as u64 * 4)?;
+        let (merge, muni) = self.merge.dispatch(
+            gpu,
+            rows.len() as u32,
+            d,
+            h,
+            s.dtype,
+            &MergeBuffers {
+                part_o: &part_o,
+                part_lse: &part_lse,
+                rows: &rows_buf,
+                out,
+                out_lse: &out_lse,
+            },
+        )?;
+        launch.dispatches.push(merge);
+        launch
+            .owned
+            .extend([uni, muni, part_o, part_lse, rows_buf, out_lse]);
+        Ok((launch, parts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_packs_whole_sequences() {
+        // 4 KV heads × 8 dims × 2 bytes = 64 bytes a token; 640-byte buffers hold 10 tokens.
+        let (place, tokens) = KvCache::layout(&[4, 5, 3, 10, 1], 4, 8, 640).unwrap();
+        assert_eq!(place, vec![(0, 0), (0, 4), (1, 0), (2, 0), (3, 0)]);
+        assert_eq!(tokens, vec![9, 3, 10, 1]);
+        assert!(KvCache::layout(&[11], 4, 8, 640).is_err());
+    }
+
+    #[test]
+    fn generated_source_compiles_to_spirv() {
+        for (d, lpt, gt, nb) in [(128, 16, 4, 1), (128, 8, 1, 4), (64, 8, 3, 2)] {
+            crate::gpu::naga_check::compile(&source(d, lpt, gt, nb))
+                .unwrap_or_else(|e| panic!("{d} {lpt} {gt} {nb}: {e}"));
+        }
+    }
+
+    #[test]
+    fn splits_fill_the_gpu_within_bounds() {
+        assert_eq!(heads_per_group(8), 4);
+        assert_eq!(heads_per_group(6), 3);
+        assert_eq!(heads_per_group(1), 1);
+        assert_eq!(auto_split(&[1024], 32, 1), MIN_SPLIT);
+        assert_eq!(auto_split(&[131072], 8, 2), 2048);
+        assert!(131072u32.div_ceil(auto_split(&[131072; 64], 8, 1)) * 64 <= 65535);
+    }
+}

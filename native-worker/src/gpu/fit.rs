@@ -1,0 +1,195 @@
+//! Fitting the core's calibration fields to measured points: a pattern search in log space
+//! minimising Σ ln²(predicted/measured), every prediction made by the core's
+//! `perf::kernel` (the worker only chooses the numbers, never the formula).
+
+use pecsched_core::hardware::GpuSpec;
+use pecsched_core::perf::Calibration;
+
+use super::points::Point;
+
+/// A fitted field and its admissible range.
+struct Field {
+    name: &'static str,
+    lo: f64,
+    hi: f64,
+}
+
+const EFF: (f64, f64) = (1e-4, 1.0);
+const SECONDS: (f64, f64) = (1e-7, 1e-2);
+
+/// The fields each kernel family's prediction uses.
+fn fields_for(family: &str) -> &'static [&'static str] {
+    match family {
+        "prefill" => &[
+            "prefill_attn_max_efficiency",
+            "prefill_attn_half_tokens",
+            "attention_overhead_s",
+            "hbm_efficiency",
+        ],
+        "decode" => &[
+            "decode_attn_bw_efficiency",
+            "attention_overhead_s",
+            "hbm_efficiency",
+            "kernel_overhead_s",
+        ],
+        "merge" => &["hbm_efficiency", "kernel_overhead_s"],
+        "gemm" => &["gemm_efficiency", "hbm_efficiency", "kernel_overhead_s"],
+        _ => &[],
+    }
+}
+
+fn field(name: &'static str) -> Field {
+    let (lo, hi) = match name {
+        "prefill_attn_half_tokens" => (1.0, 1e6),
+        n if n.ends_with("_s") => SECONDS,
+        _ => EFF,
+    };
+    Field { name, lo, hi }
+}
+
+/// Relative errors `predicted/measured − 1` of `points` under `calib`.
+pub fn errors(points: &[&Point], gpu: &GpuSpec, calib: &Calibration) -> Vec<f64> {
+    points
+        .iter()
+        .map(|p| p.shape.predict(gpu, calib) / p.median_s - 1.0)
+        .collect()
+}
+
+fn objective(points: &[&Point], gpu: &GpuSpec, calib: &Calibration) -> f64 {
+    points
+        .iter()
+        .map(|p| {
+            let r = (p.shape.predict(gpu, calib) / p.median_s).ln();
+            r * r
+        })
+        .sum()
+}
+
+/// Fits the fields the points' families use, starting from `start` (other fields unchanged).
+pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration {
+    let mut names: Vec<&'static str> = Vec::new();
+    for p in points {
+        for &n in fields_for(p.shape.family()) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    let fields: Vec<Field> = names.into_iter().map(field).collect();
+    let mut best = start.clone();
+    for f in &fields {
+        let v = best.get(f.name).unwrap_or(f.lo).clamp(f.lo, f.hi);
+        let _ = best.set(f.name, v);
+    }
+    let mut score = objective(points, gpu, &best);
+    let mut step = 1.0f64;
+    while step > 1e-4 {
+        let mut improved = false;
+        for f in &fields {
+            for dir in [1.0, -1.0] {
+                let cur = best.get(f.name).unwrap_or(f.lo);
+                let next = (cur.ln() + dir * step).exp().clamp(f.lo, f.hi);
+                if next == cur {
+                    continue;
+                }
+                let mut trial = best.clone();
+                if trial.set(f.name, next).is_err() {
+                    continue;
+                }
+                let s = objective(points, gpu, &trial);
+                if s < score {
+                    best = trial;
+                    score = s;
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            step /= 2.0;
+        }
+    }
+    best
+}
+
+/// Summary of |relative error|.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ErrorStats {
+    /// Points.
+    pub n: usize,
+    /// Median |error|.
+    pub median: f64,
+    /// 95th percentile |error| (nearest rank).
+    pub p95: f64,
+    /// Largest |error|.
+    pub max: f64,
+}
+
+/// Statistics of `|errs|`.
+pub fn stats(errs: &[f64]) -> ErrorStats {
+    let mut a: Vec<f64> = errs.iter().map(|e| e.abs()).collect();
+    a.sort_by(f64::total_cmp);
+    let n = a.len();
+    let rank = |q: f64| {
+        if n == 0 {
+            0.0
+        } else {
+            a[((q * n as f64).ceil() as usize).clamp(1, n) - 1]
+        }
+    };
+    ErrorStats {
+        n,
+        median: super::timing::median(&a),
+        p95: rank(0.95),
+        max: a.last().copied().unwrap_or(0.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpu::points::Shape;
+    use pecsched_core::hardware::GpuKind;
+    use pecsched_core::perf::kernel::{Dtype, Gemm};
+
+    #[test]
+    fn recovers_known_gemm_parameters() {
+        let gpu = GpuKind::H100Sxm80.spec();
+        let mut truth = Calibration::default();
+        truth.set("gemm_efficiency", 0.13).unwrap();
+        truth.set("hbm_efficiency", 0.5).unwrap();
+        truth.set("kernel_overhead_s", 8e-6).unwrap();
+        let pts: Vec<Point> = [1, 16, 256, 1024, 4096, 8192]
+            .iter()
+            .map(|&m| {
+                let shape = Shape::Gemm(Gemm {
+                    m,
+                    n: 4096,
+                    k: 4096,
+                    dtype: Dtype::F16,
+                });
+                let t = shape.predict(&gpu, &truth);
+                Point {
+                    kernel: "gemm".into(),
+                    shape,
+                    median_s: t,
+                    min_s: t,
+                    runs: 20,
+                }
+            })
+            .collect();
+        let refs: Vec<&Point> = pts.iter().collect();
+        let got = fit(&refs, &gpu, &Calibration::default());
+        let s = stats(&errors(&refs, &gpu, &got));
+        assert!(s.max < 0.01, "{s:?}");
+        assert!((got.gemm_efficiency / 0.13 - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn stats_by_hand() {
+        let s = stats(&[0.1, -0.3, 0.2, 0.0]);
+        assert_eq!(s.n, 4);
+        assert!((s.median - 0.15).abs() < 1e-12);
+        assert_eq!(s.p95, 0.3);
+        assert_eq!(s.max, 0.3);
+    }
+}

@@ -1,0 +1,424 @@
+//! The command line's part of the bad-input table (issue 7): wrong flags and bad files, each
+//! with the exit code and the exact message on stderr it must give. Every message says what
+//! was wrong and where (the flag or file, the field, the value); no case may panic (exit 101)
+//! and no case may be accepted. The core's cases are in `tests/tests/bad_inputs.rs`; the whole
+//! table is in `docs/reliability.md`.
+//!
+//! Cases that document a bug found by this work (and not yet fixed) are separate tests named
+//! `regression_*`, one per bug.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Exit code of an error reported by `main` (anyhow).
+const ERROR: i32 = 1;
+/// Exit code of a flag clap refuses.
+const USAGE: i32 = 2;
+
+/// Flags that keep a run short should a case be accepted by mistake.
+const SHORT: [&str; 5] = ["--max-requests", "5", "--policy", "fifo", "--quiet"];
+
+/// One row of the table.
+struct Case {
+    /// Arguments after the binary name.
+    args: Vec<String>,
+    /// The exit code it must give.
+    code: i32,
+    /// Its exact stderr, without the final newline.
+    stderr: String,
+}
+
+fn case(args: &[&str], code: i32, stderr: impl Into<String>) -> Case {
+    Case {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code,
+        stderr: stderr.into(),
+    }
+}
+
+/// `simulate` with `args`, then the [`SHORT`] flags.
+fn simulate(args: &[&str], code: i32, stderr: impl Into<String>) -> Case {
+    let mut all = vec!["simulate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&SHORT);
+    case(&all, code, stderr)
+}
+
+/// Runs the binary (without backtraces, so stderr is the message alone); `None` if it gave
+/// exactly the expected exit code and stderr.
+fn run(c: &Case) -> Option<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_pecsched-worker"))
+        .args(&c.args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .output()
+        .expect("the pecsched-worker binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr.trim_end();
+    let code = out.status.code();
+    if code == Some(c.code) && stderr == c.stderr {
+        return None;
+    }
+    let what = match code {
+        Some(0) => "ACCEPTED (silently)".to_string(),
+        Some(101) => "PANICKED".to_string(),
+        other => format!("exit {other:?}"),
+    };
+    Some(format!("{what}, stderr:\n{stderr}"))
+}
+
+/// Runs every case and fails with all mismatches listed.
+fn check(cases: &[Case]) {
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            run(c).map(|got| {
+                format!(
+                    "  pecsched-worker {}\n    got: {got}\n    expected: exit {}, stderr:\n{}",
+                    c.args.join(" "),
+                    c.code,
+                    c.stderr
+                )
+            })
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} CLI cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// This test's scratch folder (created if needed).
+fn scratch() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_errors");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// A file in the scratch folder holding `bytes`; its path as text.
+fn file(name: &str, bytes: &[u8]) -> String {
+    let path = scratch().join(name);
+    std::fs::write(&path, bytes).expect("scratch file");
+    path.display().to_string()
+}
+
+/// The message anyhow prints for an error with one cause.
+fn caused(context: &str, cause: &str) -> String {
+    format!("Error: {context}\n\nCaused by:\n    {cause}")
+}
+
+/// The message clap prints for a refused flag value.
+fn usage(message: &str) -> String {
+    format!("error: {message}\n\nFor more information, try '--help'.")
+}
+
+const AZURE_HEADER: &str = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+
+#[test]
+fn simulate_flag_table() {
+    let cases = [
+        simulate(
+            &["--window", "abc"],
+            ERROR,
+            "Error: --window \"abc\": expected START:END in seconds",
+        ),
+        simulate(
+            &["--window", "1:x"],
+            ERROR,
+            caused(
+                "--window end \"x\" is not a number",
+                "invalid float literal",
+            ),
+        ),
+        simulate(
+            &["--window", "600:0"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `workload.window_s` = [600, 0]: expected [start, end] seconds with 0 <= start < end",
+            ),
+        ),
+        simulate(
+            &["--tp", "3"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `tp` = 3: expected a divisor of cluster.gpus_per_node",
+            ),
+        ),
+        simulate(
+            &["--gpus-per-node", "0"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `cluster.gpus_per_node` = 0: expected between 1 and 16",
+            ),
+        ),
+        simulate(
+            &["--nodes", "0"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `cluster.nodes` = 0: expected between 1 and 2048",
+            ),
+        ),
+        simulate(
+            &["--nodes", "100000"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `cluster.nodes` = 100000: expected between 1 and 2048",
+            ),
+        ),
+        simulate(
+            &["--rate-scale=NaN"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `workload.rate_scale` = NaN: expected a number in (0, 1000]",
+            ),
+        ),
+        simulate(
+            &["--rate-scale=-1"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `workload.rate_scale` = -1: expected a number in (0, 1000]",
+            ),
+        ),
+        simulate(
+            &["--gpu", "v100"],
+            ERROR,
+            "Error: --gpu \"v100\": expected a100, h100 or h200",
+        ),
+        simulate(
+            &["--embedded", "sharegpt"],
+            ERROR,
+            "Error: --embedded \"sharegpt\": expected azure-conv-2023 or azure-code-2023",
+        ),
+        simulate(
+            &["--seed", "abc"],
+            USAGE,
+            usage("invalid value 'abc' for '--seed <SEED>': invalid digit found in string"),
+        ),
+        simulate(
+            &["--nodes", "-1"],
+            USAGE,
+            usage("unexpected argument '-1' found\n\nUsage: pecsched-worker simulate [OPTIONS]"),
+        ),
+        simulate(
+            &["--model", "gpt-5"],
+            ERROR,
+            "Error: --model \"gpt-5\": unknown model; expected one of mistral-7b, phi3-14b, yi-34b, llama3.1-70b, llama3.1-8b",
+        ),
+        case(
+            &["simulate", "--policy", "sjf"],
+            ERROR,
+            "Error: --policy \"sjf\": unknown policy; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp",
+        ),
+        case(
+            &["simulate", "--max-requests", "0", "--policy", "fifo"],
+            ERROR,
+            "Error: scenario field `workload` = 0 requests: expected at least one request after window and truncation",
+        ),
+    ];
+    check(&cases);
+}
+
+#[test]
+fn simulate_file_table() {
+    let missing = scratch().join("no-such-file.csv").display().to_string();
+    let png = file(
+        "upload.png",
+        &[
+            0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 0x0d,
+        ],
+    );
+    let garbage = file("garbage.bin", b"\x00\x01\x02binary\x7f\n\x03\x04");
+    let latin1 = file(
+        "latin1.csv",
+        b"TIMESTAMP,ContextTokens,GeneratedTokens\n\xe9\n",
+    );
+    let bad_row = file(
+        "bad-row.csv",
+        format!("{AZURE_HEADER}2023-11-16 18:17:03,10,2\n2023-11-16 18:17:04,12x,3\n").as_bytes(),
+    );
+    let empty = file("empty.csv", b"");
+    let good = file(
+        "good.csv",
+        format!("{AZURE_HEADER}2023-11-16 18:17:03,10,2\n").as_bytes(),
+    );
+    let future = file(
+        "future.json",
+        br#"{"version": 2, "cluster": {"gpu": "b200"}}"#,
+    );
+    let broken = file("broken.json", b"{\n  \"version\": 1,\n  \"cluster\": \n");
+    let cases = [
+        simulate(
+            &["--trace", &missing],
+            ERROR,
+            caused(
+                &format!("reading trace {missing}"),
+                "No such file or directory (os error 2)",
+            ),
+        ),
+        simulate(
+            &["--scenario", &missing],
+            ERROR,
+            caused(
+                &format!("reading scenario {missing}"),
+                "No such file or directory (os error 2)",
+            ),
+        ),
+        simulate(
+            &["--trace", &png],
+            ERROR,
+            caused(
+                &format!("reading trace {png}"),
+                "stream did not contain valid UTF-8",
+            ),
+        ),
+        simulate(
+            &["--trace", &garbage],
+            ERROR,
+            format!(
+                "Error: cannot tell the format of {garbage} from its first line; pass --format"
+            ),
+        ),
+        simulate(
+            &["--trace", &latin1],
+            ERROR,
+            caused(
+                &format!("reading trace {latin1}"),
+                "stream did not contain valid UTF-8",
+            ),
+        ),
+        simulate(
+            &["--trace", &bad_row],
+            ERROR,
+            "Error: azure csv line 3, column ContextTokens: \"12x\" is not a non-negative integer",
+        ),
+        simulate(
+            &["--trace", &empty, "--format", "azure"],
+            ERROR,
+            "Error: azure csv: the trace has no requests",
+        ),
+        simulate(
+            &["--trace", &good, "--format", "parquet"],
+            ERROR,
+            "Error: --format \"parquet\": expected azure, mooncake, burstgpt or plain",
+        ),
+        simulate(
+            &["--scenario", &future],
+            ERROR,
+            caused(
+                &format!("in scenario file {future}"),
+                "scenario format version 2 is newer than this PecSched understands (up to 1); update PecSched",
+            ),
+        ),
+        simulate(
+            &["--scenario", &broken],
+            ERROR,
+            caused(
+                &format!("in scenario file {broken}"),
+                "scenario JSON line 4, column 0: EOF while parsing a value at line 4 column 0",
+            ),
+        ),
+    ];
+    check(&cases);
+}
+
+#[test]
+fn predict_table() {
+    let future = file(
+        "future-calibration.json",
+        br#"{"schema": "pecsched-calibration/2", "overrides": {}}"#,
+    );
+    let above_one = file(
+        "above-one.json",
+        br#"{"schema": "pecsched-calibration/1", "overrides": {"gemm_efficiency": 1.5}}"#,
+    );
+    let cases = [
+        case(
+            &["predict", "--decode", "1000", "--calibration", &future],
+            ERROR,
+            caused(
+                &format!("calibration file {future}"),
+                "calibration JSON: schema version 2 is newer than this build supports (1); upgrade pecsched",
+            ),
+        ),
+        case(
+            &["predict", "--decode", "1000", "--calibration", &above_one],
+            ERROR,
+            caused(
+                &format!("calibration file {above_one}"),
+                "calibration: efficiency `gemm_efficiency` must be ≤ 1 (got 1.5)",
+            ),
+        ),
+        case(
+            &["predict", "--decode", "1000", "--tp", "3"],
+            ERROR,
+            "Error: tp = 3 does not divide heads = 64 of Llama-3.1-70B",
+        ),
+        case(
+            &["predict", "--decode", "1000", "--tp", "0"],
+            ERROR,
+            "Error: tp must be at least 1 (got 0)",
+        ),
+        case(
+            &["predict", "--model", "gpt-5"],
+            USAGE,
+            usage(
+                "invalid value 'gpt-5' for '--model <MODEL>': unknown model `gpt-5` (known: mistral-7b, phi3-14b, yi-34b, llama3.1-70b, llama3.1-8b)",
+            ),
+        ),
+        case(
+            &["predict", "--prefill", "abc"],
+            USAGE,
+            usage(
+                "invalid value 'abc' for '--prefill <N[@P]>': new tokens `abc` is not a whole number",
+            ),
+        ),
+        case(
+            &["predict", "--decode", "1000x0"],
+            USAGE,
+            usage(
+                "invalid value '1000x0' for '--decode <L[xB]>': a decode group needs at least 1 sequence",
+            ),
+        ),
+    ];
+    check(&cases);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regression tests of bugs found by this work in `native-worker/src` (not changed by it). Each
+// fails until its bug is fixed; docs/reliability.md lists them with the suggested fix.
+// ---------------------------------------------------------------------------------------------
+
+/// `--window` turns each bound into `SimTime` with `SimDuration::from_secs_f64`, which maps
+/// negative and NaN seconds to 0: `--window=-5:10` and `--window=NaN:10` silently run the
+/// window 0..10 s. Building the window through the wire (`window_s`) lets `from_wire` refuse it.
+#[test]
+fn regression_simulate_window_below_zero_is_refused() {
+    check(&[
+        simulate(
+            &["--window=-5:10"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `workload.window_s` = [-5, 10]: expected [start, end] seconds with 0 <= start < end",
+            ),
+        ),
+        simulate(
+            &["--window=NaN:10"],
+            ERROR,
+            caused(
+                "invalid flags",
+                "scenario field `workload.window_s` = [NaN, 10]: expected [start, end] seconds with 0 <= start < end",
+            ),
+        ),
+    ]);
+}

@@ -1,0 +1,209 @@
+//! The end-to-end story, step by step, and the CLI it is checked against.
+
+use crate::chrome::{Driver, wait_js};
+use crate::page::{self, Table};
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds `pecsched-worker` (the test profile's build is enough: the numbers do not depend on
+/// the optimisation level) and returns its path.
+pub fn build_cli(root: &Path) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "pecsched-worker", "--bin", "pecsched-worker"])
+        .current_dir(root)
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build -p pecsched-worker failed");
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.ancestors().nth(2).unwrap();
+    profile_dir.join("pecsched-worker")
+}
+
+/// `pecsched-worker simulate --json --quiet ARGS`: one summary per policy.
+fn cli(exe: &Path, args: &[&str]) -> Vec<Value> {
+    let out = Command::new(exe)
+        .args(["simulate", "--json", "--quiet"])
+        .args(args)
+        .output()
+        .expect("run pecsched-worker");
+    assert!(
+        out.status.success(),
+        "pecsched-worker simulate {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the CLI prints JSON");
+    v.as_array().expect("an array of summaries").clone()
+}
+
+/// Checks every cell of the page's table against the CLI's summaries, bit for bit.
+fn assert_matches_cli(table: &Table, policies: &[String], summaries: &[Value], what: &str) {
+    let ids: Vec<&str> = summaries.iter().map(|s| s["policy"].as_str().unwrap()).collect();
+    assert_eq!(policies, ids, "{what}: policies differ");
+    let mut checked = 0;
+    for ((policy, key), page) in table {
+        let s = summaries.iter().find(|s| s["policy"] == policy.as_str()).unwrap();
+        let cli = key.split('.').fold(s, |v, k| &v[k]);
+        let same = match cli {
+            Value::String(t) => t == page,
+            Value::Number(n) => {
+                let p: f64 = page.parse().unwrap_or(f64::NAN);
+                p.to_bits() == n.as_f64().unwrap().to_bits()
+            }
+            _ => false,
+        };
+        assert!(same, "{what}: {policy} {key}: page {page}, CLI {cli}");
+        checked += 1;
+    }
+    assert!(checked >= 4 * 15, "{what}: only {checked} cells compared");
+    eprintln!("{what}: {checked} cells equal the CLI's, bit for bit");
+}
+
+async fn fresh(driver: &Driver, profiles: &Path, name: &str) -> Client {
+    driver.session(&profiles.join(name)).await
+}
+
+/// Opens `url` as a new page load (not a same-document fragment change).
+async fn open(c: &Client, url: &str) {
+    c.goto("about:blank").await.expect("blank page");
+    c.goto(url).await.expect("open the page");
+}
+
+/// The whole story.
+pub async fn run(base: &str, driver: &Driver, profiles: &Path, exe: &Path, out: &Path) {
+    // 1. The default results appear without a click and equal the CLI's.
+    let a = fresh(driver, profiles, "a").await;
+    open(&a, &format!("{base}/")).await;
+    page::wait_done(&a, 1, 90).await;
+    page::assert_alive(&a).await;
+    let (t0, pol0) = page::table(&a).await;
+    let (ms, shown) = page::timing(&a).await;
+    eprintln!("default scenario: compared in {ms:.0} ms, shown {shown:.0} ms after navigation start");
+    assert_matches_cli(&t0, &pol0, &cli(exe, &[]), "default scenario");
+    assert!(page::text(&a, "notice").await.is_empty(), "no notice on a plain page");
+
+    // 2. Changing a field re-runs; the new numbers equal the CLI's for the new scenario.
+    let g = page::generation(&a).await;
+    page::set_field(&a, "f-seed", "7").await;
+    page::wait_done(&a, g + 1, 90).await;
+    let (t1, pol1) = page::table(&a).await;
+    assert_ne!(t0, t1, "a new seed changes the numbers");
+    let (ms, _) = page::timing(&a).await;
+    eprintln!("seed 7: re-simulated in {ms:.0} ms");
+    assert_matches_cli(&t1, &pol1, &cli(exe, &["--seed", "7"]), "seed 7");
+    page::wait_sweep(&a, 120).await;
+    page::screenshot(&a, None, &out.join("explorer.png")).await;
+    page::screenshot(&a, Some("chart-gantt"), &out.join("explorer-timeline.png")).await;
+
+    // 3. Copy link.
+    a.find(Locator::Id("copy-link")).await.unwrap().click().await.unwrap();
+    wait_js(&a, "document.getElementById('copy-feedback')", 10, "the copy feedback").await;
+    let url = page::value(&a, "share-link").await;
+    assert!(url.starts_with(base) && url.contains("#s="), "share link {url:?}");
+    let location = a.current_url().await.unwrap().to_string();
+    assert_eq!(location, url, "the address bar carries the same link");
+
+    // 4. The link, opened in a fresh browser, reproduces the same numbers.
+    let b = fresh(driver, profiles, "b").await;
+    open(&b, &url).await;
+    page::wait_done(&b, 1, 90).await;
+    let (t2, _) = page::table(&b).await;
+    assert_eq!(t1, t2, "the link reproduces the numbers exactly");
+    assert_eq!(page::value(&b, "f-seed").await, "7");
+    assert!(page::text(&b, "notice").await.is_empty());
+
+    // 5. A tampered, a truncated and a malformed link show their error and the default scenario.
+    let (head, token) = url.split_once("#s=").unwrap();
+    let mid = token.len() / 2;
+    let flipped = if &token[mid..mid + 1] == "A" { "B" } else { "A" };
+    let tampered = format!("{head}#s={}{flipped}{}", &token[..mid], &token[mid + 1..]);
+    for (link, expect, shot) in [
+        (tampered, "altered", Some("explorer-tampered-link.png")),
+        (format!("{head}#s={}", &token[..token.len() - 6]), "truncated", None),
+        (format!("{head}#s=not*base64"), "malformed", None),
+    ] {
+        open(&b, &link).await;
+        page::wait_done(&b, 1, 90).await;
+        let notice = page::text(&b, "notice").await;
+        assert!(
+            notice.contains("could not be opened") && notice.contains(expect),
+            "{link}: notice {notice:?}"
+        );
+        let (t, _) = page::table(&b).await;
+        assert_eq!(t, t0, "a bad link shows the default scenario's numbers");
+        if let Some(name) = shot {
+            page::screenshot(&b, None, &out.join(name)).await;
+        }
+    }
+
+    // 6. Uploaded traces: a bad line is reported with its number; a good file runs, and its
+    //    numbers equal the CLI's on the same file.
+    upload(&b, exe, out).await;
+
+    // 7. The timeline zooms and explains what is under the cursor.
+    timeline(&a).await;
+
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+}
+
+async fn upload(c: &Client, exe: &Path, out: &Path) {
+    let dir = out.join("uploads");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "arrival_s,input_tokens,output_tokens\n0,100,10\n1.5,oops,20\n").unwrap();
+    let input = c.find(Locator::Id("f-upload")).await.unwrap();
+    input.send_keys(bad.to_str().unwrap()).await.unwrap();
+    let err = wait_js(c, "document.getElementById('upload-error') && document.getElementById('upload-error').innerText", 30, "the upload error").await;
+    let err = err.as_str().unwrap_or_default();
+    assert!(err.contains("bad.csv") && err.contains("line 3"), "upload error {err:?}");
+
+    let good = dir.join("mine.csv");
+    let mut text = String::from("arrival_s,input_tokens,output_tokens\n");
+    for i in 0..400u32 {
+        let input = 200 + (i * 7919) % 3000;
+        text.push_str(&format!("{:.3},{input},{}\n", i as f64 * 0.5, 50 + (i * 31) % 400));
+    }
+    std::fs::write(&good, &text).unwrap();
+    let g = page::generation(c).await;
+    let input = c.find(Locator::Id("f-upload")).await.unwrap();
+    input.send_keys(good.to_str().unwrap()).await.unwrap();
+    page::wait_done(c, g + 1, 90).await;
+    let status = page::text(c, "upload-status").await;
+    assert!(status.contains("mine.csv") && status.contains("400 requests"), "{status:?}");
+    let (t, pol) = page::table(c).await;
+    let want = cli(exe, &["--trace", good.to_str().unwrap(), "--window", "0:1200"]);
+    assert_matches_cli(&t, &pol, &want, "uploaded trace");
+    let share = page::text(c, "share").await;
+    assert!(share.contains("does not contain it"), "{share:?}");
+}
+
+async fn timeline(c: &Client) {
+    let note = || async {
+        c.execute("return document.querySelector('#chart-gantt .note').innerText;", vec![])
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let before = note().await;
+    c.execute("document.querySelector('#chart-gantt button[title=\"Zoom in ×2\"]').click();", vec![])
+        .await
+        .unwrap();
+    wait_js(c, &format!("document.querySelector('#chart-gantt .note').innerText !== {before:?}"), 10, "the zoom").await;
+    let hover = c
+        .execute(
+            "const g = document.querySelector('#chart-gantt .gantt'); const r = g.getBoundingClientRect(); \
+             g.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: r.left + r.width * 0.5, clientY: r.top + r.height * 0.3})); \
+             return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(hover, Value::Bool(true));
+    let text = wait_js(c, "document.getElementById('gantt-hover').innerText.startsWith('replica')", 10, "hover details").await;
+    assert_eq!(text, Value::Bool(true));
+    eprintln!("timeline: {}", page::text(c, "gantt-hover").await);
+}

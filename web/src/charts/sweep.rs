@@ -1,0 +1,140 @@
+//! The load sweep: a metric against load for each policy. The line follows the scenario's
+//! seed (so at 1× it meets the comparison above); where several seeds ran, a band spans
+//! their minimum to maximum.
+
+use super::axis::{Frame, INK, legend, legend_rows, svg, x_axis, y_axis};
+use super::card::ChartCard;
+use super::palette;
+use super::scale::{Scale, nice_max};
+use crate::protocol::SweepPoint;
+use crate::runner::FACTORS;
+use pecsched_core::metrics::Summary;
+use pecsched_core::policy::PolicyKind;
+use yew::prelude::*;
+
+/// What the sweep chart plots.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SweepMetric {
+    /// p99 queueing delay of short requests.
+    ShortP99Delay,
+    /// Completed short requests per second.
+    ShortThroughput,
+    /// Mean JCT of long requests.
+    LongMeanJct,
+}
+
+impl SweepMetric {
+    /// The number for one run.
+    pub fn value(self, s: &Summary) -> f64 {
+        match self {
+            SweepMetric::ShortP99Delay => s.short.queueing_delay.p99,
+            SweepMetric::ShortThroughput => s.short.throughput_rps,
+            SweepMetric::LongMeanJct => s.long.jct.mean,
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            SweepMetric::ShortP99Delay => "Short p99 queueing delay vs load",
+            SweepMetric::ShortThroughput => "Short throughput vs load",
+            SweepMetric::LongMeanJct => "Long mean JCT vs load",
+        }
+    }
+    fn axis(self) -> &'static str {
+        match self {
+            SweepMetric::ShortP99Delay => "p99 queueing delay (s, log)",
+            SweepMetric::ShortThroughput => "throughput (req/s)",
+            SweepMetric::LongMeanJct => "mean JCT (s)",
+        }
+    }
+    fn id(self) -> &'static str {
+        match self {
+            SweepMetric::ShortP99Delay => "chart-sweep-delay",
+            SweepMetric::ShortThroughput => "chart-sweep-throughput",
+            SweepMetric::LongMeanJct => "chart-sweep-jct",
+        }
+    }
+}
+
+/// Per load: (value at the scenario's seed, min, max) over the seeds that ran.
+pub fn series(points: &[SweepPoint], policy: PolicyKind, seed: u64, m: SweepMetric) -> Vec<(f64, Option<f64>, f64, f64)> {
+    FACTORS
+        .iter()
+        .filter_map(|&f| {
+            let vals: Vec<(u64, f64)> = points
+                .iter()
+                .filter(|p| p.factor == f && p.summary.policy == policy.id())
+                .map(|p| (p.seed, m.value(&p.summary)))
+                .collect();
+            if vals.is_empty() {
+                return None;
+            }
+            let own = vals.iter().find(|v| v.0 == seed).map(|v| v.1);
+            let lo = vals.iter().map(|v| v.1).fold(f64::INFINITY, f64::min);
+            let hi = vals.iter().map(|v| v.1).fold(f64::NEG_INFINITY, f64::max);
+            Some((f, own, lo, hi))
+        })
+        .collect()
+}
+
+/// Props of [`SweepChart`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Points so far.
+    pub points: Vec<SweepPoint>,
+    /// Policies, in display order.
+    pub policies: Vec<PolicyKind>,
+    /// The scenario's seed.
+    pub seed: u64,
+    /// What to plot.
+    pub metric: SweepMetric,
+}
+
+/// One metric of the load sweep.
+#[component]
+pub fn SweepChart(p: &Props) -> Html {
+    let m = p.metric;
+    let labels: Vec<String> = p.policies.iter().map(|k| palette::policy_short(*k).to_string()).collect();
+    let rows = legend_rows(&labels, 320.0) as f64;
+    let mut f = Frame::new(400.0, 270.0 + 16.0 * rows);
+    f.top = 24.0 + 16.0 * rows;
+    let all: Vec<_> = p.policies.iter().map(|&k| (k, series(&p.points, k, p.seed, m))).collect();
+    let max = all.iter().flat_map(|(_, s)| s.iter().map(|v| v.3)).fold(0.0, f64::max);
+    let x = Scale::linear(0.2, 1.55, f.x0(), f.x1());
+    let y = if m == SweepMetric::ShortP99Delay {
+        Scale::log(1e-3, 10f64.powf(max.max(1.0).log10().ceil()), f.y0(), f.y1())
+    } else {
+        Scale::linear(0.0, nice_max(max), f.y0(), f.y1())
+    };
+    let lines = all.iter().map(|(k, s)| {
+        let colour = palette::policy(*k);
+        let band: Vec<String> = s.iter().map(|v| format!("{:.1},{:.1}", x.map(v.0), y.map(v.3)))
+            .chain(s.iter().rev().map(|v| format!("{:.1},{:.1}", x.map(v.0), y.map(v.2))))
+            .collect();
+        let own: Vec<(f64, f64)> = s.iter().filter_map(|v| v.1.map(|o| (x.map(v.0), y.map(o)))).collect();
+        let path: Vec<String> = own.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
+        html! {
+            <g data-policy={k.id()}>
+                if s.iter().any(|v| v.3 > v.2) {
+                    <polygon points={band.join(" ")} fill={colour} fill-opacity="0.18" stroke="none" />
+                }
+                <polyline points={path.join(" ")} fill="none" stroke={colour} stroke-width="2" />
+                { for own.iter().map(|(a, b)| html! { <circle cx={format!("{a:.1}")} cy={format!("{b:.1}")} r="2.5" fill={colour} /> }) }
+            </g>
+        }
+    });
+    let items: Vec<(String, &str)> = p.policies.iter().map(|k| (palette::policy_short(*k).to_string(), palette::policy(*k))).collect();
+    let body = html! { <>
+        { y_axis(&f, &y, &y.ticks(5), m.axis()) }
+        { x_axis(&f, &x, &FACTORS, "load (× the scenario's rate)") }
+        { for lines }
+        { legend(&items, f.x0(), 16.0, f.x1() - f.x0()) }
+        if p.points.is_empty() {
+            <text x={((f.x0() + f.x1()) / 2.0).to_string()} y={((f.y0() + f.y1()) / 2.0).to_string()} text-anchor="middle" fill={INK}>{ "waiting for the sweep…" }</text>
+        }
+    </> };
+    html! {
+        <ChartCard id={m.id()} title={m.title()} file={format!("{}.svg", m.id())}>
+            { svg(&f, m.title(), body) }
+        </ChartCard>
+    }
+}

@@ -1,0 +1,79 @@
+//! Cluster and model fields: GPU, calibration profile, nodes, GPUs per node, TP, network,
+//! model.
+
+use super::field::{NumberField, SelectField, num};
+use crate::state::Edit;
+use pecsched_core::hardware::GpuKind;
+use pecsched_core::model::ModelKind;
+use pecsched_core::scenario::wire::ScenarioWire;
+use yew::prelude::*;
+
+/// Props of [`ClusterEditor`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The draft scenario.
+    pub draft: ScenarioWire,
+    /// Edits.
+    pub edit: Callback<Edit>,
+}
+
+fn gpu_tip() -> String {
+    let lines: Vec<String> = GpuKind::ALL
+        .iter()
+        .map(|g| {
+            let s = g.spec();
+            format!(
+                "{}: {:.0} TFLOP/s bf16, {:.0} GB/s HBM, {} GiB",
+                s.name,
+                s.bf16_flops / 1e12,
+                s.hbm_bytes_per_s / 1e9,
+                s.memory_bytes >> 30
+            )
+        })
+        .collect();
+    format!("GPU model of every slot (datasheet figures).\n{}", lines.join("\n"))
+}
+
+/// The cluster section of the editor.
+#[component]
+pub fn ClusterEditor(p: &Props) -> Html {
+    let c = &p.draft.cluster;
+    let e = p.edit.clone();
+    let gpus: Vec<_> = GpuKind::ALL
+        .iter()
+        .map(|g| (g.id().into(), g.spec().name.into()))
+        .collect();
+    let models: Vec<_> = ModelKind::ALL
+        .iter()
+        .map(|m| (m.id().into(), m.spec().name.into()))
+        .collect();
+    let total = c.nodes as u64 * c.gpus_per_node as u64;
+    let replicas = if p.draft.tp > 0 { total / p.draft.tp as u64 } else { 0 };
+    html! {
+        <fieldset class="section">
+            <legend>{ "Cluster and model" }</legend>
+            <SelectField id="f-gpu" label="GPU" tip={gpu_tip()} options={gpus}
+                selected={c.gpu.clone()} onchange={e.reform(Edit::Gpu)} />
+            <SelectField id="f-profile" label="Calibration profile"
+                tip="Performance-model calibration (kernel efficiencies). The datasheet profile is built in; measured profiles appear here once the core ships them."
+                options={vec![("datasheet".into(), "Datasheet (default)".into())]}
+                selected="datasheet" disabled=true onchange={Callback::noop()} />
+            <NumberField id="f-nodes" label="Nodes" unit="nodes" min={1.0} max={2048.0} step="1"
+                tip="Machines in the cluster (1–2048; the explorer simulates up to 4096 GPUs in all)."
+                value={num(c.nodes as f64)} onchange={e.reform(|v: f64| Edit::Nodes(v as u32))} />
+            <NumberField id="f-gpus-per-node" label="GPUs per node" unit="GPUs" min={1.0} max={16.0} step="1"
+                tip="NVLink-connected GPUs in each node (1–16). TP must divide it."
+                value={num(c.gpus_per_node as f64)} onchange={e.reform(|v: f64| Edit::GpusPerNode(v as u32))} />
+            <NumberField id="f-tp" label="Tensor parallelism" unit="GPUs/replica" min={1.0} max={16.0} step="1"
+                tip="GPUs per model replica (tensor-parallel size); must divide GPUs per node."
+                value={num(p.draft.tp as f64)} onchange={e.reform(|v: f64| Edit::Tp(v as u32))} />
+            <NumberField id="f-network" label="Network" unit="Gbit/s" min={1.0} step="any"
+                tip="Bandwidth between nodes, per node and direction (paper: 400 Gbit/s)."
+                value={num(c.network_gbps)} onchange={e.reform(Edit::NetworkGbps)} />
+            <SelectField id="f-model" label="Model" options={models} selected={p.draft.model.clone()}
+                tip="The LLM every replica serves (architecture from the model catalog; bf16 weights and KV)."
+                onchange={e.reform(Edit::Model)} />
+            <p class="derived">{ format!("{total} GPUs, {replicas} replicas") }</p>
+        </fieldset>
+    }
+}

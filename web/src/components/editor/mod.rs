@@ -1,0 +1,11 @@
+//! The scenario editor, one component per section.
+
+mod cluster;
+mod field;
+mod policies;
+mod upload;
+mod workload;
+
+pub use cluster::ClusterEditor;
+pub use policies::PolicyEditor;
+pub use workload::WorkloadEditor;

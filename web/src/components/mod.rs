@@ -1,0 +1,11 @@
+//! The page's components, one per file.
+
+pub mod editor;
+mod notice;
+pub mod results;
+mod share;
+mod status;
+
+pub use notice::NoticeBar;
+pub use share::SharePanel;
+pub use status::RunStatus;

@@ -1,0 +1,136 @@
+//! Export of results as JSON and CSV files (every number exactly as the core computed it).
+
+use crate::protocol::{PolicyResult, SweepPoint};
+use crate::table::ROWS;
+use pecsched_core::metrics::Summary;
+use pecsched_core::scenario::wire::ScenarioWire;
+use serde::Serialize;
+use std::rc::Rc;
+
+#[derive(Serialize)]
+struct Export<'a> {
+    /// The scenario (wire form: `pecsched-worker simulate --scenario` reads it).
+    scenario: &'a ScenarioWire,
+    /// The page's link (fragment only).
+    link: Option<String>,
+    /// One summary per policy, as `simulate --json` prints them.
+    summaries: Vec<&'a Summary>,
+    /// Runs that stopped at the explorer's budget.
+    stopped: Vec<&'a str>,
+    /// The load sweep.
+    sweep: &'a [SweepPoint],
+}
+
+/// Everything on the page as pretty JSON.
+pub fn json(
+    scenario: &ScenarioWire,
+    link: Option<String>,
+    results: &[Rc<PolicyResult>],
+    sweep: &[SweepPoint],
+) -> String {
+    let e = Export {
+        scenario,
+        link,
+        summaries: results.iter().map(|r| &r.summary).collect(),
+        stopped: results.iter().filter_map(|r| r.stopped.as_deref()).collect(),
+        sweep,
+    };
+    serde_json::to_string_pretty(&e).expect("exports always serialize")
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The results table as CSV: one row per policy, one column per table row (JSON paths).
+pub fn csv(results: &[Rc<PolicyResult>]) -> String {
+    let mut out = String::from("policy");
+    for r in ROWS {
+        out.push(',');
+        out.push_str(r.key);
+    }
+    out.push('\n');
+    for res in results {
+        out.push_str(&csv_field(&res.summary.policy));
+        for r in ROWS {
+            out.push(',');
+            out.push_str(&csv_field(&(r.get)(&res.summary).exact()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The load sweep as CSV: one row per run.
+pub fn sweep_csv(points: &[SweepPoint]) -> String {
+    let mut out = String::from(
+        "policy,load_factor,seed,short_p99_queueing_delay_s,short_throughput_rps,long_mean_jct_s,long_completed,long_count,stopped_at_budget\n",
+    );
+    for p in points {
+        let s = &p.summary;
+        out.push_str(&format!(
+            "{},{:?},{},{:?},{:?},{:?},{},{},{}\n",
+            csv_field(&s.policy),
+            p.factor,
+            p.seed,
+            s.short.queueing_delay.p99,
+            s.short.throughput_rps,
+            s.long.jct.mean,
+            s.long.completed,
+            s.long.count,
+            p.stopped
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::policy::PolicyKind;
+    use pecsched_core::scenario::Scenario;
+    use pecsched_core::sim::timeline::Timeline;
+
+    fn result() -> Rc<PolicyResult> {
+        let s = Scenario::default_scenario();
+        let mut reqs = s.requests(None).unwrap();
+        reqs.truncate(200);
+        let (summary, _) = s.run(PolicyKind::Fifo, reqs).unwrap();
+        Rc::new(PolicyResult {
+            policy: PolicyKind::Fifo,
+            summary,
+            cdfs: vec![],
+            timeline: Timeline::default(),
+            replicas: 8,
+            stopped: None,
+        })
+    }
+
+    #[test]
+    fn json_holds_the_scenario_and_the_cli_summaries() {
+        let r = result();
+        let w = Scenario::default_scenario().to_wire();
+        let text = json(&w, Some("#s=abc".into()), &[r.clone()], &[]);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let back: Summary = serde_json::from_value(v["summaries"][0].clone()).unwrap();
+        assert_eq!(back, r.summary);
+        assert_eq!(Scenario::from_json(&v["scenario"].to_string()).unwrap(), Scenario::default_scenario());
+    }
+
+    #[test]
+    fn csv_has_one_line_per_policy_and_exact_numbers() {
+        let r = result();
+        let text = csv(&[r.clone()]);
+        let lines: Vec<_> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("policy,short.count,short.queueing_delay.p50"));
+        assert!(lines[1].starts_with("fifo,"));
+        assert!(lines[1].contains(&format!("{:?}", r.summary.short.queueing_delay.p99)));
+        let p = SweepPoint { factor: 0.5, seed: 1, summary: r.summary.clone(), stopped: false };
+        assert_eq!(sweep_csv(&[p]).lines().count(), 2);
+    }
+}

@@ -1,0 +1,183 @@
+//! Messages between the page and the simulation worker (serialized by gloo-worker with
+//! bincode, which keeps every `f64` bit for bit).
+//!
+//! Every message about a run carries the page's `generation` number: the page bumps it on each
+//! edit and ignores anything from an older generation, so a cancelled run can never overwrite
+//! newer results.
+
+use pecsched_core::metrics::Summary;
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::wire::ScenarioWire;
+use pecsched_core::sim::timeline::Timeline;
+use serde::{Deserialize, Serialize};
+
+/// From the page to the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Parse an uploaded trace file and keep its text for later runs (replies
+    /// [`FromWorker::TraceLoaded`] or [`FromWorker::TraceRejected`]).
+    LoadTrace {
+        /// File name, as the user's system gave it.
+        name: String,
+        /// The whole file.
+        text: String,
+    },
+    /// Run a scenario: every policy side by side, then the load sweep. Cancels the run in
+    /// flight.
+    Start {
+        /// The page's run number.
+        generation: u32,
+        /// The scenario (validated again in the worker).
+        scenario: ScenarioWire,
+        /// Also run the load sweep after the comparison.
+        sweep: bool,
+    },
+    /// Stop the run in flight.
+    Cancel,
+}
+
+/// From the worker to the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// An uploaded trace parsed.
+    TraceLoaded {
+        /// File name.
+        name: String,
+        /// Format id (`azure`, `mooncake`, `burstgpt`, `plain`).
+        format: String,
+        /// Requests in the file.
+        requests: u32,
+    },
+    /// An uploaded trace did not parse; `message` names the line and value.
+    TraceRejected {
+        /// File name.
+        name: String,
+        /// The core's error.
+        message: String,
+    },
+    /// How far the run is.
+    Progress {
+        /// Run number.
+        generation: u32,
+        /// Which part of the run.
+        stage: Stage,
+        /// Fraction done, 0–1.
+        done: f64,
+        /// What runs now (e.g. the policy).
+        label: String,
+    },
+    /// One policy of the comparison finished.
+    PolicyDone {
+        /// Run number.
+        generation: u32,
+        /// Its results.
+        result: Box<PolicyResult>,
+    },
+    /// The comparison finished (every policy has reported).
+    CompareDone {
+        /// Run number.
+        generation: u32,
+        /// Requests in the workload.
+        requests: u32,
+    },
+    /// One point of the load sweep (one load, seed and policy).
+    SweepPoint {
+        /// Run number.
+        generation: u32,
+        /// The point.
+        point: SweepPoint,
+    },
+    /// The load sweep finished; `note` says if it was reduced or skipped.
+    SweepDone {
+        /// Run number.
+        generation: u32,
+        /// Why the sweep was reduced or skipped, if it was.
+        note: Option<String>,
+    },
+    /// The run could not start or failed.
+    Failed {
+        /// Run number.
+        generation: u32,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// The part of a run a progress message is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    /// Reading the workload.
+    Workload,
+    /// Simulating each policy.
+    Compare,
+    /// The load sweep.
+    Sweep,
+}
+
+/// The empirical distribution of one latency over the requests of a run, downsampled for
+/// plotting: `(seconds, fraction of requests ≤ seconds)`, increasing in both.
+pub type CdfPoints = Vec<(f64, f64)>;
+
+/// Which latency a CDF shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CdfMetric {
+    /// Short requests: arrival → first prefill execution.
+    ShortQueueing,
+    /// Short requests: arrival → first token.
+    ShortTtft,
+    /// Short requests: arrival → completion.
+    ShortJct,
+    /// Long requests: arrival → completion.
+    LongJct,
+}
+
+impl CdfMetric {
+    /// Every metric, in display order.
+    pub const ALL: [CdfMetric; 4] = [
+        CdfMetric::ShortQueueing,
+        CdfMetric::ShortTtft,
+        CdfMetric::ShortJct,
+        CdfMetric::LongJct,
+    ];
+
+    /// Human-readable name.
+    pub fn label(self) -> &'static str {
+        match self {
+            CdfMetric::ShortQueueing => "Short requests: queueing delay",
+            CdfMetric::ShortTtft => "Short requests: time to first token",
+            CdfMetric::ShortJct => "Short requests: completion time (JCT)",
+            CdfMetric::LongJct => "Long requests: completion time (JCT)",
+        }
+    }
+}
+
+/// What one policy's run produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyResult {
+    /// The policy.
+    pub policy: PolicyKind,
+    /// The core's summary (every number in the table).
+    pub summary: Summary,
+    /// One CDF per [`CdfMetric::ALL`], in that order.
+    pub cdfs: Vec<CdfPoints>,
+    /// Replica timeline for the Gantt chart (bounded; `truncated` when cut).
+    pub timeline: Timeline,
+    /// Replicas in the cluster (Gantt rows).
+    pub replicas: u32,
+    /// Set when the run hit the explorer's event budget and stopped early: the summary then
+    /// covers the run up to that instant.
+    pub stopped: Option<String>,
+}
+
+/// One run of the load sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// Load relative to the scenario's (1 = the scenario itself).
+    pub factor: f64,
+    /// The seed of this run.
+    pub seed: u64,
+    /// The core's summary.
+    pub summary: Summary,
+    /// The run hit the event budget.
+    pub stopped: bool,
+}

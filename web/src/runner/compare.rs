@@ -1,0 +1,107 @@
+//! The side-by-side comparison: every selected policy on the same requests, one after the
+//! other.
+
+use super::cdf;
+use super::limits::{COMPARE_BUDGET_EVENTS, MAX_TIMELINE_SPANS};
+use super::run::{Finished, Run};
+use crate::protocol::{FromWorker, PolicyResult, Stage};
+use pecsched_core::metrics::Summary;
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::Scenario;
+use pecsched_core::workload::Request;
+use std::collections::VecDeque;
+
+/// The comparison in progress.
+pub(crate) struct Compare {
+    queue: VecDeque<PolicyKind>,
+    current: Option<Run>,
+    total: usize,
+    cap: u64,
+    /// Events processed by finished runs.
+    pub events: u64,
+    /// Summaries of finished runs, in order.
+    pub summaries: Vec<Summary>,
+}
+
+impl Compare {
+    /// A comparison of the scenario's policies.
+    pub fn new(scenario: &Scenario) -> Compare {
+        let n = scenario.policies.len().max(1);
+        Compare {
+            queue: scenario.policies.iter().copied().collect(),
+            current: None,
+            total: n,
+            cap: COMPARE_BUDGET_EVENTS / n as u64,
+            events: 0,
+            summaries: Vec::new(),
+        }
+    }
+
+    /// Fraction done, 0–1.
+    fn done(&self) -> f64 {
+        let finished = self.total - self.queue.len() - usize::from(self.current.is_some());
+        let partial = self.current.as_ref().map_or(0.0, |r| r.progress());
+        (finished as f64 + partial) / self.total as f64
+    }
+
+    /// Runs up to `max` events; returns the events used and whether every policy is done.
+    pub fn advance(
+        &mut self,
+        scenario: &Scenario,
+        requests: &[Request],
+        generation: u32,
+        max: u64,
+        out: &mut Vec<FromWorker>,
+    ) -> Result<(u64, bool), String> {
+        let mut used = 0;
+        while used < max {
+            let run = match &mut self.current {
+                Some(r) => r,
+                None => match self.queue.pop_front() {
+                    Some(p) => self.current.insert(Run::start(
+                        scenario,
+                        p,
+                        requests,
+                        MAX_TIMELINE_SPANS,
+                        self.cap,
+                    )?),
+                    None => return Ok((used, true)),
+                },
+            };
+            let (n, over) = run.advance(max - used);
+            used += n;
+            if over {
+                let f = self.current.take().expect("a run in progress").finish();
+                self.events += f.events;
+                self.summaries.push(f.summary.clone());
+                out.push(FromWorker::PolicyDone {
+                    generation,
+                    result: Box::new(result(f, scenario)),
+                });
+            }
+        }
+        let label = self
+            .current
+            .as_ref()
+            .map_or(String::new(), |r| r.policy.label().to_string());
+        out.push(FromWorker::Progress {
+            generation,
+            stage: Stage::Compare,
+            done: self.done(),
+            label,
+        });
+        Ok((used, self.current.is_none() && self.queue.is_empty()))
+    }
+}
+
+/// The message form of a finished run.
+fn result(f: Finished, scenario: &Scenario) -> PolicyResult {
+    PolicyResult {
+        policy: f.policy,
+        cdfs: cdf::all(&f.records),
+        summary: f.summary,
+        timeline: f.timeline,
+        replicas: scenario.cluster.total_gpus() / scenario.tp,
+        stopped: f.stopped,
+    }
+}

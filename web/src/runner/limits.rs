@@ -1,0 +1,65 @@
+//! The explorer's own limits, tighter than the core's ([`pecsched_core::scenario::limits`]):
+//! a browser tab must never run for minutes or allocate gigabytes because of a link.
+//!
+//! Budgets count simulation events, not wall-clock time, so a run stopped by the budget stops
+//! at the same instant on every machine and its partial numbers are still reproducible.
+
+use pecsched_core::scenario::Scenario;
+use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
+
+/// Most requests in one workload (the embedded conversation trace has 19,366).
+pub const MAX_REQUESTS: u32 = 250_000;
+
+/// Most GPUs in the simulated cluster.
+pub const MAX_GPUS: u32 = 4096;
+
+/// Events the side-by-side comparison may process in all (about 10–20 s of wasm); each
+/// policy gets an equal share.
+pub const COMPARE_BUDGET_EVENTS: u64 = 24_000_000;
+
+/// Events the load sweep may process in all. A sweep estimated above this is reduced to one
+/// seed, then skipped.
+pub const SWEEP_BUDGET_EVENTS: u64 = 12_000_000;
+
+/// Most timeline spans kept per policy (the Gantt chart's data).
+pub const MAX_TIMELINE_SPANS: u32 = 60_000;
+
+/// Largest uploaded trace file, in bytes.
+pub const MAX_TRACE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Refuses, before anything is allocated, a scenario too large for a browser tab.
+pub fn check_wire(w: &ScenarioWire) -> Result<(), String> {
+    if let SourceWire::Synthetic(s) = &w.workload.source
+        && s.requests > MAX_REQUESTS
+    {
+        return Err(format!(
+            "the synthetic workload has {} requests; the explorer runs at most {MAX_REQUESTS} \
+             (use the command line for more)",
+            s.requests
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a validated scenario too large for a browser tab.
+pub fn check_scenario(s: &Scenario) -> Result<(), String> {
+    let gpus = s.cluster.nodes as u64 * s.cluster.gpus_per_node as u64;
+    if gpus > MAX_GPUS as u64 {
+        return Err(format!(
+            "the cluster has {gpus} GPUs; the explorer simulates at most {MAX_GPUS} \
+             (use the command line for larger clusters)"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a workload with too many requests.
+pub fn check_requests(n: usize) -> Result<(), String> {
+    if n > MAX_REQUESTS as usize {
+        return Err(format!(
+            "the workload has {n} requests; the explorer runs at most {MAX_REQUESTS} \
+             (narrow the time window, set a request limit, or use the command line)"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! The worker's job, as plain Rust: validate a scenario, build its workload with the core,
+//! run every policy, then the load sweep — in slices of a given number of events, so the
+//! worker can yield between slices (to receive a cancel) and report progress.
+//!
+//! Nothing here touches the browser: the same code runs natively in tests, which is how the
+//! explorer's numbers are checked against the command line's.
+
+mod cdf;
+mod compare;
+pub mod limits;
+mod run;
+mod sweep;
+mod upload;
+
+pub use sweep::{FACTORS, SEEDS};
+pub use upload::{check_trace, format_id};
+
+use crate::protocol::{FromWorker, Stage};
+use compare::Compare;
+use pecsched_core::scenario::Scenario;
+use pecsched_core::scenario::wire::ScenarioWire;
+use pecsched_core::workload::Request;
+use sweep::Sweep;
+
+/// An uploaded trace file the worker keeps for runs that read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UploadedTrace {
+    /// File name.
+    pub name: String,
+    /// The whole file.
+    pub text: String,
+}
+
+enum Phase {
+    Compare(Compare),
+    Sweep(Sweep),
+    Done,
+}
+
+/// One run of the explorer: a comparison, then optionally a load sweep.
+pub struct Runner {
+    generation: u32,
+    scenario: Scenario,
+    requests: Vec<Request>,
+    trace: Option<String>,
+    sweep: bool,
+    phase: Phase,
+}
+
+impl Runner {
+    /// Validates `wire` (the core's checks, then the explorer's [`limits`]) and builds its
+    /// workload. `trace` is the uploaded file, used if the scenario reads a file of that name.
+    pub fn new(
+        generation: u32,
+        wire: &ScenarioWire,
+        trace: Option<&UploadedTrace>,
+        sweep: bool,
+    ) -> Result<Runner, String> {
+        limits::check_wire(wire)?;
+        let scenario = Scenario::from_wire(wire).map_err(|e| e.to_string())?;
+        limits::check_scenario(&scenario)?;
+        let text = match &scenario.source {
+            pecsched_core::scenario::Source::File { name, .. } => trace
+                .filter(|t| &t.name == name)
+                .map(|t| t.text.clone()),
+            _ => None,
+        };
+        let requests = scenario
+            .requests(text.as_deref())
+            .map_err(|e| e.to_string())?;
+        limits::check_requests(requests.len())?;
+        Ok(Runner {
+            generation,
+            phase: Phase::Compare(Compare::new(&scenario)),
+            scenario,
+            requests,
+            trace: text,
+            sweep,
+        })
+    }
+
+    /// The run number.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Requests in the workload.
+    pub fn requests(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// Processes up to `max_events` simulation events, appending what the page should hear
+    /// to `out`. Returns `false` once everything is done.
+    pub fn advance(&mut self, max_events: u64, out: &mut Vec<FromWorker>) -> bool {
+        let generation = self.generation;
+        match self.step(max_events, out) {
+            Ok(more) => more,
+            Err(message) => {
+                out.push(FromWorker::Failed {
+                    generation,
+                    message,
+                });
+                self.phase = Phase::Done;
+                false
+            }
+        }
+    }
+
+    fn step(&mut self, max: u64, out: &mut Vec<FromWorker>) -> Result<bool, String> {
+        let g = self.generation;
+        match &mut self.phase {
+            Phase::Compare(c) => {
+                let (_, done) = c.advance(&self.scenario, &self.requests, g, max, out)?;
+                if done {
+                    out.push(FromWorker::CompareDone {
+                        generation: g,
+                        requests: self.requests.len() as u32,
+                    });
+                    self.phase = if !self.sweep {
+                        Phase::Done
+                    } else {
+                        let own = std::mem::take(&mut c.summaries);
+                        match Sweep::plan(&self.scenario, c.events, own) {
+                            Ok(s) => Phase::Sweep(s),
+                            Err(note) => {
+                                out.push(FromWorker::SweepDone {
+                                    generation: g,
+                                    note: Some(note),
+                                });
+                                Phase::Done
+                            }
+                        }
+                    };
+                    if let Phase::Sweep(_) = self.phase {
+                        out.push(FromWorker::Progress {
+                            generation: g,
+                            stage: Stage::Sweep,
+                            done: 0.0,
+                            label: String::new(),
+                        });
+                    }
+                }
+            }
+            Phase::Sweep(s) => {
+                let (_, done) =
+                    s.advance(&self.scenario, self.trace.as_deref(), g, max, out)?;
+                if done {
+                    out.push(FromWorker::SweepDone {
+                        generation: g,
+                        note: s.note.take(),
+                    });
+                    self.phase = Phase::Done;
+                }
+            }
+            Phase::Done => {}
+        }
+        Ok(!matches!(self.phase, Phase::Done))
+    }
+
+    /// Runs everything to the end (natively, in tests) and returns every message.
+    pub fn run_to_end(mut self) -> Vec<FromWorker> {
+        let mut out = Vec::new();
+        while self.advance(u64::MAX, &mut out) {}
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+//! The load sweep: the same scenario at several multiples of its arrival rate, for each
+//! policy, with several seeds where the scenario draws random numbers and the budget allows.
+
+use super::limits::{COMPARE_BUDGET_EVENTS, SWEEP_BUDGET_EVENTS};
+use super::run::Run;
+use crate::protocol::{FromWorker, Stage, SweepPoint};
+use pecsched_core::metrics::Summary;
+use pecsched_core::scenario::{Scenario, Source};
+use pecsched_core::workload::Request;
+
+/// Loads, relative to the scenario's rate.
+pub const FACTORS: [f64; 6] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5];
+
+/// Seeds per load where the scenario is random and the budget allows.
+pub const SEEDS: u64 = 3;
+
+/// One (load, seed) pair of the sweep.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Point {
+    factor: f64,
+    seed: u64,
+}
+
+/// The sweep in progress.
+pub(crate) struct Sweep {
+    points: Vec<Point>,
+    next: usize,
+    /// The current point's requests and the index of the next policy.
+    current: Option<(Point, Vec<Request>, usize)>,
+    run: Option<Run>,
+    /// The scenario's own results (load 1, its seed), reused instead of re-run.
+    own: Vec<Summary>,
+    cap: u64,
+    events: u64,
+    /// Why the sweep is smaller than asked, if it is.
+    pub note: Option<String>,
+}
+
+/// Whether the scenario's numbers depend on its seed.
+fn is_random(s: &Scenario) -> bool {
+    s.long_input.is_some() || matches!(s.source, Source::Synthetic(_))
+}
+
+impl Sweep {
+    /// Plans the sweep from the comparison's cost (`compare_events`) and results (`own`);
+    /// `None` (with the reason) if even one seed would exceed the budget.
+    pub fn plan(scenario: &Scenario, compare_events: u64, own: Vec<Summary>) -> Result<Sweep, String> {
+        let per_seed = compare_events.saturating_mul(FACTORS.len() as u64);
+        let seeds = if !is_random(scenario) {
+            1
+        } else if per_seed.saturating_mul(SEEDS) <= SWEEP_BUDGET_EVENTS {
+            SEEDS
+        } else {
+            1
+        };
+        let mut note = None;
+        if per_seed > SWEEP_BUDGET_EVENTS {
+            return Err(format!(
+                "The load sweep was skipped: it would take about {per_seed} simulation events, \
+                 more than the explorer's budget of {SWEEP_BUDGET_EVENTS}. Narrow the time window \
+                 or use the command line."
+            ));
+        }
+        if seeds == 1 && is_random(scenario) {
+            note = Some("One seed per load (more would exceed the explorer's budget).".into());
+        }
+        let points = FACTORS
+            .iter()
+            .flat_map(|&factor| {
+                (0..seeds).map(move |k| Point {
+                    factor,
+                    seed: scenario.seed.wrapping_add(k),
+                })
+            })
+            .collect();
+        Ok(Sweep {
+            points,
+            next: 0,
+            current: None,
+            run: None,
+            own,
+            cap: COMPARE_BUDGET_EVENTS / scenario.policies.len().max(1) as u64,
+            events: 0,
+            note,
+        })
+    }
+
+    fn done(&self, scenario: &Scenario) -> f64 {
+        let per_point = scenario.policies.len().max(1) as f64;
+        let policy = self.current.as_ref().map_or(0, |c| c.2) as f64;
+        let run = self.run.as_ref().map_or(0.0, |r| r.progress());
+        let point = self.next.saturating_sub(usize::from(self.current.is_some())) as f64;
+        ((point * per_point + policy + run) / (self.points.len() as f64 * per_point)).min(1.0)
+    }
+
+    /// Runs up to `max` events; returns the events used and whether the sweep is over.
+    pub fn advance(
+        &mut self,
+        scenario: &Scenario,
+        trace: Option<&str>,
+        generation: u32,
+        max: u64,
+        out: &mut Vec<FromWorker>,
+    ) -> Result<(u64, bool), String> {
+        let mut used = 0;
+        while used < max {
+            if self.events >= SWEEP_BUDGET_EVENTS && self.run.is_none() {
+                self.note = Some(format!(
+                    "The load sweep stopped at the explorer's budget of {SWEEP_BUDGET_EVENTS} \
+                     events; the points shown are complete."
+                ));
+                return Ok((used, true));
+            }
+            if let Some(run) = &mut self.run {
+                let (n, over) = run.advance(max - used);
+                used += n;
+                if over {
+                    let f = self.run.take().expect("a run").finish();
+                    self.events += f.events;
+                    let (p, _, _) = self.current.as_ref().expect("a point");
+                    out.push(point(generation, *p, f.summary, f.stopped.is_some()));
+                }
+                continue;
+            }
+            // Next policy of the current point, or the next point.
+            let Some((p, reqs, i)) = &mut self.current else {
+                let Some(&p) = self.points.get(self.next) else {
+                    return Ok((used, true));
+                };
+                self.next += 1;
+                let mut s = scenario.clone();
+                s.rate_scale = scenario.rate_scale * p.factor;
+                s.seed = p.seed;
+                let reqs = s.requests(trace).map_err(|e| e.to_string())?;
+                self.current = Some((p, reqs, 0));
+                continue;
+            };
+            let Some(&policy) = scenario.policies.get(*i) else {
+                self.current = None;
+                continue;
+            };
+            let own = (p.factor == 1.0 && p.seed == scenario.seed)
+                .then(|| self.own.get(*i).cloned())
+                .flatten();
+            *i += 1;
+            if let Some(summary) = own {
+                out.push(point(generation, *p, summary, false));
+                continue;
+            }
+            let mut s = scenario.clone();
+            s.rate_scale = scenario.rate_scale * p.factor;
+            s.seed = p.seed;
+            self.run = Some(Run::start(&s, policy, reqs, 0, self.cap)?);
+        }
+        let label = match (&self.current, &self.run) {
+            (Some((p, _, _)), Some(r)) => format!("{} at {}× load", r.policy.label(), p.factor),
+            _ => String::new(),
+        };
+        out.push(FromWorker::Progress {
+            generation,
+            stage: Stage::Sweep,
+            done: self.done(scenario),
+            label,
+        });
+        Ok((used, false))
+    }
+}
+
+fn point(generation: u32, p: Point, summary: Summary, stopped: bool) -> FromWorker {
+    FromWorker::SweepPoint {
+        generation,
+        point: SweepPoint {
+            factor: p.factor,
+            seed: p.seed,
+            summary,
+            stopped,
+        },
+    }
+}

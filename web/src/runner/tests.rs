@@ -1,0 +1,125 @@
+use super::*;
+use crate::protocol::{PolicyResult, SweepPoint};
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::wire::{SourceWire, SyntheticWire};
+
+fn small_wire() -> ScenarioWire {
+    let mut w = Scenario::default_scenario().to_wire();
+    w.workload.window_s = Some((0.0, 120.0));
+    w.policies = vec!["fifo".into(), "pecsched".into()];
+    w
+}
+
+fn results(msgs: &[FromWorker]) -> Vec<&PolicyResult> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::PolicyDone { result, .. } => Some(&**result),
+            _ => None,
+        })
+        .collect()
+}
+
+fn points(msgs: &[FromWorker]) -> Vec<&SweepPoint> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromWorker::SweepPoint { point, .. } => Some(point),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn slices_give_the_same_summaries_as_one_core_run() {
+    let w = small_wire();
+    let s = Scenario::from_wire(&w).unwrap();
+    let reqs = s.requests(None).unwrap();
+    let mut r = Runner::new(7, &w, None, false).unwrap();
+    let mut out = Vec::new();
+    while r.advance(997, &mut out) {}
+    let got = results(&out);
+    assert_eq!(got.len(), 2);
+    for (res, &p) in got.iter().zip(&s.policies) {
+        let (want, _) = s.run(p, reqs.clone()).unwrap();
+        assert_eq!(res.summary, want);
+        assert_eq!(res.policy, p);
+        assert!(res.stopped.is_none());
+        assert!(!res.timeline.spans.is_empty());
+        assert_eq!(res.cdfs.len(), 4);
+    }
+    assert!(matches!(
+        out.last(),
+        Some(FromWorker::CompareDone { generation: 7, .. })
+    ));
+    assert!(out.iter().any(|m| matches!(m, FromWorker::Progress { .. })));
+}
+
+#[test]
+fn the_sweep_covers_every_load_seed_and_policy_and_reuses_the_scenario_itself() {
+    let w = small_wire();
+    let msgs = Runner::new(1, &w, None, true).unwrap().run_to_end();
+    let own = results(&msgs);
+    let pts = points(&msgs);
+    assert_eq!(pts.len(), FACTORS.len() * SEEDS as usize * 2);
+    let at_one: Vec<_> = pts
+        .iter()
+        .filter(|p| p.factor == 1.0 && p.seed == 42)
+        .collect();
+    assert_eq!(at_one.len(), 2);
+    assert_eq!(at_one[0].summary, own[0].summary);
+    // A re-run of another point gives what the core gives.
+    let p = pts.iter().find(|p| p.factor == 0.5 && p.seed == 43).unwrap();
+    let mut s = Scenario::from_wire(&w).unwrap();
+    s.rate_scale *= 0.5;
+    s.seed = 43;
+    let (want, _) = s.run(PolicyKind::Fifo, s.requests(None).unwrap()).unwrap();
+    assert_eq!(p.summary, want);
+    assert!(matches!(
+        msgs.last(),
+        Some(FromWorker::SweepDone { note: None, .. })
+    ));
+}
+
+#[test]
+fn a_deterministic_scenario_sweeps_one_seed() {
+    let mut w = small_wire();
+    w.workload.long_input = None;
+    let msgs = Runner::new(1, &w, None, true).unwrap().run_to_end();
+    assert_eq!(points(&msgs).len(), FACTORS.len() * 2);
+}
+
+#[test]
+fn limits_refuse_oversized_scenarios_before_allocating() {
+    let mut w = small_wire();
+    w.workload.source = SourceWire::Synthetic(SyntheticWire {
+        requests: 2_000_000,
+        rate_per_s: 1.0,
+        cv: 1.0,
+        lengths_from: None,
+        lognormal: Some((100.0, 1.0, 100.0, 1.0)),
+    });
+    let err = Runner::new(1, &w, None, false).err().unwrap();
+    assert!(err.contains("at most 250000"), "{err}");
+    let mut w = small_wire();
+    w.cluster.nodes = 1000;
+    let err = Runner::new(1, &w, None, false).err().unwrap();
+    assert!(err.contains("8000 GPUs"), "{err}");
+}
+
+#[test]
+fn a_missing_upload_is_a_clear_error() {
+    let mut w = small_wire();
+    w.workload.source = SourceWire::File {
+        name: "mine.csv".into(),
+        format: "plain".into(),
+    };
+    let err = Runner::new(1, &w, None, false).err().unwrap();
+    assert!(err.contains("mine.csv") && err.contains("not supplied"), "{err}");
+    let t = UploadedTrace {
+        name: "mine.csv".into(),
+        text: "arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,200,20\n".into(),
+    };
+    w.workload.window_s = None;
+    w.workload.long_input = None;
+    let msgs = Runner::new(1, &w, Some(&t), false).unwrap().run_to_end();
+    assert_eq!(results(&msgs)[0].summary.short.completed, 2);
+}

@@ -1,0 +1,241 @@
+//! The explorer's state as a reducer: a plain [`State`] and the [`Action`]s that change it,
+//! testable natively. Side effects (posting to the worker, writing the URL) happen in the
+//! root component when [`State::generation`] changes.
+
+mod edit;
+mod results;
+#[cfg(test)]
+mod tests;
+
+pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
+pub use results::{Progress, RunPhase, RunView};
+
+use crate::protocol::{FromWorker, PolicyResult, SweepPoint};
+use crate::runner::limits;
+use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
+use pecsched_core::scenario::{Scenario, link};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// A message for the user above the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The link in the URL could not be opened; the default scenario is shown.
+    BadLink(String),
+    /// The scenario reads an uploaded trace that is not loaded (links carry only its name).
+    UploadNeeded(String),
+}
+
+/// An uploaded trace the worker holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Upload {
+    /// File name.
+    pub name: String,
+    /// Format id.
+    pub format: String,
+    /// Requests in the file.
+    pub requests: u32,
+}
+
+/// What happened to the last upload.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum UploadStatus {
+    /// Nothing in progress.
+    #[default]
+    Idle,
+    /// The worker is parsing this file.
+    Reading(String),
+    /// The file was refused: the core's message (with line numbers).
+    Failed {
+        /// File name.
+        name: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The whole page state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// The scenario as the editor shows it (may be invalid).
+    pub draft: ScenarioWire,
+    /// Why the draft is not runnable, if it is not.
+    pub invalid: Option<String>,
+    /// Bumped on every change that should (re)start or cancel a run.
+    pub generation: u32,
+    /// A message above the page.
+    pub notice: Option<Notice>,
+    /// The uploaded trace the worker holds.
+    pub upload: Option<Upload>,
+    /// The last upload's status.
+    pub upload_status: UploadStatus,
+    /// Run in flight and its results.
+    pub run: RunView,
+    /// Run the load sweep after the comparison.
+    pub sweep_on: bool,
+}
+
+/// Everything that can happen to the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A field of the editor changed.
+    Edit(Edit),
+    /// Back to the default scenario.
+    Reset,
+    /// The user picked a file; the worker is reading it.
+    UploadStarted(String),
+    /// The browser could not read the picked file.
+    UploadFailed {
+        /// File name.
+        name: String,
+        /// Why.
+        message: String,
+    },
+    /// The root component posted generation `generation` to the worker at `at_ms`.
+    RunSent {
+        /// Run number.
+        generation: u32,
+        /// `performance.now()` when it was posted.
+        at_ms: f64,
+    },
+    /// A message from the worker, received at `at_ms` (`performance.now()`).
+    Worker {
+        /// The message.
+        msg: FromWorker,
+        /// When it arrived.
+        at_ms: f64,
+    },
+    /// Turn the load sweep on or off.
+    SweepOn(bool),
+    /// Hide the notice.
+    DismissNotice,
+}
+
+impl State {
+    /// The state for a page opened with URL fragment `fragment`: the linked scenario, or the
+    /// default one (with a notice saying why) if the link is bad.
+    pub fn from_fragment(fragment: &str) -> State {
+        let default = Scenario::default_scenario().to_wire();
+        let (draft, notice) = match link::token_from_fragment(fragment) {
+            None => (default, None),
+            Some(token) => match link::decode_scenario(token) {
+                Ok(s) => (link::compact_wire(&s), None),
+                Err(e) => (default, Some(Notice::BadLink(e.to_string()))),
+            },
+        };
+        let mut s = State {
+            draft,
+            invalid: None,
+            generation: 0,
+            notice,
+            upload: None,
+            upload_status: UploadStatus::Idle,
+            run: RunView::default(),
+            sweep_on: true,
+        };
+        s.changed();
+        s
+    }
+
+    /// The scenario to run now, if the draft is valid and its trace is at hand.
+    pub fn runnable(&self) -> Option<&ScenarioWire> {
+        (self.invalid.is_none() && self.waiting_for_upload().is_none()).then_some(&self.draft)
+    }
+
+    /// The name of the uploaded trace the draft reads but the worker does not hold.
+    pub fn waiting_for_upload(&self) -> Option<&str> {
+        match &self.draft.workload.source {
+            SourceWire::File { name, .. }
+                if self.upload.as_ref().is_none_or(|u| &u.name != name) =>
+            {
+                Some(name)
+            }
+            _ => None,
+        }
+    }
+
+    /// The link token of the draft (canonical: defaults left out), if it is valid.
+    pub fn link_token(&self) -> Option<String> {
+        let s = Scenario::from_wire(&self.draft).ok()?;
+        Some(link::encode_scenario(&s))
+    }
+
+    /// Re-validates the draft and starts a new generation.
+    fn changed(&mut self) {
+        self.invalid = limits::check_wire(&self.draft)
+            .and_then(|()| Scenario::from_wire(&self.draft).map_err(|e| e.to_string()))
+            .and_then(|s| limits::check_scenario(&s))
+            .err();
+        self.notice = match (self.notice.take(), self.waiting_for_upload()) {
+            (Some(Notice::BadLink(m)), _) => Some(Notice::BadLink(m)),
+            (_, Some(name)) => Some(Notice::UploadNeeded(name.to_string())),
+            _ => None,
+        };
+        self.generation += 1;
+        self.run.restart(self.generation, self.runnable().is_some());
+    }
+
+    fn on_worker(&mut self, msg: FromWorker, at_ms: f64) {
+        match msg {
+            FromWorker::TraceLoaded {
+                name,
+                format,
+                requests,
+            } => {
+                self.upload_status = UploadStatus::Idle;
+                self.upload = Some(Upload {
+                    name: name.clone(),
+                    format: format.clone(),
+                    requests,
+                });
+                self.draft.workload.source = SourceWire::File { name, format };
+                self.changed();
+            }
+            FromWorker::TraceRejected { name, message } => {
+                self.upload_status = UploadStatus::Failed { name, message };
+            }
+            other => self.run.on_message(other, at_ms),
+        }
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Edit(e) => {
+                e.apply(&mut s.draft);
+                s.changed();
+            }
+            Action::Reset => {
+                s.draft = Scenario::default_scenario().to_wire();
+                s.notice = None;
+                s.changed();
+            }
+            Action::UploadStarted(name) => s.upload_status = UploadStatus::Reading(name),
+            Action::UploadFailed { name, message } => {
+                s.upload_status = UploadStatus::Failed { name, message }
+            }
+            Action::RunSent { generation, at_ms } => s.run.sent(generation, at_ms),
+            Action::Worker { msg, at_ms } => s.on_worker(msg, at_ms),
+            Action::SweepOn(on) => {
+                s.sweep_on = on;
+                s.changed();
+            }
+            Action::DismissNotice => s.notice = None,
+        }
+        Rc::new(s)
+    }
+}
+
+/// Results of the current generation, for the views.
+pub fn results(state: &State) -> &[Rc<PolicyResult>] {
+    &state.run.results
+}
+
+/// Sweep points of the current generation, for the views.
+pub fn sweep_points(state: &State) -> &[SweepPoint] {
+    &state.run.sweep
+}
