@@ -12,7 +12,6 @@ use gpu::check::{report, run_family};
 use gpu::kernels::Kernels;
 
 fn family(name: &str) {
-    // SAFETY-free environment tweak: silences Mesa's XDG_RUNTIME_DIR warning only.
     let g =
         gpu::Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
     println!("adapter: {}", g.describe());

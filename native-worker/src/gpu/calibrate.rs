@@ -78,7 +78,7 @@ pub fn split<'a>(pts: &[&'a Point], k: usize) -> (Vec<&'a Point>, Vec<&'a Point>
     for p in pts {
         let i = seen.entry(p.shape.family()).or_default();
         *i += 1;
-        if k > 1 && *i % k == 0 {
+        if k > 1 && (*i).is_multiple_of(k) {
             held.push(*p);
         } else {
             train.push(*p);
@@ -193,14 +193,13 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
         100.0 * held.median,
         100.0 * held.p95
     );
-    if let Some(path) = &args.out_f32 {
-        if let Some((c32, _)) =
+    if let Some(path) = &args.out_f32
+        && let Some((c32, _)) =
             fit_and_report(&points.points, Dtype::F32, &gpu, args.holdout_every, &prov)
-        {
-            std::fs::write(path, c32.to_json() + "\n")
-                .with_context(|| format!("writing {}", path.display()))?;
-            println!("wrote {} (f32 profile)", path.display());
-        }
+    {
+        std::fs::write(path, c32.to_json() + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {} (f32 profile)", path.display());
     }
     Ok(())
 }

@@ -46,17 +46,9 @@ impl Job {
     }
 }
 
-fn prefill(
-    v: PrefillVariant,
-    dtype: Dtype,
-    b: u32,
-    h: u32,
-    hkv: u32,
-    d: u32,
-    s: u32,
-    p: u32,
-    causal: bool,
-) -> Job {
+/// A prefill job: `dims` = (B, H, H_kv, D), `s` new tokens after `p` cached ones.
+fn prefill(v: PrefillVariant, dtype: Dtype, dims: [u32; 4], s: u32, p: u32, causal: bool) -> Job {
+    let [b, h, hkv, d] = dims;
     Job {
         kernel: KernelId::Prefill(v),
         shape: Shape::Prefill(PrefillAttention {
@@ -126,29 +118,29 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
     };
     for &f in &f16v {
         for s in [512, 1024, 2048, 4096, 8192, 16384, 32768] {
-            v.push(prefill(f, Dtype::F16, 1, 32, 32, 128, s, 0, true));
+            v.push(prefill(f, Dtype::F16, [1, 32, 32, 128], s, 0, true));
         }
         for s in [1024, 4096, 16384] {
-            v.push(prefill(f, Dtype::F16, 1, 32, 8, 128, s, 0, true));
-            v.push(prefill(f, Dtype::F16, 1, 32, 32, 64, s, 0, true));
+            v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], s, 0, true));
+            v.push(prefill(f, Dtype::F16, [1, 32, 32, 64], s, 0, true));
         }
-        v.push(prefill(f, Dtype::F16, 4, 32, 8, 128, 2048, 0, true));
-        v.push(prefill(f, Dtype::F16, 1, 32, 8, 128, 2048, 14336, true));
-        v.push(prefill(f, Dtype::F16, 1, 32, 8, 128, 512, 4096, true));
-        v.push(prefill(f, Dtype::F16, 1, 32, 32, 128, 4096, 0, false));
+        v.push(prefill(f, Dtype::F16, [4, 32, 8, 128], 2048, 0, true));
+        v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], 2048, 14336, true));
+        v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], 512, 4096, true));
+        v.push(prefill(f, Dtype::F16, [1, 32, 32, 128], 4096, 0, false));
     }
     if coop {
         for s in [1024, 4096, 16384] {
-            v.push(prefill(Fma, Dtype::F16, 1, 32, 32, 128, s, 0, true));
+            v.push(prefill(Fma, Dtype::F16, [1, 32, 32, 128], s, 0, true));
         }
     }
     for s in [512, 1024, 2048, 4096, 8192, 16384] {
-        v.push(prefill(Fma, Dtype::F32, 1, 32, 32, 128, s, 0, true));
+        v.push(prefill(Fma, Dtype::F32, [1, 32, 32, 128], s, 0, true));
     }
-    v.push(prefill(Fma, Dtype::F32, 1, 32, 8, 128, 4096, 0, true));
-    v.push(prefill(Fma, Dtype::F32, 1, 32, 32, 64, 4096, 0, true));
-    v.push(prefill(Fma, Dtype::F32, 4, 32, 8, 128, 2048, 0, true));
-    v.push(prefill(Fma, Dtype::F32, 1, 32, 8, 128, 2048, 14336, true));
+    v.push(prefill(Fma, Dtype::F32, [1, 32, 8, 128], 4096, 0, true));
+    v.push(prefill(Fma, Dtype::F32, [1, 32, 32, 64], 4096, 0, true));
+    v.push(prefill(Fma, Dtype::F32, [4, 32, 8, 128], 2048, 0, true));
+    v.push(prefill(Fma, Dtype::F32, [1, 32, 8, 128], 2048, 14336, true));
 
     for hkv in [32, 8] {
         for l in [1024, 4096, 16384, 32768, 65536, 131072] {
@@ -212,9 +204,16 @@ pub fn quick(coop: bool) -> Vec<Job> {
         GemmVariant::Fma
     };
     vec![
-        prefill(f16v, Dtype::F16, 1, 4, 4, 64, 128, 0, true),
-        prefill(f16v, Dtype::F16, 1, 4, 4, 64, 256, 0, true),
-        prefill(PrefillVariant::Fma, Dtype::F32, 1, 4, 2, 64, 256, 64, true),
+        prefill(f16v, Dtype::F16, [1, 4, 4, 64], 128, 0, true),
+        prefill(f16v, Dtype::F16, [1, 4, 4, 64], 256, 0, true),
+        prefill(
+            PrefillVariant::Fma,
+            Dtype::F32,
+            [1, 4, 2, 64],
+            256,
+            64,
+            true,
+        ),
         decode(8, 2, 128, vec![1024]),
         decode(8, 2, 128, vec![4096, 1024]),
         decode(8, 8, 64, ragged(4, 2000)),

@@ -24,9 +24,10 @@ pub struct Props {
     pub results: Vec<Rc<PolicyResult>>,
 }
 
-/// The SVG x coordinate of a mouse event over the chart's `<svg>`.
-fn svg_x(e: &MouseEvent, width: f64) -> Option<(f64, f64)> {
-    let el = e.current_target()?.dyn_into::<Element>().ok()?;
+/// The SVG coordinates of a mouse event over the chart (`area` wraps the `<svg>`; Yew
+/// delegates events, so the event's `currentTarget` is not the chart).
+fn svg_x(e: &MouseEvent, area: &NodeRef, width: f64) -> Option<(f64, f64)> {
+    let el = area.cast::<Element>()?;
     let r = el.get_bounding_client_rect();
     if r.width() <= 0.0 {
         return None;
@@ -45,6 +46,7 @@ pub fn Gantt(p: &Props) -> Html {
     let view = use_state(|| None::<(f64, f64)>);
     let drag = use_state(|| None::<(f64, f64)>);
     let hover = use_state(String::new);
+    let area = use_node_ref();
     let idx = chosen
         .filter(|&i| i < p.results.len())
         .or_else(|| p.results.iter().position(|r| r.policy.id() == "pecsched"))
@@ -93,17 +95,17 @@ pub fn Gantt(p: &Props) -> Html {
     </> };
     let width = f.w;
     let onmousedown = {
-        let drag = drag.clone();
+        let (drag, area) = (drag.clone(), area.clone());
         Callback::from(move |e: MouseEvent| {
-            if let Some((px, _)) = svg_x(&e, width) {
+            if let Some((px, _)) = svg_x(&e, &area, width) {
                 drag.set(Some((px, px)));
             }
         })
     };
     let onmousemove = {
-        let (drag, hover, r) = (drag.clone(), hover.clone(), r.clone());
+        let (drag, hover, r, area) = (drag.clone(), hover.clone(), r.clone(), area.clone());
         Callback::from(move |e: MouseEvent| {
-            let Some((px, py)) = svg_x(&e, width) else { return };
+            let Some((px, py)) = svg_x(&e, &area, width) else { return };
             if let Some((a, _)) = *drag {
                 drag.set(Some((a, px)));
             }
@@ -200,7 +202,7 @@ pub fn Gantt(p: &Props) -> Html {
     html! {
         <ChartCard id="chart-gantt" title="Replica timeline" file={format!("timeline-{}.svg", r.policy.id().replace('/', "-"))} {controls} note={note}>
             <p class="hover" id="gantt-hover">{ if hover.is_empty() { "Hover a replica row for details.".to_string() } else { (*hover).clone() } }</p>
-            <div class="gantt" {onmousedown} {onmousemove} {onmouseup} {onmouseleave}>
+            <div class="gantt" ref={area} {onmousedown} {onmousemove} {onmouseup} {onmouseleave}>
                 { svg(&f, "Per-replica timeline", body) }
             </div>
         </ChartCard>

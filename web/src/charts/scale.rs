@@ -99,7 +99,7 @@ pub fn nice_max(max: f64) -> f64 {
         .unwrap_or(10.0 * mag)
 }
 
-/// A tick label: short, no trailing zeros, SI suffixes from 10,000 up (`12k`, `1.5M`), and
+/// A tick label: short, no trailing zeros, SI suffixes from 1,000 up (`1.2k`, `1.5M`), and
 /// plain decimals below 1 (`0.001`).
 pub fn tick_label(v: f64) -> String {
     let a = v.abs();
@@ -108,7 +108,7 @@ pub fn tick_label(v: f64) -> String {
     }
     let (x, suffix) = if a >= 1e6 {
         (v / 1e6, "M")
-    } else if a >= 1e4 {
+    } else if a >= 1e3 {
         (v / 1e3, "k")
     } else {
         (v, "")
@@ -177,7 +177,8 @@ mod tests {
             (0.25, "0.25"),
             (1.5, "1.5"),
             (10.0, "10"),
-            (1200.0, "1200"),
+            (1200.0, "1.2k"),
+            (5000.0, "5k"),
             (24000.0, "24k"),
             (1.5e6, "1.5M"),
         ];
