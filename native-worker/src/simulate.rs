@@ -213,7 +213,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         let mut n = 0u64;
         while sim.step() {
             n += 1;
-            if n % 4096 == 0 {
+            if n.is_multiple_of(4096) {
                 bar.set_position((sim.progress() * 1000.0) as u64);
                 bar.set_message(format!("t = {:.0} s", sim.now().as_secs_f64()));
             }

@@ -43,13 +43,13 @@ impl Policy for Timed {
         self.inner.dispatch(view, out);
         let ns = t.elapsed().as_nanos() as u64;
         let made = (out.len() - before) as u64;
-        if made > 0 {
+        if let Some(share) = ns.checked_div(made) {
             let mut s = self.samples.borrow_mut();
             for d in &out[before..] {
                 let req = match d {
                     Decision::Short { req, .. } | Decision::Long { req, .. } => *req,
                 };
-                s.push((req, ns / made));
+                s.push((req, share));
             }
         }
     }
