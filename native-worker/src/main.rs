@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod gpu;
 mod predict;
+mod replay;
 mod repro;
 mod repro_claims;
 mod scale;
@@ -37,6 +38,8 @@ enum Command {
     Bench(gpu::bench::BenchArgs),
     /// Fit the performance model to bench points; report the error on held-out shapes.
     Calibrate(gpu::calibrate::CalibrateArgs),
+    /// Hardware in the loop: the scheduler drives real GPU kernels; report model vs measured.
+    Replay(replay::ReplayArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -56,5 +59,6 @@ fn main() -> anyhow::Result<()> {
         Command::GpuInfo => gpu::info::run(),
         Command::Bench(args) => gpu::bench::run(args),
         Command::Calibrate(args) => gpu::calibrate::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }

@@ -60,7 +60,7 @@ pub fn App() -> Html {
                 Some(w) => {
                     send.emit(ToWorker::Start {
                         generation,
-                        scenario: w.clone(),
+                        scenario: Box::new(w.clone()),
                         sweep: state.sweep_on,
                     });
                     state.dispatch(Action::RunSent {

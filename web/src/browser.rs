@@ -6,9 +6,7 @@ use wasm_bindgen::prelude::*;
 
 /// `performance.now()`: milliseconds since the page started loading.
 pub fn now_ms() -> f64 {
-    gloo::utils::window()
-        .performance()
-        .map_or(0.0, |p| p.now())
+    gloo::utils::window().performance().map_or(0.0, |p| p.now())
 }
 
 /// The URL fragment, with its `#` (empty if none).

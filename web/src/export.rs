@@ -32,7 +32,10 @@ pub fn json(
         scenario,
         link,
         summaries: results.iter().map(|r| &r.summary).collect(),
-        stopped: results.iter().filter_map(|r| r.stopped.as_deref()).collect(),
+        stopped: results
+            .iter()
+            .filter_map(|r| r.stopped.as_deref())
+            .collect(),
         sweep,
     };
     serde_json::to_string_pretty(&e).expect("exports always serialize")
@@ -114,23 +117,31 @@ mod tests {
     fn json_holds_the_scenario_and_the_cli_summaries() {
         let r = result();
         let w = Scenario::default_scenario().to_wire();
-        let text = json(&w, Some("#s=abc".into()), &[r.clone()], &[]);
+        let text = json(&w, Some("#s=abc".into()), std::slice::from_ref(&r), &[]);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let back: Summary = serde_json::from_value(v["summaries"][0].clone()).unwrap();
         assert_eq!(back, r.summary);
-        assert_eq!(Scenario::from_json(&v["scenario"].to_string()).unwrap(), Scenario::default_scenario());
+        assert_eq!(
+            Scenario::from_json(&v["scenario"].to_string()).unwrap(),
+            Scenario::default_scenario()
+        );
     }
 
     #[test]
     fn csv_has_one_line_per_policy_and_exact_numbers() {
         let r = result();
-        let text = csv(&[r.clone()]);
+        let text = csv(std::slice::from_ref(&r));
         let lines: Vec<_> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("policy,short.count,short.queueing_delay.p50"));
         assert!(lines[1].starts_with("fifo,"));
         assert!(lines[1].contains(&format!("{:?}", r.summary.short.queueing_delay.p99)));
-        let p = SweepPoint { factor: 0.5, seed: 1, summary: r.summary.clone(), stopped: false };
+        let p = SweepPoint {
+            factor: 0.5,
+            seed: 1,
+            summary: r.summary.clone(),
+            stopped: false,
+        };
         assert_eq!(sweep_csv(&[p]).lines().count(), 2);
     }
 }

@@ -28,7 +28,7 @@ pub enum ToWorker {
         /// The page's run number.
         generation: u32,
         /// The scenario (validated again in the worker).
-        scenario: ScenarioWire,
+        scenario: Box<ScenarioWire>,
         /// Also run the load sweep after the comparison.
         sweep: bool,
     },
@@ -79,13 +79,16 @@ pub enum FromWorker {
         generation: u32,
         /// Requests in the workload.
         requests: u32,
+        /// Wall-clock milliseconds the worker spent from `Start` to here (building the
+        /// workload and simulating); 0 where no clock is read (native tests).
+        worker_ms: f64,
     },
     /// One point of the load sweep (one load, seed and policy).
     SweepPoint {
         /// Run number.
         generation: u32,
         /// The point.
-        point: SweepPoint,
+        point: Box<SweepPoint>,
     },
     /// The load sweep finished; `note` says if it was reduced or skipped.
     SweepDone {

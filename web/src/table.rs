@@ -81,31 +81,171 @@ use Unit::{Count, Rps, Seconds, Share, Text};
 
 macro_rules! row {
     ($key:literal, $label:literal, $unit:expr, $better:expr, $tip:literal, $get:expr) => {
-        Row { key: $key, label: $label, unit: $unit, tip: $tip, better: $better, get: $get }
+        Row {
+            key: $key,
+            label: $label,
+            unit: $unit,
+            tip: $tip,
+            better: $better,
+            get: $get,
+        }
     };
 }
 
 /// Every row, in display order.
 pub const ROWS: &[Row] = &[
-    row!("short.count", "Short requests", Count, None, "Requests served by one replica.", |s| Value::U(s.short.count)),
-    row!("short.queueing_delay.p50", "Short queueing delay, median", Seconds, Some(Lower), "Arrival to first prefill execution, median over short requests that started.", |s| Value::F(s.short.queueing_delay.p50)),
-    row!("short.queueing_delay.p99", "Short queueing delay, p99", Seconds, Some(Lower), "Arrival to first prefill execution, 99th percentile (nearest rank).", |s| Value::F(s.short.queueing_delay.p99)),
-    row!("short.throughput_rps", "Short throughput", Rps, Some(Higher), "Completed short requests per second (first short arrival to last short completion).", |s| Value::F(s.short.throughput_rps)),
-    row!("short.ttft.p50", "Short TTFT, median", Seconds, Some(Lower), "Time to first token of short requests, median.", |s| Value::F(s.short.ttft.p50)),
-    row!("short.ttft.p99", "Short TTFT, p99", Seconds, Some(Lower), "Time to first token of short requests, 99th percentile.", |s| Value::F(s.short.ttft.p99)),
-    row!("short.tbt.p50", "Short TBT, median", Seconds, Some(Lower), "Mean time between output tokens per short request, median over requests.", |s| Value::F(s.short.tbt.p50)),
-    row!("short.tbt.p99", "Short TBT, p99", Seconds, Some(Lower), "Mean time between output tokens per short request, 99th percentile.", |s| Value::F(s.short.tbt.p99)),
-    row!("long.count", "Long requests", Count, None, "Requests served by sequence parallelism over several replicas.", |s| Value::U(s.long.count)),
-    row!("long.completed", "Long requests completed", Count, Some(Higher), "Long requests that completed before the end of the run.", |s| Value::U(s.long.completed)),
-    row!("long.jct.mean", "Long JCT, mean", Seconds, Some(Lower), "Arrival to completion of long requests, mean over those that completed.", |s| Value::F(s.long.jct.mean)),
-    row!("long.queueing_delay.p50", "Long queueing delay, median", Seconds, Some(Lower), "Arrival to first prefill execution of long requests, median.", |s| Value::F(s.long.queueing_delay.p50)),
-    row!("short.starvation_share", "Short starvation", Share, Some(Lower), "Share of short requests never served (never started, or too large for the cluster).", |s| Value::F(s.short.starvation_share)),
-    row!("long.starvation_share", "Long starvation", Share, Some(Lower), "Share of long requests never served (never started, or needing more replicas than the cluster has).", |s| Value::F(s.long.starvation_share)),
-    row!("long.preemptions", "Preemptions of long requests", Count, None, "Times a long prefill or decode was paused for short work.", |s| Value::U(s.long.preemptions)),
-    row!("gpu_idle_rate", "GPU idle rate", Share, Some(Lower), "The paper's Eq. 1: idle GPU time over all GPU time, from 0 to the end of the run.", |s| Value::F(s.gpu_idle_rate)),
-    row!("makespan_s", "Makespan", Seconds, None, "Simulated time of the last event.", |s| Value::F(s.makespan_s)),
-    row!("events", "Events", Count, None, "Events the engine processed.", |s| Value::U(s.events)),
-    row!("log_hash", "Event-log hash", Text, None, "Hash of the engine's event log: equal hashes, identical runs.", |s| Value::S(s.log_hash.clone())),
+    row!(
+        "short.count",
+        "Short requests",
+        Count,
+        None,
+        "Requests served by one replica.",
+        |s| Value::U(s.short.count)
+    ),
+    row!(
+        "short.queueing_delay.p50",
+        "Short queueing delay, median",
+        Seconds,
+        Some(Lower),
+        "Arrival to first prefill execution, median over short requests that started.",
+        |s| Value::F(s.short.queueing_delay.p50)
+    ),
+    row!(
+        "short.queueing_delay.p99",
+        "Short queueing delay, p99",
+        Seconds,
+        Some(Lower),
+        "Arrival to first prefill execution, 99th percentile (nearest rank).",
+        |s| Value::F(s.short.queueing_delay.p99)
+    ),
+    row!(
+        "short.throughput_rps",
+        "Short throughput",
+        Rps,
+        Some(Higher),
+        "Completed short requests per second (first short arrival to last short completion).",
+        |s| Value::F(s.short.throughput_rps)
+    ),
+    row!(
+        "short.ttft.p50",
+        "Short TTFT, median",
+        Seconds,
+        Some(Lower),
+        "Time to first token of short requests, median.",
+        |s| Value::F(s.short.ttft.p50)
+    ),
+    row!(
+        "short.ttft.p99",
+        "Short TTFT, p99",
+        Seconds,
+        Some(Lower),
+        "Time to first token of short requests, 99th percentile.",
+        |s| Value::F(s.short.ttft.p99)
+    ),
+    row!(
+        "short.tbt.p50",
+        "Short TBT, median",
+        Seconds,
+        Some(Lower),
+        "Mean time between output tokens per short request, median over requests.",
+        |s| Value::F(s.short.tbt.p50)
+    ),
+    row!(
+        "short.tbt.p99",
+        "Short TBT, p99",
+        Seconds,
+        Some(Lower),
+        "Mean time between output tokens per short request, 99th percentile.",
+        |s| Value::F(s.short.tbt.p99)
+    ),
+    row!(
+        "long.count",
+        "Long requests",
+        Count,
+        None,
+        "Requests served by sequence parallelism over several replicas.",
+        |s| Value::U(s.long.count)
+    ),
+    row!(
+        "long.completed",
+        "Long requests completed",
+        Count,
+        Some(Higher),
+        "Long requests that completed before the end of the run.",
+        |s| Value::U(s.long.completed)
+    ),
+    row!(
+        "long.jct.mean",
+        "Long JCT, mean",
+        Seconds,
+        Some(Lower),
+        "Arrival to completion of long requests, mean over those that completed.",
+        |s| Value::F(s.long.jct.mean)
+    ),
+    row!(
+        "long.queueing_delay.p50",
+        "Long queueing delay, median",
+        Seconds,
+        Some(Lower),
+        "Arrival to first prefill execution of long requests, median.",
+        |s| Value::F(s.long.queueing_delay.p50)
+    ),
+    row!(
+        "short.starvation_share",
+        "Short starvation",
+        Share,
+        Some(Lower),
+        "Share of short requests never served (never started, or too large for the cluster).",
+        |s| Value::F(s.short.starvation_share)
+    ),
+    row!(
+        "long.starvation_share",
+        "Long starvation",
+        Share,
+        Some(Lower),
+        "Share of long requests never served (never started, or needing more replicas than the cluster has).",
+        |s| Value::F(s.long.starvation_share)
+    ),
+    row!(
+        "long.preemptions",
+        "Preemptions of long requests",
+        Count,
+        None,
+        "Times a long prefill or decode was paused for short work.",
+        |s| Value::U(s.long.preemptions)
+    ),
+    row!(
+        "gpu_idle_rate",
+        "GPU idle rate",
+        Share,
+        Some(Lower),
+        "The paper's Eq. 1: idle GPU time over all GPU time, from 0 to the end of the run.",
+        |s| Value::F(s.gpu_idle_rate)
+    ),
+    row!(
+        "makespan_s",
+        "Makespan",
+        Seconds,
+        None,
+        "Simulated time of the last event.",
+        |s| Value::F(s.makespan_s)
+    ),
+    row!(
+        "events",
+        "Events",
+        Count,
+        None,
+        "Events the engine processed.",
+        |s| Value::U(s.events)
+    ),
+    row!(
+        "log_hash",
+        "Event-log hash",
+        Text,
+        None,
+        "Hash of the engine's event log: equal hashes, identical runs.",
+        |s| Value::S(s.log_hash.clone())
+    ),
 ];
 
 /// The value as the table shows it.
@@ -156,7 +296,12 @@ mod tests {
             match v {
                 serde_json::Value::String(t) => assert_eq!(&exact, t, "{}", row.key),
                 serde_json::Value::Number(n) => {
-                    assert_eq!(exact.parse::<f64>().unwrap(), n.as_f64().unwrap(), "{}", row.key)
+                    assert_eq!(
+                        exact.parse::<f64>().unwrap(),
+                        n.as_f64().unwrap(),
+                        "{}",
+                        row.key
+                    )
                 }
                 other => panic!("{}: {other:?}", row.key),
             }
@@ -180,7 +325,10 @@ mod tests {
 
     #[test]
     fn best_marks_the_extreme_unless_all_tie() {
-        let row = ROWS.iter().find(|r| r.key == "short.queueing_delay.p99").unwrap();
+        let row = ROWS
+            .iter()
+            .find(|r| r.key == "short.queueing_delay.p99")
+            .unwrap();
         let (a, b, c) = (summary(3.0), summary(0.5), summary(0.5));
         assert_eq!(best(row, &[&a, &b, &c]), vec![false, true, true]);
         assert_eq!(best(row, &[&b, &c]), vec![false, false]);

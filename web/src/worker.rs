@@ -28,6 +28,8 @@ pub struct SimWorker {
     channel: Option<web_sys::MessageChannel>,
     pumping: bool,
     last_progress_ms: f64,
+    /// When the run in flight was received.
+    started_ms: f64,
 }
 
 /// Internal messages.
@@ -56,6 +58,15 @@ impl SimWorker {
         let mut more = true;
         while more && now_ms() - start < SLICE_MS {
             more = runner.advance(EVENTS_PER_CHECK, &mut out);
+            // Results go to the page at once, not at the end of the slice.
+            if out.iter().any(|m| {
+                matches!(
+                    m,
+                    FromWorker::PolicyDone { .. } | FromWorker::CompareDone { .. }
+                )
+            }) {
+                break;
+            }
         }
         let now = now_ms();
         let send_progress = !more || now - self.last_progress_ms >= PROGRESS_EVERY_MS;
@@ -63,10 +74,25 @@ impl SimWorker {
         for m in out {
             match m {
                 FromWorker::Progress { .. } => last_progress = Some(m),
+                FromWorker::CompareDone {
+                    generation,
+                    requests,
+                    ..
+                } => self.respond(
+                    scope,
+                    FromWorker::CompareDone {
+                        generation,
+                        requests,
+                        worker_ms: now - self.started_ms,
+                    },
+                ),
                 other => self.respond(scope, other),
             }
         }
-        if send_progress && more && let Some(p) = last_progress {
+        if send_progress
+            && more
+            && let Some(p) = last_progress
+        {
             self.last_progress_ms = now;
             self.respond(scope, p);
         }
@@ -113,6 +139,7 @@ impl Worker for SimWorker {
             channel,
             pumping: false,
             last_progress_ms: 0.0,
+            started_ms: 0.0,
         }
     }
 
@@ -142,6 +169,7 @@ impl Worker for SimWorker {
                 sweep,
             } => {
                 self.runner = None;
+                self.started_ms = now_ms();
                 match Runner::new(generation, &scenario, self.trace.as_ref(), sweep) {
                     Ok(r) => {
                         self.runner = Some(r);

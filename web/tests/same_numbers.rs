@@ -34,8 +34,12 @@ fn render() -> String {
     let mut variant = default.clone();
     variant.seed = 7;
     variant.policies = vec!["pecsched/pe".into(), "pecsched/fsp".into()];
-    let all = [("default", summaries(&default)), ("seed 7, ablations", summaries(&variant))];
-    serde_json::to_string_pretty(&all.iter().collect::<Vec<_>>()).expect("summaries serialize") + "\n"
+    let all = [
+        ("default", summaries(&default)),
+        ("seed 7, ablations", summaries(&variant)),
+    ];
+    serde_json::to_string_pretty(&all.iter().collect::<Vec<_>>()).expect("summaries serialize")
+        + "\n"
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -94,6 +94,17 @@ impl SyntheticSpec {
         positive("synthetic rate_per_s", self.rate_per_s)?;
         if let Arrival::Gamma { cv } = self.arrival {
             positive("synthetic gamma cv", cv)?;
+            // The gamma draw needs a finite, positive shape and scale: a cv whose square
+            // overflows (≳ 1e154) or underflows (≲ 1e-162) would reach it as 0 or infinity.
+            let cv2 = cv * cv;
+            let (shape, scale) = (1.0 / cv2, cv2 / self.rate_per_s);
+            if !(shape.is_finite() && shape > 0.0 && scale.is_finite() && scale > 0.0) {
+                return Err(ParamError::new(
+                    "synthetic gamma cv",
+                    cv,
+                    "a number whose gamma shape 1/cv² and scale cv²/rate_per_s are finite and > 0",
+                ));
+            }
         }
         match &self.lengths {
             Lengths::Empirical(pairs) => {

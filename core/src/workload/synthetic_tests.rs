@@ -158,3 +158,36 @@ fn invalid_specs_name_the_parameter() {
         assert_eq!(s.generate().unwrap_err().to_string(), want);
     }
 }
+
+/// Found by the `simulate` fuzz target (docs/reliability.md): a cv so large that `cv²`
+/// overflowed reached `SimRng::gamma` with shape 0 and panicked; so small that it underflowed,
+/// with an infinite shape. Both are now parameter errors.
+#[test]
+fn extreme_gamma_cv_is_an_error_not_a_panic() {
+    let want = "a number whose gamma shape 1/cv² and scale cv²/rate_per_s are finite and > 0";
+    for cv in [1e200, 1e-200, f64::MAX] {
+        let e = spec(Arrival::Gamma { cv }, lognormal())
+            .generate()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("synthetic gamma cv: {cv:?} is not {want}"),
+            "cv {cv}"
+        );
+    }
+    // The scale cv²/rate overflows for a tiny rate even when cv² is finite.
+    let e = SyntheticSpec {
+        rate_per_s: 1e-300,
+        ..spec(Arrival::Gamma { cv: 1e10 }, lognormal())
+    }
+    .generate()
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("synthetic gamma cv: 10000000000.0 is not {want}")
+    );
+    // Large but representable values still generate.
+    let mut ok = spec(Arrival::Gamma { cv: 1e100 }, lognormal());
+    ok.requests = 50;
+    assert_eq!(ok.generate().unwrap().len(), 50);
+}

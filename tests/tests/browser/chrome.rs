@@ -38,13 +38,24 @@ impl Driver {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (bash scripts/setup.sh installs chromium-driver)"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin}: {e} (bash scripts/setup.sh installs chromium-driver)")
+            });
         let start = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Driver { child, url: format!("http://127.0.0.1:{port}") }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
     }
 
     /// A new browser session with a fresh profile (no cache, no clipboard history).
@@ -84,10 +95,7 @@ pub async fn wait_js(c: &Client, script: &str, secs: u64, what: &str) -> serde_j
             return v;
         }
         if start.elapsed() > Duration::from_secs(secs) {
-            let status = c
-                .find(Locator::Id("run-status"))
-                .await
-                .ok();
+            let status = c.find(Locator::Id("run-status")).await.ok();
             let status = match status {
                 Some(e) => e.text().await.unwrap_or_default(),
                 None => "(no status)".into(),

@@ -1,6 +1,6 @@
 //! The end-to-end story, step by step, and the CLI it is checked against.
 
-use crate::chrome::{Driver, wait_js};
+use crate::chrome::wait_js;
 use crate::page::{self, Table};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -11,7 +11,14 @@ use std::process::Command;
 /// the optimisation level) and returns its path.
 pub fn build_cli(root: &Path) -> PathBuf {
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "pecsched-worker", "--bin", "pecsched-worker"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "pecsched-worker",
+            "--bin",
+            "pecsched-worker",
+        ])
         .current_dir(root)
         .status()
         .expect("run cargo build");
@@ -39,11 +46,17 @@ fn cli(exe: &Path, args: &[&str]) -> Vec<Value> {
 
 /// Checks every cell of the page's table against the CLI's summaries, bit for bit.
 fn assert_matches_cli(table: &Table, policies: &[String], summaries: &[Value], what: &str) {
-    let ids: Vec<&str> = summaries.iter().map(|s| s["policy"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = summaries
+        .iter()
+        .map(|s| s["policy"].as_str().unwrap())
+        .collect();
     assert_eq!(policies, ids, "{what}: policies differ");
     let mut checked = 0;
     for ((policy, key), page) in table {
-        let s = summaries.iter().find(|s| s["policy"] == policy.as_str()).unwrap();
+        let s = summaries
+            .iter()
+            .find(|s| s["policy"] == policy.as_str())
+            .unwrap();
         let cli = key.split('.').fold(s, |v, k| &v[k]);
         let same = match cli {
             Value::String(t) => t == page,
@@ -60,28 +73,30 @@ fn assert_matches_cli(table: &Table, policies: &[String], summaries: &[Value], w
     eprintln!("{what}: {checked} cells equal the CLI's, bit for bit");
 }
 
-async fn fresh(driver: &Driver, profiles: &Path, name: &str) -> Client {
-    driver.session(&profiles.join(name)).await
-}
-
 /// Opens `url` as a new page load (not a same-document fragment change).
 async fn open(c: &Client, url: &str) {
     c.goto("about:blank").await.expect("blank page");
     c.goto(url).await.expect("open the page");
 }
 
-/// The whole story.
-pub async fn run(base: &str, driver: &Driver, profiles: &Path, exe: &Path, out: &Path) {
+/// The whole story, in browser `a` and (the fresh browser a link is opened in) `b`.
+pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf) {
+    let (base, exe, out) = (base.as_str(), exe.as_path(), out.as_path());
     // 1. The default results appear without a click and equal the CLI's.
-    let a = fresh(driver, profiles, "a").await;
     open(&a, &format!("{base}/")).await;
     page::wait_done(&a, 1, 90).await;
     page::assert_alive(&a).await;
     let (t0, pol0) = page::table(&a).await;
-    let (ms, shown) = page::timing(&a).await;
-    eprintln!("default scenario: compared in {ms:.0} ms, shown {shown:.0} ms after navigation start");
+    let t = page::timing(&a).await;
+    eprintln!(
+        "default scenario: results shown {:.0} ms after navigation start ({:.0} ms after posting, worker {:.0} ms)",
+        t.shown_at, t.compare, t.worker
+    );
     assert_matches_cli(&t0, &pol0, &cli(exe, &[]), "default scenario");
-    assert!(page::text(&a, "notice").await.is_empty(), "no notice on a plain page");
+    assert!(
+        page::text(&a, "notice").await.is_empty(),
+        "no notice on a plain page"
+    );
 
     // 2. Changing a field re-runs; the new numbers equal the CLI's for the new scenario.
     let g = page::generation(&a).await;
@@ -89,23 +104,39 @@ pub async fn run(base: &str, driver: &Driver, profiles: &Path, exe: &Path, out: 
     page::wait_done(&a, g + 1, 90).await;
     let (t1, pol1) = page::table(&a).await;
     assert_ne!(t0, t1, "a new seed changes the numbers");
-    let (ms, _) = page::timing(&a).await;
-    eprintln!("seed 7: re-simulated in {ms:.0} ms");
+    let t = page::timing(&a).await;
+    eprintln!(
+        "seed 7: re-simulated and shown in {:.0} ms (worker {:.0} ms)",
+        t.compare, t.worker
+    );
     assert_matches_cli(&t1, &pol1, &cli(exe, &["--seed", "7"]), "seed 7");
     page::wait_sweep(&a, 120).await;
     page::screenshot(&a, None, &out.join("explorer.png")).await;
     page::screenshot(&a, Some("chart-gantt"), &out.join("explorer-timeline.png")).await;
 
     // 3. Copy link.
-    a.find(Locator::Id("copy-link")).await.unwrap().click().await.unwrap();
-    wait_js(&a, "document.getElementById('copy-feedback')", 10, "the copy feedback").await;
+    a.find(Locator::Id("copy-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_js(
+        &a,
+        "document.getElementById('copy-feedback')",
+        10,
+        "the copy feedback",
+    )
+    .await;
     let url = page::value(&a, "share-link").await;
-    assert!(url.starts_with(base) && url.contains("#s="), "share link {url:?}");
+    assert!(
+        url.starts_with(base) && url.contains("#s="),
+        "share link {url:?}"
+    );
     let location = a.current_url().await.unwrap().to_string();
     assert_eq!(location, url, "the address bar carries the same link");
 
     // 4. The link, opened in a fresh browser, reproduces the same numbers.
-    let b = fresh(driver, profiles, "b").await;
     open(&b, &url).await;
     page::wait_done(&b, 1, 90).await;
     let (t2, _) = page::table(&b).await;
@@ -116,11 +147,19 @@ pub async fn run(base: &str, driver: &Driver, profiles: &Path, exe: &Path, out: 
     // 5. A tampered, a truncated and a malformed link show their error and the default scenario.
     let (head, token) = url.split_once("#s=").unwrap();
     let mid = token.len() / 2;
-    let flipped = if &token[mid..mid + 1] == "A" { "B" } else { "A" };
+    let flipped = if &token[mid..mid + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
     let tampered = format!("{head}#s={}{flipped}{}", &token[..mid], &token[mid + 1..]);
     for (link, expect, shot) in [
         (tampered, "altered", Some("explorer-tampered-link.png")),
-        (format!("{head}#s={}", &token[..token.len() - 6]), "truncated", None),
+        (
+            format!("{head}#s={}", &token[..token.len() - 6]),
+            "truncated",
+            None,
+        ),
         (format!("{head}#s=not*base64"), "malformed", None),
     ] {
         open(&b, &link).await;
@@ -143,27 +182,35 @@ pub async fn run(base: &str, driver: &Driver, profiles: &Path, exe: &Path, out: 
 
     // 7. The timeline zooms and explains what is under the cursor.
     timeline(&a).await;
-
-    a.close().await.unwrap();
-    b.close().await.unwrap();
 }
 
 async fn upload(c: &Client, exe: &Path, out: &Path) {
     let dir = out.join("uploads");
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.csv");
-    std::fs::write(&bad, "arrival_s,input_tokens,output_tokens\n0,100,10\n1.5,oops,20\n").unwrap();
+    std::fs::write(
+        &bad,
+        "arrival_s,input_tokens,output_tokens\n0,100,10\n1.5,oops,20\n",
+    )
+    .unwrap();
     let input = c.find(Locator::Id("f-upload")).await.unwrap();
     input.send_keys(bad.to_str().unwrap()).await.unwrap();
     let err = wait_js(c, "document.getElementById('upload-error') && document.getElementById('upload-error').innerText", 30, "the upload error").await;
     let err = err.as_str().unwrap_or_default();
-    assert!(err.contains("bad.csv") && err.contains("line 3"), "upload error {err:?}");
+    assert!(
+        err.contains("bad.csv") && err.contains("line 3"),
+        "upload error {err:?}"
+    );
 
     let good = dir.join("mine.csv");
     let mut text = String::from("arrival_s,input_tokens,output_tokens\n");
     for i in 0..400u32 {
         let input = 200 + (i * 7919) % 3000;
-        text.push_str(&format!("{:.3},{input},{}\n", i as f64 * 0.5, 50 + (i * 31) % 400));
+        text.push_str(&format!(
+            "{:.3},{input},{}\n",
+            i as f64 * 0.5,
+            50 + (i * 31) % 400
+        ));
     }
     std::fs::write(&good, &text).unwrap();
     let g = page::generation(c).await;
@@ -171,9 +218,15 @@ async fn upload(c: &Client, exe: &Path, out: &Path) {
     input.send_keys(good.to_str().unwrap()).await.unwrap();
     page::wait_done(c, g + 1, 90).await;
     let status = page::text(c, "upload-status").await;
-    assert!(status.contains("mine.csv") && status.contains("400 requests"), "{status:?}");
+    assert!(
+        status.contains("mine.csv") && status.contains("400 requests"),
+        "{status:?}"
+    );
     let (t, pol) = page::table(c).await;
-    let want = cli(exe, &["--trace", good.to_str().unwrap(), "--window", "0:1200"]);
+    let want = cli(
+        exe,
+        &["--trace", good.to_str().unwrap(), "--window", "0:1200"],
+    );
     assert_matches_cli(&t, &pol, &want, "uploaded trace");
     let share = page::text(c, "share").await;
     assert!(share.contains("does not contain it"), "{share:?}");
@@ -181,18 +234,30 @@ async fn upload(c: &Client, exe: &Path, out: &Path) {
 
 async fn timeline(c: &Client) {
     let note = || async {
-        c.execute("return document.querySelector('#chart-gantt .note').innerText;", vec![])
-            .await
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string()
+        c.execute(
+            "return document.querySelector('#chart-gantt .note').innerText;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
     };
     let before = note().await;
-    c.execute("document.querySelector('#chart-gantt button[title=\"Zoom in ×2\"]').click();", vec![])
-        .await
-        .unwrap();
-    wait_js(c, &format!("document.querySelector('#chart-gantt .note').innerText !== {before:?}"), 10, "the zoom").await;
+    c.execute(
+        "document.querySelector('#chart-gantt button[title=\"Zoom in ×2\"]').click();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_js(
+        c,
+        &format!("document.querySelector('#chart-gantt .note').innerText !== {before:?}"),
+        10,
+        "the zoom",
+    )
+    .await;
     let hover = c
         .execute(
             "const g = document.querySelector('#chart-gantt .gantt'); const r = g.getBoundingClientRect(); \
@@ -203,7 +268,13 @@ async fn timeline(c: &Client) {
         .await
         .unwrap();
     assert_eq!(hover, Value::Bool(true));
-    let text = wait_js(c, "document.getElementById('gantt-hover').innerText.startsWith('replica')", 10, "hover details").await;
+    let text = wait_js(
+        c,
+        "document.getElementById('gantt-hover').innerText.startsWith('replica')",
+        10,
+        "hover details",
+    )
+    .await;
     assert_eq!(text, Value::Bool(true));
     eprintln!("timeline: {}", page::text(c, "gantt-hover").await);
 }

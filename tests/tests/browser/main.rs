@@ -49,8 +49,24 @@ async fn explorer_end_to_end() {
     let srv = server::serve(dist).await;
     let driver = Driver::start().await;
     let profiles = tempdir("profiles");
-    flow::run(&srv.base, &driver, &profiles, &cli, &artifacts()).await;
+    let a = driver.session(&profiles.join("a")).await;
+    let b = driver.session(&profiles.join("b")).await;
+    // The story runs in its own task so that, pass or fail, both browsers are closed (a
+    // browser outlives a killed chromedriver).
+    let story = tokio::spawn(flow::run(
+        srv.base.clone(),
+        a.clone(),
+        b.clone(),
+        cli,
+        artifacts(),
+    ));
+    let result = story.await;
+    let _ = a.close().await;
+    let _ = b.close().await;
     let _ = std::fs::remove_dir_all(&profiles);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
 }
 
 fn tempdir(name: &str) -> PathBuf {

@@ -14,18 +14,33 @@ pub async fn wait_done(c: &Client, generation: u32, secs: u64) {
         "(() => {{ const d = document.getElementById('run-status'); \
          return d && Number(d.dataset.generation) >= {generation} && d.dataset.state === 'done'; }})()"
     );
-    wait_js(c, &script, secs, &format!("the results of run {generation}")).await;
+    wait_js(
+        c,
+        &script,
+        secs,
+        &format!("the results of run {generation}"),
+    )
+    .await;
 }
 
 /// Waits until the load sweep of the current run finished.
 pub async fn wait_sweep(c: &Client, secs: u64) {
-    wait_js(c, "document.getElementById('run-status').dataset.sweepMs", secs, "the load sweep").await;
+    wait_js(
+        c,
+        "document.getElementById('run-status').dataset.sweepMs",
+        secs,
+        "the load sweep",
+    )
+    .await;
 }
 
 /// The run number the page shows.
 pub async fn generation(c: &Client) -> u32 {
     let v = c
-        .execute("return Number(document.getElementById('run-status').dataset.generation);", vec![])
+        .execute(
+            "return Number(document.getElementById('run-status').dataset.generation);",
+            vec![],
+        )
         .await
         .expect("read the generation");
     v.as_u64().expect("a number") as u32
@@ -77,7 +92,10 @@ pub async fn set_field(c: &Client, id: &str, value: &str) {
 
 /// An input's current value.
 pub async fn value(c: &Client, id: &str) -> String {
-    let e = c.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("no #{id}"));
+    let e = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("no #{id}"));
     e.prop("value").await.ok().flatten().unwrap_or_default()
 }
 
@@ -89,23 +107,43 @@ pub async fn text(c: &Client, id: &str) -> String {
     }
 }
 
-/// Milliseconds from posting the run to its last result, and `performance.now()` then.
-pub async fn timing(c: &Client) -> (f64, f64) {
+/// Timings of the last comparison, in milliseconds.
+#[derive(Debug)]
+pub struct Timing {
+    /// From posting the run to the worker to its last result on the page.
+    pub compare: f64,
+    /// `performance.now()` when the last result arrived (since navigation start).
+    pub shown_at: f64,
+    /// The worker's own time, from receiving the run to sending its last result.
+    pub worker: f64,
+}
+
+/// Timings of the last comparison.
+pub async fn timing(c: &Client) -> Timing {
     let v = c
         .execute(
-            "const d = document.getElementById('run-status').dataset; return [Number(d.compareMs), Number(d.shownAtMs)];",
+            "const d = document.getElementById('run-status').dataset; \
+             return [Number(d.compareMs), Number(d.shownAtMs), Number(d.workerMs)];",
             vec![],
         )
         .await
         .expect("read timings");
-    (v[0].as_f64().unwrap_or(f64::NAN), v[1].as_f64().unwrap_or(f64::NAN))
+    let f = |i: usize| v[i].as_f64().unwrap_or(f64::NAN);
+    Timing {
+        compare: f(0),
+        shown_at: f(1),
+        worker: f(2),
+    }
 }
 
 /// Saves a screenshot of the page (or of element `id`) as `path`.
 pub async fn screenshot(c: &Client, id: Option<&str>, path: &Path) {
     let png = match id {
         Some(id) => {
-            let e = c.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("no #{id}"));
+            let e = c
+                .find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|_| panic!("no #{id}"));
             e.screenshot().await.expect("an element screenshot")
         }
         None => c.screenshot().await.expect("a screenshot"),
@@ -121,6 +159,9 @@ pub async fn assert_alive(c: &Client) {
         .await
         .expect("read the page");
     let body = v.as_str().unwrap_or_default();
-    assert!(body.contains("PecSched explorer"), "the page is blank: {body:?}");
+    assert!(
+        body.contains("PecSched explorer"),
+        "the page is blank: {body:?}"
+    );
     assert!(!body.contains("panicked"), "the page shows a panic: {body}");
 }

@@ -32,11 +32,15 @@ fn content_type(path: &Path) -> &'static str {
 
 /// Serves `root` until dropped.
 pub async fn serve(root: PathBuf) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let base = format!("http://{}", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { continue };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                continue;
+            };
             let root = root.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
@@ -53,11 +57,19 @@ pub async fn serve(root: PathBuf) -> Server {
                 let head = String::from_utf8_lossy(&buf[..n]);
                 let path = head.split_whitespace().nth(1).unwrap_or("/");
                 let path = path.split(['?', '#']).next().unwrap_or("/");
-                let rel = if path == "/" { "index.html" } else { path.trim_start_matches('/') };
+                let rel = if path == "/" {
+                    "index.html"
+                } else {
+                    path.trim_start_matches('/')
+                };
                 let file = root.join(rel);
                 let ok = !rel.contains("..") && file.is_file();
                 let (status, body, ctype) = if ok {
-                    ("200 OK", tokio::fs::read(&file).await.unwrap_or_default(), content_type(&file))
+                    (
+                        "200 OK",
+                        tokio::fs::read(&file).await.unwrap_or_default(),
+                        content_type(&file),
+                    )
                 } else {
                     ("404 Not Found", b"not found".to_vec(), "text/plain")
                 };

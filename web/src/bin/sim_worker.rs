@@ -9,5 +9,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("sim-worker is the explorer's Web Worker: build it with `trunk build` (see README.md)");
+    eprintln!(
+        "sim-worker is the explorer's Web Worker: build it with `trunk build` (see README.md)"
+    );
 }

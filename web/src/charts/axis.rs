@@ -29,7 +29,14 @@ pub struct Frame {
 impl Frame {
     /// A frame with room for axis labels and titles.
     pub fn new(w: f64, h: f64) -> Frame {
-        Frame { w, h, left: 62.0, right: 14.0, top: 12.0, bottom: 44.0 }
+        Frame {
+            w,
+            h,
+            left: 62.0,
+            right: 14.0,
+            top: 12.0,
+            bottom: 44.0,
+        }
     }
     /// Left edge of the plot.
     pub fn x0(&self) -> f64 {

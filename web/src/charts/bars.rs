@@ -44,8 +44,12 @@ impl BarMetric {
     }
     fn note(self) -> &'static str {
         match self {
-            BarMetric::ShortThroughput => "Completed short requests per second, from the first short arrival to the last short completion.",
-            BarMetric::LongMeanJct => "Mean arrival-to-completion time of the long requests that completed (the label says how many of how many).",
+            BarMetric::ShortThroughput => {
+                "Completed short requests per second, from the first short arrival to the last short completion."
+            }
+            BarMetric::LongMeanJct => {
+                "Mean arrival-to-completion time of the long requests that completed (the label says how many of how many)."
+            }
         }
     }
 }

@@ -30,7 +30,12 @@ pub fn BoxPlot(p: &Props) -> Html {
         .map(|r| r.summary.short.queueing_delay.p99)
         .fold(0.0, f64::max);
     let s = if *log {
-        Scale::log(LOG_FLOOR_S, 10f64.powf(max.max(1.0).log10().ceil()), f.y0(), f.y1())
+        Scale::log(
+            LOG_FLOOR_S,
+            10f64.powf(max.max(1.0).log10().ceil()),
+            f.y0(),
+            f.y1(),
+        )
     } else {
         Scale::linear(0.0, nice_max(max), f.y0(), f.y1())
     };
@@ -59,7 +64,11 @@ pub fn BoxPlot(p: &Props) -> Html {
             </g>
         }
     });
-    let title = if *log { "queueing delay (s, log scale)" } else { "queueing delay (s)" };
+    let title = if *log {
+        "queueing delay (s, log scale)"
+    } else {
+        "queueing delay (s)"
+    };
     let body = html! { <>
         { y_axis(&f, &s, &s.ticks(6), title) }
         <line x1={f.x0().to_string()} x2={f.x1().to_string()} y1={f.y0().to_string()} y2={f.y0().to_string()} stroke={INK} />

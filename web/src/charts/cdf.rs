@@ -44,8 +44,15 @@ pub fn step_path(points: &[(f64, f64)], x: &Scale, y: &Scale) -> String {
 #[component]
 pub fn Cdfs(p: &Props) -> Html {
     let metric = use_state(|| CdfMetric::ShortQueueing);
-    let idx = CdfMetric::ALL.iter().position(|m| m == &*metric).unwrap_or(0);
-    let labels: Vec<String> = p.results.iter().map(|r| r.policy.label().to_string()).collect();
+    let idx = CdfMetric::ALL
+        .iter()
+        .position(|m| m == &*metric)
+        .unwrap_or(0);
+    let labels: Vec<String> = p
+        .results
+        .iter()
+        .map(|r| r.policy.label().to_string())
+        .collect();
     let rows = legend_rows(&labels, 520.0) as f64;
     let mut f = Frame::new(560.0, 320.0 + 16.0 * rows);
     f.top = 24.0 + 16.0 * rows;
@@ -54,7 +61,12 @@ pub fn Cdfs(p: &Props) -> Html {
         .iter()
         .filter_map(|r| r.cdfs.get(idx).and_then(|c| c.last()).map(|l| l.0))
         .fold(0.0, f64::max);
-    let x = Scale::log(FLOOR_S, 10f64.powf(max.max(1.0).log10().ceil()), f.x0(), f.x1());
+    let x = Scale::log(
+        FLOOR_S,
+        10f64.powf(max.max(1.0).log10().ceil()),
+        f.x0(),
+        f.x1(),
+    );
     let y = Scale::linear(0.0, 1.0, f.y0(), f.y1());
     let lines = p.results.iter().map(|r| {
         let pts = r.cdfs.get(idx).map_or(&[][..], |c| &c[..]);
@@ -79,7 +91,9 @@ pub fn Cdfs(p: &Props) -> Html {
     let onchange = {
         let metric = metric.clone();
         Callback::from(move |e: Event| {
-            if let Some(s) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            if let Some(s) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
                 && let Ok(i) = s.value().parse::<usize>()
                 && let Some(m) = CdfMetric::ALL.get(i)
             {

@@ -59,7 +59,10 @@ pub fn Gantt(p: &Props) -> Html {
     let (t0, t1) = view.unwrap_or(full);
     let rows = r.replicas.min(MAX_ROWS);
     let row_h = (360.0 / rows.max(1) as f64).clamp(5.0, 24.0);
-    let labels: Vec<String> = SPAN_KINDS.iter().map(|k| palette::span_label(*k).to_string()).collect();
+    let labels: Vec<String> = SPAN_KINDS
+        .iter()
+        .map(|k| palette::span_label(*k).to_string())
+        .collect();
     let legend_h = 16.0 * legend_rows(&labels, 820.0) as f64;
     let mut f = Frame::new(880.0, 24.0 + legend_h + row_h * rows as f64 + 44.0);
     f.top = 24.0 + legend_h;
@@ -81,7 +84,10 @@ pub fn Gantt(p: &Props) -> Html {
         <text x={(f.x0() - 6.0).to_string()} y={(row_y(i) + row_h * 0.55).to_string()} text-anchor="end"
             fill={INK} font-size={if row_h < 10.0 { "7" } else { "10" }}>{ format!("replica {i}") }</text>
     });
-    let items: Vec<(String, &str)> = SPAN_KINDS.iter().map(|k| (palette::span_label(*k).to_string(), palette::span(*k))).collect();
+    let items: Vec<(String, &str)> = SPAN_KINDS
+        .iter()
+        .map(|k| (palette::span_label(*k).to_string(), palette::span(*k)))
+        .collect();
     let selection = drag.map(|(a, b)| html! {
         <rect x={a.min(b).to_string()} y={f.top.to_string()} width={(a - b).abs().to_string()}
             height={(row_h * rows as f64).to_string()} fill="#0072B2" fill-opacity="0.15" stroke="#0072B2" />
@@ -105,7 +111,9 @@ pub fn Gantt(p: &Props) -> Html {
     let onmousemove = {
         let (drag, hover, r, area) = (drag.clone(), hover.clone(), r.clone(), area.clone());
         Callback::from(move |e: MouseEvent| {
-            let Some((px, py)) = svg_x(&e, &area, width) else { return };
+            let Some((px, py)) = svg_x(&e, &area, width) else {
+                return;
+            };
             if let Some((a, _)) = *drag {
                 drag.set(Some((a, px)));
             }
@@ -114,12 +122,23 @@ pub fn Gantt(p: &Props) -> Html {
                 hover.set(String::new());
                 return;
             }
-            let lane = if (py - f.top) / row_h - row > 0.73 { Lane::Paused } else { Lane::Work };
+            let lane = if (py - f.top) / row_h - row > 0.73 {
+                Lane::Paused
+            } else {
+                Lane::Work
+            };
             let t = x.invert(px);
             let text = match span_at(&r.timeline.spans, row as u32, t, lane) {
                 Some(s) => {
                     let (a, b) = (s.start.as_secs_f64(), s.end.as_secs_f64());
-                    let mut d = format!("replica {} · {:.3}–{:.3} s ({:.3} s) · {}", s.replica, a, b, b - a, palette::span_label(s.kind));
+                    let mut d = format!(
+                        "replica {} · {:.3}–{:.3} s ({:.3} s) · {}",
+                        s.replica,
+                        a,
+                        b,
+                        b - a,
+                        palette::span_label(s.kind)
+                    );
                     if let Some(q) = s.req {
                         d.push_str(&format!(" · long request #{q}"));
                     }
@@ -159,7 +178,11 @@ pub fn Gantt(p: &Props) -> Html {
             let c = (t0 + t1) / 2.0 + (t1 - t0) * shift;
             let lo = (c - w / 2.0).max(full.0);
             let hi = (lo + w).min(full.1.max(lo + 1e-6));
-            view.set(if hi - lo >= full.1 - full.0 { None } else { Some((lo, hi)) });
+            view.set(if hi - lo >= full.1 - full.0 {
+                None
+            } else {
+                Some((lo, hi))
+            });
         })
     };
     let reset = {
@@ -169,7 +192,9 @@ pub fn Gantt(p: &Props) -> Html {
     let on_policy = {
         let (chosen, view) = (chosen.clone(), view.clone());
         Callback::from(move |e: Event| {
-            if let Some(s) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            if let Some(s) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
                 && let Ok(i) = s.value().parse::<usize>()
             {
                 chosen.set(Some(i));
@@ -191,13 +216,22 @@ pub fn Gantt(p: &Props) -> Html {
     </> };
     let mut note = format!(
         "{}: {:.1}–{:.1} s of {:.0} s shown. Drag across the chart to zoom into a time range.",
-        r.policy.label(), t0, t1, full.1
+        r.policy.label(),
+        t0,
+        t1,
+        full.1
     );
     if r.replicas > rows {
-        note.push_str(&format!(" The first {rows} of {} replicas are drawn.", r.replicas));
+        note.push_str(&format!(
+            " The first {rows} of {} replicas are drawn.",
+            r.replicas
+        ));
     }
     if r.timeline.truncated {
-        note.push_str(&format!(" The timeline stops after its first {} spans (the explorer's limit).", spans.len()));
+        note.push_str(&format!(
+            " The timeline stops after its first {} spans (the explorer's limit).",
+            spans.len()
+        ));
     }
     html! {
         <ChartCard id="chart-gantt" title="Replica timeline" file={format!("timeline-{}.svg", r.policy.id().replace('/', "-"))} {controls} note={note}>

@@ -148,9 +148,18 @@ mod tests {
             span(0, 0.0, 10.0, SpanKind::ShortPrefill),
             span(0, 5.0, 15.0, SpanKind::Paused),
         ];
-        assert_eq!(span_at(&spans, 0, 6.0, Lane::Paused).unwrap().kind, SpanKind::Paused);
-        assert_eq!(span_at(&spans, 0, 6.0, Lane::Work).unwrap().kind, SpanKind::ShortPrefill);
-        assert_eq!(span_at(&spans, 0, 12.0, Lane::Work).unwrap().kind, SpanKind::Paused);
+        assert_eq!(
+            span_at(&spans, 0, 6.0, Lane::Paused).unwrap().kind,
+            SpanKind::Paused
+        );
+        assert_eq!(
+            span_at(&spans, 0, 6.0, Lane::Work).unwrap().kind,
+            SpanKind::ShortPrefill
+        );
+        assert_eq!(
+            span_at(&spans, 0, 12.0, Lane::Work).unwrap().kind,
+            SpanKind::Paused
+        );
         assert!(span_at(&spans, 1, 6.0, Lane::Work).is_none());
         assert_eq!(end_s(&spans), 15.0);
     }

@@ -20,14 +20,26 @@ impl Scale {
     /// A linear scale.
     pub fn linear(d0: f64, d1: f64, r0: f64, r1: f64) -> Scale {
         let (d0, d1) = if d1 > d0 { (d0, d1) } else { (d0, d0 + 1.0) };
-        Scale { d0, d1, r0, r1, log: false }
+        Scale {
+            d0,
+            d1,
+            r0,
+            r1,
+            log: false,
+        }
     }
 
     /// A base-10 log scale; values at or below `d0` map to `r0`.
     pub fn log(d0: f64, d1: f64, r0: f64, r1: f64) -> Scale {
         let d0 = d0.max(1e-12);
         let d1 = if d1 > d0 { d1 } else { d0 * 10.0 };
-        Scale { d0, d1, r0, r1, log: true }
+        Scale {
+            d0,
+            d1,
+            r0,
+            r1,
+            log: true,
+        }
     }
 
     /// The pixel position of `v` (clamped to the range for log scales below the domain).
@@ -54,7 +66,10 @@ impl Scale {
     /// Tick values: about `n` round numbers (linear) or the powers of ten (log).
     pub fn ticks(&self, n: usize) -> Vec<f64> {
         if self.log {
-            let (a, b) = (self.d0.log10().ceil() as i32, self.d1.log10().floor() as i32);
+            let (a, b) = (
+                self.d0.log10().ceil() as i32,
+                self.d1.log10().floor() as i32,
+            );
             let every = ((b - a) as usize / n.max(1) + 1) as i32;
             (a..=b)
                 .filter(|e| (e - a) % every == 0)
@@ -68,7 +83,8 @@ impl Scale {
 
 /// About `n` evenly spaced round values (1, 2 or 5 × 10^k apart) within `[lo, hi]`.
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    let usable = lo.is_finite() && hi.is_finite() && hi > lo;
+    if !usable {
         return vec![lo];
     }
     let raw = (hi - lo) / n.max(1) as f64;
@@ -88,7 +104,8 @@ pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 
 /// The upper end of a linear axis that starts at 0 and shows `max` with headroom.
 pub fn nice_max(max: f64) -> f64 {
-    if !(max > 0.0) || !max.is_finite() {
+    let usable = max.is_finite() && max > 0.0;
+    if !usable {
         return 1.0;
     }
     let mag = 10f64.powf(max.log10().floor());
@@ -155,13 +172,19 @@ mod tests {
         assert!((l.map(1.0) - 300.0).abs() < 1e-9);
         assert_eq!(l.map(0.0), 0.0, "zero clamps to the left edge");
         assert!((l.invert(300.0) - 1.0).abs() < 1e-9);
-        assert_eq!(l.ticks(10), vec![0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(
+            l.ticks(10),
+            vec![0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]
+        );
         assert_eq!(l.ticks(3), vec![0.001, 1.0, 1000.0]);
     }
 
     #[test]
     fn ticks_are_round() {
-        assert_eq!(nice_ticks(0.0, 10.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(
+            nice_ticks(0.0, 10.0, 5),
+            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+        );
         assert_eq!(nice_ticks(0.5, 3.2, 3), vec![1.0, 2.0, 3.0]);
         assert_eq!(nice_ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
         assert_eq!(nice_max(342.0), 400.0);

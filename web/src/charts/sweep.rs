@@ -56,7 +56,12 @@ impl SweepMetric {
 }
 
 /// Per load: (value at the scenario's seed, min, max) over the seeds that ran.
-pub fn series(points: &[SweepPoint], policy: PolicyKind, seed: u64, m: SweepMetric) -> Vec<(f64, Option<f64>, f64, f64)> {
+pub fn series(
+    points: &[SweepPoint],
+    policy: PolicyKind,
+    seed: u64,
+    m: SweepMetric,
+) -> Vec<(f64, Option<f64>, f64, f64)> {
     FACTORS
         .iter()
         .filter_map(|&f| {
@@ -93,15 +98,31 @@ pub struct Props {
 #[component]
 pub fn SweepChart(p: &Props) -> Html {
     let m = p.metric;
-    let labels: Vec<String> = p.policies.iter().map(|k| palette::policy_short(*k).to_string()).collect();
+    let labels: Vec<String> = p
+        .policies
+        .iter()
+        .map(|k| palette::policy_short(*k).to_string())
+        .collect();
     let rows = legend_rows(&labels, 320.0) as f64;
     let mut f = Frame::new(400.0, 270.0 + 16.0 * rows);
     f.top = 24.0 + 16.0 * rows;
-    let all: Vec<_> = p.policies.iter().map(|&k| (k, series(&p.points, k, p.seed, m))).collect();
-    let max = all.iter().flat_map(|(_, s)| s.iter().map(|v| v.3)).fold(0.0, f64::max);
+    let all: Vec<_> = p
+        .policies
+        .iter()
+        .map(|&k| (k, series(&p.points, k, p.seed, m)))
+        .collect();
+    let max = all
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(|v| v.3))
+        .fold(0.0, f64::max);
     let x = Scale::linear(0.2, 1.55, f.x0(), f.x1());
     let y = if m == SweepMetric::ShortP99Delay {
-        Scale::log(1e-3, 10f64.powf(max.max(1.0).log10().ceil()), f.y0(), f.y1())
+        Scale::log(
+            1e-3,
+            10f64.powf(max.max(1.0).log10().ceil()),
+            f.y0(),
+            f.y1(),
+        )
     } else {
         Scale::linear(0.0, nice_max(max), f.y0(), f.y1())
     };
@@ -122,7 +143,11 @@ pub fn SweepChart(p: &Props) -> Html {
             </g>
         }
     });
-    let items: Vec<(String, &str)> = p.policies.iter().map(|k| (palette::policy_short(*k).to_string(), palette::policy(*k))).collect();
+    let items: Vec<(String, &str)> = p
+        .policies
+        .iter()
+        .map(|k| (palette::policy_short(*k).to_string(), palette::policy(*k)))
+        .collect();
     let body = html! { <>
         { y_axis(&f, &y, &y.ticks(5), m.axis()) }
         { x_axis(&f, &x, &FACTORS, "load (× the scenario's rate)") }

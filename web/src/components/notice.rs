@@ -24,7 +24,9 @@ pub fn NoticeBar(p: &Props) -> Html {
         ),
         Notice::UploadNeeded(name) => (
             "notice",
-            format!("This scenario reads the uploaded trace {name}, which links do not carry. Upload that file under Workload to run it, or pick an embedded trace."),
+            format!(
+                "This scenario reads the uploaded trace {name}, which links do not carry. Upload that file under Workload to run it, or pick an embedded trace."
+            ),
         ),
     };
     let dismiss = p.dispatch.reform(|_| Action::DismissNotice);

@@ -32,7 +32,9 @@ pub fn SharePanel(p: &Props) -> Html {
     }
     let feedback = match &*copied {
         Some(Ok(())) => html! { <span class="ok" id="copy-feedback">{ "Copied." }</span> },
-        Some(Err(_)) => html! { <span class="error" id="copy-feedback">{ "The browser refused the clipboard: select the link and copy it." }</span> },
+        Some(Err(_)) => {
+            html! { <span class="error" id="copy-feedback">{ "The browser refused the clipboard: select the link and copy it." }</span> }
+        }
         None => html! {},
     };
     html! {

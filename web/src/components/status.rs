@@ -34,26 +34,41 @@ pub fn RunStatus(p: &Props) -> Html {
             </> },
         ),
         RunPhase::Compared | RunPhase::Done => {
-            let secs = r.compare_ms.map_or(String::new(), |ms| format!(" in {:.2} s", ms / 1e3));
-            let reqs = r.requests.map_or(String::new(), |n| format!(" on {n} requests"));
+            let secs = r
+                .compare_ms
+                .map_or(String::new(), |ms| format!(" in {:.2} s", ms / 1e3));
+            let reqs = r
+                .requests
+                .map_or(String::new(), |n| format!(" on {n} requests"));
             (
                 "done",
                 html! { <span>{ format!("✓ {} {}{reqs} simulated{secs}.", p.policies, if p.policies == 1 { "policy" } else { "policies" }) }</span> },
             )
         }
-        RunPhase::Failed(m) => ("failed", html! { <span class="error" role="alert">{ format!("The run failed: {m}") }</span> }),
+        RunPhase::Failed(m) => (
+            "failed",
+            html! { <span class="error" role="alert">{ format!("The run failed: {m}") }</span> },
+        ),
         RunPhase::Idle => (
             "idle",
             match (&p.invalid, &p.waiting_for) {
-                (Some(m), _) => html! { <span class="error" role="alert">{ format!("Not run: {m}") }</span> },
-                (None, Some(name)) => html! { <span>{ format!("Waiting for the trace file {name}.") }</span> },
+                (Some(m), _) => {
+                    html! { <span class="error" role="alert">{ format!("Not run: {m}") }</span> }
+                }
+                (None, Some(name)) => {
+                    html! { <span>{ format!("Waiting for the trace file {name}.") }</span> }
+                }
                 _ => html! {},
             },
         ),
     };
     let sweep = match (&r.sweep_progress, r.sweep_done, &r.sweep_note) {
-        (Some(pr), _, _) => html! { <span class="sweep">{ bar(pr.done) }{ format!(" load sweep {:.0} %", pr.done * 100.0) }</span> },
-        (None, true, _) => html! { <span class="sweep">{ r.sweep_ms.map_or(String::new(), |ms| format!("load sweep done in {:.1} s", ms / 1e3)) }</span> },
+        (Some(pr), _, _) => {
+            html! { <span class="sweep">{ bar(pr.done) }{ format!(" load sweep {:.0} %", pr.done * 100.0) }</span> }
+        }
+        (None, true, _) => {
+            html! { <span class="sweep">{ r.sweep_ms.map_or(String::new(), |ms| format!("load sweep done in {:.1} s", ms / 1e3)) }</span> }
+        }
         _ => html! {},
     };
     let notes = r.budget_notes();
@@ -61,6 +76,7 @@ pub fn RunStatus(p: &Props) -> Html {
         <div class="status" id="run-status" data-state={state} data-generation={r.generation.to_string()}
             data-compare-ms={r.compare_ms.map(|v| format!("{v:.1}"))}
             data-shown-at-ms={r.shown_at_ms.map(|v| format!("{v:.1}"))}
+            data-worker-ms={r.worker_ms.map(|v| format!("{v:.1}"))}
             data-sweep-ms={r.sweep_ms.map(|v| format!("{v:.1}"))}
             aria-live="polite">
             <div class="line">{ body }{ sweep }</div>

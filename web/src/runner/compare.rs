@@ -2,7 +2,7 @@
 //! other.
 
 use super::cdf;
-use super::limits::{COMPARE_BUDGET_EVENTS, MAX_TIMELINE_SPANS};
+use super::limits::{Budget, MAX_TIMELINE_SPANS};
 use super::run::{Finished, Run};
 use crate::protocol::{FromWorker, PolicyResult, Stage};
 use pecsched_core::metrics::Summary;
@@ -24,14 +24,14 @@ pub(crate) struct Compare {
 }
 
 impl Compare {
-    /// A comparison of the scenario's policies.
-    pub fn new(scenario: &Scenario) -> Compare {
+    /// A comparison of the scenario's policies within `budget`.
+    pub fn new(scenario: &Scenario, budget: Budget) -> Compare {
         let n = scenario.policies.len().max(1);
         Compare {
             queue: scenario.policies.iter().copied().collect(),
             current: None,
             total: n,
-            cap: COMPARE_BUDGET_EVENTS / n as u64,
+            cap: budget.compare_events / n as u64,
             events: 0,
             summaries: Vec::new(),
         }

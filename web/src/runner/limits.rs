@@ -21,6 +21,24 @@ pub const COMPARE_BUDGET_EVENTS: u64 = 24_000_000;
 /// seed, then skipped.
 pub const SWEEP_BUDGET_EVENTS: u64 = 12_000_000;
 
+/// The event budgets of one run (the constants above; smaller in tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Events of the whole comparison, shared equally by the policies.
+    pub compare_events: u64,
+    /// Events of the whole load sweep.
+    pub sweep_events: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            compare_events: COMPARE_BUDGET_EVENTS,
+            sweep_events: SWEEP_BUDGET_EVENTS,
+        }
+    }
+}
+
 /// Most timeline spans kept per policy (the Gantt chart's data).
 pub const MAX_TIMELINE_SPANS: u32 = 60_000;
 

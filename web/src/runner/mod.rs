@@ -60,9 +60,9 @@ impl Runner {
         let scenario = Scenario::from_wire(wire).map_err(|e| e.to_string())?;
         limits::check_scenario(&scenario)?;
         let text = match &scenario.source {
-            pecsched_core::scenario::Source::File { name, .. } => trace
-                .filter(|t| &t.name == name)
-                .map(|t| t.text.clone()),
+            pecsched_core::scenario::Source::File { name, .. } => {
+                trace.filter(|t| &t.name == name).map(|t| t.text.clone())
+            }
             _ => None,
         };
         let requests = scenario
@@ -115,6 +115,7 @@ impl Runner {
                     out.push(FromWorker::CompareDone {
                         generation: g,
                         requests: self.requests.len() as u32,
+                        worker_ms: 0.0,
                     });
                     self.phase = if !self.sweep {
                         Phase::Done
@@ -142,8 +143,7 @@ impl Runner {
                 }
             }
             Phase::Sweep(s) => {
-                let (_, done) =
-                    s.advance(&self.scenario, self.trace.as_deref(), g, max, out)?;
+                let (_, done) = s.advance(&self.scenario, self.trace.as_deref(), g, max, out)?;
                 if done {
                     out.push(FromWorker::SweepDone {
                         generation: g,

@@ -1,7 +1,7 @@
 //! The load sweep: the same scenario at several multiples of its arrival rate, for each
 //! policy, with several seeds where the scenario draws random numbers and the budget allows.
 
-use super::limits::{COMPARE_BUDGET_EVENTS, SWEEP_BUDGET_EVENTS};
+use super::limits::Budget;
 use super::run::Run;
 use crate::protocol::{FromWorker, Stage, SweepPoint};
 use pecsched_core::metrics::Summary;
@@ -31,6 +31,7 @@ pub(crate) struct Sweep {
     /// The scenario's own results (load 1, its seed), reused instead of re-run.
     own: Vec<Summary>,
     cap: u64,
+    budget: u64,
     events: u64,
     /// Why the sweep is smaller than asked, if it is.
     pub note: Option<String>,
@@ -44,7 +45,11 @@ fn is_random(s: &Scenario) -> bool {
 impl Sweep {
     /// Plans the sweep from the comparison's cost (`compare_events`) and results (`own`);
     /// `None` (with the reason) if even one seed would exceed the budget.
-    pub fn plan(scenario: &Scenario, compare_events: u64, own: Vec<Summary>) -> Result<Sweep, String> {
+    pub fn plan(
+        scenario: &Scenario,
+        compare_events: u64,
+        own: Vec<Summary>,
+    ) -> Result<Sweep, String> {
         let per_seed = compare_events.saturating_mul(FACTORS.len() as u64);
         let seeds = if !is_random(scenario) {
             1
@@ -89,7 +94,9 @@ impl Sweep {
         let per_point = scenario.policies.len().max(1) as f64;
         let policy = self.current.as_ref().map_or(0, |c| c.2) as f64;
         let run = self.run.as_ref().map_or(0.0, |r| r.progress());
-        let point = self.next.saturating_sub(usize::from(self.current.is_some())) as f64;
+        let point = self
+            .next
+            .saturating_sub(usize::from(self.current.is_some())) as f64;
         ((point * per_point + policy + run) / (self.points.len() as f64 * per_point)).min(1.0)
     }
 
@@ -169,11 +176,11 @@ impl Sweep {
 fn point(generation: u32, p: Point, summary: Summary, stopped: bool) -> FromWorker {
     FromWorker::SweepPoint {
         generation,
-        point: SweepPoint {
+        point: Box::new(SweepPoint {
             factor: p.factor,
             seed: p.seed,
             summary,
             stopped,
-        },
+        }),
     }
 }

@@ -22,7 +22,7 @@ fn results(msgs: &[FromWorker]) -> Vec<&PolicyResult> {
 fn points(msgs: &[FromWorker]) -> Vec<&SweepPoint> {
     msgs.iter()
         .filter_map(|m| match m {
-            FromWorker::SweepPoint { point, .. } => Some(point),
+            FromWorker::SweepPoint { point, .. } => Some(&**point),
             _ => None,
         })
         .collect()
@@ -67,7 +67,10 @@ fn the_sweep_covers_every_load_seed_and_policy_and_reuses_the_scenario_itself() 
     assert_eq!(at_one.len(), 2);
     assert_eq!(at_one[0].summary, own[0].summary);
     // A re-run of another point gives what the core gives.
-    let p = pts.iter().find(|p| p.factor == 0.5 && p.seed == 43).unwrap();
+    let p = pts
+        .iter()
+        .find(|p| p.factor == 0.5 && p.seed == 43)
+        .unwrap();
     let mut s = Scenario::from_wire(&w).unwrap();
     s.rate_scale *= 0.5;
     s.seed = 43;
@@ -113,7 +116,10 @@ fn a_missing_upload_is_a_clear_error() {
         format: "plain".into(),
     };
     let err = Runner::new(1, &w, None, false).err().unwrap();
-    assert!(err.contains("mine.csv") && err.contains("not supplied"), "{err}");
+    assert!(
+        err.contains("mine.csv") && err.contains("not supplied"),
+        "{err}"
+    );
     let t = UploadedTrace {
         name: "mine.csv".into(),
         text: "arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,200,20\n".into(),

@@ -145,27 +145,32 @@ impl Edit {
             }
             Edit::MaxRequests(n) => wl.max_requests = n,
             Edit::LongInputOn(on) => wl.long_input = on.then(|| long_input(wl.long_input)),
-            Edit::LongPercentile(p) => wl.long_input = Some(long_input(wl.long_input)).map(|mut l| {
-                l.percentile = p;
-                l
-            }),
-            Edit::LongMin(n) => wl.long_input = Some(long_input(wl.long_input)).map(|mut l| {
-                l.min_tokens = n;
-                l
-            }),
-            Edit::LongMax(n) => wl.long_input = Some(long_input(wl.long_input)).map(|mut l| {
-                l.max_tokens = n;
-                l
-            }),
+            Edit::LongPercentile(p) => {
+                wl.long_input = Some(long_input(wl.long_input)).map(|mut l| {
+                    l.percentile = p;
+                    l
+                })
+            }
+            Edit::LongMin(n) => {
+                wl.long_input = Some(long_input(wl.long_input)).map(|mut l| {
+                    l.min_tokens = n;
+                    l
+                })
+            }
+            Edit::LongMax(n) => {
+                wl.long_input = Some(long_input(wl.long_input)).map(|mut l| {
+                    l.max_tokens = n;
+                    l
+                })
+            }
             Edit::Policy(p, on) => {
                 let id = p.id().to_string();
                 w.policies.retain(|x| *x != id);
                 if on {
                     w.policies.push(id);
                     // Keep the catalog's display order.
-                    w.policies.sort_by_key(|x| {
-                        PolicyKind::ALL.iter().position(|k| k.id() == x.as_str())
-                    });
+                    w.policies
+                        .sort_by_key(|x| PolicyKind::ALL.iter().position(|k| k.id() == x.as_str()));
                 }
             }
             Edit::DecodeReplicas(n) => knobs(w).decode_replicas = n,

@@ -62,6 +62,8 @@ pub struct RunView {
     pub sweep_ms: Option<f64>,
     /// Requests in the workload.
     pub requests: Option<u32>,
+    /// Milliseconds the worker spent on the comparison (its own clock).
+    pub worker_ms: Option<f64>,
 }
 
 impl RunView {
@@ -135,8 +137,13 @@ impl RunView {
                 self.fresh();
                 self.results.push(Rc::new(*result));
             }
-            FromWorker::CompareDone { requests, .. } => {
+            FromWorker::CompareDone {
+                requests,
+                worker_ms,
+                ..
+            } => {
                 self.fresh();
+                self.worker_ms = Some(worker_ms);
                 self.requests = Some(requests);
                 self.phase = RunPhase::Compared;
                 self.compare_ms = since(self.sent_ms);
@@ -144,7 +151,7 @@ impl RunView {
             }
             FromWorker::SweepPoint { point, .. } => {
                 self.fresh();
-                self.sweep.push(point);
+                self.sweep.push(*point);
             }
             FromWorker::SweepDone { note, .. } => {
                 self.sweep_done = true;

@@ -77,12 +77,21 @@ fn policies_keep_the_catalog_order() {
         default_state(),
         Action::Edit(Edit::Policy(PolicyKind::Fifo, false)),
     );
-    let s = reduce(s, Action::Edit(Edit::Policy(PolicyKind::PecSchedNoFastSp, true)));
+    let s = reduce(
+        s,
+        Action::Edit(Edit::Policy(PolicyKind::PecSchedNoFastSp, true)),
+    );
     let s = reduce(s, Action::Edit(Edit::Policy(PolicyKind::Fifo, true)));
     let ids: Vec<_> = s.draft.policies.iter().map(String::as_str).collect();
     assert_eq!(
         ids,
-        ["fifo", "reservation", "priority", "pecsched", "pecsched/fsp"]
+        [
+            "fifo",
+            "reservation",
+            "priority",
+            "pecsched",
+            "pecsched/fsp"
+        ]
     );
     let mut s = s;
     for p in PolicyKind::ALL {
@@ -146,14 +155,25 @@ fn a_rejected_upload_shows_the_core_message() {
             message: "line 3: bad".into(),
         },
     );
-    assert!(matches!(&s.upload_status, UploadStatus::Failed { message, .. } if message == "line 3: bad"));
-    assert_eq!(s.generation, 1, "a rejected file does not change the scenario");
+    assert!(
+        matches!(&s.upload_status, UploadStatus::Failed { message, .. } if message == "line 3: bad")
+    );
+    assert_eq!(
+        s.generation, 1,
+        "a rejected file does not change the scenario"
+    );
 }
 
 #[test]
 fn results_of_older_generations_are_ignored_and_old_results_stay_until_replaced() {
     let s = default_state();
-    let s = reduce(s, Action::RunSent { generation: 1, at_ms: 100.0 });
+    let s = reduce(
+        s,
+        Action::RunSent {
+            generation: 1,
+            at_ms: 100.0,
+        },
+    );
     let s = worker(
         s,
         FromWorker::Progress {
@@ -164,18 +184,44 @@ fn results_of_older_generations_are_ignored_and_old_results_stay_until_replaced(
         },
     );
     assert!(matches!(&s.run.phase, RunPhase::Running(p) if p.done == 0.5));
-    let s = worker(s, FromWorker::PolicyDone { generation: 1, result: result(PolicyKind::Fifo) });
-    let s = worker(s, FromWorker::CompareDone { generation: 1, requests: 10 });
+    let s = worker(
+        s,
+        FromWorker::PolicyDone {
+            generation: 1,
+            result: result(PolicyKind::Fifo),
+        },
+    );
+    let s = worker(
+        s,
+        FromWorker::CompareDone {
+            generation: 1,
+            requests: 10,
+            worker_ms: 50.0,
+        },
+    );
     assert_eq!(s.run.results.len(), 1);
     assert_eq!(s.run.compare_ms, Some(400.0));
     assert_eq!(s.run.shown_at_ms, Some(500.0));
+    assert_eq!(s.run.worker_ms, Some(50.0));
     // An edit: the old results stay, dimmed; a late message of generation 1 is dropped.
     let s = reduce(s, Action::Edit(Edit::Seed(5)));
     assert!(s.run.stale);
-    let s = worker(s, FromWorker::PolicyDone { generation: 1, result: result(PolicyKind::Priority) });
+    let s = worker(
+        s,
+        FromWorker::PolicyDone {
+            generation: 1,
+            result: result(PolicyKind::Priority),
+        },
+    );
     assert_eq!(s.run.results.len(), 1);
     assert_eq!(s.run.results[0].policy, PolicyKind::Fifo);
-    let s = worker(s, FromWorker::PolicyDone { generation: 2, result: result(PolicyKind::PecSched) });
+    let s = worker(
+        s,
+        FromWorker::PolicyDone {
+            generation: 2,
+            result: result(PolicyKind::PecSched),
+        },
+    );
     assert!(!s.run.stale);
     assert_eq!(s.run.results.len(), 1);
     assert_eq!(s.run.results[0].policy, PolicyKind::PecSched);
@@ -185,21 +231,36 @@ fn results_of_older_generations_are_ignored_and_old_results_stay_until_replaced(
 fn failures_and_sweep_notes_are_kept() {
     let s = worker(
         default_state(),
-        FromWorker::Failed { generation: 1, message: "no".into() },
+        FromWorker::Failed {
+            generation: 1,
+            message: "no".into(),
+        },
     );
     assert_eq!(s.run.phase, RunPhase::Failed("no".into()));
     let s = reduce(default_state(), Action::SweepOn(false));
     assert!(!s.sweep_on);
     assert_eq!(s.generation, 2);
-    let s = worker(s, FromWorker::SweepDone { generation: 2, note: Some("skipped".into()) });
+    let s = worker(
+        s,
+        FromWorker::SweepDone {
+            generation: 2,
+            note: Some("skipped".into()),
+        },
+    );
     assert_eq!(s.run.sweep_note.as_deref(), Some("skipped"));
     assert!(s.run.sweep_done);
 }
 
 #[test]
 fn synthetic_and_window_edits() {
-    let s = reduce(default_state(), Action::Edit(Edit::Source(SourceChoice::Synthetic)));
-    assert_eq!(s.draft.workload.source, SourceWire::Synthetic(default_synthetic()));
+    let s = reduce(
+        default_state(),
+        Action::Edit(Edit::Source(SourceChoice::Synthetic)),
+    );
+    assert_eq!(
+        s.draft.workload.source,
+        SourceWire::Synthetic(default_synthetic())
+    );
     let s = reduce(s, Action::Edit(Edit::SynthLengthsFrom(None)));
     let s = reduce(s, Action::Edit(Edit::SynthLogNormal(2, 123.0)));
     match &s.draft.workload.source {

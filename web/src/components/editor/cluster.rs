@@ -31,7 +31,10 @@ fn gpu_tip() -> String {
             )
         })
         .collect();
-    format!("GPU model of every slot (datasheet figures).\n{}", lines.join("\n"))
+    format!(
+        "GPU model of every slot (datasheet figures).\n{}",
+        lines.join("\n")
+    )
 }
 
 /// The cluster section of the editor.
@@ -48,7 +51,11 @@ pub fn ClusterEditor(p: &Props) -> Html {
         .map(|m| (m.id().into(), m.spec().name.into()))
         .collect();
     let total = c.nodes as u64 * c.gpus_per_node as u64;
-    let replicas = if p.draft.tp > 0 { total / p.draft.tp as u64 } else { 0 };
+    let replicas = if p.draft.tp > 0 {
+        total / p.draft.tp as u64
+    } else {
+        0
+    };
     html! {
         <fieldset class="section">
             <legend>{ "Cluster and model" }</legend>

@@ -46,7 +46,9 @@ pub fn NumberField(p: &NumberProps) -> Html {
         let cb = p.onchange.clone();
         let text = p.ontext.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             else {
                 return;
             };
@@ -102,7 +104,10 @@ pub fn SelectField(p: &SelectProps) -> Html {
     let onchange = {
         let cb = p.onchange.clone();
         Callback::from(move |e: Event| {
-            if let Some(s) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) {
+            if let Some(s) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            {
                 cb.emit(s.value());
             }
         })
@@ -142,7 +147,10 @@ pub fn CheckField(p: &CheckProps) -> Html {
     let onchange = {
         let cb = p.onchange.clone();
         Callback::from(move |e: Event| {
-            if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+            if let Some(i) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
                 cb.emit(i.checked());
             }
         })

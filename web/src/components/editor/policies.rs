@@ -21,14 +21,28 @@ pub struct Props {
 
 fn tip(p: PolicyKind) -> &'static str {
     match p {
-        PolicyKind::Fifo => "First come, first served over one shared pool (vLLM-like): long requests hold their replicas until done.",
-        PolicyKind::Reservation => "A reserved pool of replicas for long requests (Llumnix-like): short requests never wait behind long ones, but the pool idles.",
-        PolicyKind::Priority => "Short requests first; long requests only on spare capacity (Past-Future-like): long requests may starve.",
-        PolicyKind::PecSched => "PecSched: preemption of long prefills, short prefill/decode disaggregation, colocation, fast sequence parallelism.",
+        PolicyKind::Fifo => {
+            "First come, first served over one shared pool (vLLM-like): long requests hold their replicas until done."
+        }
+        PolicyKind::Reservation => {
+            "A reserved pool of replicas for long requests (Llumnix-like): short requests never wait behind long ones, but the pool idles."
+        }
+        PolicyKind::Priority => {
+            "Short requests first; long requests only on spare capacity (Past-Future-like): long requests may starve."
+        }
+        PolicyKind::PecSched => {
+            "PecSched: preemption of long prefills, short prefill/decode disaggregation, colocation, fast sequence parallelism."
+        }
         PolicyKind::PecSchedNoPreemption => "PecSched without preemption (ablation /PE).",
-        PolicyKind::PecSchedNoDisaggregation => "PecSched without short prefill/decode disaggregation (ablation /Dis).",
-        PolicyKind::PecSchedNoColocation => "PecSched without colocation of short prefills with long decodes (ablation /CoL).",
-        PolicyKind::PecSchedNoFastSp => "PecSched without fast sequence parallelism (ablation /FSP).",
+        PolicyKind::PecSchedNoDisaggregation => {
+            "PecSched without short prefill/decode disaggregation (ablation /Dis)."
+        }
+        PolicyKind::PecSchedNoColocation => {
+            "PecSched without colocation of short prefills with long decodes (ablation /CoL)."
+        }
+        PolicyKind::PecSchedNoFastSp => {
+            "PecSched without fast sequence parallelism (ablation /FSP)."
+        }
     }
 }
 

@@ -28,7 +28,9 @@ pub fn TraceUpload(p: &Props) -> Html {
         let send = p.send.clone();
         let dispatch = p.dispatch.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             else {
                 return;
             };

@@ -120,7 +120,12 @@ pub fn WorkloadEditor(p: &Props) -> Html {
 fn synthetic_fields(s: &SyntheticWire, e: &Callback<Edit>) -> Html {
     let mut lengths: Vec<(AttrValue, AttrValue)> = EmbeddedTrace::ALL
         .iter()
-        .map(|t| (t.id().into(), format!("resampled from {}", t.label()).into()))
+        .map(|t| {
+            (
+                t.id().into(),
+                format!("resampled from {}", t.label()).into(),
+            )
+        })
         .collect();
     lengths.push(("lognormal".into(), "log-normal".into()));
     let selected: AttrValue = s

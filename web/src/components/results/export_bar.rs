@@ -24,18 +24,35 @@ pub struct Props {
 #[component]
 pub fn ExportBar(p: &Props) -> Html {
     let json = {
-        let (s, l, r, w) = (p.scenario.clone(), p.link.clone(), p.results.clone(), p.sweep.clone());
+        let (s, l, r, w) = (
+            p.scenario.clone(),
+            p.link.clone(),
+            p.results.clone(),
+            p.sweep.clone(),
+        );
         Callback::from(move |_| {
-            browser::download("pecsched-results.json", "application/json", &export::json(&s, l.clone(), &r, &w))
+            browser::download(
+                "pecsched-results.json",
+                "application/json",
+                &export::json(&s, l.clone(), &r, &w),
+            )
         })
     };
     let csv = {
         let r = p.results.clone();
-        Callback::from(move |_| browser::download("pecsched-results.csv", "text/csv", &export::csv(&r)))
+        Callback::from(move |_| {
+            browser::download("pecsched-results.csv", "text/csv", &export::csv(&r))
+        })
     };
     let sweep = {
         let w = p.sweep.clone();
-        Callback::from(move |_| browser::download("pecsched-load-sweep.csv", "text/csv", &export::sweep_csv(&w)))
+        Callback::from(move |_| {
+            browser::download(
+                "pecsched-load-sweep.csv",
+                "text/csv",
+                &export::sweep_csv(&w),
+            )
+        })
     };
     let none = p.results.is_empty();
     html! {
