@@ -9,7 +9,7 @@ use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
-use pecsched_core::time::{SimDuration, SimTime};
+use pecsched_core::time::SimTime;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -88,6 +88,7 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
         None => Scenario::default_scenario(),
     };
     let mut trace_text = None;
+    let mut window_s: Option<(f64, f64)> = None;
     if let Some(p) = &a.trace {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("reading trace {}", p.display()))?;
@@ -174,10 +175,8 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
             .trim()
             .parse()
             .with_context(|| format!("--window end {y:?} is not a number"))?;
-        s.window = Some((
-            SimTime::ZERO + SimDuration::from_secs_f64(x),
-            SimTime::ZERO + SimDuration::from_secs_f64(y),
-        ));
+        // Validated with the rest of the scenario below (the wire form keeps the raw numbers).
+        window_s = Some((x, y));
     }
     if let Some(n) = a.max_requests {
         s.max_requests = Some(n);
@@ -186,7 +185,11 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
         s.long_input = None;
     }
     // Re-validate everything the flags may have broken, through the wire form.
-    let s = Scenario::from_wire(&s.to_wire()).map(|mut v| {
+    let mut wire = s.to_wire();
+    if window_s.is_some() {
+        wire.workload.window_s = window_s;
+    }
+    let s = Scenario::from_wire(&wire).map(|mut v| {
         v.calibration = s.calibration.clone();
         v
     });

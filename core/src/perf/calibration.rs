@@ -81,6 +81,21 @@ calibration! {
     /// Fraction of HBM bandwidth reached when streaming weights and activations. Default 0.90:
     /// a 1 GiB copy moves 3005–3018 of 3350 GB/s on the H100 \[gpu.md\].
     hbm_efficiency: Efficiency = 0.90;
+    /// Fraction of HBM bandwidth reached by the linear layers (GEMMs) when memory-bound:
+    /// streaming their weights and activations at small M (decode batches). Priced apart from
+    /// `hbm_efficiency` (attention's Q/O, merges) because a GEMM kernel's small-M streaming
+    /// rate is set by its tiling, not by the copy ceiling: our wgpu GEMM streams 0.3–0.4 TB/s
+    /// at M ≤ 16 while our merge streams 2.7 TB/s on the same H100 (docs/benchmarks.md).
+    /// Default 0.90, the `hbm_efficiency` default: a 1 GiB copy moves 3005–3018 of 3350 GB/s
+    /// on the H100 \[gpu.md\] (the datasheet results predate the split and stay unchanged).
+    gemm_stream_efficiency: Efficiency = 0.90;
+    /// Fraction of the shorter of a GEMM's compute and streaming times that is *not* hidden
+    /// under the longer one: `time = max(c, m) + f·min(c, m) + kernel_overhead_s`. Default 0
+    /// \[I\]: the roofline's assumption that a GEMM kernel overlaps its loads with its math
+    /// (double-buffered tiles, as cuBLAS does). Our staged wgpu GEMM does not: with `f` = 1
+    /// all 9 of its H100 f16 points (M = 1…8192) fit within 6 %, with `f` = 0 the M = 512 point
+    /// is 30 % off (docs/fidelity.md).
+    gemm_serial_fraction: NonNegative = 0.0;
     /// Fraction of HBM bandwidth reached by decode attention reading the KV cache. Default
     /// 0.90: SDPA decode reads 2991–3104 of 3350 GB/s at long KV on the H100 \[gpu.md\].
     decode_attn_bw_efficiency: Efficiency = 0.90;

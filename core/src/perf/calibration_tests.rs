@@ -119,3 +119,27 @@ fn every_error_path_names_what_is_wrong() {
     let e = c.validate().unwrap_err();
     assert!(e.to_string().contains("ring_attn_step_penalty"), "{e}");
 }
+
+#[test]
+fn profiles_written_before_the_gemm_fields_still_parse() {
+    // The `h100-wgpu` profile as first committed (issue 5): no `gemm_stream_efficiency`, no
+    // `gemm_serial_fraction`. Linear layers then stream at the datasheet 0.90 and overlap fully.
+    let old = r#"{"schema":"pecsched-calibration/1",
+        "provenance":{"adapter":"NVIDIA H100 80GB HBM3","driver":"NVIDIA 580.159.04",
+                      "date":"2026-11-22","command":"pecsched-worker bench --preset full"},
+        "overrides":{"gemm_efficiency":0.0935,"hbm_efficiency":0.342,
+                     "decode_attn_bw_efficiency":0.81,"kernel_overhead_s":6.13e-6}}"#;
+    let c = Calibration::from_json(old).unwrap();
+    assert_eq!(c.hbm_efficiency, 0.342);
+    assert_eq!(c.gemm_stream_efficiency, 0.90);
+    assert_eq!(c.gemm_serial_fraction, 0.0);
+    let d = Calibration::datasheet_default();
+    assert_eq!(d.gemm_stream_efficiency, d.hbm_efficiency);
+    // The new fields round-trip and are range-checked like the others.
+    let back = Calibration::from_json(&c.to_json()).unwrap();
+    assert_eq!(back, c);
+    let e = err(r#"{"schema":"pecsched-calibration/1","overrides":{"gemm_stream_efficiency":0}}"#);
+    assert!(e.to_string().contains("`gemm_stream_efficiency`"), "{e}");
+    let e = err(r#"{"schema":"pecsched-calibration/1","overrides":{"gemm_serial_fraction":-1}}"#);
+    assert!(e.to_string().contains("`gemm_serial_fraction`"), "{e}");
+}

@@ -9,7 +9,9 @@
 //! | [`PrefillAttention`] | `prefill_attn_max_efficiency`, `prefill_attn_half_tokens` | `hbm_efficiency` | `attention_overhead_s` |
 //! | [`DecodeAttention`] | `gemm_efficiency` | `decode_attn_bw_efficiency` | `attention_overhead_s` |
 //! | [`AttentionMerge`] | — | `hbm_efficiency` | `kernel_overhead_s` |
-//! | [`Gemm`] | `gemm_efficiency` | `hbm_efficiency` | `kernel_overhead_s` |
+//! | [`Gemm`] | `gemm_efficiency` | `gemm_stream_efficiency` | `kernel_overhead_s` |
+//!
+//! A GEMM adds the `gemm_serial_fraction` of its shorter term to the longer one ([`Linear::eval`]).
 //!
 //! A split-K decode is a decode pass that writes `parts` partial results plus one merge pass
 //! ([`KernelModel::decode_attention`] prices both). Element sizes follow [`Dtype`]; the
@@ -257,7 +259,8 @@ impl KernelModel {
         }
     }
 
-    /// One GEMM: [`Linear::eval`] with `N·K` weights over `M` tokens.
+    /// One GEMM: [`Linear::eval`] with `N·K` weights over `M` tokens (memory term at
+    /// `gemm_stream_efficiency`, as the linear layers of an iteration).
     pub fn gemm(&self, s: &Gemm) -> OpCost {
         let (n, k) = (s.n as f64, s.k as f64);
         let mut lin = Linear::new(n * k, k, n);

@@ -14,8 +14,13 @@ const EB: f64 = BYTES_PER_ELEMENT as f64;
 pub struct Roof {
     /// Dense bf16 peak × `gemm_efficiency`, FLOP/s (linear layers, decode attention).
     pub gemm_flops_per_s: f64,
-    /// HBM bandwidth × `hbm_efficiency`, bytes/s (weights, activations).
+    /// HBM bandwidth × `hbm_efficiency`, bytes/s (attention's Q/O and prefill KV, merges).
     pub hbm_bytes_per_s: f64,
+    /// HBM bandwidth × `gemm_stream_efficiency`, bytes/s (linear layers' weights and
+    /// activations).
+    pub gemm_stream_bytes_per_s: f64,
+    /// `gemm_serial_fraction`: share of a GEMM's shorter term not hidden under its longer one.
+    pub gemm_serial_fraction: f64,
     /// HBM bandwidth × `decode_attn_bw_efficiency`, bytes/s (decode attention's KV reads).
     pub kv_read_bytes_per_s: f64,
     /// Dense bf16 peak × `prefill_attn_max_efficiency`, FLOP/s (prefill attention asymptote).
@@ -34,6 +39,8 @@ impl Roof {
         Roof {
             gemm_flops_per_s: gpu.bf16_flops * calib.gemm_efficiency,
             hbm_bytes_per_s: gpu.hbm_bytes_per_s * calib.hbm_efficiency,
+            gemm_stream_bytes_per_s: gpu.hbm_bytes_per_s * calib.gemm_stream_efficiency,
+            gemm_serial_fraction: calib.gemm_serial_fraction,
             kv_read_bytes_per_s: gpu.hbm_bytes_per_s * calib.decode_attn_bw_efficiency,
             attn_flops_per_s: gpu.bf16_flops * calib.prefill_attn_max_efficiency,
             attn_half_tokens: calib.prefill_attn_half_tokens,
@@ -138,16 +145,27 @@ impl Linear {
         }
     }
 
-    /// Cost for `tokens` rows.
+    /// Cost for `tokens` rows: FLOPs at `gemm_efficiency`, bytes at `gemm_stream_efficiency`;
+    /// the `gemm_serial_fraction` of the shorter term that is not overlapped is added to the
+    /// longer one (so the bound is unchanged; with the default 0 both terms are the plain
+    /// roofline's, bit for bit).
     #[inline]
     pub fn eval(&self, tokens: f64, roof: &Roof) -> OpCost {
         let flops = self.flops_per_token * tokens;
         let bytes = self.weight_bytes + self.act_bytes_per_token * tokens;
+        let mut compute_s = flops / roof.gemm_flops_per_s;
+        let mut memory_s = bytes / roof.gemm_stream_bytes_per_s;
+        let serial = roof.gemm_serial_fraction * compute_s.min(memory_s);
+        if compute_s >= memory_s {
+            compute_s += serial;
+        } else {
+            memory_s += serial;
+        }
         OpCost {
             flops,
             bytes,
-            compute_s: flops / roof.gemm_flops_per_s,
-            memory_s: bytes / roof.hbm_bytes_per_s,
+            compute_s,
+            memory_s,
             overhead_s: roof.kernel_overhead_s,
             is_comm: false,
         }
@@ -288,6 +306,35 @@ mod tests {
                 .bound(),
             Bound::Latency
         );
+    }
+
+    #[test]
+    fn gemm_streaming_and_overlap_are_priced_apart_from_attention() {
+        let g = GpuKind::H100Sxm80.spec();
+        let base = Calibration::datasheet_default();
+        let mut c = base.clone();
+        c.set("gemm_stream_efficiency", 0.15).unwrap();
+        let (r0, r1) = (Roof::new(&g, &base), Roof::new(&g, &c));
+        let lin = Linear::new(4096.0 * 4096.0, 4096.0, 4096.0);
+        // Memory-bound linear: slower by exactly 0.9/0.15.
+        let ratio = lin.eval(1.0, &r1).memory_s / lin.eval(1.0, &r0).memory_s;
+        assert!((ratio - 6.0).abs() < 1e-12, "{ratio}");
+        // Attention's memory terms keep `hbm_efficiency` / `decode_attn_bw_efficiency`.
+        let a = AttentionShape::new(32.0, 8.0, 128.0);
+        assert_eq!(
+            a.prefill(10.0, 4.0, 4.0, &r1),
+            a.prefill(10.0, 4.0, 4.0, &r0)
+        );
+        assert_eq!(a.decode(4.0, 4096.0, &r1), a.decode(4.0, 4096.0, &r0));
+        // The unhidden fraction adds f·min to the longer term; the bound stays.
+        c.set("gemm_serial_fraction", 1.0).unwrap();
+        let r2 = Roof::new(&g, &c);
+        for tokens in [1.0, 512.0, 8192.0] {
+            let (plain, serial) = (lin.eval(tokens, &r1), lin.eval(tokens, &r2));
+            let sum = plain.compute_s + plain.memory_s + plain.overhead_s;
+            assert!((serial.time_s() - sum).abs() <= 1e-15 * sum, "{tokens}");
+            assert_eq!(serial.bound(), plain.bound());
+        }
     }
 
     #[test]

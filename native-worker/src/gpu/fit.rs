@@ -33,7 +33,12 @@ fn fields_for(family: &str) -> &'static [&'static str] {
             "kernel_overhead_s",
         ],
         "merge" => &["hbm_efficiency", "kernel_overhead_s"],
-        "gemm" => &["gemm_efficiency", "hbm_efficiency", "kernel_overhead_s"],
+        "gemm" => &[
+            "gemm_efficiency",
+            "gemm_stream_efficiency",
+            "gemm_serial_fraction",
+            "kernel_overhead_s",
+        ],
         _ => &[],
     }
 }
@@ -41,6 +46,8 @@ fn fields_for(family: &str) -> &'static [&'static str] {
 fn field(name: &'static str) -> Field {
     let (lo, hi) = match name {
         "prefill_attn_half_tokens" => (1.0, 1e6),
+        // 0 (full overlap) is the datasheet value; the log-space search starts just above it.
+        "gemm_serial_fraction" => (1e-4, 1.0),
         n if n.ends_with("_s") => SECONDS,
         _ => EFF,
     };
@@ -156,7 +163,7 @@ mod tests {
         let gpu = GpuKind::H100Sxm80.spec();
         let mut truth = Calibration::default();
         truth.set("gemm_efficiency", 0.13).unwrap();
-        truth.set("hbm_efficiency", 0.5).unwrap();
+        truth.set("gemm_stream_efficiency", 0.15).unwrap();
         truth.set("kernel_overhead_s", 8e-6).unwrap();
         let pts: Vec<Point> = [1, 16, 256, 1024, 4096, 8192]
             .iter()
@@ -182,6 +189,9 @@ mod tests {
         let s = stats(&errors(&refs, &gpu, &got));
         assert!(s.max < 0.01, "{s:?}");
         assert!((got.gemm_efficiency / 0.13 - 1.0).abs() < 0.02);
+        assert!((got.gemm_stream_efficiency / 0.15 - 1.0).abs() < 0.02);
+        // The GEMM points say nothing about the other memory-bound ops' bandwidth.
+        assert_eq!(got.hbm_efficiency, Calibration::default().hbm_efficiency);
     }
 
     #[test]
