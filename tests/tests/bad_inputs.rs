@@ -526,10 +526,10 @@ fn scenario_table() {
             "scenario field `workload` = 0 requests: expected at least one request after window and truncation",
         ),
         case(
-            "burstiness beyond f64 (fuzz finding: was a panic)",
+            "burstiness beyond f64 (fuzz finding: was a panic; now refused when read)",
             ScenarioBuild,
             scenario_with("\"cv\": 1.0", "\"cv\": 1e200"),
-            "synthetic gamma cv: 1e200 is not a number whose gamma shape 1/cv² and scale cv²/rate_per_s are finite and > 0",
+            "scenario field `workload.source.synthetic.cv` = 1e200: expected a number in (0, 100]",
         ),
         case(
             "more decode replicas than replicas",
@@ -641,6 +641,12 @@ fn link_table() {
 #[test]
 fn calibration_table() {
     use Reader::*;
+    // Every field, in declaration order (the list grows as the model gains fields).
+    let known: Vec<&str> = pecsched_core::perf::Calibration::FIELDS
+        .iter()
+        .map(|&(name, _)| name)
+        .collect();
+    let known = known.join(", ");
     let profile = |overrides: &str| {
         format!("{{\"schema\": \"pecsched-calibration/1\", \"overrides\": {{{overrides}}}}}")
     };
@@ -667,7 +673,7 @@ fn calibration_table() {
             "unknown field",
             Calibration,
             profile("\"gemm_eff\": 0.5"),
-            "calibration: unknown field `gemm_eff`; known fields: gemm_efficiency, hbm_efficiency, decode_attn_bw_efficiency, prefill_attn_max_efficiency, prefill_attn_half_tokens, kernel_overhead_s, attention_overhead_s, iteration_overhead_s, nvlink_efficiency, network_efficiency, memory_utilization, activation_reserve_bytes_per_gpu, ring_attn_step_penalty, ring_step_overhead_s",
+            &format!("calibration: unknown field `gemm_eff`; known fields: {known}"),
         ),
         case(
             "number as a string",

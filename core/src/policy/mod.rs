@@ -169,6 +169,7 @@ impl PolicyKind {
 
 /// Policy parameters the paper leaves open (named, with documented defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyKnobs {
     /// PecSched: decode-only replicas for short requests (paper: 4, 4, 1, 1 for Mistral,
     /// Phi-3, Yi, Llama). `None` picks the paper's value for the model, else 1/8 of replicas.

@@ -49,7 +49,7 @@ pub enum ScenarioError {
     #[error(transparent)]
     Trace(#[from] TraceError),
     /// A workload parameter is invalid.
-    #[error("{0}")]
+    #[error(transparent)]
     Param(#[from] ParamError),
     /// The performance model rejects the configuration.
     #[error(transparent)]

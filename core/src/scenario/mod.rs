@@ -96,6 +96,56 @@ fn field(field: &str, value: impl std::fmt::Display, expected: &str) -> Scenario
     }
 }
 
+/// A number as a person reads it: plain in the usual range, scientific outside it (so 1e300 is
+/// not printed as 301 digits).
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-5..1e16).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// Checks the numbers of a synthetic source, naming the field.
+fn validate_synthetic(s: &SyntheticWire) -> Result<(), ScenarioError> {
+    let path = "workload.source.synthetic";
+    if !(s.rate_per_s.is_finite() && s.rate_per_s > 0.0 && s.rate_per_s <= 1e6) {
+        return Err(field(
+            &format!("{path}.rate_per_s"),
+            num(s.rate_per_s),
+            "a finite number > 0",
+        ));
+    }
+    // Gamma arrivals use shape 1/cv² and scale cv²/rate: both must be finite and positive.
+    let cv2 = s.cv * s.cv;
+    if !(s.cv.is_finite()
+        && s.cv > 0.0
+        && cv2.is_finite()
+        && (1.0 / cv2).is_finite()
+        && (1.0 / cv2) > 0.0
+        && cv2 <= 1e4)
+    {
+        return Err(field(
+            &format!("{path}.cv"),
+            num(s.cv),
+            "a number in (0, 100]",
+        ));
+    }
+    if let Some((im, is, om, os)) = s.lognormal {
+        let ok = |m: f64, sg: f64| {
+            m.is_finite() && m >= 1.0 && m <= 1e8 && sg.is_finite() && (0.0..=10.0).contains(&sg)
+        };
+        if !ok(im, is) || !ok(om, os) {
+            return Err(field(
+                &format!("{path}.lognormal"),
+                format!("[{}, {}, {}, {}]", num(im), num(is), num(om), num(os)),
+                "[input_median, input_sigma, output_median, output_sigma] with medians in [1, 1e8] tokens and sigmas in [0, 10]",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn format_id(f: TraceFormat) -> &'static str {
     match f {
         TraceFormat::AzureCsv => "azure",
@@ -147,8 +197,15 @@ impl Scenario {
 
     /// Parses and validates a scenario from JSON.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(ScenarioError::json)?;
-        if let Some(ver) = v.get("version").and_then(|x| x.as_u64())
+        // First the version alone (other fields ignored), so that a newer file gets the
+        // "update PecSched" message rather than an unknown-field error; then the whole wire
+        // struct straight from the text, so errors keep their line and column.
+        #[derive(serde::Deserialize)]
+        struct VersionOnly {
+            version: Option<u64>,
+        }
+        let v: VersionOnly = serde_json::from_str(text).map_err(ScenarioError::json)?;
+        if let Some(ver) = v.version
             && ver > WIRE_VERSION as u64
         {
             return Err(ScenarioError::NewerVersion {
@@ -156,17 +213,24 @@ impl Scenario {
                 supported: WIRE_VERSION,
             });
         }
-        let wire: ScenarioWire = serde_json::from_value(v).map_err(ScenarioError::json)?;
+        let wire: ScenarioWire = serde_json::from_str(text).map_err(ScenarioError::json)?;
         Scenario::from_wire(&wire)
     }
 
     /// Validates a wire scenario.
     pub fn from_wire(w: &ScenarioWire) -> Result<Scenario, ScenarioError> {
-        if w.version != WIRE_VERSION {
+        if w.version > WIRE_VERSION {
             return Err(ScenarioError::NewerVersion {
                 found: w.version as u64,
                 supported: WIRE_VERSION,
             });
+        }
+        if w.version < WIRE_VERSION {
+            return Err(field(
+                "version",
+                w.version,
+                "1 (the only scenario format version this PecSched reads)",
+            ));
         }
         let gpu = GpuKind::from_id(&w.cluster.gpu)
             .ok_or_else(|| field("cluster.gpu", &w.cluster.gpu, "one of a100, h100, h200"))?;
@@ -184,7 +248,7 @@ impl Scenario {
         if !(c.network_gbps.is_finite() && c.network_gbps > 0.0 && c.network_gbps <= 1.0e5) {
             return Err(field(
                 "cluster.network_gbps",
-                c.network_gbps,
+                num(c.network_gbps),
                 "a number in (0, 100000]",
             ));
         }
@@ -238,6 +302,7 @@ impl Scenario {
                         "azure-conv-2023 or azure-code-2023",
                     ));
                 }
+                validate_synthetic(s)?;
                 if s.lengths_from.is_none() && s.lognormal.is_none() {
                     return Err(field(
                         "workload.source.synthetic",
@@ -268,7 +333,7 @@ impl Scenario {
         {
             return Err(field(
                 "workload.rate_scale",
-                wl.rate_scale,
+                num(wl.rate_scale),
                 "a number in (0, 1000]",
             ));
         }
@@ -298,6 +363,21 @@ impl Scenario {
             }
         }
         let engine = w.engine.unwrap_or_default();
+        let knobs = w.knobs.unwrap_or_default();
+        if knobs.decode_replicas == Some(0) {
+            return Err(field(
+                "knobs.decode_replicas",
+                0,
+                "at least 1 (PecSched's decode-only replicas)",
+            ));
+        }
+        if knobs.colocation_cap_tokens_per_gpu > 1 << 20 {
+            return Err(field(
+                "knobs.colocation_cap_tokens_per_gpu",
+                knobs.colocation_cap_tokens_per_gpu,
+                "at most 1048576",
+            ));
+        }
         validate_engine(&engine)?;
         Ok(Scenario {
             gpu,
@@ -311,7 +391,7 @@ impl Scenario {
             long_input: wl.long_input,
             policies,
             engine,
-            knobs: w.knobs.unwrap_or_default(),
+            knobs,
             calibration: Calibration::datasheet_default(),
             seed: w.seed,
         })
@@ -555,6 +635,13 @@ fn validate_engine(e: &EngineConfig) -> Result<(), ScenarioError> {
         if v < lo || v > hi {
             return Err(field(name, v, &format!("between {lo} and {hi}")));
         }
+    }
+    if e.context_switch > SimDuration::from_millis(3_600_000) {
+        return Err(field(
+            "engine.context_switch",
+            e.context_switch.0,
+            "between 0 and 3600000000000 (nanoseconds)",
+        ));
     }
     if e.drain_limit.0 == 0 || e.drain_limit > SimDuration::from_millis(30 * 24 * 3_600_000) {
         return Err(field(

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Knobs of the serving engine common to all policies. Defaults are vLLM-like; each is a named
 /// parameter because the paper does not state it (see ARCHITECTURE.md, "Decisions").
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EngineConfig {
     /// Token budget of one iteration on one replica (chunked prefill; decode tokens count too).
     /// vLLM's `max_num_batched_tokens` with chunked prefill.

@@ -110,9 +110,46 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
         t.compare, t.worker
     );
     assert_matches_cli(&t1, &pol1, &cli(exe, &["--seed", "7"]), "seed 7");
+    // The whole conversation trace (19,366 requests): the time window off.
+    let g = page::generation(&a).await;
+    a.execute("document.getElementById('f-window-on').click();", vec![])
+        .await
+        .unwrap();
+    page::wait_done(&a, g + 1, 120).await;
+    let (tw, polw) = page::table(&a).await;
+    let t = page::timing(&a).await;
+    eprintln!(
+        "whole trace, seed 7: re-simulated and shown in {:.0} ms (worker {:.0} ms)",
+        t.compare, t.worker
+    );
+    assert_matches_cli(
+        &tw,
+        &polw,
+        &cli(exe, &["--seed", "7", "--no-window"]),
+        "whole trace",
+    );
+    let g = page::generation(&a).await;
+    a.execute("document.getElementById('f-window-on').click();", vec![])
+        .await
+        .unwrap();
+    page::wait_done(&a, g + 1, 120).await;
+    assert_eq!(
+        page::table(&a).await.0,
+        t1,
+        "the window back on gives the seed-7 numbers again"
+    );
     page::wait_sweep(&a, 120).await;
     page::screenshot(&a, None, &out.join("explorer.png")).await;
-    page::screenshot(&a, Some("chart-gantt"), &out.join("explorer-timeline.png")).await;
+    for (id, file) in [
+        ("chart-gantt", "explorer-timeline.png"),
+        ("chart-box", "explorer-boxplot.png"),
+        ("chart-cdf", "explorer-cdf.png"),
+        ("chart-long-jct", "explorer-long-jct.png"),
+        ("sweep", "explorer-sweep.png"),
+        ("editor", "explorer-editor.png"),
+    ] {
+        page::screenshot(&a, Some(id), &out.join(file)).await;
+    }
 
     // 3. Copy link.
     a.find(Locator::Id("copy-link"))
