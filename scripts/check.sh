@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one check script, the same locally and in CI: formatting, lints (native and wasm32),
-# docs, native tests, the core's wasm32 tests (in Node) and a release wasm32 build of the
-# explorer. Stops at the first failing step. Run scripts/setup.sh first (or scripts/test.sh).
+# docs, the release build of the web explorer (trunk → dist/), native tests (including the
+# browser end-to-end test in headless Chromium, which serves dist/), and the wasm32 tests in
+# Node (the core's golden probe; the explorer's summaries equal the native ones). Stops at the
+# first failing step. Run scripts/setup.sh --web first (or scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -27,26 +29,29 @@ step() {
 step "format" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --target "$WASM" \
-    -p pecsched-core -p pecsched-web --lib --bins --test cross_target -- -D warnings
+    -p pecsched-core -p pecsched-web --lib --bins --test cross_target \
+    --test same_numbers --test speed -- -D warnings
 step "docs (core)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pecsched-core
+# Before the tests: tests/tests/browser/ opens this build of the page in Chromium.
+step "build (explorer: trunk build --release)" trunk build --release
 step "tests (native)" cargo test --workspace --no-fail-fast
-# Runs the core's wasm32 tests and fails if the golden test did not actually run (a runner or
+# Runs a wasm32 test binary in Node and fails if test $3 did not actually run (a runner or
 # harness misconfiguration can report success with zero tests).
-wasm_tests() {
-    local log
+wasm_test() {
+    local package=$1 binary=$2 name=$3 log
     log=$(mktemp)
-    echo "    (cargo test --target $WASM -p pecsched-core --test cross_target, then a check that probe_matches_golden ran)"
-    cargo test --target "$WASM" -p pecsched-core --test cross_target 2>&1 | tee "$log"
-    if ! grep -q '^test probe_matches_golden \.\.\. ok$' "$log"; then
-        echo "error: the wasm32 test probe_matches_golden did not run" >&2
+    echo "    (cargo test --target $WASM -p $package --test $binary, then a check that $name ran)"
+    cargo test --target "$WASM" -p "$package" --test "$binary" 2>&1 | tee "$log"
+    if ! grep -q "^test $name \.\.\. ok\$" "$log"; then
+        echo "error: the wasm32 test $name did not run" >&2
         rm -f "$log"
         return 1
     fi
     rm -f "$log"
 }
-step "tests (core, wasm32 in Node)" wasm_tests
-step "build (explorer, wasm32 release)" cargo build --target "$WASM" \
-    -p pecsched-web --profile wasm-release
+step "tests (core, wasm32 in Node)" wasm_test pecsched-core cross_target probe_matches_golden
+step "tests (explorer = native, wasm32 in Node)" \
+    wasm_test pecsched-web same_numbers summaries_match_the_golden_file
 
 printf '\n==> all checks passed in %d s\n' "$((SECONDS - TOTAL_START))"
 printf '%s\n' "${SUMMARY[@]}"

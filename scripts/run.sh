@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing (scripts/setup.sh), then simulates the default
-# embedded scenario with the command line and prints its results:
+# The main job: installs what is missing (scripts/setup.sh --web: the wasm32 target,
+# wasm-bindgen-cli, trunk, wasm-opt), builds the web explorer in release mode
+# (`trunk build --release` → dist/) and serves it on 127.0.0.1, printing the URL.
 #
-#   cargo run --release -p pecsched-worker -- simulate [ARGS...]
+#   bash scripts/run.sh              # http://127.0.0.1:8080/
+#   PORT=9000 bash scripts/run.sh    # another port
 #
-# Extra arguments are passed on to `simulate`, e.g. `bash scripts/run.sh --help`.
+# The page needs no network: every file is in dist/. Stop the server with Ctrl-C.
+# The command line is separate: cargo run --release -p pecsched-worker -- simulate --help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh
+PORT="${PORT:-8080}"
 
-printf '\n==> simulating the default scenario\n'
-exec cargo run --release -p pecsched-worker -- simulate "$@"
+bash scripts/setup.sh --web
+
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+printf '\n==> building the explorer (trunk build --release)\n'
+trunk build --release
+
+printf '\n==> PecSched explorer: http://127.0.0.1:%s/\n    (serving dist/ on 127.0.0.1 only; Ctrl-C stops)\n\n' "$PORT"
+# Python's server knows application/wasm, which lets the browser compile while downloading.
+exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory dist

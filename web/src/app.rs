@@ -14,7 +14,6 @@ use crate::state::{Action, RunPhase, State};
 use crate::worker::SimWorker;
 use gloo::worker::{Spawnable, WorkerBridge};
 use pecsched_core::policy::PolicyKind;
-use pecsched_core::scenario::link;
 use pecsched_core::scenario::wire::SourceWire;
 use yew::prelude::*;
 
@@ -52,15 +51,16 @@ pub fn App() -> Html {
         let (state, send) = (state.clone(), send.clone());
         use_effect_with(state.generation, move |&generation| {
             if generation > 1
-                && let Some(token) = state.link_token()
+                && let Some(fragment) = state.link_fragment()
             {
-                browser::replace_fragment(&link::fragment(&token));
+                browser::replace_fragment(&fragment);
             }
             match state.runnable() {
                 Some(w) => {
                     send.emit(ToWorker::Start {
                         generation,
                         scenario: Box::new(w.clone()),
+                        calibration: state.calibration.clone(),
                         sweep: state.sweep_on,
                     });
                     state.dispatch(Action::RunSent {
@@ -91,7 +91,8 @@ pub fn App() -> Html {
             <NoticeBar notice={state.notice.clone()} dispatch={dispatch.clone()} />
             <div class="layout">
                 <aside class="editor" id="editor">
-                    <ClusterEditor draft={state.draft.clone()} edit={edit.clone()} />
+                    <ClusterEditor draft={state.draft.clone()} edit={edit.clone()}
+                        calibration={state.calibration.clone()} dispatch={dispatch.clone()} />
                     <WorkloadEditor draft={state.draft.clone()} upload={state.upload.clone()}
                         upload_status={state.upload_status.clone()} edit={edit.clone()}
                         send={send.clone()} dispatch={dispatch.clone()} />
@@ -114,8 +115,8 @@ pub fn App() -> Html {
 
 fn share(state: &State) -> Html {
     let url = state
-        .link_token()
-        .map(|t| format!("{}{}", browser::base_url(), link::fragment(&t)));
+        .link_fragment()
+        .map(|f| format!("{}{f}", browser::base_url()));
     let upload_name = match &state.draft.workload.source {
         SourceWire::File { name, .. } => Some(name.clone()),
         _ => None,
@@ -162,7 +163,7 @@ fn results(state: &State) -> Html {
                 </section>
             }
         </div>
-        <ExportBar scenario={state.draft.clone()} link={state.link_token().map(|t| link::fragment(&t))}
+        <ExportBar scenario={state.draft.clone()} link={state.link_fragment()} calibration={state.calibration.clone()}
             results={results} sweep={run.sweep.clone()} />
     </> }
 }

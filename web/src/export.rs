@@ -11,6 +11,8 @@ use std::rc::Rc;
 struct Export<'a> {
     /// The scenario (wire form: `pecsched-worker simulate --scenario` reads it).
     scenario: &'a ScenarioWire,
+    /// The calibration profile (built-in id).
+    calibration: &'a str,
     /// The page's link (fragment only).
     link: Option<String>,
     /// One summary per policy, as `simulate --json` prints them.
@@ -24,12 +26,14 @@ struct Export<'a> {
 /// Everything on the page as pretty JSON.
 pub fn json(
     scenario: &ScenarioWire,
+    calibration: &str,
     link: Option<String>,
     results: &[Rc<PolicyResult>],
     sweep: &[SweepPoint],
 ) -> String {
     let e = Export {
         scenario,
+        calibration,
         link,
         summaries: results.iter().map(|r| &r.summary).collect(),
         stopped: results
@@ -117,7 +121,13 @@ mod tests {
     fn json_holds_the_scenario_and_the_cli_summaries() {
         let r = result();
         let w = Scenario::default_scenario().to_wire();
-        let text = json(&w, Some("#s=abc".into()), std::slice::from_ref(&r), &[]);
+        let text = json(
+            &w,
+            "datasheet",
+            Some("#s=abc".into()),
+            std::slice::from_ref(&r),
+            &[],
+        );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let back: Summary = serde_json::from_value(v["summaries"][0].clone()).unwrap();
         assert_eq!(back, r.summary);

@@ -29,6 +29,8 @@ pub enum ToWorker {
         generation: u32,
         /// The scenario (validated again in the worker).
         scenario: Box<ScenarioWire>,
+        /// Built-in calibration profile id (`datasheet`, …).
+        calibration: String,
         /// Also run the load sweep after the comparison.
         sweep: bool,
     },
@@ -109,8 +111,6 @@ pub enum FromWorker {
 /// The part of a run a progress message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
-    /// Reading the workload.
-    Workload,
     /// Simulating each policy.
     Compare,
     /// The load sweep.

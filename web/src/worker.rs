@@ -166,11 +166,14 @@ impl Worker for SimWorker {
             ToWorker::Start {
                 generation,
                 scenario,
+                calibration,
                 sweep,
             } => {
                 self.runner = None;
                 self.started_ms = now_ms();
-                match Runner::new(generation, &scenario, self.trace.as_ref(), sweep) {
+                let runner = Runner::new(generation, &scenario, self.trace.as_ref(), sweep)
+                    .and_then(|r| r.with_calibration(&calibration));
+                match runner {
                     Ok(r) => {
                         self.runner = Some(r);
                         self.last_progress_ms = 0.0;

@@ -192,6 +192,7 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
     let tampered = format!("{head}#s={}{flipped}{}", &token[..mid], &token[mid + 1..]);
     for (link, expect, shot) in [
         (tampered, "altered", Some("explorer-tampered-link.png")),
+        (format!("{head}#s={}", newer_version(token)), "newer", None),
         (
             format!("{head}#s={}", &token[..token.len() - 6]),
             "truncated",
@@ -219,6 +220,15 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
 
     // 7. The timeline zooms and explains what is under the cursor.
     timeline(&a).await;
+}
+
+/// The token with its leading version byte raised by one (a link from a newer PecSched).
+fn newer_version(token: &str) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut bytes = URL_SAFE_NO_PAD.decode(token).expect("a valid token");
+    bytes[0] += 1;
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 async fn upload(c: &Client, exe: &Path, out: &Path) {
@@ -267,6 +277,36 @@ async fn upload(c: &Client, exe: &Path, out: &Path) {
     assert_matches_cli(&t, &pol, &want, "uploaded trace");
     let share = page::text(c, "share").await;
     assert!(share.contains("does not contain it"), "{share:?}");
+
+    // Its link, opened afresh, names the file and waits for it.
+    let url = page::value(c, "share-link").await;
+    open(c, &url).await;
+    wait_js(
+        c,
+        "document.getElementById('notice')",
+        30,
+        "the upload notice",
+    )
+    .await;
+    let notice = page::text(c, "notice").await;
+    assert!(
+        notice.contains("mine.csv") && notice.contains("Upload"),
+        "{notice:?}"
+    );
+    let status = page::text(c, "run-status").await;
+    assert!(
+        status.contains("Waiting for the trace file mine.csv"),
+        "{status:?}"
+    );
+    let g = page::generation(c).await;
+    let input = c.find(Locator::Id("f-upload")).await.unwrap();
+    input.send_keys(good.to_str().unwrap()).await.unwrap();
+    page::wait_done(c, g + 1, 90).await;
+    assert_eq!(
+        page::table(c).await.0,
+        t,
+        "the same file gives the same numbers"
+    );
 }
 
 async fn timeline(c: &Client) {

@@ -8,8 +8,8 @@
 //! One test walks through the whole story, in order, because every step needs the page of the
 //! step before and a browser start costs seconds on this machine:
 //! the default results appear without a click and equal the CLI's, bit for bit; a field
-//! changes and the new results equal the CLI's for that scenario; the copied link opens in a
-//! fresh browser with the same numbers; a tampered link shows its error and the default
+//! changes and the new results equal the CLI's for that scenario (and for the whole trace,
+//! with the time window off); the copied link opens in a fresh browser with the same numbers; a tampered link shows its error and the default
 //! scenario; an uploaded trace with a bad line shows the line; the timeline zooms.
 
 mod chrome;

@@ -3,7 +3,7 @@
 use super::axis::{Frame, INK, svg, y_axis};
 use super::card::ChartCard;
 use super::palette;
-use super::scale::{Scale, nice_max, tick_label};
+use super::scale::{Scale, nice_max};
 use crate::protocol::PolicyResult;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -79,7 +79,10 @@ pub fn Bars(p: &Props) -> Html {
         let y = s.map(v);
         let label = match m {
             BarMetric::ShortThroughput => format!("{v:.3}"),
-            BarMetric::LongMeanJct => format!("{} ({}/{})", tick_label(v.round()), r.summary.long.completed, r.summary.long.count),
+            BarMetric::LongMeanJct => format!(
+                "{v:.0} s ({}/{})",
+                r.summary.long.completed, r.summary.long.count
+            ),
         };
         html! {
             <g class="bar" data-policy={r.policy.id()}>

@@ -42,6 +42,7 @@ pub fn BoxPlot(p: &Props) -> Html {
     let n = p.results.len().max(1) as f64;
     let band = (f.x1() - f.x0()) / n;
     let bw = (band * 0.45).min(56.0);
+    let log_scale = &*log;
     let boxes = p.results.iter().enumerate().map(|(i, r)| {
         let q = &r.summary.short.queueing_delay;
         let cx = f.x0() + band * (i as f64 + 0.5);
@@ -60,6 +61,9 @@ pub fn BoxPlot(p: &Props) -> Html {
                 <rect x={(cx - bw / 2.0).to_string()} y={y75.to_string()} width={bw.to_string()}
                     height={(y25 - y75).max(1.0).to_string()} fill={colour} fill-opacity="0.75" stroke={INK} />
                 <line x1={(cx - bw / 2.0).to_string()} x2={(cx + bw / 2.0).to_string()} y1={y50.to_string()} y2={y50.to_string()} stroke={INK} stroke-width="2.5" />
+                if q.p75 < s.d0 && *log_scale {
+                    <text x={cx.to_string()} y={(y75 - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="10">{ "p75 ≤ 1 ms" }</text>
+                }
                 <text x={cx.to_string()} y={(f.y0() + 15.0).to_string()} text-anchor="middle" fill={INK}>{ palette::policy_short(r.policy) }</text>
             </g>
         }

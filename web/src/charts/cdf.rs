@@ -115,3 +115,17 @@ pub fn Cdfs(p: &Props) -> Html {
         </ChartCard>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_cdf_rises_at_each_sample_and_runs_to_the_right_edge() {
+        let x = Scale::linear(0.0, 10.0, 0.0, 100.0);
+        let y = Scale::linear(0.0, 1.0, 50.0, 0.0);
+        let d = step_path(&[(1.0, 0.5), (4.0, 1.0)], &x, &y);
+        assert_eq!(d, "M10.0,50.0V25.0H40.0V0.0H100.0");
+        assert_eq!(step_path(&[], &x, &y), "");
+    }
+}

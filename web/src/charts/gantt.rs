@@ -39,6 +39,56 @@ fn svg_x(e: &MouseEvent, area: &NodeRef, width: f64) -> Option<(f64, f64)> {
     ))
 }
 
+/// Props of [`GanttBars`]. Equal when they show the same result (by pointer) in the same
+/// geometry, so a re-render of the page does not rebuild thousands of rectangles.
+#[derive(Properties)]
+pub struct BarsProps {
+    /// The result whose timeline is drawn.
+    pub result: Rc<PolicyResult>,
+    /// Replica rows drawn.
+    pub rows: u32,
+    /// Left end of the window, seconds.
+    pub t0: f64,
+    /// Right end of the window, seconds.
+    pub t1: f64,
+    /// Left edge of the plot (SVG units).
+    pub x0: f64,
+    /// Right edge of the plot.
+    pub x1: f64,
+    /// Top of the first row.
+    pub top: f64,
+    /// Row height.
+    pub row_h: f64,
+}
+
+impl PartialEq for BarsProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.result, &o.result)
+            && (
+                self.rows, self.t0, self.t1, self.x0, self.x1, self.top, self.row_h,
+            ) == (o.rows, o.t0, o.t1, o.x0, o.x1, o.top, o.row_h)
+    }
+}
+
+/// The rectangles of a timeline window, merged at pixel resolution.
+#[component]
+pub fn GanttBars(p: &BarsProps) -> Html {
+    let x = Scale::linear(p.t0, p.t1, p.x0, p.x1);
+    let drawn = bars(&p.result.timeline.spans, p.rows, p.t0, p.t1, &x);
+    let row_y = |replica: u32| p.top + p.row_h * replica as f64;
+    let rects = drawn.iter().map(|b| {
+        let (y, h) = match b.lane {
+            Lane::Work => (row_y(b.replica) + 1.0, p.row_h * 0.72 - 1.0),
+            Lane::Paused => (row_y(b.replica) + p.row_h * 0.74, p.row_h * 0.22),
+        };
+        html! {
+            <rect x={format!("{:.2}", b.x0)} y={format!("{y:.2}")} width={format!("{:.2}", (b.x1 - b.x0).max(0.6))}
+                height={format!("{h:.2}")} fill={palette::span(b.kind)} />
+        }
+    });
+    html! { <g class="spans">{ for rects }</g> }
+}
+
 /// The timeline chart with policy selector, zoom and hover details.
 #[component]
 pub fn Gantt(p: &Props) -> Html {
@@ -68,18 +118,7 @@ pub fn Gantt(p: &Props) -> Html {
     f.top = 24.0 + legend_h;
     f.left = 70.0;
     let x = Scale::linear(t0, t1, f.x0(), f.x1());
-    let drawn = bars(spans, rows, t0, t1, &x);
     let row_y = |replica: u32| f.top + row_h * replica as f64;
-    let rects = drawn.iter().map(|b| {
-        let (y, h) = match b.lane {
-            Lane::Work => (row_y(b.replica) + 1.0, row_h * 0.72 - 1.0),
-            Lane::Paused => (row_y(b.replica) + row_h * 0.74, row_h * 0.22),
-        };
-        html! {
-            <rect x={format!("{:.2}", b.x0)} y={format!("{y:.2}")} width={format!("{:.2}", (b.x1 - b.x0).max(0.6))}
-                height={format!("{h:.2}")} fill={palette::span(b.kind)} />
-        }
-    });
     let row_labels = (0..rows).map(|i| html! {
         <text x={(f.x0() - 6.0).to_string()} y={(row_y(i) + row_h * 0.55).to_string()} text-anchor="end"
             fill={INK} font-size={if row_h < 10.0 { "7" } else { "10" }}>{ format!("replica {i}") }</text>
@@ -95,7 +134,7 @@ pub fn Gantt(p: &Props) -> Html {
     let body = html! { <>
         { legend(&items, f.x0(), 16.0, f.x1() - f.x0()) }
         { for row_labels }
-        { for rects }
+        <GanttBars result={r.clone()} {rows} {t0} {t1} x0={f.x0()} x1={f.x1()} top={f.top} {row_h} />
         { x_axis(&f, &x, &x.ticks(8), "simulated time (s)") }
         { for selection }
     </> };

@@ -132,8 +132,10 @@ pub fn tick_label(v: f64) -> String {
     };
     let s = if x.abs() >= 100.0 || x.fract() == 0.0 {
         format!("{x:.0}")
-    } else if x.abs() >= 1.0 {
+    } else if x.abs() >= 10.0 {
         format!("{x:.1}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
     } else {
         let digits = (-x.abs().log10().floor()) as usize + 1;
         format!("{x:.digits$}")
@@ -199,6 +201,8 @@ mod tests {
             (0.001, "0.001"),
             (0.25, "0.25"),
             (1.5, "1.5"),
+            (1.25, "1.25"),
+            (12.5, "12.5"),
             (10.0, "10"),
             (1200.0, "1.2k"),
             (5000.0, "5k"),

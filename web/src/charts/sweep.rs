@@ -34,7 +34,7 @@ impl SweepMetric {
     }
     fn title(self) -> &'static str {
         match self {
-            SweepMetric::ShortP99Delay => "Short p99 queueing delay vs load",
+            SweepMetric::ShortP99Delay => "Short p99 delay vs load",
             SweepMetric::ShortThroughput => "Short throughput vs load",
             SweepMetric::LongMeanJct => "Long mean JCT vs load",
         }
@@ -161,5 +161,38 @@ pub fn SweepChart(p: &Props) -> Html {
         <ChartCard id={m.id()} title={m.title()} file={format!("{}.svg", m.id())}>
             { svg(&f, m.title(), body) }
         </ChartCard>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::scenario::Scenario;
+
+    fn point(factor: f64, seed: u64, p99: f64) -> SweepPoint {
+        let s = Scenario::default_scenario();
+        let mut reqs = s.requests(None).unwrap();
+        reqs.truncate(20);
+        let (mut summary, _) = s.run(PolicyKind::Fifo, reqs).unwrap();
+        summary.short.queueing_delay.p99 = p99;
+        SweepPoint {
+            factor,
+            seed,
+            summary,
+            stopped: false,
+        }
+    }
+
+    #[test]
+    fn the_line_follows_the_scenarios_seed_and_the_band_spans_all_seeds() {
+        let pts = [
+            point(0.5, 42, 2.0),
+            point(0.5, 43, 1.0),
+            point(0.5, 44, 5.0),
+            point(1.0, 43, 3.0),
+        ];
+        let s = series(&pts, PolicyKind::Fifo, 42, SweepMetric::ShortP99Delay);
+        assert_eq!(s, vec![(0.5, Some(2.0), 1.0, 5.0), (1.0, None, 3.0, 3.0)]);
+        assert!(series(&pts, PolicyKind::PecSched, 42, SweepMetric::ShortP99Delay).is_empty());
     }
 }

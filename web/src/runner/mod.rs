@@ -17,6 +17,8 @@ pub use upload::{check_trace, format_id};
 
 use crate::protocol::{FromWorker, Stage};
 use compare::Compare;
+use limits::Budget;
+use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::Request;
@@ -44,6 +46,7 @@ pub struct Runner {
     requests: Vec<Request>,
     trace: Option<String>,
     sweep: bool,
+    budget: Budget,
     phase: Phase,
 }
 
@@ -71,22 +74,27 @@ impl Runner {
         limits::check_requests(requests.len())?;
         Ok(Runner {
             generation,
-            phase: Phase::Compare(Compare::new(&scenario)),
+            phase: Phase::Compare(Compare::new(&scenario, Budget::default())),
             scenario,
             requests,
             trace: text,
             sweep,
+            budget: Budget::default(),
         })
     }
 
-    /// The run number.
-    pub fn generation(&self) -> u32 {
-        self.generation
+    /// Uses the built-in calibration profile `id` (see
+    /// [`pecsched_core::perf::profiles::BUILTIN_PROFILES`]) instead of the datasheet one.
+    pub fn with_calibration(mut self, id: &str) -> Result<Runner, String> {
+        self.scenario.calibration = Calibration::builtin(id).map_err(|e| e.to_string())?;
+        Ok(self)
     }
 
-    /// Requests in the workload.
-    pub fn requests(&self) -> usize {
-        self.requests.len()
+    /// Runs within `budget` instead of the explorer's default one.
+    pub fn with_budget(mut self, budget: Budget) -> Runner {
+        self.budget = budget;
+        self.phase = Phase::Compare(Compare::new(&self.scenario, budget));
+        self
     }
 
     /// Processes up to `max_events` simulation events, appending what the page should hear
@@ -121,7 +129,7 @@ impl Runner {
                         Phase::Done
                     } else {
                         let own = std::mem::take(&mut c.summaries);
-                        match Sweep::plan(&self.scenario, c.events, own) {
+                        match Sweep::plan(&self.scenario, c.events, own, self.budget) {
                             Ok(s) => Phase::Sweep(s),
                             Err(note) => {
                                 out.push(FromWorker::SweepDone {

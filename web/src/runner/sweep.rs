@@ -49,20 +49,22 @@ impl Sweep {
         scenario: &Scenario,
         compare_events: u64,
         own: Vec<Summary>,
+        budget: Budget,
     ) -> Result<Sweep, String> {
+        let limit = budget.sweep_events;
         let per_seed = compare_events.saturating_mul(FACTORS.len() as u64);
         let seeds = if !is_random(scenario) {
             1
-        } else if per_seed.saturating_mul(SEEDS) <= SWEEP_BUDGET_EVENTS {
+        } else if per_seed.saturating_mul(SEEDS) <= limit {
             SEEDS
         } else {
             1
         };
         let mut note = None;
-        if per_seed > SWEEP_BUDGET_EVENTS {
+        if per_seed > limit {
             return Err(format!(
                 "The load sweep was skipped: it would take about {per_seed} simulation events, \
-                 more than the explorer's budget of {SWEEP_BUDGET_EVENTS}. Narrow the time window \
+                 more than the explorer's budget of {limit}. Narrow the time window \
                  or use the command line."
             ));
         }
@@ -84,7 +86,8 @@ impl Sweep {
             current: None,
             run: None,
             own,
-            cap: COMPARE_BUDGET_EVENTS / scenario.policies.len().max(1) as u64,
+            cap: budget.compare_events / scenario.policies.len().max(1) as u64,
+            budget: limit,
             events: 0,
             note,
         })
@@ -111,10 +114,11 @@ impl Sweep {
     ) -> Result<(u64, bool), String> {
         let mut used = 0;
         while used < max {
-            if self.events >= SWEEP_BUDGET_EVENTS && self.run.is_none() {
+            if self.events >= self.budget && self.run.is_none() {
                 self.note = Some(format!(
-                    "The load sweep stopped at the explorer's budget of {SWEEP_BUDGET_EVENTS} \
-                     events; the points shown are complete."
+                    "The load sweep stopped at the explorer's budget of {} events; the points \
+                     shown are complete.",
+                    self.budget
                 ));
                 return Ok((used, true));
             }

@@ -129,3 +129,51 @@ fn a_missing_upload_is_a_clear_error() {
     let msgs = Runner::new(1, &w, Some(&t), false).unwrap().run_to_end();
     assert_eq!(results(&msgs)[0].summary.short.completed, 2);
 }
+
+#[test]
+fn a_run_over_budget_stops_with_partial_results_and_says_so() {
+    let w = small_wire();
+    let budget = limits::Budget {
+        compare_events: 2000,
+        sweep_events: 1000,
+    };
+    let msgs = Runner::new(1, &w, None, true)
+        .unwrap()
+        .with_budget(budget)
+        .run_to_end();
+    let res = results(&msgs);
+    assert_eq!(res.len(), 2);
+    for r in &res {
+        assert_eq!(r.summary.events, 1000, "each policy gets half the budget");
+        let note = r.stopped.as_deref().unwrap();
+        assert!(
+            note.contains("budget") && note.contains("partial"),
+            "{note}"
+        );
+        assert!(r.summary.stopped.is_some());
+    }
+    assert!(matches!(
+        msgs.last(),
+        Some(FromWorker::SweepDone { note: Some(n), .. }) if n.contains("skipped")
+    ));
+}
+
+#[test]
+fn a_measured_calibration_profile_changes_the_numbers() {
+    let w = small_wire();
+    let plain = results(&Runner::new(1, &w, None, false).unwrap().run_to_end())[0]
+        .summary
+        .clone();
+    let msgs = Runner::new(1, &w, None, false)
+        .unwrap()
+        .with_calibration("h100-wgpu")
+        .unwrap()
+        .run_to_end();
+    assert_ne!(results(&msgs)[0].summary, plain);
+    let err = Runner::new(1, &w, None, false)
+        .unwrap()
+        .with_calibration("nope")
+        .err()
+        .unwrap();
+    assert!(err.contains("nope"), "{err}");
+}

@@ -10,12 +10,28 @@ mod tests;
 pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
 pub use results::{Progress, RunPhase, RunView};
 
-use crate::protocol::{FromWorker, PolicyResult, SweepPoint};
+use crate::protocol::FromWorker;
 use crate::runner::limits;
+use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
 use pecsched_core::scenario::{Scenario, link};
 use std::rc::Rc;
 use yew::Reducible;
+
+/// The default calibration profile's id.
+pub const DATASHEET: &str = "datasheet";
+
+/// The URL fragment key of the calibration profile.
+pub const CALIBRATION_KEY: &str = "c";
+
+/// The calibration profile id of a URL fragment (`…&c=<id>`), if any.
+pub fn calibration_from_fragment(fragment: &str) -> Option<&str> {
+    let f = fragment.strip_prefix('#').unwrap_or(fragment);
+    f.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == CALIBRATION_KEY).then_some(v)
+    })
+}
 
 /// A message for the user above the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +89,9 @@ pub struct State {
     pub run: RunView,
     /// Run the load sweep after the comparison.
     pub sweep_on: bool,
+    /// Built-in calibration profile id. Carried in links as `&c=<id>` next to the scenario
+    /// until the wire format has a field for it.
+    pub calibration: String,
 }
 
 /// Everything that can happen to the page.
@@ -107,6 +126,8 @@ pub enum Action {
     },
     /// Turn the load sweep on or off.
     SweepOn(bool),
+    /// Use this built-in calibration profile.
+    Calibration(String),
     /// Hide the notice.
     DismissNotice,
 }
@@ -116,13 +137,21 @@ impl State {
     /// default one (with a notice saying why) if the link is bad.
     pub fn from_fragment(fragment: &str) -> State {
         let default = Scenario::default_scenario().to_wire();
-        let (draft, notice) = match link::token_from_fragment(fragment) {
+        let (draft, mut notice) = match link::token_from_fragment(fragment) {
             None => (default, None),
             Some(token) => match link::decode_scenario(token) {
                 Ok(s) => (link::compact_wire(&s), None),
                 Err(e) => (default, Some(Notice::BadLink(e.to_string()))),
             },
         };
+        let mut calibration = DATASHEET.to_string();
+        if let Some(id) = calibration_from_fragment(fragment) {
+            match Calibration::builtin(id) {
+                Ok(_) if notice.is_none() => calibration = id.to_string(),
+                Ok(_) => {}
+                Err(e) => notice = Some(Notice::BadLink(e.to_string())),
+            }
+        }
         let mut s = State {
             draft,
             invalid: None,
@@ -132,6 +161,7 @@ impl State {
             upload_status: UploadStatus::Idle,
             run: RunView::default(),
             sweep_on: true,
+            calibration,
         };
         s.changed();
         s
@@ -158,6 +188,16 @@ impl State {
     pub fn link_token(&self) -> Option<String> {
         let s = Scenario::from_wire(&self.draft).ok()?;
         Some(link::encode_scenario(&s))
+    }
+
+    /// The URL fragment of the page: `#s=<token>`, plus `&c=<profile>` for a calibration
+    /// profile other than the datasheet one.
+    pub fn link_fragment(&self) -> Option<String> {
+        let mut f = link::fragment(&self.link_token()?);
+        if self.calibration != DATASHEET {
+            f.push_str(&format!("&{CALIBRATION_KEY}={}", self.calibration));
+        }
+        Some(f)
     }
 
     /// Re-validates the draft and starts a new generation.
@@ -211,6 +251,7 @@ impl Reducible for State {
             }
             Action::Reset => {
                 s.draft = Scenario::default_scenario().to_wire();
+                s.calibration = DATASHEET.to_string();
                 s.notice = None;
                 s.changed();
             }
@@ -225,17 +266,13 @@ impl Reducible for State {
                 s.changed();
             }
             Action::DismissNotice => s.notice = None,
+            Action::Calibration(id) => {
+                if Calibration::builtin(&id).is_ok() {
+                    s.calibration = id;
+                    s.changed();
+                }
+            }
         }
         Rc::new(s)
     }
-}
-
-/// Results of the current generation, for the views.
-pub fn results(state: &State) -> &[Rc<PolicyResult>] {
-    &state.run.results
-}
-
-/// Sweep points of the current generation, for the views.
-pub fn sweep_points(state: &State) -> &[SweepPoint] {
-    &state.run.sweep
 }

@@ -171,11 +171,6 @@ impl RunView {
         }
     }
 
-    /// Whether the run in flight is still busy (comparison or sweep).
-    pub fn busy(&self) -> bool {
-        matches!(self.phase, RunPhase::Running(_)) || self.sweep_progress.is_some()
-    }
-
     /// Notes of runs that hit the event budget.
     pub fn budget_notes(&self) -> Vec<&str> {
         self.results

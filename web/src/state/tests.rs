@@ -1,5 +1,5 @@
 use super::*;
-use crate::protocol::Stage;
+use crate::protocol::{PolicyResult, Stage};
 use pecsched_core::metrics::Summary;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::sim::timeline::Timeline;
@@ -274,4 +274,29 @@ fn synthetic_and_window_edits() {
     assert_eq!(s.draft.workload.window_s, Some((0.0, 50.0)));
     let s = reduce(s, Action::Edit(Edit::WindowStart(60.0)));
     assert!(s.invalid.unwrap().contains("window"));
+}
+
+#[test]
+fn the_calibration_profile_travels_next_to_the_scenario() {
+    let s = default_state();
+    assert_eq!(s.calibration, DATASHEET);
+    let plain = s.link_fragment().unwrap();
+    assert!(!plain.contains("&c="));
+    let s = reduce(s, Action::Calibration("h100-wgpu".into()));
+    assert_eq!(s.generation, 2);
+    let f = s.link_fragment().unwrap();
+    assert_eq!(f, format!("{plain}&c=h100-wgpu"));
+    let opened = State::from_fragment(&f);
+    assert_eq!(
+        (opened.calibration.as_str(), opened.notice),
+        ("h100-wgpu", None)
+    );
+    // Unknown profiles are refused, in the editor and in links.
+    let s = reduce(s, Action::Calibration("nope".into()));
+    assert_eq!((s.calibration.as_str(), s.generation), ("h100-wgpu", 2));
+    let s = reduce(s, Action::Reset);
+    assert_eq!(s.calibration, DATASHEET);
+    let bad = State::from_fragment(&format!("{plain}&c=nope"));
+    assert_eq!(bad.calibration, DATASHEET);
+    assert!(matches!(&bad.notice, Some(Notice::BadLink(m)) if m.contains("nope")));
 }

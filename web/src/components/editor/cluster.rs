@@ -2,9 +2,10 @@
 //! model.
 
 use super::field::{NumberField, SelectField, num};
-use crate::state::Edit;
+use crate::state::{Action, Edit};
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
+use pecsched_core::perf::profiles::builtin_list;
 use pecsched_core::scenario::wire::ScenarioWire;
 use yew::prelude::*;
 
@@ -15,6 +16,10 @@ pub struct Props {
     pub draft: ScenarioWire,
     /// Edits.
     pub edit: Callback<Edit>,
+    /// The calibration profile id.
+    pub calibration: AttrValue,
+    /// Dispatches to the state.
+    pub dispatch: Callback<Action>,
 }
 
 fn gpu_tip() -> String {
@@ -50,6 +55,10 @@ pub fn ClusterEditor(p: &Props) -> Html {
         .iter()
         .map(|m| (m.id().into(), m.spec().name.into()))
         .collect();
+    let profiles: Vec<(AttrValue, AttrValue)> = builtin_list()
+        .into_iter()
+        .map(|(id, label)| (id.into(), label.into()))
+        .collect();
     let total = c.nodes as u64 * c.gpus_per_node as u64;
     let replicas = if p.draft.tp > 0 {
         total / p.draft.tp as u64
@@ -62,9 +71,9 @@ pub fn ClusterEditor(p: &Props) -> Html {
             <SelectField id="f-gpu" label="GPU" tip={gpu_tip()} options={gpus}
                 selected={c.gpu.clone()} onchange={e.reform(Edit::Gpu)} />
             <SelectField id="f-profile" label="Calibration profile"
-                tip="Performance-model calibration (kernel efficiencies). The datasheet profile is built in; measured profiles appear here once the core ships them."
-                options={vec![("datasheet".into(), "Datasheet (default)".into())]}
-                selected="datasheet" disabled=true onchange={Callback::noop()} />
+                tip="How much of the datasheet peaks kernels reach (the performance model's efficiencies). Datasheet: the built-in defaults. Measured profiles were fitted by `pecsched-worker calibrate` on a real GPU (the H100 one is meant for GPU = H100)."
+                options={profiles} selected={p.calibration.clone()}
+                onchange={p.dispatch.reform(Action::Calibration)} />
             <NumberField id="f-nodes" label="Nodes" unit="nodes" min={1.0} max={2048.0} step="1"
                 tip="Machines in the cluster (1–2048; the explorer simulates up to 4096 GPUs in all)."
                 value={num(c.nodes as f64)} onchange={e.reform(|v: f64| Edit::Nodes(v as u32))} />

@@ -14,6 +14,8 @@ pub struct Props {
     pub scenario: ScenarioWire,
     /// Its link fragment.
     pub link: Option<String>,
+    /// Its calibration profile id.
+    pub calibration: String,
     /// Results.
     pub results: Vec<Rc<PolicyResult>>,
     /// Sweep points.
@@ -30,12 +32,10 @@ pub fn ExportBar(p: &Props) -> Html {
             p.results.clone(),
             p.sweep.clone(),
         );
+        let c = p.calibration.clone();
         Callback::from(move |_| {
-            browser::download(
-                "pecsched-results.json",
-                "application/json",
-                &export::json(&s, l.clone(), &r, &w),
-            )
+            let text = export::json(&s, &c, l.clone(), &r, &w);
+            browser::download("pecsched-results.json", "application/json", &text)
         })
     };
     let csv = {
