@@ -53,5 +53,15 @@ step "tests (core, wasm32 in Node)" wasm_test pecsched-core cross_target probe_m
 step "tests (explorer = native, wasm32 in Node)" \
     wasm_test pecsched-web same_numbers summaries_match_the_golden_file
 
+# A few seconds of every fuzz target (the long campaign is in docs/reliability.md).
+fuzz_smoke() {
+    if cargo +nightly fuzz --version >/dev/null 2>&1; then
+        bash scripts/fuzz-smoke.sh
+    else
+        echo "    SKIPPED: no nightly toolchain with cargo-fuzz here (scripts/setup.sh installs them)"
+    fi
+}
+step "fuzz (smoke, 5 s per target)" fuzz_smoke
+
 printf '\n==> all checks passed in %d s\n' "$((SECONDS - TOTAL_START))"
 printf '%s\n' "${SUMMARY[@]}"

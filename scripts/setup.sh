@@ -86,4 +86,17 @@ if [ "$WEB" = true ]; then
     fi
 fi
 
+# Fuzzing smoke (scripts/fuzz-smoke.sh): the nightly toolchain and cargo-fuzz.
+say "nightly toolchain and cargo-fuzz (fuzz smoke)"
+if ! rustup toolchain list | grep -q '^nightly'; then
+    rustup toolchain install nightly --profile minimal ||
+        echo "    warning: could not install nightly; check.sh will say the fuzz smoke was skipped" >&2
+fi
+if rustup toolchain list | grep -q '^nightly' && ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked || cargo install cargo-fuzz
+fi
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+    ok "$(cargo +nightly fuzz --version)"
+fi
+
 say "setup done"
