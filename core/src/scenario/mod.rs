@@ -132,9 +132,7 @@ fn validate_synthetic(s: &SyntheticWire) -> Result<(), ScenarioError> {
         ));
     }
     if let Some((im, is, om, os)) = s.lognormal {
-        let ok = |m: f64, sg: f64| {
-            (1.0..=1e8).contains(&m) && (0.0..=10.0).contains(&sg)
-        };
+        let ok = |m: f64, sg: f64| (1.0..=1e8).contains(&m) && (0.0..=10.0).contains(&sg);
         if !ok(im, is) || !ok(om, os) {
             return Err(field(
                 &format!("{path}.lognormal"),
