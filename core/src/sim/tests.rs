@@ -367,3 +367,50 @@ fn an_oracle_times_every_iteration_with_its_exact_shapes() {
     );
     assert_eq!(log[3].0.decode, vec![1003]);
 }
+
+#[test]
+fn fast_sp_shortens_a_long_prefill_and_fsp_falls_back_to_ring_attention() {
+    let reqs = vec![req(0, 0, 400_000, 3)];
+    let (_, fast) = run(PolicyKind::PecSched, 2, reqs.clone());
+    let (_, ring) = run(PolicyKind::PecSchedNoFastSp, 2, reqs);
+    let (f, r) = (fast[0].ttft_ns().unwrap(), ring[0].ttft_ns().unwrap());
+    assert!(f < r, "fast SP prefill {f} ns should beat ring-only {r} ns");
+}
+
+#[test]
+fn without_disaggregation_short_decodes_stay_on_their_prefill_replica() {
+    let reqs = vec![req(0, 0, 800, 20)];
+    let c = cluster(1);
+    for (policy, decode_replica_used) in [
+        (PolicyKind::PecSched, true),
+        (PolicyKind::PecSchedNoDisaggregation, false),
+    ] {
+        let p = policy.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+        let mut sim = Simulation::new(
+            c,
+            ModelKind::Llama31_8B.spec(),
+            perf(&c),
+            2,
+            EngineConfig::default(),
+            p,
+            reqs.clone(),
+        )
+        .unwrap();
+        sim.record_timeline(1000);
+        while sim.step() {}
+        let decodes: Vec<u32> = sim
+            .timeline()
+            .spans
+            .iter()
+            .filter(|s| s.kind == super::timeline::SpanKind::ShortDecode)
+            .map(|s| s.replica)
+            .collect();
+        assert!(!decodes.is_empty());
+        assert_eq!(
+            decodes.iter().all(|&r| r == 3),
+            decode_replica_used,
+            "{}: decodes on {decodes:?}",
+            policy.id()
+        );
+    }
+}
