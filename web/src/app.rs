@@ -77,6 +77,13 @@ pub fn App() -> Html {
         Callback::from(move |a: Action| state.dispatch(a))
     };
     let edit = dispatch.reform(Action::Edit);
+    let on_stop = {
+        let (send, dispatch) = (send.clone(), dispatch.clone());
+        Callback::from(move |()| {
+            send.emit(ToWorker::Cancel);
+            dispatch.emit(Action::Stop);
+        })
+    };
     html! {
         <div class="app">
             <header class="top">
@@ -86,7 +93,7 @@ pub fn App() -> Html {
                 </div>
                 <RunStatus run={state.run.clone()} invalid={state.invalid.clone()}
                     waiting_for={state.waiting_for_upload().map(str::to_string)}
-                    policies={state.draft.policies.len()} />
+                    policies={state.draft.policies.len()} on_stop={on_stop} />
             </header>
             <NoticeBar notice={state.notice.clone()} dispatch={dispatch.clone()} />
             <div class="layout">

@@ -15,6 +15,8 @@ pub struct Props {
     pub waiting_for: Option<String>,
     /// Policies in the run.
     pub policies: usize,
+    /// Stops the run in flight (shown while a run or sweep is in progress).
+    pub on_stop: Callback<()>,
 }
 
 fn bar(done: f64) -> Html {
@@ -72,6 +74,13 @@ pub fn RunStatus(p: &Props) -> Html {
         _ => html! {},
     };
     let notes = r.budget_notes();
+    let stop = if matches!(r.phase, RunPhase::Running(_)) || r.sweep_progress.is_some() {
+        let on_stop = p.on_stop.clone();
+        html! { <button class="stop" id="stop-run" title="Stop the simulation in flight (results so far stay)"
+        onclick={Callback::from(move |_: MouseEvent| on_stop.emit(()))}>{ "Stop" }</button> }
+    } else {
+        html! {}
+    };
     html! {
         <div class="status" id="run-status" data-state={state} data-generation={r.generation.to_string()}
             data-compare-ms={r.compare_ms.map(|v| format!("{v:.1}"))}
@@ -79,7 +88,7 @@ pub fn RunStatus(p: &Props) -> Html {
             data-worker-ms={r.worker_ms.map(|v| format!("{v:.1}"))}
             data-sweep-ms={r.sweep_ms.map(|v| format!("{v:.1}"))}
             aria-live="polite">
-            <div class="line">{ body }{ sweep }</div>
+            <div class="line">{ body }{ sweep }{ stop }</div>
             { for notes.iter().map(|n| html! { <p class="warn" role="alert">{ n.to_string() }</p> }) }
             if let Some(n) = &r.sweep_note { <p class="warn">{ n.clone() }</p> }
         </div>

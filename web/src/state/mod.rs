@@ -130,6 +130,8 @@ pub enum Action {
     Calibration(String),
     /// Hide the notice.
     DismissNotice,
+    /// Stop the run in flight (the root component also tells the worker to cancel it).
+    Stop,
 }
 
 impl State {
@@ -266,6 +268,7 @@ impl Reducible for State {
                 s.changed();
             }
             Action::DismissNotice => s.notice = None,
+            Action::Stop => s.run.stop(),
             Action::Calibration(id) => {
                 if Calibration::builtin(&id).is_ok() {
                     s.calibration = id;

@@ -66,6 +66,10 @@ pub struct RunView {
     pub worker_ms: Option<f64>,
 }
 
+/// What the status line says after Stop.
+pub const STOPPED: &str =
+    "Stopped by you; results shown so far are kept. Edit any field to run again.";
+
 impl RunView {
     /// A new generation starts (`runnable`: it will be posted to the worker).
     pub fn restart(&mut self, generation: u32, runnable: bool) {
@@ -83,6 +87,23 @@ impl RunView {
             sweep,
             ..RunView::default()
         };
+    }
+
+    /// The user pressed Stop: the run in flight (comparison or sweep) is abandoned, what it
+    /// already produced stays on screen, and later messages of this run are ignored.
+    pub fn stop(&mut self) {
+        let running = matches!(self.phase, RunPhase::Running(_));
+        if !running && self.sweep_progress.is_none() {
+            return;
+        }
+        // Messages of the stopped run carry the old number: bump it so they are dropped.
+        self.generation = self.generation.wrapping_add(1) | 0x8000_0000;
+        if running {
+            self.phase = RunPhase::Failed(STOPPED.to_string());
+        }
+        if self.sweep_progress.take().is_some() {
+            self.sweep_note = Some("Load sweep stopped; edit a field to run again.".to_string());
+        }
     }
 
     /// The root component posted this generation at `at_ms`.

@@ -300,3 +300,35 @@ fn the_calibration_profile_travels_next_to_the_scenario() {
     assert_eq!(bad.calibration, DATASHEET);
     assert!(matches!(&bad.notice, Some(Notice::BadLink(m)) if m.contains("nope")));
 }
+
+#[test]
+fn stop_abandons_the_run_and_ignores_its_late_messages() {
+    let s = reduce(
+        default_state(),
+        Action::RunSent {
+            generation: 1,
+            at_ms: 100.0,
+        },
+    );
+    let s = reduce(s, Action::Stop);
+    assert_eq!(s.run.phase, RunPhase::Failed(results::STOPPED.to_string()));
+    let late = worker(
+        s.clone(),
+        FromWorker::Progress {
+            generation: 1,
+            stage: Stage::Compare,
+            done: 0.7,
+            label: "FIFO".into(),
+        },
+    );
+    assert_eq!(
+        late.run.phase, s.run.phase,
+        "a message of the stopped run changes nothing"
+    );
+    // Stop when nothing runs does nothing.
+    let again = reduce(s.clone(), Action::Stop);
+    assert_eq!(again.run, s.run);
+    // Editing a field runs again.
+    let s = reduce(s, Action::Edit(Edit::Seed(9)));
+    assert!(matches!(s.run.phase, RunPhase::Running(_)));
+}
