@@ -6,7 +6,7 @@ use crate::timed::{Samples, Timed};
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pecsched_core::metrics::{Class, RequestRecord, Summary, nearest_rank};
+use pecsched_core::metrics::{RequestRecord, Summary, nearest_rank};
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::{SpGroup, SpMode};
 use pecsched_core::policy::PolicyKind;
@@ -251,23 +251,9 @@ fn rate_scale_for(s: &Scenario, raw: &[Request], long_load: f64) -> Result<f64> 
 
 /// p99 over requests of (decision time / JCT), short and long, in percent.
 fn overhead_p99(records: &[RequestRecord], samples: &[(u32, u64)]) -> (f64, f64) {
-    let mut by_class = (Vec::new(), Vec::new());
-    for &(req, ns) in samples {
-        let r = &records[req as usize];
-        if let Some(jct) = r.jct_ns().filter(|&j| j > 0) {
-            let ratio = ns as f64 / jct as f64 * 100.0;
-            match r.class {
-                Class::Short => by_class.0.push(ratio),
-                Class::Long => by_class.1.push(ratio),
-            }
-        }
-    }
-    let p99 = |mut v: Vec<f64>| {
-        if v.is_empty() {
-            return 0.0;
-        }
-        v.sort_by(f64::total_cmp);
-        v[((v.len() * 99).div_ceil(100)).max(1) - 1]
-    };
-    (p99(by_class.0), p99(by_class.1))
+    let [short, long] = crate::timed::by_class(records, samples);
+    (
+        crate::timed::p99(&short.ratio) * 100.0,
+        crate::timed::p99(&long.ratio) * 100.0,
+    )
 }

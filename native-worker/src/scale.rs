@@ -5,7 +5,7 @@
 use crate::timed::{Samples, Timed};
 use anyhow::{Context, Result};
 use clap::Args;
-use pecsched_core::metrics::{Class, nearest_rank};
+use pecsched_core::metrics::nearest_rank;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
@@ -92,34 +92,18 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         let (summary, records) = sim.run();
         let wall = t.elapsed().as_secs_f64();
         let samples = samples.borrow();
-        let mut per_class: [(Vec<u64>, Vec<f64>); 2] = Default::default();
-        for &(req, d) in samples.iter() {
-            let r = &records[req as usize];
-            let c = &mut per_class[(r.class == Class::Long) as usize];
-            c.0.push(d);
-            if let Some(j) = r.jct_ns().filter(|&j| j > 0) {
-                c.1.push(d as f64 / j as f64);
-            }
-        }
-        for c in per_class.iter_mut() {
-            c.0.sort_unstable();
-            c.1.sort_by(f64::total_cmp);
-        }
-        let p99f = |v: &[f64]| {
-            v.get((v.len() * 99).div_ceil(100).saturating_sub(1))
-                .copied()
-                .unwrap_or(0.0)
-        };
+        let per_class = crate::timed::by_class(&records, &samples);
+        let p99f = crate::timed::p99;
         println!(
             "{:>6} {:>9} {:>8.2} {:>11.1}µs {:>11.1}µs {:>11.1}µs {:>11.4}% {:>11.4}% {:>8}",
             gpus,
             gpus / tp,
             wall,
-            nearest_rank(&per_class[0].0, 50) * 1e6,
-            nearest_rank(&per_class[0].0, 99) * 1e6,
-            nearest_rank(&per_class[1].0, 99) * 1e6,
-            p99f(&per_class[0].1) * 100.0,
-            p99f(&per_class[1].1) * 100.0,
+            nearest_rank(&per_class[0].ns, 50) * 1e6,
+            nearest_rank(&per_class[0].ns, 99) * 1e6,
+            nearest_rank(&per_class[1].ns, 99) * 1e6,
+            p99f(&per_class[0].ratio) * 100.0,
+            p99f(&per_class[1].ratio) * 100.0,
             summary.events
         );
     }

@@ -1,6 +1,7 @@
 //! Wall-clock timing of scheduling decisions. The core has no clock, so the worker wraps a
 //! policy and measures each `dispatch` call around it.
 
+use pecsched_core::metrics::{Class, RequestRecord};
 use pecsched_core::policy::{Decision, Policy, PolicyKind, View};
 use pecsched_core::sim::config::EngineRules;
 use std::cell::RefCell;
@@ -53,4 +54,40 @@ impl Policy for Timed {
             }
         }
     }
+}
+
+/// Decision times of one class: sorted nanoseconds, and sorted decision time ÷ JCT ratios (over
+/// requests that completed).
+#[derive(Default)]
+pub struct ClassTimes {
+    /// Decision times, nanoseconds, ascending.
+    pub ns: Vec<u64>,
+    /// Decision time ÷ JCT, ascending.
+    pub ratio: Vec<f64>,
+}
+
+/// Splits `samples` by the class of their request: `[short, long]`.
+pub fn by_class(records: &[RequestRecord], samples: &[(u32, u64)]) -> [ClassTimes; 2] {
+    let mut out: [ClassTimes; 2] = Default::default();
+    for &(req, d) in samples {
+        let r = &records[req as usize];
+        let c = &mut out[(r.class == Class::Long) as usize];
+        c.ns.push(d);
+        if let Some(j) = r.jct_ns().filter(|&j| j > 0) {
+            c.ratio.push(d as f64 / j as f64);
+        }
+    }
+    for c in out.iter_mut() {
+        c.ns.sort_unstable();
+        c.ratio.sort_by(f64::total_cmp);
+    }
+    out
+}
+
+/// Nearest-rank 99th percentile of ascending values (0 when empty).
+pub fn p99(sorted: &[f64]) -> f64 {
+    sorted
+        .get((sorted.len() * 99).div_ceil(100).saturating_sub(1))
+        .copied()
+        .unwrap_or(0.0)
 }

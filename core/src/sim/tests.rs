@@ -36,24 +36,23 @@ fn req(id: u32, at_ms: u64, input: u32, output: u32) -> Request {
     }
 }
 
-fn run(policy: PolicyKind, nodes: u32, reqs: Vec<Request>) -> (Summary, Vec<RequestRecord>) {
-    let c = cluster(nodes);
+/// A simulation of `policy` on cluster `c` (Llama-3.1-8B at TP = 2).
+fn new_sim(
+    policy: PolicyKind,
+    c: &ClusterSpec,
+    cfg: EngineConfig,
+    reqs: Vec<Request>,
+) -> Simulation {
     let p = policy.build(
         &PolicyKnobs::default(),
         ModelKind::Llama31_8B,
         c.total_gpus() / 2,
     );
-    Simulation::new(
-        c,
-        ModelKind::Llama31_8B.spec(),
-        perf(&c),
-        2,
-        EngineConfig::default(),
-        p,
-        reqs,
-    )
-    .unwrap()
-    .run()
+    Simulation::new(*c, ModelKind::Llama31_8B.spec(), perf(c), 2, cfg, p, reqs).unwrap()
+}
+
+fn run(policy: PolicyKind, nodes: u32, reqs: Vec<Request>) -> (Summary, Vec<RequestRecord>) {
+    new_sim(policy, &cluster(nodes), EngineConfig::default(), reqs).run()
 }
 
 #[test]
@@ -193,19 +192,8 @@ fn priority_starves_long_requests_under_steady_short_load() {
         ..EngineConfig::default()
     };
     let c = cluster(1);
-    let p = PolicyKind::Priority.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
     // The long request arrives first, when everything is idle, so it is served...
-    let (s, _) = Simulation::new(
-        c,
-        ModelKind::Llama31_8B.spec(),
-        perf(&c),
-        2,
-        cfg,
-        p,
-        reqs.clone(),
-    )
-    .unwrap()
-    .run();
+    let (s, _) = new_sim(PolicyKind::Priority, &c, cfg, reqs.clone()).run();
     assert_eq!(s.long.starved, 0);
     // ...but arriving behind the stream it starves.
     reqs[0].arrival = SimTime(0);
@@ -215,10 +203,7 @@ fn priority_starves_long_requests_under_steady_short_load() {
     for (i, r) in late.iter_mut().enumerate() {
         r.id = i as u32;
     }
-    let p = PolicyKind::Priority.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let (s, _) = Simulation::new(c, ModelKind::Llama31_8B.spec(), perf(&c), 2, cfg, p, late)
-        .unwrap()
-        .run();
+    let (s, _) = new_sim(PolicyKind::Priority, &c, cfg, late).run();
     assert_eq!(s.long.count, 1);
     assert_eq!(s.long.starved, 1, "the long request is never served");
 }
@@ -227,17 +212,7 @@ fn priority_starves_long_requests_under_steady_short_load() {
 fn the_event_limit_stops_a_run_with_partial_results_and_says_so() {
     let reqs: Vec<_> = (0..100).map(|i| req(i, i as u64 * 10, 500, 50)).collect();
     let c = cluster(1);
-    let p = PolicyKind::Fifo.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let mut sim = Simulation::new(
-        c,
-        ModelKind::Llama31_8B.spec(),
-        perf(&c),
-        2,
-        EngineConfig::default(),
-        p,
-        reqs.clone(),
-    )
-    .unwrap();
+    let mut sim = new_sim(PolicyKind::Fifo, &c, EngineConfig::default(), reqs.clone());
     sim.set_event_limit(50);
     while sim.step() {}
     let (s, _) = sim.finish();
@@ -248,17 +223,7 @@ fn the_event_limit_stops_a_run_with_partial_results_and_says_so() {
     );
     assert!(s.short.completed < 100);
     // A driver that stops early (a browser budget, Cancel) gets partial results and a reason.
-    let p = PolicyKind::Fifo.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let mut sim = Simulation::new(
-        c,
-        ModelKind::Llama31_8B.spec(),
-        perf(&c),
-        2,
-        EngineConfig::default(),
-        p,
-        reqs.clone(),
-    )
-    .unwrap();
+    let mut sim = new_sim(PolicyKind::Fifo, &c, EngineConfig::default(), reqs.clone());
     sim.run_until(SimTime(200_000_000));
     let (s, _) = sim.finish();
     assert!(
@@ -274,17 +239,7 @@ fn the_event_limit_stops_a_run_with_partial_results_and_says_so() {
 fn timeline_shows_the_pause_of_a_preempted_long_prefill() {
     let reqs = vec![req(0, 0, 300_000, 5), req(1, 500, 800, 10)];
     let c = cluster(1);
-    let p = PolicyKind::PecSched.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let mut sim = Simulation::new(
-        c,
-        ModelKind::Llama31_8B.spec(),
-        perf(&c),
-        2,
-        EngineConfig::default(),
-        p,
-        reqs,
-    )
-    .unwrap();
+    let mut sim = new_sim(PolicyKind::PecSched, &c, EngineConfig::default(), reqs);
     sim.record_timeline(10_000);
     while sim.step() {}
     let t = sim.timeline().clone();
@@ -333,17 +288,12 @@ fn an_oracle_times_every_iteration_with_its_exact_shapes() {
     use super::oracle::IterKind;
     let c = cluster(1);
     let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    let p = PolicyKind::Fifo.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let mut sim = Simulation::new(
-        c,
-        ModelKind::Llama31_8B.spec(),
-        perf(&c),
-        2,
+    let mut sim = new_sim(
+        PolicyKind::Fifo,
+        &c,
         EngineConfig::default(),
-        p,
         vec![req(0, 0, 1000, 4)],
-    )
-    .unwrap();
+    );
     sim.set_oracle(Box::new(Doubling(log.clone())));
     let (_, recs) = sim.run();
     let (_, model) = run(PolicyKind::Fifo, 1, vec![req(0, 0, 1000, 4)]);
@@ -385,17 +335,7 @@ fn without_disaggregation_short_decodes_stay_on_their_prefill_replica() {
         (PolicyKind::PecSched, true),
         (PolicyKind::PecSchedNoDisaggregation, false),
     ] {
-        let p = policy.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-        let mut sim = Simulation::new(
-            c,
-            ModelKind::Llama31_8B.spec(),
-            perf(&c),
-            2,
-            EngineConfig::default(),
-            p,
-            reqs.clone(),
-        )
-        .unwrap();
+        let mut sim = new_sim(policy, &c, EngineConfig::default(), reqs.clone());
         sim.record_timeline(1000);
         while sim.step() {}
         let decodes: Vec<u32> = sim
