@@ -33,7 +33,7 @@ enum Command {
     /// The paper's scalability experiment: scheduler decision time vs cluster size.
     Scale(scale::ScaleArgs),
     /// List Vulkan adapters, their features and limits, and which GPU kernels they run.
-    GpuInfo,
+    GpuInfo(gpu::info::InfoArgs),
     /// Validate the GPU kernels, time them over a sweep, write points and a calibration profile.
     Bench(gpu::bench::BenchArgs),
     /// Fit the performance model to bench points; report the error on held-out shapes.
@@ -56,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),
-        Command::GpuInfo => gpu::info::run(),
+        Command::GpuInfo(args) => gpu::info::run(args),
         Command::Bench(args) => gpu::bench::run(args),
         Command::Calibrate(args) => gpu::calibrate::run(args),
         Command::Replay(args) => replay::run(args),

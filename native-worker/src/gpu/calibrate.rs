@@ -55,6 +55,18 @@ pub fn gpu_spec(id: Option<&str>, adapter: &str) -> anyhow::Result<GpuSpec> {
 /// The points a profile of `dtype` is fitted on: that dtype, and for prefill and GEMM the
 /// cooperative-matrix kernel when it was measured.
 pub fn profile_points(points: &[Point], dtype: Dtype) -> Vec<&Point> {
+    // Of several cooperative-matrix prefill variants, the one with the most points (the one
+    // `bench` swept in full; the others only have comparison shapes).
+    let mut per_kernel = std::collections::BTreeMap::<&str, usize>::new();
+    for p in points.iter().filter(|p| p.shape.dtype() == dtype) {
+        if p.shape.family() == "prefill" && p.kernel.contains("coop") {
+            *per_kernel.entry(p.kernel.as_str()).or_default() += 1;
+        }
+    }
+    let main_coop = per_kernel
+        .iter()
+        .max_by_key(|&(k, n)| (*n, std::cmp::Reverse(*k)))
+        .map(|(k, _)| *k);
     let coop = |op: &str| {
         points.iter().any(|p| {
             p.shape.dtype() == dtype && p.kernel.starts_with(op) && p.kernel.contains("coop")
@@ -66,6 +78,11 @@ pub fn profile_points(points: &[Point], dtype: Dtype) -> Vec<&Point> {
         .filter(|p| {
             let op = p.shape.family();
             !matches!(op, "prefill" | "gemm") || coop(op) == p.kernel.contains("coop")
+        })
+        .filter(|p| {
+            p.shape.family() != "prefill"
+                || !p.kernel.contains("coop")
+                || Some(p.kernel.as_str()) == main_coop
         })
         .collect()
 }

@@ -1,11 +1,20 @@
 //! `pecsched-worker gpu-info`: every Vulkan adapter, its features, cooperative-matrix
 //! configurations and limits, and which kernels can run on it.
 
-use super::GpuError;
 use super::device::{adapters, has_coop_f16};
+use super::{Gpu, GpuError};
+
+/// Arguments of `gpu-info`.
+#[derive(clap::Args, Debug)]
+pub struct InfoArgs {
+    /// Also check the chosen adapter's cooperative-matrix operations one usage pattern at a
+    /// time against a CPU emulation (non-zero exit if any fails).
+    #[arg(long)]
+    pub coop_selftest: bool,
+}
 
 /// Prints every adapter; fails (non-zero exit) when there is none.
-pub fn run() -> anyhow::Result<()> {
+pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let list = adapters();
     if list.is_empty() {
         return Err(GpuError::NoAdapter.into());
@@ -56,6 +65,15 @@ pub fn run() -> anyhow::Result<()> {
             "FMA kernels only (no 16x16x16 f16->f32 cooperative matrices)"
         };
         println!("  kernels: {coop}");
+    }
+    if args.coop_selftest {
+        let gpu = Gpu::open()?;
+        super::prefill_coop::check_coop(&gpu, "coop-selftest")?;
+        println!("cooperative-matrix self-test on {}:", gpu.describe());
+        let failed = super::coop_probe::run(&gpu)?;
+        if failed > 0 {
+            anyhow::bail!("{failed} cooperative-matrix checks failed");
+        }
     }
     Ok(())
 }

@@ -28,6 +28,8 @@ impl PrefillVariant {
             PrefillVariant::Coop(CoopVariant::Global) => "coop",
             PrefillVariant::Coop(CoopVariant::Staged) => "coopstaged",
             PrefillVariant::Coop(CoopVariant::Safe) => "coopsafe",
+            PrefillVariant::Coop(CoopVariant::Flush) => "coopflush",
+            PrefillVariant::Coop(CoopVariant::Fresh) => "coopfresh",
         }
     }
 }

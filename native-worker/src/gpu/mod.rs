@@ -22,6 +22,7 @@ pub mod bench;
 pub mod buffers;
 pub mod calibrate;
 pub mod check;
+pub mod coop_probe;
 pub mod decode;
 pub mod decode_gen;
 pub mod device;

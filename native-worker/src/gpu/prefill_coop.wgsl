@@ -37,7 +37,10 @@ var<workgroup> l_sh: array<f32, 64>;
 var<workgroup> zero: array<f32, 256>;
 // Contiguous 16×16 f32 scratch per subgroup for rescaling the accumulators (stride 16).
 var<workgroup> rs: array<f32, 1024>;
-var<workgroup> flag: u32;
+// The rescale flag in .x. A vec4 (16 bytes) rather than a u32: workgroup arrays that
+// cooperative-matrix loads read must start 16-byte aligned, and a 4-byte variable placed
+// before them by the driver breaks that (measured on the H100: every f16 tile read shifted).
+var<workgroup> flag: vec4<u32>;
 
 // Multiplies row r of the subgroup's contiguous 16×16 scratch by alpha_sh[r].
 fn scale_tile(sg: u32, lane: u32) {
@@ -95,7 +98,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         let k0 = kb * BC;
         let kbase = ((b * tt + k0) * prm.kv_heads + kvh) * D;
         if (t == 0u) {
-            flag = 0u;
+            flag.x = 0u;
         }
 {{QK}}
         workgroupBarrier();
@@ -111,9 +114,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         }
         mx = max(mx, subgroupShuffleXor(mx, 1u));
         if (mx > m + LAZY) {
-            flag = 1u;
+            flag.x = 1u;
         }
-        let resc = workgroupUniformLoad(&flag);
+        let resc = workgroupUniformLoad(&flag).x;
         if (resc != 0u) {
             let mn = max(m, mx);
             let a = exp2(m - mn);

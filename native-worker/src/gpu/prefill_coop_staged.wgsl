@@ -34,7 +34,10 @@ var<workgroup> l_sh: array<f32, 64>;
 var<workgroup> zero: array<f32, 256>;
 // Contiguous 16×16 f32 scratch per subgroup for rescaling the accumulators (stride 16).
 var<workgroup> rs: array<f32, 1024>;
-var<workgroup> flag: u32;
+// The rescale flag in .x. A vec4 (16 bytes) rather than a u32: workgroup arrays that
+// cooperative-matrix loads read must start 16-byte aligned, and a 4-byte variable placed
+// before them by the driver breaks that (measured on the H100: every f16 tile read shifted).
+var<workgroup> flag: vec4<u32>;
 
 // Multiplies row r of the subgroup's contiguous 16×16 scratch by alpha_sh[r].
 fn scale_tile(sg: u32, lane: u32) {
@@ -51,6 +54,16 @@ fn write_out(sbase: u32, sg: u32, lane: u32, r0: u32, b: u32, h: u32, c0: u32) {
             let x = ss[sbase + r * SS + e % 16u] / l_sh[sg * 16u + r];
             og[((b * prm.s + row) * prm.heads + h) * D + c0 + e % 16u] = f16(x);
         }
+    }
+}
+
+// Writes element lane + 32·k of the subgroup's 16×16 output tile at columns c0.. (flush
+// variants): `x` is the row's unnormalised output.
+fn flush_out(sg: u32, lane: u32, r0: u32, b: u32, h: u32, c0: u32, k: u32, x: f32) {
+    let r = lane / 16u + 2u * k;
+    let row = r0 + r;
+    if (row < prm.s) {
+        og[((b * prm.s + row) * prm.heads + h) * D + c0 + lane % 16u] = f16(x / l_sh[sg * 16u + r]);
     }
 }
 
@@ -112,7 +125,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     for (var kb = 0u; kb < nkb; kb++) {
         let k0 = kb * BC;
         if (t == 0u) {
-            flag = 0u;
+            flag.x = 0u;
         }
         for (var idx = t; idx < BC * D8; idx += 128u) {
             let c = idx / D8;

@@ -182,6 +182,13 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
     ] {
         v.push(gemm(g16, Dtype::F16, m, n, k));
     }
+    // Llama-3.1-8B's projections at serving batch sizes (QKV, O, gate+up, down): the shapes
+    // the replay launches.
+    for m in [8, 64, 256, 1024] {
+        for (n, k) in [(6144, 4096), (4096, 4096), (28672, 4096), (4096, 14336)] {
+            v.push(gemm(g16, Dtype::F16, m, n, k));
+        }
+    }
     for (m, n, k) in [(1, 4096, 4096), (512, 4096, 4096), (4096, 4096, 4096)] {
         v.push(gemm(GemmVariant::Fma, Dtype::F32, m, n, k));
     }

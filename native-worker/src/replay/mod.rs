@@ -93,10 +93,10 @@ pub struct ReplayArgs {
     /// then meaningless).
     #[arg(long, default_value_t = 1)]
     pub shrink: u32,
-    /// Launch the cooperative-matrix prefill (staged) instead of the FMA one the `h100-wgpu`
-    /// profile was fitted on.
-    #[arg(long)]
-    pub coop_prefill: bool,
+    /// Launch this cooperative-matrix prefill variant instead of the FMA prefill (only on an
+    /// adapter with cooperative matrices; check it first with `bench --validate-only`).
+    #[arg(long, value_enum)]
+    pub coop_prefill: Option<crate::gpu::prefill_coop::CoopVariant>,
     /// Include every iteration's record in the JSON report (large for long windows).
     #[arg(long)]
     pub records: bool,

@@ -70,7 +70,12 @@ fn repeat(launch: Launch, times: u32) -> Launch {
 impl Rig {
     /// Allocates everything on `gpu` (fails cleanly when it does not fit). `coop_prefill`
     /// picks the cooperative-matrix prefill kernel instead of the FMA one.
-    pub fn new(gpu: Gpu, size: RigSize, coop_prefill: bool, plan: Plan) -> Result<Rig, GpuError> {
+    pub fn new(
+        gpu: Gpu,
+        size: RigSize,
+        coop_prefill: Option<crate::gpu::prefill_coop::CoopVariant>,
+        plan: Plan,
+    ) -> Result<Rig, GpuError> {
         let kernels = Kernels::new(&gpu, true)?;
         let d = size.dims;
         let m = size.max_tokens.div_ceil(GEMM_TILE) as u64 * GEMM_TILE as u64;
@@ -143,8 +148,14 @@ impl Rig {
             GemmVariant::Fma
         };
         let prefill = match (coop_prefill, gpu.coop_f16) {
-            (true, true) => PrefillVariant::Coop(crate::gpu::prefill_coop::CoopVariant::Staged),
-            _ => PrefillVariant::Fma,
+            (Some(v), true) => PrefillVariant::Coop(v),
+            (Some(_), false) => {
+                return Err(GpuError::KernelUnsupported {
+                    kernel: "prefill-coop",
+                    feature: "16x16x16 f16->f32 cooperative matrices".into(),
+                });
+            }
+            (None, _) => PrefillVariant::Fma,
         };
         Ok(Rig {
             gpu,
