@@ -96,6 +96,12 @@ calibration! {
     /// all 9 of its H100 f16 points (M = 1…8192) fit within 6 %, with `f` = 0 the M = 512 point
     /// is 30 % off (docs/fidelity.md).
     gemm_serial_fraction: NonNegative = 0.0;
+    /// Output tiles (64×64) at which a GEMM runs at half its ceilings: both its compute and
+    /// its streaming times are divided by `tiles/(tiles + h)`, `tiles = ⌈M/64⌉·⌈N/64⌉`, so a
+    /// GEMM with too few output tiles to fill the GPU runs slower per byte. Default 0 \[I\]:
+    /// off (cuBLAS picks its tiling to fill the GPU). Our staged wgpu GEMM streams 0.34 TB/s
+    /// with 64 tiles and 0.95 TB/s with 448 (M = 8, N = 4 096 vs 28 672, docs/fidelity.md).
+    gemm_half_tiles: NonNegative = 0.0;
     /// Fraction of HBM bandwidth reached by decode attention reading the KV cache. Default
     /// 0.90: SDPA decode reads 2991–3104 of 3350 GB/s at long KV on the H100 \[gpu.md\].
     decode_attn_bw_efficiency: Efficiency = 0.90;

@@ -21,6 +21,8 @@ pub struct Roof {
     pub gemm_stream_bytes_per_s: f64,
     /// `gemm_serial_fraction`: share of a GEMM's shorter term not hidden under its longer one.
     pub gemm_serial_fraction: f64,
+    /// `gemm_half_tiles`: output tiles at which a GEMM reaches half its ceilings (0: off).
+    pub gemm_half_tiles: f64,
     /// HBM bandwidth × `decode_attn_bw_efficiency`, bytes/s (decode attention's KV reads).
     pub kv_read_bytes_per_s: f64,
     /// Dense bf16 peak × `prefill_attn_max_efficiency`, FLOP/s (prefill attention asymptote).
@@ -41,6 +43,7 @@ impl Roof {
             hbm_bytes_per_s: gpu.hbm_bytes_per_s * calib.hbm_efficiency,
             gemm_stream_bytes_per_s: gpu.hbm_bytes_per_s * calib.gemm_stream_efficiency,
             gemm_serial_fraction: calib.gemm_serial_fraction,
+            gemm_half_tiles: calib.gemm_half_tiles,
             kv_read_bytes_per_s: gpu.hbm_bytes_per_s * calib.decode_attn_bw_efficiency,
             attn_flops_per_s: gpu.bf16_flops * calib.prefill_attn_max_efficiency,
             attn_half_tokens: calib.prefill_attn_half_tokens,
@@ -132,6 +135,8 @@ pub struct Linear {
     pub weight_bytes: f64,
     /// Bytes of input and output activations per token on this GPU.
     pub act_bytes_per_token: f64,
+    /// Output columns (`N`), for the tile count of `gemm_half_tiles`.
+    pub out_cols: f64,
 }
 
 impl Linear {
@@ -142,6 +147,7 @@ impl Linear {
             flops_per_token: 2.0 * params,
             weight_bytes: params * EB,
             act_bytes_per_token: (in_elems + out_elems) * EB,
+            out_cols: out_elems,
         }
     }
 
@@ -155,6 +161,12 @@ impl Linear {
         let bytes = self.weight_bytes + self.act_bytes_per_token * tokens;
         let mut compute_s = flops / roof.gemm_flops_per_s;
         let mut memory_s = bytes / roof.gemm_stream_bytes_per_s;
+        if roof.gemm_half_tiles > 0.0 {
+            let tiles = (tokens / 64.0).ceil().max(1.0) * (self.out_cols / 64.0).ceil().max(1.0);
+            let slow = (tiles + roof.gemm_half_tiles) / tiles;
+            compute_s *= slow;
+            memory_s *= slow;
+        }
         let serial = roof.gemm_serial_fraction * compute_s.min(memory_s);
         if compute_s >= memory_s {
             compute_s += serial;
@@ -335,6 +347,30 @@ mod tests {
             assert!((serial.time_s() - sum).abs() <= 1e-15 * sum, "{tokens}");
             assert_eq!(serial.bound(), plain.bound());
         }
+    }
+
+    #[test]
+    fn gemm_with_few_output_tiles_runs_slower_per_byte() {
+        let g = GpuKind::H100Sxm80.spec();
+        let base = Calibration::datasheet_default();
+        let mut c = base.clone();
+        c.set("gemm_half_tiles", 100.0).unwrap();
+        let (r0, r1) = (Roof::new(&g, &base), Roof::new(&g, &c));
+        let narrow = Linear::new(4096.0 * 4096.0, 4096.0, 4096.0); // 64 tiles at M ≤ 64
+        let wide = Linear::new(4096.0 * 28672.0, 4096.0, 28672.0); // 448 tiles
+        // Off by default: nothing changes.
+        let off = Linear::new(4096.0 * 4096.0, 4096.0, 4096.0).eval(8.0, &r0);
+        assert_eq!(narrow.eval(8.0, &r0), off);
+        // 64 tiles: (64 + 100)/64 slower on both terms.
+        let (a, b) = (narrow.eval(8.0, &r0), narrow.eval(8.0, &r1));
+        assert!((b.memory_s / a.memory_s - 164.0 / 64.0).abs() < 1e-12);
+        assert!((b.compute_s / a.compute_s - 164.0 / 64.0).abs() < 1e-12);
+        // Per weight byte the wide GEMM streams faster than the narrow one.
+        let per_byte = |l: &Linear| l.eval(8.0, &r1).memory_s / l.weight_bytes;
+        assert!(per_byte(&wide) < 0.5 * per_byte(&narrow));
+        // More rows add tiles: M = 4096 is within 3 % of the unslowed roofline.
+        let big = narrow.eval(4096.0, &r1).time_s() / narrow.eval(4096.0, &r0).time_s();
+        assert!(big > 1.0 && big < 1.03, "{big}");
     }
 
     #[test]

@@ -221,7 +221,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         (Dtype::F32, "profile-f32.json"),
     ] {
         // bench fits on every point (no hold-out); `calibrate` reports held-out errors.
-        if let Some((calib, _)) = fit_and_report(&points.points, dtype, &spec, 0, &provenance) {
+        if let Some((calib, _)) = fit_and_report(&points.points, dtype, &spec, 0, &provenance, false) {
             let path = args.out.join(file);
             std::fs::write(&path, calib.to_json() + "\n")?;
             println!("wrote {}", path.display());

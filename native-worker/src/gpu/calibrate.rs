@@ -31,6 +31,9 @@ pub struct CalibrateArgs {
     /// Hold out every k-th point of each op (in sweep order) from the fit.
     #[arg(long, default_value_t = 3)]
     pub holdout_every: usize,
+    /// Print every point's measured and modelled time (training and held-out).
+    #[arg(long)]
+    pub per_point: bool,
     /// GPU datasheet the efficiencies are relative to (a100, h100, h200); default: from the
     /// adapter name in the points file, else h100.
     #[arg(long)]
@@ -146,6 +149,7 @@ pub fn fit_and_report(
     gpu: &GpuSpec,
     holdout: usize,
     provenance: &Provenance,
+    per_point: bool,
 ) -> Option<(Calibration, ErrorStats)> {
     let pts = profile_points(all, dtype);
     if pts.is_empty() {
@@ -174,6 +178,25 @@ pub fn fit_and_report(
         "  fit error on training points (|predicted/measured − 1|):",
         &per_op(&train, gpu, &calib),
     );
+    if per_point {
+        println!(
+            "  {:<5} {:<22} {:<36} {:>11} {:>11} {:>8}",
+            "set", "kernel", "shape", "measured µs", "model µs", "error"
+        );
+        for (set, pts) in [("train", &train), ("held", &held)] {
+            for p in pts.iter() {
+                let pred = p.shape.predict(gpu, &calib);
+                println!(
+                    "  {set:<5} {:<22} {:<36} {:>11.1} {:>11.1} {:>+7.1}%",
+                    p.kernel,
+                    p.shape.label(),
+                    p.median_s * 1e6,
+                    pred * 1e6,
+                    100.0 * (pred / p.median_s - 1.0)
+                );
+            }
+        }
+    }
     let held_rows = per_op(&held, gpu, &calib);
     print_stats("  prediction error on held-out points:", &held_rows);
     let overall = held_rows.last().map(|r| r.1).unwrap_or(stats(&[]));
@@ -200,7 +223,14 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
         prov.command,
         std::env::args().collect::<Vec<_>>().join(" ")
     );
-    let f16 = fit_and_report(&points.points, Dtype::F16, &gpu, args.holdout_every, &prov);
+    let f16 = fit_and_report(
+        &points.points,
+        Dtype::F16,
+        &gpu,
+        args.holdout_every,
+        &prov,
+        args.per_point,
+    );
     let (calib, held) = f16.context("the points file holds no f16 points")?;
     std::fs::write(&args.out, calib.to_json() + "\n")
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -212,7 +242,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     );
     if let Some(path) = &args.out_f32
         && let Some((c32, _)) =
-            fit_and_report(&points.points, Dtype::F32, &gpu, args.holdout_every, &prov)
+            fit_and_report(&points.points, Dtype::F32, &gpu, args.holdout_every, &prov, false)
     {
         std::fs::write(path, c32.to_json() + "\n")
             .with_context(|| format!("writing {}", path.display()))?;

@@ -37,6 +37,7 @@ fn fields_for(family: &str) -> &'static [&'static str] {
             "gemm_efficiency",
             "gemm_stream_efficiency",
             "gemm_serial_fraction",
+            "gemm_half_tiles",
             "kernel_overhead_s",
         ],
         _ => &[],
@@ -48,6 +49,7 @@ fn field(name: &'static str) -> Field {
         "prefill_attn_half_tokens" => (1.0, 1e6),
         // 0 (full overlap) is the datasheet value; the log-space search starts just above it.
         "gemm_serial_fraction" => (1e-4, 1.0),
+        "gemm_half_tiles" => (1e-2, 1e4),
         n if n.ends_with("_s") => SECONDS,
         _ => EFF,
     };

@@ -36,12 +36,16 @@ pub enum CoopVariant {
     Flush,
     /// As [`CoopVariant::Flush`], flushing after every key block (one lane per row).
     Fresh,
+    /// As [`CoopVariant::Staged`], but K is staged row-major (no transposing scatter with
+    /// its 16-way bank conflicts) and read as a column-major B operand.
+    Rows,
 }
 
 impl CoopVariant {
     /// Every variant, fastest first (H100, S = 16K: staged 31.5 TFLOP/s, flush 30.3,
     /// global 28.3, fresh 22.9, safe 18.9).
-    pub const ALL: [CoopVariant; 5] = [
+    pub const ALL: [CoopVariant; 6] = [
+        CoopVariant::Rows,
         CoopVariant::Staged,
         CoopVariant::Flush,
         CoopVariant::Global,
@@ -135,6 +139,11 @@ fn tiles(v: CoopVariant, d: u32, bc: u32) -> [String; 5] {
             let k = match v {
                 CoopVariant::Global => format!(
                     "coopLoad<coop_mat16x16<f16, B>>(&kg[kbase + {}u * kstride + {}u], kstride)",
+                    j * 16,
+                    i * 16
+                ),
+                CoopVariant::Rows => format!(
+                    "coopLoad<coop_mat16x16<f16, B>>(&kv[{}u * VS + {}u], VS)",
                     j * 16,
                     i * 16
                 ),
@@ -261,7 +270,10 @@ pub fn source(v: CoopVariant, d: u32) -> String {
             render(SRC, &vars)
         }
         _ => {
-            let (soft, fin, doc) = if matches!(v, CoopVariant::Staged | CoopVariant::Flush) {
+            let (soft, fin, doc) = if matches!(
+                v,
+                CoopVariant::Staged | CoopVariant::Flush | CoopVariant::Rows
+            ) {
                 (
                     SOFTMAX_LAZY,
                     "    let lrow = lpart + subgroupShuffleXor(lpart, 1u);\n    l_sh[sg * 16u + lane / 2u] = lrow;",
@@ -283,7 +295,25 @@ pub fn source(v: CoopVariant, d: u32) -> String {
                 )
             };
             let soft = soft.replace("{{RESCALE}}", &resc);
+            let (v_off, put_kv, k_doc) = if v == CoopVariant::Rows {
+                (
+                    "BC * VS",
+                    "            put_row(c * VS + j * 8u, wk);\n            put_row(V_OFF + c * VS + j * 8u, wv);",
+                    "K is stored row-major like V and read as a column-major B operand (coopLoad).",
+                )
+            } else {
+                (
+                    "D * KTS",
+                    "            put_col(j * 8u, c, wk);\n            put_row(V_OFF + c * VS + j * 8u, wv);",
+                    "K is stored transposed so every load is row-major.",
+                )
+            };
             let mut vars = common.to_vec();
+            vars.extend([
+                ("V_OFF", v_off.to_string()),
+                ("PUT_KV", put_kv.to_string()),
+                ("K_DOC", k_doc.to_string()),
+            ]);
             vars.extend([
                 ("SOFTMAX", soft),
                 ("FINAL_L", fin.to_string()),

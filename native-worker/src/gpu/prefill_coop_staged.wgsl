@@ -1,7 +1,7 @@
 // Prefill attention on cooperative matrices, staged variant: Q, K and V reach the tensor
-// cores only through workgroup memory (16-byte global loads, then row-major coopLoadT, the
-// path gemm_coop.wgsl uses), with K stored transposed so every load is row-major. Same
-// semantics, layouts and online softmax as prefill_coop.wgsl; no tile padding is needed.
+// cores only through workgroup memory (16-byte global loads, then coopLoadT, the path
+// gemm_coop.wgsl uses). {{K_DOC}} Same semantics, layouts and online softmax as
+// prefill_coop.wgsl; no tile padding is needed.
 //
 // {{SOFTMAX_DOC}}
 enable f16;
@@ -19,7 +19,7 @@ const D8: u32 = D / 8u;
 const BC: u32 = {{BC}}u;
 const KTS: u32 = BC + 8u;   // K^T tile row stride (halves)
 const VS: u32 = D + 8u;     // V and Q tile row stride (halves)
-const V_OFF: u32 = D * KTS;
+const V_OFF: u32 = {{V_OFF}};
 const KV_LEN: u32 = max(V_OFF + BC * VS, 64u * VS);
 const SS: u32 = BC + 4u;    // score row stride (floats)
 const PS: u32 = BC + 8u;    // probability row stride (halves)
@@ -137,8 +137,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
                 wk = kg[g];
                 wv = vg[g];
             }
-            put_col(j * 8u, c, wk);
-            put_row(V_OFF + c * VS + j * 8u, wv);
+{{PUT_KV}}
         }
         workgroupBarrier();
 {{QK}}
