@@ -105,6 +105,13 @@ calibration! {
     /// Fraction of HBM bandwidth reached by decode attention reading the KV cache. Default
     /// 0.90: SDPA decode reads 2991–3104 of 3350 GB/s at long KV on the H100 \[gpu.md\].
     decode_attn_bw_efficiency: Efficiency = 0.90;
+    /// Fraction of dense bf16 peak reached by decode attention's arithmetic (QKᵀ and PV per
+    /// KV token and query head): decode is `max(bytes/bw, FLOPs/this)`, so with grouped-query
+    /// heads sharing each KV row a kernel can become compute-bound. Default 0.66, the
+    /// `gemm_efficiency` default \[gpu.md\] (SDPA decode is memory-bound at every anchor).
+    /// Our FMA decode kernel reaches ~0.5–1 % of peak with 4 query heads per KV head
+    /// (docs/fidelity.md).
+    decode_attn_flop_efficiency: Efficiency = 0.66;
     /// Asymptotic fraction of bf16 peak of prefill attention, `e_max` in
     /// `eff(S) = e_max·S/(S + S_half)`. Default 0.634: minimax fit (with
     /// `attention_overhead_s` = 15 µs) to the cuDNN SDPA anchors 244/521/595/627 TFLOP/s at

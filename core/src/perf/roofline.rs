@@ -25,6 +25,8 @@ pub struct Roof {
     pub gemm_half_tiles: f64,
     /// HBM bandwidth × `decode_attn_bw_efficiency`, bytes/s (decode attention's KV reads).
     pub kv_read_bytes_per_s: f64,
+    /// Dense bf16 peak × `decode_attn_flop_efficiency`, FLOP/s (decode attention's math).
+    pub decode_flops_per_s: f64,
     /// Dense bf16 peak × `prefill_attn_max_efficiency`, FLOP/s (prefill attention asymptote).
     pub attn_flops_per_s: f64,
     /// `prefill_attn_half_tokens`: attention length reaching half the asymptote.
@@ -45,6 +47,7 @@ impl Roof {
             gemm_serial_fraction: calib.gemm_serial_fraction,
             gemm_half_tiles: calib.gemm_half_tiles,
             kv_read_bytes_per_s: gpu.hbm_bytes_per_s * calib.decode_attn_bw_efficiency,
+            decode_flops_per_s: gpu.bf16_flops * calib.decode_attn_flop_efficiency,
             attn_flops_per_s: gpu.bf16_flops * calib.prefill_attn_max_efficiency,
             attn_half_tokens: calib.prefill_attn_half_tokens,
             kernel_overhead_s: calib.kernel_overhead_s,
@@ -231,7 +234,7 @@ impl AttentionShape {
     }
 
     /// Decode attention of `seqs` single-token queries over `kv_tokens` keys in total: reads
-    /// the KV at `decode_attn_bw_efficiency`.
+    /// the KV at `decode_attn_bw_efficiency`, computes at `decode_attn_flop_efficiency`.
     #[inline]
     pub fn decode(&self, seqs: f64, kv_tokens: f64, roof: &Roof) -> OpCost {
         let flops = self.flops_per_pair * kv_tokens;
@@ -239,7 +242,7 @@ impl AttentionShape {
         OpCost {
             flops,
             bytes,
-            compute_s: flops / roof.gemm_flops_per_s,
+            compute_s: flops / roof.decode_flops_per_s,
             memory_s: bytes / roof.kv_read_bytes_per_s,
             overhead_s: roof.attention_overhead_s,
             is_comm: false,

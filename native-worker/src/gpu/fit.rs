@@ -28,6 +28,7 @@ fn fields_for(family: &str) -> &'static [&'static str] {
         ],
         "decode" => &[
             "decode_attn_bw_efficiency",
+            "decode_attn_flop_efficiency",
             "attention_overhead_s",
             "hbm_efficiency",
             "kernel_overhead_s",
@@ -91,6 +92,25 @@ pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration
         let _ = best.set(f.name, v);
     }
     let mut score = objective(points, gpu, &best);
+    // Coarse coordinate scans over each field's whole (log) range first, so a field whose
+    // effect only starts far from its start value (a ceiling that binds only when low) is
+    // found; then the local pattern search refines.
+    for _ in 0..3 {
+        for f in &fields {
+            for i in 0..=32 {
+                let x = (f.lo.ln() + (f.hi.ln() - f.lo.ln()) * i as f64 / 32.0).exp();
+                let mut trial = best.clone();
+                if trial.set(f.name, x).is_err() {
+                    continue;
+                }
+                let s = objective(points, gpu, &trial);
+                if s < score {
+                    best = trial;
+                    score = s;
+                }
+            }
+        }
+    }
     let mut step = 1.0f64;
     while step > 1e-4 {
         let mut improved = false;
