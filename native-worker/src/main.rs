@@ -42,7 +42,26 @@ enum Command {
     Replay(replay::ReplayArgs),
 }
 
+/// Ends the process quietly when stdout is a closed pipe (`pecsched-worker … | head`): `println!`
+/// panics on EPIPE because Rust ignores SIGPIPE; every other panic keeps the default report.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> anyhow::Result<()> {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Simulate(args) => simulate::run(args),

@@ -410,3 +410,31 @@ fn predict_table() {
     ];
     check(&cases);
 }
+
+/// A reader that stops early (`pecsched-worker repro | head -1`) ends the run quietly: no
+/// panic report, exit 141 (the shell's code for SIGPIPE) or 0 if everything fit the pipe.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pecsched-worker"))
+        .arg("repro")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn pecsched-worker");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read a line");
+    assert!(!first.is_empty());
+    // The read end is dropped here: further writes hit a closed pipe.
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(out.status.code(), Some(141) | Some(0)),
+        "{:?}: {err}",
+        out.status
+    );
+}
