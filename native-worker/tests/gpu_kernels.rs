@@ -46,3 +46,45 @@ fn attention_merge_matches_reference() {
 fn gemm_matches_reference() {
     family("gemm");
 }
+
+/// Shapes beyond the shared table that matter to the tiles of the f32 kernels: edges at one
+/// row or key past a 64-row / 64-key block, several row blocks without the causal mask, a
+/// prefix that ends mid-block, head dim 96 (vec2 outputs, three Q/K stages).
+#[test]
+fn f32_prefill_tile_edges_match_reference() {
+    use gpu::check::check_prefill;
+    use gpu::kernels::PrefillVariant;
+    use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
+
+    let g =
+        gpu::Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
+    let k = Kernels::new(&g, false).unwrap_or_else(|e| panic!("{e}"));
+    let shape = |b, h, hkv, d, s, p, causal| PrefillAttention {
+        batch: b,
+        heads: h,
+        kv_heads: hkv,
+        head_dim: d,
+        chunk: s,
+        prefix: p,
+        causal,
+        dtype: Dtype::F32,
+    };
+    let cases = [
+        (shape(1, 2, 1, 128, 129, 0, true), 16.0),
+        (shape(1, 2, 2, 64, 150, 0, false), 4.0),
+        (shape(2, 4, 2, 128, 65, 63, true), 4.0),
+        (shape(1, 2, 2, 96, 100, 30, true), 8.0),
+        (shape(1, 3, 3, 96, 70, 0, false), 4.0),
+        (shape(1, 1, 1, 32, 128, 64, true), 4.0),
+    ];
+    let mut failed = Vec::new();
+    for (s, amp) in cases {
+        for v in [PrefillVariant::Fma, PrefillVariant::FmaWide] {
+            match check_prefill(&g, &k, v, &s, amp) {
+                Ok(d) => println!("  ok    {} {s:?}: rel L2 {:.1e}", v.as_str(), d.rel_l2),
+                Err(e) => failed.push(format!("{} {s:?}: {e}", v.as_str())),
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}

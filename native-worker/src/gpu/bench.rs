@@ -157,7 +157,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let points_path = args.out.join("points.json");
     let mut errors = 0;
     println!(
-        "\n{:<18} {:<34} {:>12} {:>9} {:>9}",
+        "\n{:<22} {:<34} {:>12} {:>9} {:>9}",
         "kernel", "shape", "median µs", "TFLOP/s", "GB/s"
     );
     // The first validated cooperative-matrix prefill variant (in `CoopVariant::ALL` order)
@@ -193,7 +193,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         match jobs::run(&gpu, &kernels, job, plan) {
             Ok(p) => {
                 println!(
-                    "{:<18} {:<34} {:>12.1} {:>9.2} {:>9.1}",
+                    "{:<22} {:<34} {:>12.1} {:>9.2} {:>9.1}",
                     p.kernel,
                     p.shape.label(),
                     p.median_s * 1e6,
@@ -210,7 +210,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             Err(e) => {
                 errors += 1;
-                println!("{name:<18} {:<34} FAILED: {e}", job.shape.label());
+                println!("{name:<22} {:<34} FAILED: {e}", job.shape.label());
             }
         }
     }
@@ -221,7 +221,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         (Dtype::F32, "profile-f32.json"),
     ] {
         // bench fits on every point (no hold-out); `calibrate` reports held-out errors.
-        if let Some((calib, _)) = fit_and_report(&points.points, dtype, &spec, 0, &provenance, false) {
+        if let Some((calib, _)) =
+            fit_and_report(&points.points, dtype, &spec, 0, &provenance, false)
+        {
             let path = args.out.join(file);
             std::fs::write(&path, calib.to_json() + "\n")?;
             println!("wrote {}", path.display());

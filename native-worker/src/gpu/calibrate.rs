@@ -70,6 +70,14 @@ pub fn profile_points(points: &[Point], dtype: Dtype) -> Vec<&Point> {
         .iter()
         .max_by_key(|&(k, n)| (*n, std::cmp::Reverse(*k)))
         .map(|(k, _)| *k);
+    // f32 prefill: when the wide-tile FMA kernel was measured, its points only (`bench` times
+    // both FMA kernels on the same shapes; one fit cannot follow two speeds).
+    let wide = dtype == Dtype::F32
+        && points.iter().any(|p| {
+            p.shape.dtype() == dtype
+                && p.shape.family() == "prefill"
+                && p.kernel.contains("fmawide")
+        });
     let coop = |op: &str| {
         points.iter().any(|p| {
             p.shape.dtype() == dtype && p.kernel.starts_with(op) && p.kernel.contains("coop")
@@ -87,6 +95,7 @@ pub fn profile_points(points: &[Point], dtype: Dtype) -> Vec<&Point> {
                 || !p.kernel.contains("coop")
                 || Some(p.kernel.as_str()) == main_coop
         })
+        .filter(|p| !wide || p.shape.family() != "prefill" || p.kernel.contains("fmawide"))
         .collect()
 }
 
@@ -241,8 +250,14 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
         100.0 * held.p95
     );
     if let Some(path) = &args.out_f32
-        && let Some((c32, _)) =
-            fit_and_report(&points.points, Dtype::F32, &gpu, args.holdout_every, &prov, false)
+        && let Some((c32, _)) = fit_and_report(
+            &points.points,
+            Dtype::F32,
+            &gpu,
+            args.holdout_every,
+            &prov,
+            false,
+        )
     {
         std::fs::write(path, c32.to_json() + "\n")
             .with_context(|| format!("writing {}", path.display()))?;

@@ -400,7 +400,8 @@ fn verdict(got: &[f32], want: &[f32]) -> String {
     let mut bad = Vec::new();
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let e = (g - w).abs();
-        if !(e <= 2e-3 * scale) {
+        // NaN counts as wrong.
+        if e.is_nan() || e > 2e-3 * scale {
             bad.push(i);
         } else {
             worst = worst.max(e);

@@ -9,6 +9,7 @@ use super::gemm::GemmKernel;
 use super::merge::MergeKernel;
 use super::prefill::{AttnBuffers, PrefillKernel};
 use super::prefill_coop::{CoopVariant, PrefillCoopKernel, padding};
+use super::prefill_wide::PrefillWideKernel;
 use super::{Gpu, GpuError};
 
 /// Which prefill kernel.
@@ -16,6 +17,8 @@ use super::{Gpu, GpuError};
 pub enum PrefillVariant {
     /// FMA units (f32 or f16 storage).
     Fma,
+    /// FMA units with wide register tiles (f32 storage only).
+    FmaWide,
     /// Cooperative matrices (f16), one of the [`CoopVariant`]s.
     Coop(CoopVariant),
 }
@@ -25,11 +28,13 @@ impl PrefillVariant {
     pub fn as_str(self) -> &'static str {
         match self {
             PrefillVariant::Fma => "fma",
+            PrefillVariant::FmaWide => "fmawide",
             PrefillVariant::Coop(CoopVariant::Global) => "coop",
             PrefillVariant::Coop(CoopVariant::Staged) => "coopstaged",
             PrefillVariant::Coop(CoopVariant::Safe) => "coopsafe",
             PrefillVariant::Coop(CoopVariant::Flush) => "coopflush",
             PrefillVariant::Coop(CoopVariant::Fresh) => "coopfresh",
+            PrefillVariant::Coop(CoopVariant::Rows) => "cooprows",
         }
     }
 }
@@ -39,6 +44,8 @@ impl PrefillVariant {
 pub struct Kernels {
     /// FMA prefill.
     pub prefill: PrefillKernel,
+    /// Wide-tile FMA prefill (f32).
+    pub prefill_wide: PrefillWideKernel,
     /// Cooperative-matrix prefill, when the adapter has cooperative matrices.
     pub prefill_coop: Option<PrefillCoopKernel>,
     /// Split-K decode (with its merge).
@@ -61,6 +68,7 @@ impl Kernels {
         };
         Ok(Kernels {
             prefill: PrefillKernel::new(trusted),
+            prefill_wide: PrefillWideKernel::new(trusted),
             prefill_coop,
             decode: DecodeKernel::new(gpu, trusted)?,
             merge: MergeKernel::new(gpu, trusted)?,
@@ -72,6 +80,9 @@ impl Kernels {
     /// The prefill variants this device runs for `dtype`.
     pub fn prefill_variants(&self, dtype: Dtype) -> Vec<PrefillVariant> {
         let mut v = vec![PrefillVariant::Fma];
+        if dtype == Dtype::F32 {
+            v.push(PrefillVariant::FmaWide);
+        }
         if dtype == Dtype::F16 && self.prefill_coop.is_some() {
             v.extend(CoopVariant::ALL.map(PrefillVariant::Coop));
         }
@@ -88,6 +99,7 @@ impl Kernels {
     ) -> Result<super::buffers::Launch, GpuError> {
         match (variant, &self.prefill_coop) {
             (PrefillVariant::Fma, _) => self.prefill.launch(gpu, s, bufs),
+            (PrefillVariant::FmaWide, _) => self.prefill_wide.launch(gpu, s, bufs),
             (PrefillVariant::Coop(v), Some(k)) => k.launch(gpu, v, s, bufs),
             (PrefillVariant::Coop(_), None) => Err(GpuError::KernelUnsupported {
                 kernel: "prefill-coop",

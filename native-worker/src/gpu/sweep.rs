@@ -134,13 +134,16 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
             v.push(prefill(Fma, Dtype::F16, [1, 32, 32, 128], s, 0, true));
         }
     }
-    for s in [512, 1024, 2048, 4096, 8192, 16384] {
-        v.push(prefill(Fma, Dtype::F32, [1, 32, 32, 128], s, 0, true));
+    // f32: the first FMA kernel and its wide-tile successor on the same shapes.
+    for f in [Fma, PrefillVariant::FmaWide] {
+        for s in [512, 1024, 2048, 4096, 8192, 16384] {
+            v.push(prefill(f, Dtype::F32, [1, 32, 32, 128], s, 0, true));
+        }
+        v.push(prefill(f, Dtype::F32, [1, 32, 8, 128], 4096, 0, true));
+        v.push(prefill(f, Dtype::F32, [1, 32, 32, 64], 4096, 0, true));
+        v.push(prefill(f, Dtype::F32, [4, 32, 8, 128], 2048, 0, true));
+        v.push(prefill(f, Dtype::F32, [1, 32, 8, 128], 2048, 14336, true));
     }
-    v.push(prefill(Fma, Dtype::F32, [1, 32, 8, 128], 4096, 0, true));
-    v.push(prefill(Fma, Dtype::F32, [1, 32, 32, 64], 4096, 0, true));
-    v.push(prefill(Fma, Dtype::F32, [4, 32, 8, 128], 2048, 0, true));
-    v.push(prefill(Fma, Dtype::F32, [1, 32, 8, 128], 2048, 14336, true));
 
     for hkv in [32, 8] {
         for l in [1024, 4096, 16384, 32768, 65536, 131072] {
@@ -221,6 +224,14 @@ pub fn quick(coop: bool) -> Vec<Job> {
             64,
             true,
         ),
+        prefill(
+            PrefillVariant::FmaWide,
+            Dtype::F32,
+            [1, 4, 2, 64],
+            256,
+            64,
+            true,
+        ),
         decode(8, 2, 128, vec![1024]),
         decode(8, 2, 128, vec![4096, 1024]),
         decode(8, 8, 64, ragged(4, 2000)),
@@ -267,6 +278,19 @@ mod tests {
                 .any(|s| s.kv_bytes() / 2.0 > 2.0 * 1024.0 * 1024.0 * 1024.0)
         );
         assert!(jobs.iter().any(|j| j.name() == "gemm-fma-f32"));
+        // Both f32 prefill kernels run the same shapes, up to S = 16384.
+        let f32_prefill = |name: &str| -> Vec<Shape> {
+            jobs.iter()
+                .filter(|j| j.name() == name)
+                .map(|j| j.shape.clone())
+                .collect()
+        };
+        let wide = f32_prefill("prefill-fmawide-f32");
+        assert_eq!(wide, f32_prefill("prefill-fma-f32"));
+        assert!(
+            wide.iter()
+                .any(|s| matches!(s, Shape::Prefill(p) if p.chunk == 16384 && p.causal))
+        );
     }
 
     #[test]
