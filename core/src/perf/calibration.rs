@@ -109,8 +109,8 @@ calibration! {
     /// KV token and query head): decode is `max(bytes/bw, FLOPs/this)`, so with grouped-query
     /// heads sharing each KV row a kernel can become compute-bound. Default 0.66, the
     /// `gemm_efficiency` default \[gpu.md\] (SDPA decode is memory-bound at every anchor).
-    /// Our FMA decode kernel reaches ~0.5–1 % of peak with 4 query heads per KV head
-    /// (docs/fidelity.md).
+    /// The fit to our H100 decode kernel puts it near 1 %: with 4 query heads per KV head it
+    /// runs slower than its bytes explain (docs/benchmarks.md).
     decode_attn_flop_efficiency: Efficiency = 0.66;
     /// Asymptotic fraction of bf16 peak of prefill attention, `e_max` in
     /// `eff(S) = e_max·S/(S + S_half)`. Default 0.634: minimax fit (with
@@ -120,9 +120,21 @@ calibration! {
     /// Tokens at which prefill attention reaches half of `e_max` (`S_half`). Default 530,
     /// from the same fit \[gpu.md\].
     prefill_attn_half_tokens: NonNegative = 530.0;
+    /// Extra cost of prefill attention per (query, key) pair and query head, in FLOP
+    /// equivalents on top of the `4·head_dim` FLOPs of QKᵀ and PV: the softmax, masking and
+    /// (on cooperative matrices) the round trip of the scores through workgroup memory, which
+    /// do not shrink with the head dimension. Default 0 \[I\]: the SDPA anchors are all at
+    /// head dim 128, where it folds into `prefill_attn_max_efficiency`. Our H100 kernel runs
+    /// D = 64 only 1.4× faster than D = 128, not 2× (docs/fidelity.md).
+    prefill_attn_pair_flops: NonNegative = 0.0;
     /// Fixed cost of one GEMM kernel (launch, ramp, tail), seconds. Default 4.7 µs: one
     /// dispatch costs ~4.7 µs on the H100 \[gpu.md\].
     kernel_overhead_s: NonNegative = 4.7e-6;
+    /// Serial time per partial result merged into one output row by the log-sum-exp merge
+    /// (split-K decode, ring attention), seconds: a merge of `P/R` partials per row takes at
+    /// least `P/R` of these. Default 0 \[I\]: bandwidth-bound merges. Ours takes ~0.13 µs per
+    /// partial at 32 partials per row on the H100 (docs/fidelity.md).
+    merge_part_s: NonNegative = 0.0;
     /// Fixed cost of one attention kernel call, seconds. Default 15 µs: SDPA decode at small
     /// KV takes 14–19 µs more than its bytes at 0.9·3350 GB/s explain (e.g. 41 µs measured vs
     /// 22 µs of traffic at L = 4096, H_kv = 32) \[gpu.md\].

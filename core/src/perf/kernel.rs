@@ -246,13 +246,14 @@ impl KernelModel {
         }
     }
 
-    /// One merge kernel: memory-bound at `hbm_efficiency` plus one kernel launch.
+    /// One merge kernel: memory-bound at `hbm_efficiency`, or bound by the serial merge of
+    /// `parts/rows` partials per row at `merge_part_s` each, plus one kernel launch.
     pub fn attention_merge(&self, s: &AttentionMerge) -> OpCost {
         let bytes = s.bytes();
         OpCost {
             flops: 0.0,
             bytes,
-            compute_s: 0.0,
+            compute_s: s.parts as f64 / s.rows.max(1) as f64 * self.roof.merge_part_s,
             memory_s: bytes / self.roof.hbm_bytes_per_s,
             overhead_s: self.roof.kernel_overhead_s,
             is_comm: false,
@@ -380,6 +381,27 @@ mod tests {
             ..g
         });
         assert!((f32.bytes / one.bytes - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_merge_of_many_partials_per_row_is_bound_by_the_serial_steps() {
+        let gpu = GpuKind::H100Sxm80.spec();
+        let mut c = Calibration::datasheet_default();
+        let m = |parts: u64, c: &Calibration| {
+            KernelModel::new(&gpu, c).attention_merge(&AttentionMerge {
+                rows: 32,
+                parts,
+                head_dim: 128,
+                dtype: Dtype::F16,
+            })
+        };
+        // Off by default: pure bandwidth.
+        assert_eq!(m(1024, &c).compute_s, 0.0);
+        c.set("merge_part_s", 1e-7).unwrap();
+        // 32 partials per row at 0.1 µs: 3.2 µs, above the 0.2 µs of traffic.
+        let x = m(1024, &c);
+        assert!((x.compute_s - 3.2e-6).abs() < 1e-15);
+        assert!(x.time_s() > x.memory_s + x.overhead_s);
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct Roof {
     pub attn_flops_per_s: f64,
     /// `prefill_attn_half_tokens`: attention length reaching half the asymptote.
     pub attn_half_tokens: f64,
+    /// `prefill_attn_pair_flops`: extra FLOP equivalents per pair and query head.
+    pub attn_pair_flops: f64,
+    /// `merge_part_s`: serial seconds per partial merged into one row.
+    pub merge_part_s: f64,
     /// `kernel_overhead_s`: fixed cost of one GEMM kernel.
     pub kernel_overhead_s: f64,
     /// `attention_overhead_s`: fixed cost of one attention kernel call.
@@ -50,6 +54,8 @@ impl Roof {
             decode_flops_per_s: gpu.bf16_flops * calib.decode_attn_flop_efficiency,
             attn_flops_per_s: gpu.bf16_flops * calib.prefill_attn_max_efficiency,
             attn_half_tokens: calib.prefill_attn_half_tokens,
+            attn_pair_flops: calib.prefill_attn_pair_flops,
+            merge_part_s: calib.merge_part_s,
             kernel_overhead_s: calib.kernel_overhead_s,
             attention_overhead_s: calib.attention_overhead_s,
         }
@@ -192,6 +198,8 @@ impl Linear {
 pub struct AttentionShape {
     /// `4 · query heads on this GPU · head_dim`: FLOPs per (query, key) pair (QKᵀ and PV).
     pub flops_per_pair: f64,
+    /// Query heads on this GPU.
+    pub heads: f64,
     /// KV-cache bytes per token per layer on this GPU.
     pub kv_bytes_per_token: f64,
     /// Q read plus O write, bytes per query token on this GPU.
@@ -203,6 +211,7 @@ impl AttentionShape {
     pub fn new(heads: f64, kv_heads: f64, head_dim: f64) -> AttentionShape {
         AttentionShape {
             flops_per_pair: 4.0 * heads * head_dim,
+            heads,
             kv_bytes_per_token: 2.0 * kv_heads * head_dim * EB,
             qo_bytes_per_token: 2.0 * heads * head_dim * EB,
         }
@@ -223,10 +232,13 @@ impl AttentionShape {
         let flops = self.flops_per_pair * pairs;
         let bytes = self.kv_bytes_per_token * span_tokens + self.qo_bytes_per_token * new_tokens;
         let ramp = self.flops_per_pair * roof.attn_half_tokens * new_tokens / 2.0;
+        // `prefill_attn_pair_flops` per pair and head, with the same ramp (exactly 0 by default).
+        let extra =
+            self.heads * roof.attn_pair_flops * (pairs + roof.attn_half_tokens * new_tokens / 2.0);
         OpCost {
             flops,
             bytes,
-            compute_s: (flops + ramp) / roof.attn_flops_per_s,
+            compute_s: (flops + ramp + extra) / roof.attn_flops_per_s,
             memory_s: bytes / roof.hbm_bytes_per_s,
             overhead_s: roof.attention_overhead_s,
             is_comm: false,
@@ -374,6 +386,29 @@ mod tests {
         // More rows add tiles: M = 4096 is within 3 % of the unslowed roofline.
         let big = narrow.eval(4096.0, &r1).time_s() / narrow.eval(4096.0, &r0).time_s();
         assert!(big > 1.0 && big < 1.03, "{big}");
+    }
+
+    #[test]
+    fn per_pair_attention_cost_does_not_shrink_with_the_head_dim() {
+        let g = GpuKind::H100Sxm80.spec();
+        let base = Calibration::datasheet_default();
+        let mut c = base.clone();
+        c.set("prefill_attn_pair_flops", 512.0).unwrap();
+        let (r0, r1) = (Roof::new(&g, &base), Roof::new(&g, &c));
+        let (d64, d128) = (
+            AttentionShape::new(32.0, 32.0, 64.0),
+            AttentionShape::new(32.0, 32.0, 128.0),
+        );
+        let t = |a: &AttentionShape, r: &Roof| a.prefill(1e7, 4096.0, 4096.0, r).compute_s;
+        // Off by default: D = 64 costs exactly half of D = 128.
+        assert!((t(&d64, &r0) / t(&d128, &r0) - 0.5).abs() < 1e-12);
+        // 512 extra per pair and head: (256 + 512)/(512 + 512) = 0.75.
+        assert!((t(&d64, &r1) / t(&d128, &r1) - 0.75).abs() < 1e-12);
+        // FLOPs reported stay the true count.
+        assert_eq!(
+            d64.prefill(1e7, 4096.0, 4096.0, &r1).flops,
+            d64.prefill(1e7, 4096.0, 4096.0, &r0).flops
+        );
     }
 
     #[test]

@@ -152,6 +152,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let plan = Plan {
         warmup: args.warmup,
         reps: args.reps,
+        cold: true,
     };
     warm_clocks(&gpu, &kernels)?;
     let points_path = args.out.join("points.json");

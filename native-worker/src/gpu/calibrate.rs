@@ -244,11 +244,18 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     std::fs::write(&args.out, calib.to_json() + "\n")
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!("\nwrote {} (f16 profile)", args.out.display());
-    println!(
-        "held-out f16 error: median {:.1}% (target ≤ 5%), p95 {:.1}% (target ≤ 15%)",
-        100.0 * held.median,
-        100.0 * held.p95
-    );
+    if held.n == 0 {
+        println!(
+            "no points held out (--holdout-every {}): nothing to report",
+            args.holdout_every
+        );
+    } else {
+        println!(
+            "held-out f16 error: median {:.1}% (target ≤ 5%), p95 {:.1}% (target ≤ 15%)",
+            100.0 * held.median,
+            100.0 * held.p95
+        );
+    }
     if let Some(path) = &args.out_f32
         && let Some((c32, _)) = fit_and_report(
             &points.points,

@@ -33,6 +33,8 @@ pub struct Gpu {
     pub limits: Limits,
     /// True when 16×16×16 cooperative matrices with f16 inputs and f32 accumulators are usable.
     pub coop_f16: bool,
+    /// Reads a large buffer between timed runs to evict the L2 cache (built on first use).
+    pub l2_evictor: std::cell::OnceCell<super::timing::Evictor>,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
 }
@@ -156,6 +158,7 @@ impl Gpu {
             features,
             limits,
             coop_f16,
+            l2_evictor: std::cell::OnceCell::new(),
             errors,
             lost,
         })

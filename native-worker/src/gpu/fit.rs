@@ -23,6 +23,7 @@ fn fields_for(family: &str) -> &'static [&'static str] {
         "prefill" => &[
             "prefill_attn_max_efficiency",
             "prefill_attn_half_tokens",
+            "prefill_attn_pair_flops",
             "attention_overhead_s",
             "hbm_efficiency",
         ],
@@ -33,7 +34,7 @@ fn fields_for(family: &str) -> &'static [&'static str] {
             "hbm_efficiency",
             "kernel_overhead_s",
         ],
-        "merge" => &["hbm_efficiency", "kernel_overhead_s"],
+        "merge" => &["hbm_efficiency", "merge_part_s", "kernel_overhead_s"],
         "gemm" => &[
             "gemm_efficiency",
             "gemm_stream_efficiency",
@@ -51,6 +52,7 @@ fn field(name: &'static str) -> Field {
         // 0 (full overlap) is the datasheet value; the log-space search starts just above it.
         "gemm_serial_fraction" => (1e-4, 1.0),
         "gemm_half_tiles" => (1e-2, 1e4),
+        "prefill_attn_pair_flops" => (1e-2, 1e4),
         n if n.ends_with("_s") => SECONDS,
         _ => EFF,
     };

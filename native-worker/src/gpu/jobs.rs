@@ -53,6 +53,11 @@ fn timed(
 
 /// Measures one job.
 pub fn run(gpu: &Gpu, k: &Kernels, job: &Job, plan: Plan) -> Result<Point, GpuError> {
+    // A merge reads partials its decode pass has just written: warm L2 is the realistic case.
+    let plan = Plan {
+        cold: plan.cold && job.kernel != KernelId::Merge,
+        ..plan
+    };
     match (&job.shape, job.kernel) {
         (Shape::Prefill(s), KernelId::Prefill(v)) => {
             let bufs = PrefillBuffers::alloc(gpu, s)?;

@@ -160,6 +160,10 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
     }
     v.push(decode(32, 8, 128, ragged(16, 8192)));
     v.push(decode(32, 8, 128, ragged(64, 2048)));
+    // Serving-like decode batches (many sequences of a few thousand tokens): the replay's regime.
+    for (b, mean) in [(8, 1024), (32, 1024), (128, 1536), (256, 1024)] {
+        v.push(decode(32, 8, 128, ragged(b, mean)));
+    }
 
     for b in [1, 16, 64] {
         for parts in [2, 8, 32] {

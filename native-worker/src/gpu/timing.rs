@@ -10,6 +10,75 @@ use super::{Gpu, GpuError};
 /// Target wall time of one submission of timed passes, seconds.
 const SUBMIT_BUDGET_S: f64 = 0.25;
 
+/// Bytes read before each timed run of a cold plan: well over the L2 of any GPU we target
+/// (50 MB on the H100).
+const L2_SCRATCH_BYTES: u64 = 128 << 20;
+
+/// Reads `src` (XOR of every word, stored only in an impossible case): leaves the L2 full of
+/// clean lines of a buffer no kernel uses. A buffer clear would leave it full of dirty lines
+/// whose write-back the next kernel would pay.
+const EVICT_SRC: &str = "
+@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> sink: array<u32>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+    var acc = 0u;
+    let total = arrayLength(&src);
+    for (var i = g.x; i < total; i += n.x * 256u) {
+        let w = src[i];
+        acc ^= w.x ^ w.y ^ w.z ^ w.w;
+    }
+    if (acc == 0x9e3779b9u && g.x == 0xffffffffu) {
+        sink[0] = acc;
+    }
+}
+";
+
+/// The L2 evictor of a device: a pipeline reading a scratch buffer of [`L2_SCRATCH_BYTES`].
+pub struct Evictor {
+    pipeline: wgpu::ComputePipeline,
+    group: wgpu::BindGroup,
+    _buffers: [wgpu::Buffer; 2],
+}
+
+impl Evictor {
+    fn new(gpu: &Gpu) -> Result<Evictor, GpuError> {
+        let bytes = L2_SCRATCH_BYTES.min(gpu.max_binding() / 16 * 16);
+        let src = gpu.storage("l2-scratch", bytes)?;
+        let sink = gpu.storage("l2-sink", 16)?;
+        let pipeline = gpu.pipeline("l2-evict", EVICT_SRC, false)?;
+        let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("l2-evict"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: src.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: sink.as_entire_binding(),
+                },
+            ],
+        });
+        Ok(Evictor {
+            pipeline,
+            group,
+            _buffers: [src, sink],
+        })
+    }
+
+    fn record(&self, enc: &mut wgpu::CommandEncoder) {
+        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("l2-evict"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.group, &[]);
+        pass.dispatch_workgroups(1024, 1, 1);
+    }
+}
+
 /// Timing plan: how many warm-up and timed runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
@@ -17,6 +86,11 @@ pub struct Plan {
     pub warmup: u32,
     /// Timed runs (the median is reported).
     pub reps: u32,
+    /// Evict the L2 cache before every timed run (an untimed pass reading 128 MiB), so
+    /// a kernel re-run on the same inputs reads them from HBM as it would in a model, where
+    /// each layer has its own weights and KV. Off for kernels whose inputs are fresh in L2
+    /// in a model too (the merge right after the decode pass that wrote its partials).
+    pub cold: bool,
 }
 
 /// Per-run GPU seconds of `launch`, one per timed rep.
@@ -35,6 +109,17 @@ pub fn time(gpu: &Gpu, launch: &Launch, plan: Plan) -> Result<Vec<f64>, GpuError
     let est = t0.elapsed().as_secs_f64() / warm as f64;
     let per_submit = ((SUBMIT_BUDGET_S / est.max(1e-6)) as u32).clamp(1, reps);
 
+    let evictor = if plan.cold {
+        Some(match gpu.l2_evictor.get() {
+            Some(e) => e,
+            None => {
+                let e = Evictor::new(gpu)?;
+                gpu.l2_evictor.get_or_init(|| e)
+            }
+        })
+    } else {
+        None
+    };
     let count = 2 * reps;
     let set = gpu.device.create_query_set(&wgpu::QuerySetDescriptor {
         label: Some("timestamps"),
@@ -52,6 +137,9 @@ pub fn time(gpu: &Gpu, launch: &Launch, plan: Plan) -> Result<Vec<f64>, GpuError
         let n = per_submit.min(reps - done);
         let mut enc = gpu.device.create_command_encoder(&Default::default());
         for i in done..done + n {
+            if let Some(ev) = evictor {
+                ev.record(&mut enc);
+            }
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some("timed"),
                 timestamp_writes: Some(wgpu::ComputePassTimestampWrites {

@@ -93,10 +93,13 @@ pub struct ReplayArgs {
     /// then meaningless).
     #[arg(long, default_value_t = 1)]
     pub shrink: u32,
-    /// Launch this cooperative-matrix prefill variant instead of the FMA prefill (only on an
-    /// adapter with cooperative matrices; check it first with `bench --validate-only`).
-    #[arg(long, value_enum)]
-    pub coop_prefill: Option<crate::gpu::prefill_coop::CoopVariant>,
+    /// The cooperative-matrix prefill variant to launch (the `h100-wgpu` profile was fitted
+    /// on `rows`); an adapter without cooperative matrices runs the FMA prefill instead.
+    #[arg(long, value_enum, default_value = "rows")]
+    pub coop_prefill: crate::gpu::prefill_coop::CoopVariant,
+    /// Launch the FMA prefill even where cooperative matrices are available.
+    #[arg(long)]
+    pub fma_prefill: bool,
     /// Include every iteration's record in the JSON report (large for long windows).
     #[arg(long)]
     pub records: bool,
@@ -227,14 +230,16 @@ pub fn run(a: ReplayArgs) -> Result<()> {
     }
     let gpu = Gpu::open()?;
     let adapter = gpu.describe();
+    let coop = (gpu.coop_f16 && !a.fma_prefill).then_some(a.coop_prefill);
     println!("adapter: {adapter}");
     let rig = Rc::new(Rig::new(
         gpu,
         size,
-        a.coop_prefill,
+        coop,
         Plan {
             warmup: 1,
             reps: a.reps,
+            cold: true,
         },
     )?);
     let (_, bufs) = rig.kv_layout();
