@@ -84,6 +84,8 @@ pub fn decode_cases(long: bool) -> Vec<DecodeCase> {
             Some(800 * 4 * 64 * 2),
         ),
         (16, 2, 128, vec![2000], None, None),
+        // 12 sequences in 12 KV buffers of 60 tokens: two dispatches of up to 8 buffers.
+        (4, 2, 64, vec![50; 12], Some(16), Some(60 * 2 * 64 * 2)),
         (12, 4, 64, vec![33, 70], Some(16), None),
     ];
     if long {

@@ -93,8 +93,10 @@ impl KvCache {
     }
 }
 
-/// Most KV buffers one dispatch binds.
-pub const MAX_BUFFERS: usize = 4;
+/// Most KV buffers one dispatch binds (4 + 2·8 = 20 storage bindings; Vulkan adapters offer
+/// at least 32 here, the H100 524288). A KV cache in more buffers takes several dispatches
+/// that wgpu serialises; on the H100, 5 buffers behind a limit of 4 cost B16 L64K MHA 16 %.
+pub const MAX_BUFFERS: usize = 8;
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -114,19 +116,52 @@ pub struct DecodeKernel {
 
 /// Largest divisor of `g` that is at most 4: query heads handled per workgroup.
 fn heads_per_group(g: u32) -> u32 {
-    (1..=4.min(g))
+    (1..=tuning().2.min(g))
         .rev()
         .find(|d| g.is_multiple_of(*d))
         .unwrap_or(1)
 }
 
+/// Most partial results per output row the automatic split produces (the merge walks them
+/// serially: ~0.14 µs each on the H100).
+const MAX_PARTS_PER_ROW: u64 = 64;
+
 /// Split length for a batch: enough work items to fill the GPU, never under [`MIN_SPLIT`]
-/// tokens, never more than 65535 items.
+/// tokens, never more than [`MAX_PARTS_PER_ROW`] pieces of the longest sequence, never more
+/// than 65535 items. The parts cap matters for one long sequence with grouped-query heads:
+/// on the H100, B = 1, H_kv = 8, L = 32K ran 111 µs with 128 parts per row and 85 µs with 64
+/// (docs/benchmarks.md).
 pub fn auto_split(lengths: &[u32], kv_heads: u32, slices: u32) -> u32 {
+    let (target, min_split, _) = tuning();
     let total: u64 = lengths.iter().map(|&l| l as u64).sum();
-    let want = (total * kv_heads as u64 * slices as u64).div_ceil(TARGET_WORKGROUPS);
+    let longest = lengths.iter().copied().max().unwrap_or(0) as u64;
+    let want = (total * kv_heads as u64 * slices as u64).div_ceil(target);
     let cap = total.div_ceil(60000);
-    want.max(cap).max(MIN_SPLIT as u64).min(u32::MAX as u64) as u32
+    want.max(cap)
+        .max(longest.div_ceil(MAX_PARTS_PER_ROW))
+        .max(min_split as u64)
+        .min(u32::MAX as u64) as u32
+}
+
+/// Environment variable overriding the split heuristic for experiments on a GPU:
+/// `TARGET_WORKGROUPS,MIN_SPLIT,MAX_HEADS_PER_GROUP` (e.g. `2048,256,2`).
+pub const TUNING_ENV: &str = "PECSCHED_DECODE_TUNING";
+
+/// (target workgroups, shortest split, most query heads per workgroup): the constants, or
+/// [`TUNING_ENV`] when it holds three positive integers.
+fn tuning() -> (u64, u32, u32) {
+    static T: std::sync::OnceLock<(u64, u32, u32)> = std::sync::OnceLock::new();
+    *T.get_or_init(|| {
+        let default = (TARGET_WORKGROUPS, MIN_SPLIT, 4);
+        let Ok(v) = std::env::var(TUNING_ENV) else {
+            return default;
+        };
+        let n: Vec<u64> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+        match n[..] {
+            [t, m, g] if t > 0 && m > 0 && (1..=4).contains(&g) => (t, m as u32, g as u32),
+            _ => default,
+        }
+    })
 }
 
 impl DecodeKernel {
@@ -322,6 +357,9 @@ mod tests {
         assert_eq!(heads_per_group(1), 1);
         assert_eq!(auto_split(&[1024], 32, 1), MIN_SPLIT);
         assert_eq!(auto_split(&[131072], 8, 2), 2048);
+        // One long GQA sequence: at most 64 parts (the GPU-filling rule alone gives 128).
+        assert_eq!(auto_split(&[32768], 8, 1), 512);
+        assert_eq!(auto_split(&[32768; 4], 8, 1), 1024);
         assert!(131072u32.div_ceil(auto_split(&[131072; 64], 8, 1)) * 64 <= 65535);
     }
 }
