@@ -42,8 +42,8 @@ pub enum CoopVariant {
 }
 
 impl CoopVariant {
-    /// Every variant, fastest first (H100, S = 16K: staged 31.5 TFLOP/s, flush 30.3,
-    /// global 28.3, fresh 22.9, safe 18.9).
+    /// Every variant, fastest first (H100, B1 H32 D128 causal S = 16K: rows 36.5 TFLOP/s,
+    /// staged 31.4, flush 30.1, global 28.2, fresh 22.8, safe 18.8; docs/benchmarks.md).
     pub const ALL: [CoopVariant; 6] = [
         CoopVariant::Rows,
         CoopVariant::Staged,

@@ -208,7 +208,7 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
 /// A smoke sweep for software adapters (seconds).
 pub fn quick(coop: bool) -> Vec<Job> {
     let f16v = if coop {
-        PrefillVariant::Coop(CoopVariant::Staged)
+        PrefillVariant::Coop(CoopVariant::ALL[0])
     } else {
         PrefillVariant::Fma
     };
@@ -257,7 +257,7 @@ mod tests {
             .iter()
             .filter_map(|j| match &j.shape {
                 Shape::Prefill(s)
-                    if j.kernel == KernelId::Prefill(PrefillVariant::Coop(CoopVariant::Staged)) =>
+                    if j.kernel == KernelId::Prefill(PrefillVariant::Coop(CoopVariant::ALL[0])) =>
                 {
                     Some(s.chunk)
                 }
