@@ -82,6 +82,16 @@ fn f16r(x: f32) -> f32 {
 
 const Z: Tile = [[0.0; 16]; 16];
 
+/// The product most probes start from: subgroup `sg`'s A (`ah[256·sg..]`) times its B
+/// (`ah[1024 + 256·sg..]`), both row-major with stride 16.
+fn ab(ah: &[f32], sg: usize) -> Tile {
+    mma(
+        &load(ah, sg * 256, 16, true),
+        &load(ah, 1024 + sg * 256, 16, true),
+        &Z,
+    )
+}
+
 /// One pattern: its name, its WGSL body, and the CPU emulation of `wf` afterwards.
 struct Probe {
     name: &'static str,
@@ -101,11 +111,7 @@ fn probes() -> Vec<Probe> {
     coopStoreT(coopMultiplyAdd(a, b, z), &wf[sg * 320u], 20u);",
             want: |ah, _, wf| {
                 for sg in 0..4 {
-                    let d = mma(
-                        &load(ah, sg * 256, 16, true),
-                        &load(ah, 1024 + sg * 256, 16, true),
-                        &Z,
-                    );
+                    let d = ab(ah, sg);
                     store(wf, sg * 320, 20, &d);
                 }
             },
@@ -118,11 +124,7 @@ fn probes() -> Vec<Probe> {
     coopStoreT(coopMultiplyAdd(a, b, z), &wf[sg * 576u + 16u], 36u);",
             want: |ah, _, wf| {
                 for sg in 0..4 {
-                    let d = mma(
-                        &load(ah, sg * 256, 16, true),
-                        &load(ah, 1024 + sg * 256, 16, true),
-                        &Z,
-                    );
+                    let d = ab(ah, sg);
                     store(wf, sg * 576 + 16, 36, &d);
                 }
             },
@@ -263,11 +265,7 @@ fn probes() -> Vec<Probe> {
     coopStoreT(coopMultiplyAdd(p, v, z), &wf[4096u + sg * 256u], 16u);",
             want: |ah, _, wf| {
                 for sg in 0..4 {
-                    let s = mma(
-                        &load(ah, sg * 256, 16, true),
-                        &load(ah, 1024 + sg * 256, 16, true),
-                        &Z,
-                    );
+                    let s = ab(ah, sg);
                     store(wf, sg * 576, 36, &s);
                     let mut p = s;
                     for row in p.iter_mut() {

@@ -59,6 +59,28 @@ pub(super) fn check_shape(kernel: &'static str, s: &PrefillAttention) -> Result<
 }
 
 /// Parameters of a call with `rows` query rows per workgroup.
+/// The one dispatch of a prefill kernel: a workgroup per `rows` query rows of each (head,
+/// sequence), the parameters in a uniform, Q, K, V, O bound at 1–4 (every prefill kernel).
+pub(super) fn one_dispatch(
+    gpu: &Gpu,
+    pipeline: ComputePipeline,
+    s: &PrefillAttention,
+    rows: u32,
+    bufs: &AttnBuffers<'_>,
+) -> Launch {
+    let prm = params(s, rows);
+    let uni = gpu.uniform(bytemuck::bytes_of(&prm));
+    let group = gpu.bind(&pipeline, &uni, &[bufs.q, bufs.k, bufs.v, bufs.o]);
+    Launch {
+        dispatches: vec![Dispatch {
+            pipeline,
+            group,
+            count: [prm.nqb, s.heads, s.batch],
+        }],
+        owned: vec![uni],
+    }
+}
+
 pub(super) fn params(s: &PrefillAttention, rows: u32) -> Params {
     Params {
         s: s.chunk,
@@ -114,16 +136,6 @@ impl PrefillKernel {
             ));
         }
         let pipeline = self.pipeline(gpu, s.dtype, d)?;
-        let prm = params(s, BLOCK_ROWS);
-        let uni = gpu.uniform(bytemuck::bytes_of(&prm));
-        let group = gpu.bind(&pipeline, &uni, &[bufs.q, bufs.k, bufs.v, bufs.o]);
-        Ok(Launch {
-            dispatches: vec![Dispatch {
-                pipeline,
-                group,
-                count: [prm.nqb, s.heads, s.batch],
-            }],
-            owned: vec![uni],
-        })
+        Ok(one_dispatch(gpu, pipeline, s, BLOCK_ROWS, bufs))
     }
 }

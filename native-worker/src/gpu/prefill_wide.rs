@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::ComputePipeline;
 
-use super::buffers::{Dispatch, Launch};
-use super::prefill::{AttnBuffers, check_shape, params};
+use super::buffers::Launch;
+use super::prefill::{AttnBuffers, check_shape, one_dispatch};
 use super::template::render;
 use super::{Gpu, GpuError};
 
@@ -152,17 +152,7 @@ impl PrefillWideKernel {
             ));
         }
         let pipeline = self.pipeline(gpu, d)?;
-        let prm = params(s, BLOCK_ROWS);
-        let uni = gpu.uniform(bytemuck::bytes_of(&prm));
-        let group = gpu.bind(&pipeline, &uni, &[bufs.q, bufs.k, bufs.v, bufs.o]);
-        Ok(Launch {
-            dispatches: vec![Dispatch {
-                pipeline,
-                group,
-                count: [prm.nqb, s.heads, s.batch],
-            }],
-            owned: vec![uni],
-        })
+        Ok(one_dispatch(gpu, pipeline, s, BLOCK_ROWS, bufs))
     }
 }
 
