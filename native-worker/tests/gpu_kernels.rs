@@ -52,23 +52,12 @@ fn gemm_matches_reference() {
 /// prefix that ends mid-block, head dim 96 (vec2 outputs, three Q/K stages).
 #[test]
 fn f32_prefill_tile_edges_match_reference() {
-    use gpu::check::check_prefill;
+    use gpu::check::{check_prefill, pre as shape};
     use gpu::kernels::PrefillVariant;
-    use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 
     let g =
         gpu::Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
     let k = Kernels::new(&g, false).unwrap_or_else(|e| panic!("{e}"));
-    let shape = |b, h, hkv, d, s, p, causal| PrefillAttention {
-        batch: b,
-        heads: h,
-        kv_heads: hkv,
-        head_dim: d,
-        chunk: s,
-        prefix: p,
-        causal,
-        dtype: Dtype::F32,
-    };
     let cases = [
         (shape(1, 2, 1, 128, 129, 0, true), 16.0),
         (shape(1, 2, 2, 64, 150, 0, false), 4.0),

@@ -4,6 +4,11 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+/// The element an event came from, as `T` (an input, a select…); `None` if it is not one.
+pub fn event_target<T: JsCast>(e: &web_sys::Event) -> Option<T> {
+    e.target().and_then(|t| t.dyn_into::<T>().ok())
+}
+
 /// `performance.now()`: milliseconds since the page started loading.
 pub fn now_ms() -> f64 {
     gloo::utils::window().performance().map_or(0.0, |p| p.now())

@@ -14,9 +14,9 @@ use pecsched_core::perf::kernel::Dtype;
 use super::calibrate::{fit_and_report, gpu_spec};
 use super::check::{FAMILIES, report, run_family};
 use super::kernels::{Kernels, PrefillVariant};
-use super::points::{Points, SCHEMA, Shape, today};
+use super::points::{Points, SCHEMA, today};
 use super::prefill_coop::CoopVariant;
-use super::sweep::{KernelId, full, quick};
+use super::sweep::{full, quick};
 use super::timing::Plan;
 use super::{Gpu, GpuError, jobs};
 
@@ -145,8 +145,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         failed_validation: failed.iter().cloned().collect(),
         points: Vec::new(),
     };
+    // Validated cooperative-matrix prefill variants, fastest first.
+    let coop: Vec<CoopVariant> = CoopVariant::ALL
+        .into_iter()
+        .filter(|&v| {
+            gpu.coop_f16
+                && !failed.contains(&format!("prefill-{}-f16", PrefillVariant::Coop(v).as_str()))
+        })
+        .collect();
     let sweep = match args.preset {
-        Preset::Full => full(gpu.coop_f16, args.max_kv_gb * 1e9),
+        Preset::Full => full(gpu.coop_f16, &coop, args.max_kv_gb * 1e9),
         Preset::Quick => quick(gpu.coop_f16),
     };
     let plan = Plan {
@@ -161,28 +169,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "\n{:<22} {:<34} {:>12} {:>9} {:>9}",
         "kernel", "shape", "median µs", "TFLOP/s", "GB/s"
     );
-    // The first validated cooperative-matrix prefill variant (in `CoopVariant::ALL` order)
-    // runs the whole sweep; the other validated ones only two comparison shapes.
-    let best_coop = CoopVariant::ALL.into_iter().find(|&v| {
-        let name = format!("prefill-{}-f16", PrefillVariant::Coop(v).as_str());
-        !failed.contains(&name)
-    });
     for job in &sweep {
         let name = job.name();
-        if let (KernelId::Prefill(PrefillVariant::Coop(v)), Shape::Prefill(s)) =
-            (job.kernel, &job.shape)
-        {
-            let comparison = s.batch == 1
-                && s.heads == 32
-                && s.kv_heads == 32
-                && s.head_dim == 128
-                && s.prefix == 0
-                && s.causal
-                && matches!(s.chunk, 4096 | 16384);
-            if Some(v) != best_coop && !comparison {
-                continue;
-            }
-        }
         if failed.contains(&name)
             || args
                 .only

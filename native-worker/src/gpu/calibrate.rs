@@ -55,47 +55,31 @@ pub fn gpu_spec(id: Option<&str>, adapter: &str) -> anyhow::Result<GpuSpec> {
     Ok(kind.spec())
 }
 
-/// The points a profile of `dtype` is fitted on: that dtype, and for prefill and GEMM the
-/// cooperative-matrix kernel when it was measured.
+/// The points a profile of `dtype` is fitted on: that dtype, and of each op family one kernel
+/// (one fit cannot follow two speeds): a cooperative-matrix kernel when one was measured, else
+/// the wide-tile FMA prefill when measured, and among equals the one with the most points
+/// (the variant `bench` swept in full; the others only have comparison shapes).
 pub fn profile_points(points: &[Point], dtype: Dtype) -> Vec<&Point> {
-    // Of several cooperative-matrix prefill variants, the one with the most points (the one
-    // `bench` swept in full; the others only have comparison shapes).
-    let mut per_kernel = std::collections::BTreeMap::<&str, usize>::new();
-    for p in points.iter().filter(|p| p.shape.dtype() == dtype) {
-        if p.shape.family() == "prefill" && p.kernel.contains("coop") {
-            *per_kernel.entry(p.kernel.as_str()).or_default() += 1;
+    use std::collections::BTreeMap;
+    let mine: Vec<&Point> = points.iter().filter(|p| p.shape.dtype() == dtype).collect();
+    let mut count = BTreeMap::<(&str, &str), usize>::new();
+    for p in &mine {
+        *count
+            .entry((p.shape.family(), p.kernel.as_str()))
+            .or_default() += 1;
+    }
+    let mut chosen = BTreeMap::<&str, &str>::new();
+    for (&(family, kernel), &n) in &count {
+        let rank = |k: &str, n: usize| (k.contains("coop"), k.contains("fmawide"), n);
+        let better = chosen
+            .get(family)
+            .is_none_or(|&c| rank(kernel, n) > rank(c, count[&(family, c)]));
+        if better {
+            chosen.insert(family, kernel);
         }
     }
-    let main_coop = per_kernel
-        .iter()
-        .max_by_key(|&(k, n)| (*n, std::cmp::Reverse(*k)))
-        .map(|(k, _)| *k);
-    // f32 prefill: when the wide-tile FMA kernel was measured, its points only (`bench` times
-    // both FMA kernels on the same shapes; one fit cannot follow two speeds).
-    let wide = dtype == Dtype::F32
-        && points.iter().any(|p| {
-            p.shape.dtype() == dtype
-                && p.shape.family() == "prefill"
-                && p.kernel.contains("fmawide")
-        });
-    let coop = |op: &str| {
-        points.iter().any(|p| {
-            p.shape.dtype() == dtype && p.kernel.starts_with(op) && p.kernel.contains("coop")
-        })
-    };
-    points
-        .iter()
-        .filter(|p| p.shape.dtype() == dtype)
-        .filter(|p| {
-            let op = p.shape.family();
-            !matches!(op, "prefill" | "gemm") || coop(op) == p.kernel.contains("coop")
-        })
-        .filter(|p| {
-            p.shape.family() != "prefill"
-                || !p.kernel.contains("coop")
-                || Some(p.kernel.as_str()) == main_coop
-        })
-        .filter(|p| !wide || p.shape.family() != "prefill" || p.kernel.contains("fmawide"))
+    mine.into_iter()
+        .filter(|p| chosen.get(p.shape.family()) == Some(&p.kernel.as_str()))
         .collect()
 }
 

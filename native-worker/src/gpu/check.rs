@@ -36,7 +36,8 @@ pub struct CheckResult {
     pub outcome: Result<Deviation, String>,
 }
 
-fn pre(b: u32, h: u32, hkv: u32, d: u32, s: u32, p: u32, causal: bool) -> PrefillAttention {
+/// An f32 prefill shape: batch, heads, KV heads, head dim, new tokens, cached prefix, causal.
+pub fn pre(b: u32, h: u32, hkv: u32, d: u32, s: u32, p: u32, causal: bool) -> PrefillAttention {
     PrefillAttention {
         batch: b,
         heads: h,

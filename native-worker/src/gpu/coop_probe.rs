@@ -92,6 +92,19 @@ fn ab(ah: &[f32], sg: usize) -> Tile {
     )
 }
 
+/// The expectation of the workgroup-operand probes: A (stride 40) times B (stride 24), both
+/// from the staged copy of `ah`, stored with stride 16.
+fn workgroup_operands(ah: &[f32], wf: &mut [f32]) {
+    for sg in 0..4 {
+        let d = mma(
+            &load(ah, sg * 640 + 16, 40, true),
+            &load(ah, 2560 + sg * 384 + 8, 24, true),
+            &Z,
+        );
+        store(wf, sg * 256, 16, &d);
+    }
+}
+
 /// One pattern: its name, its WGSL body, and the CPU emulation of `wf` afterwards.
 struct Probe {
     name: &'static str,
@@ -169,14 +182,7 @@ fn probes() -> Vec<Probe> {
     let b = coopLoadT<coop_mat16x16<f16, B>>(&wh[2560u + sg * 384u + 8u], 24u);
     coopStoreT(coopMultiplyAdd(a, b, z), &wf[sg * 256u], 16u);",
             want: |ah, _, wf| {
-                for sg in 0..4 {
-                    let d = mma(
-                        &load(ah, sg * 640 + 16, 40, true),
-                        &load(ah, 2560 + sg * 384 + 8, 24, true),
-                        &Z,
-                    );
-                    store(wf, sg * 256, 16, &d);
-                }
+                workgroup_operands(ah, wf);
             },
         },
         Probe {
@@ -324,14 +330,7 @@ fn probes() -> Vec<Probe> {
     coopStoreT(coopMultiplyAdd(a, b, z), &wf[sg * 256u], 16u);
     if (t == 0u) { wf[8191] = f32(flag); }",
             want: |ah, _, wf| {
-                for sg in 0..4 {
-                    let d = mma(
-                        &load(ah, sg * 640 + 16, 40, true),
-                        &load(ah, 2560 + sg * 384 + 8, 24, true),
-                        &Z,
-                    );
-                    store(wf, sg * 256, 16, &d);
-                }
+                workgroup_operands(ah, wf);
                 wf[8191] = 1.0;
             },
         },

@@ -5,15 +5,13 @@
 //! packs whole sequences into as many K and V buffers as needed, and the split pass is
 //! dispatched once per buffer, all writing into one partial-result array.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use pecsched_core::perf::kernel::{DecodeAttention, Dtype};
 use wgpu::{Buffer, ComputePipeline};
 
 use super::buffers::{Dispatch, Launch};
 use super::decode_gen::source;
 use super::merge::{MergeBuffers, MergeKernel};
+use super::pipelines::PipelineCache;
 use super::{Gpu, GpuError};
 
 pub(super) const SRC: &str = include_str!("decode.wgsl");
@@ -109,8 +107,7 @@ struct Params {
 
 /// The split pass pipelines (one per head dim / lane layout / head slice) and the merge.
 pub struct DecodeKernel {
-    trusted: bool,
-    pipes: RefCell<BTreeMap<(u32, u32, u32, usize), ComputePipeline>>,
+    pipes: PipelineCache<(u32, u32, u32, usize)>,
     merge: MergeKernel,
 }
 
@@ -174,8 +171,7 @@ impl DecodeKernel {
             });
         }
         Ok(DecodeKernel {
-            trusted,
-            pipes: RefCell::new(BTreeMap::new()),
+            pipes: PipelineCache::new(trusted),
             merge: MergeKernel::new(gpu, trusted)?,
         })
     }
@@ -188,13 +184,9 @@ impl DecodeKernel {
         gt: u32,
         nb: usize,
     ) -> Result<ComputePipeline, GpuError> {
-        let key = (d, lpt, gt, nb);
-        if let Some(p) = self.pipes.borrow().get(&key) {
-            return Ok(p.clone());
-        }
-        let p = gpu.pipeline("decode", &source(d, lpt, gt, nb), self.trusted)?;
-        self.pipes.borrow_mut().insert(key, p.clone());
-        Ok(p)
+        self.pipes.get(gpu, (d, lpt, gt, nb), "decode", || {
+            Ok(source(d, lpt, gt, nb))
+        })
     }
 
     /// The dispatches of one decode call. `q` is `[B][H][D]` f16, `out` receives `[B][H][D]`

@@ -1,13 +1,11 @@
 //! GEMM `C[M][N] = A[M][K]·B[K][N]` (row-major): on FMA units with f32 or f16 storage
 //! (`gemm.wgsl`), and on cooperative matrices with f16 (`gemm_coop.wgsl`).
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use pecsched_core::perf::kernel::{Dtype, Gemm};
 use wgpu::{Buffer, ComputePipeline};
 
 use super::buffers::{Dispatch, Launch};
+use super::pipelines::PipelineCache;
 use super::prefill_coop::check_coop;
 use super::template::{elem_vars, render};
 use super::{Gpu, GpuError};
@@ -36,16 +34,14 @@ struct Params {
 
 /// The GEMM pipelines, compiled on first use.
 pub struct GemmKernel {
-    trusted: bool,
-    pipes: RefCell<BTreeMap<(GemmVariant, Dtype), ComputePipeline>>,
+    pipes: PipelineCache<(GemmVariant, Dtype)>,
 }
 
 impl GemmKernel {
     /// Creates the kernel.
     pub fn new(trusted: bool) -> GemmKernel {
         GemmKernel {
-            trusted,
-            pipes: RefCell::new(BTreeMap::new()),
+            pipes: PipelineCache::new(trusted),
         }
     }
 
@@ -55,20 +51,15 @@ impl GemmKernel {
         v: GemmVariant,
         dtype: Dtype,
     ) -> Result<ComputePipeline, GpuError> {
-        if let Some(p) = self.pipes.borrow().get(&(v, dtype)) {
-            return Ok(p.clone());
-        }
-        let p = match v {
-            GemmVariant::Fma => {
-                gpu.pipeline("gemm", &render(SRC, &elem_vars(dtype)), self.trusted)?
-            }
-            GemmVariant::Coop => {
+        match v {
+            GemmVariant::Fma => self.pipes.get(gpu, (v, dtype), "gemm", || {
+                Ok(render(SRC, &elem_vars(dtype)))
+            }),
+            GemmVariant::Coop => self.pipes.get(gpu, (v, dtype), "gemm-coop", || {
                 check_coop(gpu, "gemm-coop")?;
-                gpu.pipeline("gemm-coop", SRC_COOP, self.trusted)?
-            }
-        };
-        self.pipes.borrow_mut().insert((v, dtype), p.clone());
-        Ok(p)
+                Ok(SRC_COOP.to_string())
+            }),
+        }
     }
 
     /// The single dispatch of one GEMM.

@@ -36,6 +36,7 @@ pub mod kernels;
 pub mod merge;
 #[cfg(test)]
 mod naga_check;
+pub mod pipelines;
 pub mod points;
 pub mod prefill;
 pub mod prefill_coop;

@@ -2,13 +2,11 @@
 //! cached prefix, flash-style. f32 storage is the f32 kernel; f16 storage (f32 arithmetic) is
 //! the fallback when the adapter has no cooperative matrices.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::{Buffer, ComputePipeline};
 
 use super::buffers::{Dispatch, Launch};
+use super::pipelines::PipelineCache;
 use super::template::{elem_vars, render};
 use super::{Gpu, GpuError};
 
@@ -96,28 +94,22 @@ pub(super) fn params(s: &PrefillAttention, rows: u32) -> Params {
 
 /// Flash-style FMA prefill attention, f32 or f16 storage.
 pub struct PrefillKernel {
-    trusted: bool,
-    pipes: RefCell<BTreeMap<(Dtype, u32), ComputePipeline>>,
+    pipes: PipelineCache<(Dtype, u32)>,
 }
 
 impl PrefillKernel {
     /// Creates the kernel (pipelines compile on first use of each dtype and head dim).
     pub fn new(trusted: bool) -> PrefillKernel {
         PrefillKernel {
-            trusted,
-            pipes: RefCell::new(BTreeMap::new()),
+            pipes: PipelineCache::new(trusted),
         }
     }
 
     fn pipeline(&self, gpu: &Gpu, dtype: Dtype, d: u32) -> Result<ComputePipeline, GpuError> {
-        if let Some(p) = self.pipes.borrow().get(&(dtype, d)) {
-            return Ok(p.clone());
-        }
-        let [a, b] = elem_vars(dtype);
-        let src = render(SRC, &[a, b, ("D", d.to_string())]);
-        let p = gpu.pipeline("prefill", &src, self.trusted)?;
-        self.pipes.borrow_mut().insert((dtype, d), p.clone());
-        Ok(p)
+        self.pipes.get(gpu, (dtype, d), "prefill", || {
+            let [a, b] = elem_vars(dtype);
+            Ok(render(SRC, &[a, b, ("D", d.to_string())]))
+        })
     }
 
     /// The single dispatch of one prefill call.

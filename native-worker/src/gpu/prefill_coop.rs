@@ -3,20 +3,23 @@
 //! accumulators). Needs subgroups of exactly 32 lanes (NVIDIA). The unrolled per-tile
 //! statements are generated here.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::ComputePipeline;
 
 use super::buffers::Launch;
+use super::pipelines::PipelineCache;
 use super::prefill::{AttnBuffers, check_shape, one_dispatch};
 use super::template::render;
 use super::{Gpu, GpuError};
 
 const SRC: &str = include_str!("prefill_coop.wgsl");
 const SRC_STAGED: &str = include_str!("prefill_coop_staged.wgsl");
+const SRC_COMMON: &str = include_str!("prefill_coop_common.wgsl");
+/// The lazy softmax's final row sums (two lanes per row).
+const FINAL_L_LAZY: &str =
+    "    let lrow = lpart + subgroupShuffleXor(lpart, 1u);\n    l_sh[sg * 16u + lane / 2u] = lrow;";
 /// Query rows per workgroup.
 pub const BLOCK_ROWS: u32 = 64;
 /// Keys per block of the global-load variant (its K/V padding).
@@ -262,6 +265,7 @@ pub fn source(v: CoopVariant, d: u32) -> String {
         ("QK", qk),
         ("PV", pv),
         ("STORE", store),
+        ("COMMON", SRC_COMMON.to_string()),
     ];
     match v {
         CoopVariant::Global => {
@@ -276,7 +280,7 @@ pub fn source(v: CoopVariant, d: u32) -> String {
             ) {
                 (
                     SOFTMAX_LAZY,
-                    "    let lrow = lpart + subgroupShuffleXor(lpart, 1u);\n    l_sh[sg * 16u + lane / 2u] = lrow;",
+                    FINAL_L_LAZY,
                     if v.flushes() {
                         "Softmax: two lanes per row, lazy rescaling by flushing the accumulators into per-lane registers."
                     } else {
@@ -335,8 +339,7 @@ pub fn padding(s: &PrefillAttention) -> (u64, u64) {
 
 /// f16 prefill attention on cooperative matrices.
 pub struct PrefillCoopKernel {
-    trusted: bool,
-    pipes: RefCell<BTreeMap<(CoopVariant, u32), ComputePipeline>>,
+    pipes: PipelineCache<(CoopVariant, u32)>,
 }
 
 impl PrefillCoopKernel {
@@ -345,18 +348,13 @@ impl PrefillCoopKernel {
     pub fn new(gpu: &Gpu, trusted: bool) -> Result<PrefillCoopKernel, GpuError> {
         check_coop(gpu, "prefill-coop")?;
         Ok(PrefillCoopKernel {
-            trusted,
-            pipes: RefCell::new(BTreeMap::new()),
+            pipes: PipelineCache::new(trusted),
         })
     }
 
     fn pipeline(&self, gpu: &Gpu, v: CoopVariant, d: u32) -> Result<ComputePipeline, GpuError> {
-        if let Some(p) = self.pipes.borrow().get(&(v, d)) {
-            return Ok(p.clone());
-        }
-        let p = gpu.pipeline("prefill-coop", &source(v, d), self.trusted)?;
-        self.pipes.borrow_mut().insert((v, d), p.clone());
-        Ok(p)
+        self.pipes
+            .get(gpu, (v, d), "prefill-coop", || Ok(source(v, d)))
     }
 
     /// The single dispatch of one call of variant `v`. For [`CoopVariant::Global`], Q, K and

@@ -4,13 +4,11 @@
 //! staged transposed, P and V staged in shared memory. The tiling and why it is laid out so
 //! are in the header of the WGSL. f32 storage only: f16 keeps the other kernels.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::ComputePipeline;
 
 use super::buffers::Launch;
+use super::pipelines::PipelineCache;
 use super::prefill::{AttnBuffers, check_shape, one_dispatch};
 use super::template::render;
 use super::{Gpu, GpuError};
@@ -111,26 +109,19 @@ pub fn source(d: u32) -> String {
 
 /// Wide-tile FMA prefill attention, f32 storage.
 pub struct PrefillWideKernel {
-    trusted: bool,
-    pipes: RefCell<BTreeMap<u32, ComputePipeline>>,
+    pipes: PipelineCache<u32>,
 }
 
 impl PrefillWideKernel {
     /// Creates the kernel (pipelines compile on first use of each head dim).
     pub fn new(trusted: bool) -> PrefillWideKernel {
         PrefillWideKernel {
-            trusted,
-            pipes: RefCell::new(BTreeMap::new()),
+            pipes: PipelineCache::new(trusted),
         }
     }
 
     fn pipeline(&self, gpu: &Gpu, d: u32) -> Result<ComputePipeline, GpuError> {
-        if let Some(p) = self.pipes.borrow().get(&d) {
-            return Ok(p.clone());
-        }
-        let p = gpu.pipeline("prefill-fmawide", &source(d), self.trusted)?;
-        self.pipes.borrow_mut().insert(d, p.clone());
-        Ok(p)
+        self.pipes.get(gpu, d, "prefill-fmawide", || Ok(source(d)))
     }
 
     /// The single dispatch of one prefill call: f32 storage, 32 | D ≤ 128.
@@ -194,7 +185,10 @@ mod tests {
             min_s: 1e-3,
             runs: 20,
         };
-        let all: Vec<Point> = full(true, 24e9).iter().map(point).collect();
+        let all: Vec<Point> = full(true, &super::super::prefill_coop::CoopVariant::ALL, 24e9)
+            .iter()
+            .map(point)
+            .collect();
         let prefill = |pts: &[&Point]| -> Vec<String> {
             let mut k: Vec<String> = pts
                 .iter()

@@ -5,6 +5,7 @@
 
 use pecsched_core::perf::kernel::{AttentionMerge, DecodeAttention, Dtype, Gemm, PrefillAttention};
 
+use super::check::pre;
 use super::gemm::GemmVariant;
 use super::kernels::PrefillVariant;
 use super::points::Shape;
@@ -52,14 +53,8 @@ fn prefill(v: PrefillVariant, dtype: Dtype, dims: [u32; 4], s: u32, p: u32, caus
     Job {
         kernel: KernelId::Prefill(v),
         shape: Shape::Prefill(PrefillAttention {
-            batch: b,
-            heads: h,
-            kv_heads: hkv,
-            head_dim: d,
-            chunk: s,
-            prefix: p,
-            causal,
             dtype,
+            ..pre(b, h, hkv, d, s, p, causal)
         }),
     }
 }
@@ -107,29 +102,39 @@ pub fn ragged(b: u32, mean: u32) -> Vec<u32> {
         .collect()
 }
 
-/// The H100 sweep. Decode batches whose KV exceeds `kv_cap` bytes are left out.
-pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
+/// The H100 sweep. `coop_gemm`: the adapter has cooperative matrices (f16 GEMMs on them).
+/// `coop`: the cooperative-matrix prefill variants to time, fastest first (those that
+/// validated): the first gets the whole f16 prefill list, the others two comparison shapes;
+/// without any, the f16 FMA prefill gets the list. Decode batches whose KV exceeds `kv_cap`
+/// bytes are left out.
+pub fn full(coop_gemm: bool, coop: &[CoopVariant], kv_cap: f64) -> Vec<Job> {
     use PrefillVariant::Fma;
     let mut v = Vec::new();
-    let f16v: Vec<PrefillVariant> = if coop {
-        CoopVariant::ALL.map(PrefillVariant::Coop).to_vec()
-    } else {
-        vec![Fma]
-    };
-    for &f in &f16v {
-        for s in [512, 1024, 2048, 4096, 8192, 16384, 32768] {
-            v.push(prefill(f, Dtype::F16, [1, 32, 32, 128], s, 0, true));
-        }
-        for s in [1024, 4096, 16384] {
-            v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], s, 0, true));
-            v.push(prefill(f, Dtype::F16, [1, 32, 32, 64], s, 0, true));
-        }
-        v.push(prefill(f, Dtype::F16, [4, 32, 8, 128], 2048, 0, true));
-        v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], 2048, 14336, true));
-        v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], 512, 4096, true));
-        v.push(prefill(f, Dtype::F16, [1, 32, 32, 128], 4096, 0, false));
+    let f = coop.first().map_or(Fma, |&c| PrefillVariant::Coop(c));
+    for s in [512, 1024, 2048, 4096, 8192, 16384, 32768] {
+        v.push(prefill(f, Dtype::F16, [1, 32, 32, 128], s, 0, true));
     }
-    if coop {
+    for s in [1024, 4096, 16384] {
+        v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], s, 0, true));
+        v.push(prefill(f, Dtype::F16, [1, 32, 32, 64], s, 0, true));
+    }
+    v.push(prefill(f, Dtype::F16, [4, 32, 8, 128], 2048, 0, true));
+    v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], 2048, 14336, true));
+    v.push(prefill(f, Dtype::F16, [1, 32, 8, 128], 512, 4096, true));
+    v.push(prefill(f, Dtype::F16, [1, 32, 32, 128], 4096, 0, false));
+    for &c in coop.iter().skip(1) {
+        for s in [4096, 16384] {
+            v.push(prefill(
+                PrefillVariant::Coop(c),
+                Dtype::F16,
+                [1, 32, 32, 128],
+                s,
+                0,
+                true,
+            ));
+        }
+    }
+    if !coop.is_empty() {
         for s in [1024, 4096, 16384] {
             v.push(prefill(Fma, Dtype::F16, [1, 32, 32, 128], s, 0, true));
         }
@@ -171,7 +176,7 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
         }
     }
 
-    let g16 = if coop {
+    let g16 = if coop_gemm {
         GemmVariant::Coop
     } else {
         GemmVariant::Fma
@@ -199,7 +204,7 @@ pub fn full(coop: bool, kv_cap: f64) -> Vec<Job> {
     for (m, n, k) in [(1, 4096, 4096), (512, 4096, 4096), (4096, 4096, 4096)] {
         v.push(gemm(GemmVariant::Fma, Dtype::F32, m, n, k));
     }
-    if coop {
+    if coop_gemm {
         v.push(gemm(GemmVariant::Fma, Dtype::F16, 4096, 4096, 4096));
     }
     v
@@ -252,7 +257,7 @@ mod tests {
 
     #[test]
     fn full_sweep_covers_the_issue() {
-        let jobs = full(true, 24e9);
+        let jobs = full(true, &CoopVariant::ALL, 24e9);
         let prefill_s: Vec<u32> = jobs
             .iter()
             .filter_map(|j| match &j.shape {

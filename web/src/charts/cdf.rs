@@ -6,7 +6,6 @@ use super::palette;
 use super::scale::Scale;
 use crate::protocol::{CdfMetric, PolicyResult};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -91,9 +90,7 @@ pub fn Cdfs(p: &Props) -> Html {
     let onchange = {
         let metric = metric.clone();
         Callback::from(move |e: Event| {
-            if let Some(s) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            if let Some(s) = crate::browser::event_target::<HtmlSelectElement>(&e)
                 && let Ok(i) = s.value().parse::<usize>()
                 && let Some(m) = CdfMetric::ALL.get(i)
             {

@@ -10,7 +10,6 @@ use super::palette::{self, SPAN_KINDS};
 use super::scale::Scale;
 use crate::protocol::PolicyResult;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -231,9 +230,7 @@ pub fn Gantt(p: &Props) -> Html {
     let on_policy = {
         let (chosen, view) = (chosen.clone(), view.clone());
         Callback::from(move |e: Event| {
-            if let Some(s) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            if let Some(s) = crate::browser::event_target::<HtmlSelectElement>(&e)
                 && let Ok(i) = s.value().parse::<usize>()
             {
                 chosen.set(Some(i));

@@ -1,6 +1,5 @@
 //! Labelled form fields: every field shows its unit and explains itself (tooltip and `?`).
 
-use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -46,10 +45,7 @@ pub fn NumberField(p: &NumberProps) -> Html {
         let cb = p.onchange.clone();
         let text = p.ontext.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
+            let Some(input) = crate::browser::event_target::<HtmlInputElement>(&e) else {
                 return;
             };
             let value = input.value().trim().to_string();
@@ -104,10 +100,7 @@ pub fn SelectField(p: &SelectProps) -> Html {
     let onchange = {
         let cb = p.onchange.clone();
         Callback::from(move |e: Event| {
-            if let Some(s) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
-            {
+            if let Some(s) = crate::browser::event_target::<HtmlSelectElement>(&e) {
                 cb.emit(s.value());
             }
         })
@@ -147,10 +140,7 @@ pub fn CheckField(p: &CheckProps) -> Html {
     let onchange = {
         let cb = p.onchange.clone();
         Callback::from(move |e: Event| {
-            if let Some(i) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            {
+            if let Some(i) = crate::browser::event_target::<HtmlInputElement>(&e) {
                 cb.emit(i.checked());
             }
         })

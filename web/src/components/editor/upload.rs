@@ -4,7 +4,6 @@
 use crate::protocol::ToWorker;
 use crate::runner::limits::MAX_TRACE_BYTES;
 use crate::state::{Action, Upload, UploadStatus};
-use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -28,10 +27,7 @@ pub fn TraceUpload(p: &Props) -> Html {
         let send = p.send.clone();
         let dispatch = p.dispatch.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
+            let Some(input) = crate::browser::event_target::<HtmlInputElement>(&e) else {
                 return;
             };
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
