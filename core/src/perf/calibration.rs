@@ -132,7 +132,7 @@ calibration! {
     kernel_overhead_s: NonNegative = 4.7e-6;
     /// Serial time per partial result merged into one output row by the log-sum-exp merge
     /// (split-K decode, ring attention), seconds: a merge of `P/R` partials per row takes at
-    /// least `P/R` of these. Default 0 \[I\]: bandwidth-bound merges. Ours takes ~0.13 µs per
+    /// least `P/R` of these. Default 0 \[I\]: bandwidth-bound merges. Ours takes ~0.14 µs per
     /// partial at 32 partials per row on the H100 (docs/fidelity.md).
     merge_part_s: NonNegative = 0.0;
     /// Fixed cost of one attention kernel call, seconds. Default 15 µs: SDPA decode at small
