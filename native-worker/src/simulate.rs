@@ -8,6 +8,7 @@ use pecsched_core::hardware::GpuKind;
 use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::wire::LongInputWire;
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
 use pecsched_core::time::SimTime;
 use std::io::Write;
@@ -20,7 +21,9 @@ pub struct SimulateArgs {
     /// Scenario JSON file (see `pecsched-worker scenario` for the default one to start from).
     #[arg(long, value_name = "PATH")]
     pub scenario: Option<PathBuf>,
-    /// Read requests from this trace file instead of the scenario's source.
+    /// Read requests from this trace file instead of the scenario's source. The trace is
+    /// replayed as recorded (rate ×1, every request, lengths unchanged) unless --rate-scale,
+    /// --window, --max-requests or --long-input ask for a transform.
     #[arg(long, value_name = "PATH")]
     pub trace: Option<PathBuf>,
     /// Format of --trace: azure, mooncake, burstgpt or plain (detected from the header if omitted).
@@ -65,6 +68,10 @@ pub struct SimulateArgs {
     /// Do not apply the paper's long-input transform (p95 → 100K–500K tokens).
     #[arg(long)]
     pub no_long_input: bool,
+    /// Apply the paper's long-input transform: inputs above the 95th percentile become
+    /// 100K–500K tokens (the default scenario does this; a --trace does not unless asked).
+    #[arg(long, conflicts_with = "no_long_input")]
+    pub long_input: bool,
     /// Print the summaries as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -107,8 +114,16 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
             || p.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+        // A user's trace is replayed as recorded: the default scenario's window, rate and
+        // long-input transform were chosen for the embedded trace, not for this one. A
+        // scenario file written for a trace file keeps the transforms it asks for.
+        if !matches!(s.source, Source::File { .. }) {
+            s.window = None;
+            s.rate_scale = 1.0;
+            s.max_requests = None;
+            s.long_input = None;
+        }
         s.source = Source::File { name, format };
-        s.window = None;
         trace_text = Some(text);
     } else if let Some(e) = &a.embedded {
         let t = EmbeddedTrace::from_id(e).with_context(|| {
@@ -184,6 +199,14 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
     if a.no_long_input {
         s.long_input = None;
     }
+    if a.long_input {
+        let (percentile, min_tokens, max_tokens) = pecsched_core::workload::LONG_INPUT_DEFAULTS;
+        s.long_input = Some(LongInputWire {
+            percentile,
+            min_tokens,
+            max_tokens,
+        });
+    }
     // Re-validate everything the flags may have broken, through the wire form.
     let mut wire = s.to_wire();
     if window_s.is_some() {
@@ -250,7 +273,7 @@ fn print_header(s: &Scenario, n: usize) {
         Source::Synthetic(_) => "synthetic".to_string(),
     };
     println!(
-        "{} × {} ({} nodes × {} GPUs, TP={}), {}, {} requests, rate ×{}, seed {}",
+        "{} × {} ({} nodes × {} GPUs, TP={}), {}, {} requests, seed {}",
         s.model.spec().name,
         s.gpu.spec().name,
         s.cluster.nodes,
@@ -258,9 +281,35 @@ fn print_header(s: &Scenario, n: usize) {
         s.tp,
         source,
         n,
-        s.rate_scale,
         s.seed
     );
+    println!("transforms: {}", transforms(s));
+}
+
+/// Every transform the scenario applies to its source, in the order applied, or
+/// "none: replayed as recorded".
+pub fn transforms(s: &Scenario) -> String {
+    let mut t = Vec::new();
+    if let Some((a, b)) = s.window {
+        t.push(format!("window {}–{} s", a.as_secs_f64(), b.as_secs_f64()));
+    }
+    if s.rate_scale != 1.0 {
+        t.push(format!("rate ×{}", s.rate_scale));
+    }
+    if let Some(n) = s.max_requests {
+        t.push(format!("first {n} requests"));
+    }
+    if let Some(li) = s.long_input {
+        t.push(format!(
+            "long-input transform (inputs above p{} → {}–{} tokens)",
+            li.percentile, li.min_tokens, li.max_tokens
+        ));
+    }
+    if t.is_empty() {
+        "none: replayed as recorded".to_string()
+    } else {
+        t.join(", ")
+    }
 }
 
 fn write_requests_csv(path: &PathBuf, results: &[(Summary, Vec<RequestRecord>)]) -> Result<()> {

@@ -52,3 +52,80 @@ fn unknown_subcommand_fails() {
     assert!(!out.status.success());
     assert!(!out.stderr.is_empty(), "an error message on stderr");
 }
+
+/// A file in this test's scratch folder holding `text`; its path.
+fn scratch_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("scratch file");
+    path
+}
+
+/// Issue 11: `simulate --trace FILE` replays the file as recorded (rate ×1, every request
+/// including those after the default scenario's 1200 s window, input lengths unchanged), and
+/// the header says so; transforms apply only when asked for, and the header names each one.
+#[test]
+fn a_user_trace_is_replayed_as_recorded() {
+    let trace = scratch_file(
+        "recorded.csv",
+        "arrival_s,input_tokens,output_tokens\n0,100,5\n1500,200,6\n2000,3000,7\n",
+    );
+    let csv = trace.with_file_name("recorded-requests.csv");
+    let t = trace.to_str().unwrap();
+    let stdout = success_stdout(&[
+        "simulate",
+        "--trace",
+        t,
+        "--policy",
+        "fifo",
+        "--quiet",
+        "--requests-csv",
+        csv.to_str().unwrap(),
+    ]);
+    let header: Vec<&str> = stdout.lines().take(2).collect();
+    assert!(header[0].contains("recorded.csv, 3 requests"), "{stdout}");
+    assert_eq!(header[1], "transforms: none: replayed as recorded");
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    let cells: Vec<(String, String)> = rows
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[5].to_string(), f[3].to_string()) // arrival_s, input_tokens
+        })
+        .collect();
+    let want = [
+        ("0.000000", "100"),
+        ("1500.000000", "200"),
+        ("2000.000000", "3000"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, i)| (a.to_string(), i.to_string()))
+        .collect();
+    assert_eq!(cells, want, "arrivals and lengths as recorded:\n{rows}");
+
+    let stdout = success_stdout(&[
+        "simulate",
+        "--trace",
+        t,
+        "--policy",
+        "fifo",
+        "--quiet",
+        "--window",
+        "0:1800",
+        "--rate-scale",
+        "2",
+        "--max-requests",
+        "1",
+        "--long-input",
+    ]);
+    assert_eq!(
+        stdout.lines().nth(1),
+        Some(
+            "transforms: window 0–1800 s, rate ×2, first 1 requests, long-input transform (inputs above p95 → 100000–500000 tokens)"
+        ),
+        "{stdout}"
+    );
+}

@@ -19,6 +19,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use pecsched_core::metrics::StopReason;
 use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::Scenario;
 use serde::Serialize;
@@ -181,6 +182,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         no_window: false,
         max_requests: a.max_requests,
         no_long_input: a.no_long_input,
+        long_input: false,
         json: false,
         requests_csv: None,
         quiet: true,
@@ -293,9 +295,10 @@ pub fn run(a: ReplayArgs) -> Result<()> {
                 })?;
                 checks += 1;
                 if t0.elapsed().as_secs_f64() > share {
-                    stopped = Some(format!(
-                        "wall budget of {share:.0} s spent: partial results"
-                    ));
+                    // The wall budget is the caller's own limit: an early end, partial.
+                    stopped = Some(StopReason::EndedEarly {
+                        at_s: sim.now().as_secs_f64(),
+                    });
                     break;
                 }
             }

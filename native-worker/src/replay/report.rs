@@ -1,7 +1,7 @@
 //! The replay's results: per-iteration error statistics by kind, the headline metrics per
 //! policy under modelled and measured execution, and whether the policy ranking survives.
 
-use pecsched_core::metrics::Summary;
+use pecsched_core::metrics::{StopReason, Summary};
 use pecsched_core::sim::oracle::IterKind;
 use serde::Serialize;
 
@@ -97,7 +97,7 @@ pub struct Headline {
     /// Short / long requests completed of their count.
     pub completed: [u64; 4],
     /// Why the run stopped early, if it did.
-    pub stopped: Option<String>,
+    pub stopped: Option<StopReason>,
 }
 
 impl Headline {
