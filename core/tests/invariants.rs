@@ -1,6 +1,6 @@
 //! Property test: the engine's invariants hold at every event, for every policy and ablation,
 //! over random small scenarios (fixed proptest seed, so failures reproduce): every request
-//! completes exactly once or is reported starved/rejected; KV in use ≤ capacity at every event;
+//! completes exactly once or is rejected with a reason (liveness: no run ends stalled); KV in use ≤ capacity at every event;
 //! time never goes back; each request's timestamps are in order; paused prefill work is
 //! conserved; a rerun gives the identical event-log hash and records.
 //!
@@ -142,8 +142,7 @@ fn check(c: &Case, policy: PolicyKind) -> Result<(), TestCaseError> {
     prop_assert_eq!(&records, &records2);
     for r in &records {
         let served = r.completion.is_some();
-        let never_servable =
-            r.rejected || (policy == PolicyKind::Reservation && r.prefill_start.is_none());
+        let never_servable = r.rejected;
         prop_assert!(
             served || never_servable,
             "{}: request {} neither completed nor rejected: {r:?}",
@@ -155,10 +154,22 @@ fn check(c: &Case, policy: PolicyKind) -> Result<(), TestCaseError> {
         summary.short.completed
             + summary.long.completed
             + summary.short.rejected
-            + summary.long.rejected
-            + summary.long.starved,
+            + summary.long.rejected,
         records.len() as u64
     );
+    // Liveness: the run served (or rejected with a reason) every request.
+    prop_assert!(
+        summary.stopped.is_none(),
+        "{}: {:?}",
+        policy.id(),
+        summary.stopped
+    );
+    for r in records.iter().filter(|r| r.rejected) {
+        prop_assert!(
+            r.rejected_reason.is_some(),
+            "rejected without a reason: {r:?}"
+        );
+    }
     Ok(())
 }
 

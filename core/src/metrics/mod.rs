@@ -1,9 +1,11 @@
 //! What a run measured: per-request records and the aggregates the paper reports.
 
 mod record;
+mod stop;
 mod summary;
 
-pub use record::{Class, RequestRecord};
+pub use record::{Class, Rejection, RequestRecord};
+pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, Summary, nearest_rank};
 
 #[cfg(test)]

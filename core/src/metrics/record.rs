@@ -40,6 +40,44 @@ pub struct RequestRecord {
     pub replicas: u32,
     /// The request could never be served: it needs more replicas than the cluster offers.
     pub rejected: bool,
+    /// Why it was rejected, when it was.
+    #[serde(default)]
+    pub rejected_reason: Option<Rejection>,
+}
+
+/// Why a request can never be served on the cluster it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Replicas its compute and KV (plus the pause state) need (at least; the search stops
+    /// at 4096).
+    pub needs_replicas: u32,
+    /// Replicas that can serve a long prefill on this cluster (or in the policy's reserved
+    /// pool, when `reserved_pool`).
+    pub prefill_replicas: u32,
+    /// The limit is the policy's reserved pool for long requests, not the cluster.
+    #[serde(default)]
+    pub reserved_pool: bool,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "needs {}{} replicas for its KV and compute; {} {} replicas",
+            if self.needs_replicas >= 4096 {
+                "at least "
+            } else {
+                ""
+            },
+            self.needs_replicas.min(4096),
+            if self.reserved_pool {
+                "the policy's reserved pool for long requests has"
+            } else {
+                "the cluster offers"
+            },
+            self.prefill_replicas
+        )
+    }
 }
 
 impl RequestRecord {
@@ -64,6 +102,7 @@ impl RequestRecord {
             preemptions: 0,
             replicas: 0,
             rejected: false,
+            rejected_reason: None,
         }
     }
 

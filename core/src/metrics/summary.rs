@@ -5,6 +5,7 @@
 //! transcendental functions), so summaries are bit-identical natively and in wasm.
 
 use super::record::{Class, RequestRecord};
+use super::stop::StopReason;
 use serde::{Deserialize, Serialize};
 
 /// Percentiles of a latency distribution, in seconds (nearest-rank).
@@ -89,6 +90,9 @@ pub struct ClassSummary {
     pub throughput_rps: f64,
     /// Total preemptions suffered by requests of this class.
     pub preemptions: u64,
+    /// Why requests of this class were rejected (the first rejected one's reason), if any was.
+    #[serde(default)]
+    pub rejection: Option<String>,
 }
 
 impl ClassSummary {
@@ -133,7 +137,32 @@ impl ClassSummary {
                 completed as f64 / (span as f64 / 1e9)
             },
             preemptions: rs.iter().map(|r| r.preemptions as u64).sum(),
+            rejection: rs
+                .iter()
+                .find_map(|r| r.rejected_reason)
+                .map(|why| why.to_string()),
         }
+    }
+
+    /// Requests that could have been served but were not: never started or unfinished
+    /// (rejected ones are counted apart).
+    pub fn unserved(&self) -> u64 {
+        self.count - self.completed - self.rejected
+    }
+
+    /// Whether every request of the class was served or rejected with a reason.
+    pub fn fully_served(&self) -> bool {
+        self.unserved() == 0
+    }
+
+    /// `served/total`, e.g. `5678/5693`.
+    pub fn served_label(&self) -> String {
+        format!("{}/{}", self.completed, self.count)
+    }
+
+    /// Whether most servable requests of the class were not served (more than half).
+    pub fn mostly_unserved(&self) -> bool {
+        self.unserved() * 2 > self.count - self.rejected
     }
 }
 
@@ -154,7 +183,32 @@ pub struct Summary {
     pub events: u64,
     /// Hash of the engine's event log (identical runs ⇒ identical hash).
     pub log_hash: String,
-    /// Why the run stopped before its end (a limit, a budget), if it did: results are partial.
+    /// Why the run ended before serving every request that arrived, if it did (a stall, the
+    /// drain horizon, the event limit, an early end).
     #[serde(default)]
-    pub stopped: Option<String>,
+    pub stopped: Option<StopReason>,
+}
+
+impl Summary {
+    /// The summary of `class`.
+    pub fn class(&self, class: Class) -> &ClassSummary {
+        match class {
+            Class::Short => &self.short,
+            Class::Long => &self.long,
+        }
+    }
+
+    /// Whether the run's results are partial or untrustworthy (stalled, event limit, ended
+    /// early). A run that reached its drain horizon overloaded is complete, with work unserved.
+    pub fn is_partial(&self) -> bool {
+        self.stopped.as_ref().is_some_and(StopReason::is_partial)
+    }
+
+    /// Whether this class's figures may be ranked against other runs (e.g. shown in bold as
+    /// the best): the run is not partial and every request of the class was served or
+    /// rejected. Latencies of a run that left work unserved cover only what it served, so they
+    /// can look better than those of a run that served everything.
+    pub fn rankable(&self, class: Class) -> bool {
+        !self.is_partial() && self.class(class).fully_served()
+    }
 }

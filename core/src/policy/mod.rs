@@ -48,6 +48,12 @@ pub trait Policy {
     fn init(&mut self, _view: &View<'_>) {}
     /// Decides which waiting requests go where now. Requests not decided stay queued.
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>);
+    /// The most replicas this policy can ever give one long request, when it is fewer than the
+    /// cluster's prefill replicas (a reserved pool); read after `init`. A long request that
+    /// needs more is rejected with this reason instead of waiting forever.
+    fn long_group_limit(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// The policies the simulator offers: the paper's three baselines, PecSched, and its four

@@ -44,9 +44,13 @@ impl Policy for Reservation {
         // The pool takes the first replicas (node 0 upwards): same node first, as for any group.
         let usable = view.replicas().filter(|r| !r.decode_only).count() as u32;
         // At least one replica must stay for short requests; with fewer than two replicas no
-        // pool is reserved and long requests are reported starved.
+        // pool is reserved and long requests are rejected (see `long_group_limit`).
         let k = k.min(usable.saturating_sub(1));
         self.reserved = (0..view.replica_count()).map(|i| i < k).collect();
+    }
+
+    fn long_group_limit(&self) -> Option<u32> {
+        Some(self.reserved.iter().filter(|r| **r).count() as u32)
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {

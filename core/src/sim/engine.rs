@@ -10,7 +10,9 @@ use super::oracle::IterationOracle;
 use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
-use crate::metrics::{Class, ClassSummary, RequestRecord, Summary};
+use crate::metrics::{
+    Class, ClassSummary, Rejection, RequestRecord, StallCheck, StopReason, Summary,
+};
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
 use crate::policy::{Decision, Policy, View};
@@ -80,7 +82,12 @@ pub(crate) struct State {
     /// The run stops after this many events (a scenario-size limit).
     pub event_limit: u64,
     /// Why the run stopped before its end, if it did.
-    pub stopped: Option<String>,
+    pub stopped: Option<StopReason>,
+    /// Replicas whose state changed outside their own events (a finished prefill left for a
+    /// decode replica): woken once the current event is handled.
+    pub wake: Vec<u32>,
+    /// Next instant the liveness watchdog looks for idle replicas or jobs with work.
+    pub next_watch: SimTime,
     /// Hardware in the loop: times iterations instead of the model when set.
     pub oracle: Option<Box<dyn IterationOracle>>,
     /// Replicas hosting no long request (and not decode-only), by (queued tokens, id): lets
@@ -167,7 +174,14 @@ impl Simulation {
             };
             let mut rec =
                 RequestRecord::new(r.id, class, r.input_tokens, r.output_tokens, r.arrival);
-            rec.rejected = long && k > prefill_replicas;
+            if long && k > prefill_replicas {
+                rec.rejected = true;
+                rec.rejected_reason = Some(Rejection {
+                    needs_replicas: k,
+                    prefill_replicas,
+                    reserved_pool: false,
+                });
+            }
             classes.push(class);
             sp_degree.push(k);
             records.push(rec);
@@ -199,6 +213,8 @@ impl Simulation {
             timeline: Timeline::default(),
             event_limit: crate::scenario::limits::MAX_EVENTS,
             stopped: None,
+            wake: Vec::new(),
+            next_watch: SimTime::ZERO + super::liveness::WATCH_INTERVAL,
             oracle: None,
             free_index: BTreeSet::new(),
             indexed: vec![None; total as usize],
@@ -216,6 +232,18 @@ impl Simulation {
         };
         let view = sim.st.view();
         sim.policy.init(&view);
+        if let Some(limit) = sim.policy.long_group_limit() {
+            for (rec, &k) in sim.st.records.iter_mut().zip(&sim.st.sp_degree) {
+                if rec.class == Class::Long && !rec.rejected && k > limit {
+                    rec.rejected = true;
+                    rec.rejected_reason = Some(Rejection {
+                        needs_replicas: k,
+                        prefill_replicas: limit,
+                        reserved_pool: true,
+                    });
+                }
+            }
+        }
         Ok(sim)
     }
 
@@ -242,13 +270,14 @@ impl Simulation {
         let Some(t) = self.st.events.peek_time() else {
             return false;
         };
+        if self.st.stopped.is_some() {
+            return false;
+        }
         if self.st.events_processed >= self.st.event_limit {
-            if self.st.stopped.is_none() {
-                self.st.stopped = Some(format!(
-                    "stopped after {} events (the limit) at simulated time {}: results are partial",
-                    self.st.events_processed, self.st.now
-                ));
-            }
+            self.st.stopped = Some(StopReason::EventLimit {
+                events: self.st.events_processed,
+                at_s: self.st.now.as_secs_f64(),
+            });
             return false;
         }
         if t > self.st.horizon {
@@ -264,10 +293,18 @@ impl Simulation {
         self.st.now = t;
         self.st.events_processed += 1;
         self.st.handle(ev);
+        self.st.wake_touched();
         if self.st.dirty && self.st.global.iter().any(|q| !q.is_empty()) {
             self.dispatch();
         }
         self.st.dirty = false;
+        if self.st.now >= self.st.next_watch {
+            self.st.next_watch = self.st.now + super::liveness::WATCH_INTERVAL;
+            if self.st.idle_with_work().is_some() {
+                self.st.stopped = Some(self.st.stalled(StallCheck::IdleWithWork));
+                return false;
+            }
+        }
         true
     }
 
@@ -323,16 +360,42 @@ impl Simulation {
         &self.st.records
     }
 
+    /// Why the run ends here, if it does not end having served (or rejected) every request:
+    /// a stop already recorded, a stall (no event left with work unserved: an engine bug), the
+    /// drain horizon (an overloaded scenario), or an early end asked for by the caller.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        let st = &self.st;
+        if st.stopped.is_some() {
+            return st.stopped.clone();
+        }
+        match st.events.peek_time() {
+            None => {
+                let stall = st.stalled(StallCheck::EventQueueEmpty);
+                match &stall {
+                    StopReason::Stalled { stranded_count, .. } if *stranded_count > 0 => {
+                        Some(stall)
+                    }
+                    _ => None,
+                }
+            }
+            Some(t) if t > st.horizon => {
+                let unserved = st.unserved_count();
+                (unserved > 0).then(|| StopReason::DrainHorizon {
+                    at_s: st.horizon.as_secs_f64(),
+                    unserved,
+                })
+            }
+            Some(_) => Some(StopReason::EndedEarly {
+                at_s: st.now.as_secs_f64(),
+            }),
+        }
+    }
+
     /// Ends the run now and summarises it.
     pub fn finish(self) -> (Summary, Vec<RequestRecord>) {
-        let early = !self.finished();
+        let stopped = self.stop_reason();
         let mut st = self.st;
-        if early && st.stopped.is_none() {
-            st.stopped = Some(format!(
-                "stopped early at simulated time {}: results are partial",
-                st.now
-            ));
-        }
+        st.stopped = stopped;
         let end = st.now;
         let mut busy: u128 = 0;
         for r in &st.replicas {

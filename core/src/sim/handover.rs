@@ -52,6 +52,11 @@ impl State {
                 .expect("finished prefill is on its replica");
             seq.kv_reserved = need;
             seq.handoff = false;
+            // The prefill replica has a free sequence slot and KV again: it may admit queued
+            // work, and a long job waiting for its KV may start.
+            if !self.wake.contains(&from) {
+                self.wake.push(from);
+            }
             self.replicas[to as usize].kv_used += need;
             let same_node = self.replicas[from as usize].node == self.replicas[to as usize].node;
             let delay = self.perf.layer_kv_stream_exposed_time(

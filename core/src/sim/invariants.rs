@@ -112,6 +112,21 @@ impl Simulation {
                 }
             }
         }
+        // Liveness: nothing idle with work it could start (a missed wake-up strands work).
+        match st.idle_with_work() {
+            Some(super::liveness::Idle::Replica(r)) => {
+                return Err(format!(
+                    "replica {r} is idle with work it could start (missed wake-up)"
+                ));
+            }
+            Some(super::liveness::Idle::Job(j)) => {
+                return Err(format!(
+                    "long job {j} (request {}) could run but is not running (missed wake-up)",
+                    st.jobs[j as usize].req
+                ));
+            }
+            None => {}
+        }
         for (id, rec) in st.records.iter().enumerate() {
             let arrived = (id as u32) < st.next_arrival;
             let done = rec.completion.is_some() || rec.rejected;

@@ -31,7 +31,7 @@ impl State {
     }
 
     /// Whether short work on member `m` keeps job `j` from running now.
-    fn member_blocks(&self, j: u32, m: u32) -> bool {
+    pub(crate) fn member_blocks(&self, j: u32, m: u32) -> bool {
         let job = &self.jobs[j as usize];
         let rep = &self.replicas[m as usize];
         match job.phase {
@@ -42,10 +42,14 @@ impl State {
     }
 
     /// Whether member `m` has short work that a yielding long phase must let run first: short
-    /// prefills always; short decodes too when short requests are not disaggregated.
+    /// prefills always; short decodes too when short requests are not disaggregated. Queued
+    /// requests count only if the replica could admit the first of them now: a long phase never
+    /// waits for work that cannot run (its own KV reservation may be what keeps it out, which
+    /// would deadlock).
     fn short_work_yields_to(&self, m: u32) -> bool {
         let rep = &self.replicas[m as usize];
-        rep.has_prefill_work()
+        rep.seqs.iter().any(|s| s.in_prefill())
+            || self.queue_head_admissible(m)
             || !rep.incoming.is_empty()
             || (!self.rules.disaggregate && rep.seqs.iter().any(|s| s.decoding()))
     }

@@ -14,6 +14,7 @@ mod handover;
 mod invariants;
 pub(crate) mod job;
 mod jobs;
+mod liveness;
 pub mod log;
 pub mod oracle;
 pub(crate) mod replica;
@@ -22,5 +23,6 @@ pub mod timeline;
 pub(crate) use engine::class_index;
 pub use engine::long_degree;
 pub use engine::{Simulation, SimulationError};
+pub use liveness::WATCH_INTERVAL;
 #[cfg(test)]
 mod tests;

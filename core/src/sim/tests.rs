@@ -3,7 +3,7 @@
 use super::Simulation;
 use super::config::EngineConfig;
 use crate::hardware::ClusterSpec;
-use crate::metrics::{Class, RequestRecord, Summary};
+use crate::metrics::{Class, RequestRecord, StopReason, Summary};
 use crate::model::ModelKind;
 use crate::perf::{BatchShape, Calibration, PerfModel};
 use crate::policy::{PolicyKind, PolicyKnobs};
@@ -216,20 +216,25 @@ fn the_event_limit_stops_a_run_with_partial_results_and_says_so() {
     sim.set_event_limit(50);
     while sim.step() {}
     let (s, _) = sim.finish();
-    let msg = s.stopped.expect("a stopped run says so");
+    let why = s.stopped.clone().expect("a stopped run says so");
     assert!(
-        msg.starts_with("stopped after 50 events (the limit)"),
-        "{msg}"
+        matches!(why, StopReason::EventLimit { events: 50, .. }),
+        "{why:?}"
     );
+    assert!(
+        why.to_string()
+            .starts_with("stopped after 50 events (the limit)")
+    );
+    assert!(s.is_partial() && !s.rankable(Class::Short));
     assert!(s.short.completed < 100);
     // A driver that stops early (a browser budget, Cancel) gets partial results and a reason.
     let mut sim = new_sim(PolicyKind::Fifo, &c, EngineConfig::default(), reqs.clone());
     sim.run_until(SimTime(200_000_000));
     let (s, _) = sim.finish();
     assert!(
+        matches!(s.stopped, Some(StopReason::EndedEarly { .. })),
+        "{:?}",
         s.stopped
-            .unwrap()
-            .starts_with("stopped early at simulated time")
     );
     let (full, _) = run(PolicyKind::Fifo, 1, reqs);
     assert_eq!(full.stopped, None);

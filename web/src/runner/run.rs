@@ -1,6 +1,6 @@
 //! One policy's simulation, stepped in slices under an event budget.
 
-use pecsched_core::metrics::{RequestRecord, Summary};
+use pecsched_core::metrics::{RequestRecord, StopReason, Summary};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::sim::Simulation;
@@ -76,13 +76,16 @@ impl Run {
     pub fn finish(self) -> Finished {
         let timeline = self.sim.timeline().clone();
         let (summary, records) = self.sim.finish();
-        let stopped = summary.stopped.as_ref().map(|why| {
-            format!(
+        let stopped = summary.stopped.as_ref().map(|why| match why {
+            StopReason::EventLimit { .. } | StopReason::EndedEarly { .. } => format!(
                 "{}: {why} (the explorer's budget is {} events per policy; the command line \
                  runs it to the end).",
                 self.policy.label(),
                 self.cap
-            )
+            ),
+            StopReason::Stalled { .. } | StopReason::DrainHorizon { .. } => {
+                format!("{}: {why}.", self.policy.label())
+            }
         });
         Finished {
             policy: self.policy,

@@ -1,0 +1,193 @@
+//! Liveness: what must eventually happen. Every arrived request completes or is rejected with a
+//! reason; a replica or long job never sits idle with work it could start (a missed wake-up).
+//! The engine runs the idle check as a watchdog every [`WATCH_INTERVAL`] of simulated time and
+//! classifies the end of a run (`Simulation::stop_reason`); `check_invariants` runs it after
+//! every event in tests.
+
+use super::engine::State;
+use super::job::JobPhase;
+use crate::metrics::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
+use crate::time::SimDuration;
+
+/// How often (in simulated time) the engine looks for replicas or jobs idle with work they
+/// could start: a stall is reported at most this long after it begins.
+pub const WATCH_INTERVAL: SimDuration = SimDuration::from_millis(10_000);
+
+/// Something idle that could run now (a missed wake-up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Idle {
+    /// A replica with no iteration in flight, not held for or driven by a long job, whose next
+    /// batch would not be empty.
+    Replica(u32),
+    /// A long job not running whose members are all parked and none of which blocks it.
+    Job(u32),
+}
+
+impl State {
+    /// Wakes replicas whose state changed outside their own events: they may start a batch
+    /// and their long job may start or resume.
+    pub(crate) fn wake_touched(&mut self) {
+        while !self.wake.is_empty() {
+            for r in std::mem::take(&mut self.wake) {
+                if let Some(j) = self.replicas[r as usize].job {
+                    self.reconsider_job(j);
+                }
+                self.maybe_start(r);
+            }
+        }
+    }
+
+    /// Whether replica `r` is idle but its next batch would not be empty.
+    pub(crate) fn replica_could_start(&self, r: u32) -> bool {
+        let rep = &self.replicas[r as usize];
+        if rep.iter.is_some() || rep.hold {
+            return false;
+        }
+        if let Some(j) = rep.job
+            && self.jobs[j as usize].running.is_some()
+        {
+            return false;
+        }
+        if !rep.incoming.is_empty() || rep.seqs.iter().any(|s| s.decoding() || s.in_prefill()) {
+            return true;
+        }
+        self.queue_head_admissible(r)
+    }
+
+    /// Whether replica `r`'s own loop would admit the first request of its local queue now
+    /// (admission allowed, a sequence slot, KV room), as `Replica::form_batch` decides.
+    pub(crate) fn queue_head_admissible(&self, r: u32) -> bool {
+        let rep = &self.replicas[r as usize];
+        let Some(&id) = rep.queue.front() else {
+            return false;
+        };
+        let adm = self.admission(r, false);
+        if !adm.admit || adm.token_budget == 0 || adm.prefill_cap == 0 {
+            return false;
+        }
+        let req = &self.reqs[id as usize];
+        let need = req.input_tokens as u64
+            + if adm.reserve_output {
+                req.output_tokens as u64
+            } else {
+                0
+            };
+        let seqs = rep.seqs.len() + rep.incoming.len();
+        (seqs as u32) < adm.max_seqs && need <= rep.kv_free()
+    }
+
+    /// Whether long job `j` is neither running nor finished although it could run now.
+    pub(crate) fn job_could_run(&self, j: u32) -> bool {
+        let job = &self.jobs[j as usize];
+        if job.phase == JobPhase::Done || job.running.is_some() {
+            return false;
+        }
+        job.members
+            .iter()
+            .all(|&m| self.replicas[m as usize].iter.is_none() && !self.member_blocks(j, m))
+    }
+
+    /// The first replica or job idle with work it could start, if any (O(replicas)).
+    pub(crate) fn idle_with_work(&self) -> Option<Idle> {
+        for r in 0..self.replicas.len() as u32 {
+            if self.replica_could_start(r) {
+                return Some(Idle::Replica(r));
+            }
+            if let Some(j) = self.replicas[r as usize].job
+                && self.jobs[j as usize].members.first() == Some(&r)
+                && self.job_could_run(j)
+            {
+                return Some(Idle::Job(j));
+            }
+        }
+        None
+    }
+
+    /// Arrived requests neither completed nor rejected.
+    pub(crate) fn unserved_count(&self) -> u64 {
+        self.records[..self.next_arrival as usize]
+            .iter()
+            .filter(|r| r.completion.is_none() && !r.rejected)
+            .count() as u64
+    }
+
+    /// A stall report listing the arrived requests neither completed nor rejected.
+    pub(crate) fn stalled(&self, detected: StallCheck) -> StopReason {
+        let idle = match detected {
+            StallCheck::EventQueueEmpty => None,
+            StallCheck::IdleWithWork => self.idle_with_work().map(|what| match what {
+                Idle::Replica(r) => format!("replica {r}"),
+                Idle::Job(j) => format!("the long job of request {}", self.jobs[j as usize].req),
+            }),
+        };
+        let mut places: Vec<Option<Place>> = vec![None; self.next_arrival as usize];
+        let mut put = |id: u32, p: Place| {
+            if let Some(slot) = places.get_mut(id as usize) {
+                *slot = Some(p);
+            }
+        };
+        for &id in self.global.iter().flatten() {
+            put(id, Place::GlobalQueue);
+        }
+        for (i, rep) in self.replicas.iter().enumerate() {
+            let replica = i as u32;
+            for &id in &rep.queue {
+                put(id, Place::LocalQueue { replica });
+            }
+            for s in rep.seqs.iter().chain(&rep.incoming) {
+                let p = if s.handoff {
+                    Place::AwaitingHandoff { replica }
+                } else {
+                    Place::Batch { replica }
+                };
+                put(s.req, p);
+            }
+        }
+        for (&id, &(_, to)) in &self.in_transit {
+            put(id, Place::InTransit { replica: to });
+        }
+        for job in &self.jobs {
+            let phase = match (job.phase, job.running.is_some()) {
+                (JobPhase::Done, _) => continue,
+                (JobPhase::Pending, _) => JobState::Pending,
+                (JobPhase::Prefill, true) => JobState::Prefill,
+                (JobPhase::Prefill, false) => JobState::Paused,
+                (JobPhase::Decode, true) => JobState::Decode,
+                (JobPhase::Decode, false) => JobState::DecodePaused,
+            };
+            put(
+                job.req,
+                Place::LongJob {
+                    first_replica: job.members.first().copied().unwrap_or(0),
+                    replicas: job.members.len() as u32,
+                    phase,
+                },
+            );
+        }
+        let mut stranded = Vec::new();
+        let mut count = 0u64;
+        for (id, rec) in self.records[..self.next_arrival as usize]
+            .iter()
+            .enumerate()
+        {
+            if rec.completion.is_some() || rec.rejected {
+                continue;
+            }
+            count += 1;
+            if stranded.len() < MAX_LISTED_STRANDED {
+                stranded.push(Stranded {
+                    id: id as u32,
+                    class: rec.class,
+                    place: places[id].unwrap_or(Place::GlobalQueue),
+                });
+            }
+        }
+        StopReason::Stalled {
+            at_s: self.now.as_secs_f64(),
+            detected,
+            idle,
+            stranded_count: count,
+            stranded,
+        }
+    }
+}
