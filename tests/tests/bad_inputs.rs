@@ -272,6 +272,30 @@ fn trace_table() {
             "plain csv line 3, column arrival_s: \"1e30\" is not a non-negative number of seconds (too large (more than 584 years))",
         ),
         case(
+            "arrival past the simulable span (issue 11: was accepted, time saturated)",
+            Plain,
+            plain("0,1,1\n18446744073.5,200000,1\n18446744073.6,1,1\n"),
+            "plain csv line 3: timestamp \"18446744073.5\" is 18446744073 s after the first request; at most 1000000000 s (about 31 years) can be simulated",
+        ),
+        case(
+            "arrivals 8000 years apart",
+            Azure,
+            az("0001-01-01 00:00:00,1,1\n9999-12-31 23:59:59,1,1\n"),
+            "azure csv line 3: timestamp \"9999-12-31 23:59:59\" is 315537897599 s after the first request; at most 1000000000 s (about 31 years) can be simulated",
+        ),
+        case(
+            "timestamp 1e15 ms after the first",
+            Mooncake,
+            moon("{\"timestamp\": 1000000000000005, \"input_length\": 1, \"output_length\": 1}"),
+            "mooncake jsonl line 2: timestamp \"1000000000000005\" is 1000000000000 s after the first request; at most 1000000000 s (about 31 years) can be simulated",
+        ),
+        case(
+            "timestamp just past the limit",
+            BurstGpt,
+            burst("0,ChatGPT,1,1,2,API log\n1000000000.000000001,ChatGPT,1,1,2,API log\n"),
+            "burstgpt csv line 3: timestamp \"1000000000.000000001\" is 1000000000 s after the first request; at most 1000000000 s (about 31 years) can be simulated",
+        ),
+        case(
             "fractional token count",
             Plain,
             plain("0,1.5,1\n"),
@@ -530,6 +554,24 @@ fn scenario_table() {
             ScenarioBuild,
             scenario_with("\"cv\": 1.0", "\"cv\": 1e200"),
             "scenario field `workload.source.synthetic.cv` = 1e200: expected a number in (0, 100]",
+        ),
+        case(
+            "synthetic rate too slow to fit simulated time (issue 11: was 50/50 long requests with JCT 0)",
+            ScenarioJson,
+            scenario_with("\"rate_per_s\": 2.0", "\"rate_per_s\": 1e-9"),
+            "scenario field `workload.source.synthetic.rate_per_s` = 1e-9: expected at least 1.9e-8 per second, so that 20 requests arrive within 1000000000 s (limits::MAX_ARRIVAL_S, about 31 years)",
+        ),
+        case(
+            "window end past the simulable span",
+            ScenarioJson,
+            scenario_with("\"window_s\": null", "\"window_s\": [0, 1e12]"),
+            "scenario field `workload.window_s` = [0, 1000000000000]: expected an end of at most 1000000000 s (limits::MAX_ARRIVAL_S, about 31 years; omit the window to keep every arrival)",
+        ),
+        case(
+            "rate scale that pushes arrivals past the simulable span",
+            ScenarioBuild,
+            scenario_with("\"rate_scale\": 1.0", "\"rate_scale\": 1e-9"),
+            "scenario field `workload.rate_scale` = 1e-9: expected large enough that the last arrival (6.488984497 s before scaling) stays within 1000000000 s (limits::MAX_ARRIVAL_S)",
         ),
         case(
             "more decode replicas than replicas",

@@ -37,6 +37,15 @@ pub mod limits {
     /// Most events one run processes before it stops with partial results (the conversation
     /// trace under the four main policies needs about 0.2 M each).
     pub const MAX_EVENTS: u64 = 50_000_000;
+    /// Latest arrival accepted, in seconds after the first request (about 31.7 years). Every
+    /// reader refuses later ones, naming the row or field: the trace parsers, the synthetic
+    /// generator, rate scaling and time windows. With the drain limit (at most 30 days) this
+    /// keeps every instant of a run far below the 584 years `u64` nanoseconds hold, so
+    /// simulated time never overflows (see [`crate::time`]).
+    pub const MAX_ARRIVAL_S: u64 = 1_000_000_000;
+    /// [`MAX_ARRIVAL_S`] as an instant.
+    pub const MAX_ARRIVAL: crate::time::SimTime =
+        crate::time::SimTime(MAX_ARRIVAL_S * crate::time::NANOS_PER_SEC);
 }
 
 /// Where a scenario's requests come from.
@@ -114,6 +123,21 @@ fn validate_synthetic(s: &SyntheticWire) -> Result<(), ScenarioError> {
             &format!("{path}.rate_per_s"),
             num(s.rate_per_s),
             "a finite number > 0",
+        ));
+    }
+    // The mean span of the arrivals must fit what a run can simulate (a slower rate would
+    // push arrivals past limits::MAX_ARRIVAL_S).
+    let min_rate = f64::from(s.requests.saturating_sub(1)) / limits::MAX_ARRIVAL_S as f64;
+    if s.rate_per_s < min_rate {
+        return Err(field(
+            &format!("{path}.rate_per_s"),
+            num(s.rate_per_s),
+            &format!(
+                "at least {} per second, so that {} requests arrive within {} s (limits::MAX_ARRIVAL_S, about 31 years)",
+                num(min_rate),
+                s.requests,
+                limits::MAX_ARRIVAL_S
+            ),
         ));
     }
     // Gamma arrivals use shape 1/cv² and scale cv²/rate: both must be finite and positive.
@@ -313,9 +337,22 @@ impl Scenario {
         };
         let window = match wl.window_s {
             None => None,
+            Some((a, b))
+                if a.is_finite()
+                    && b.is_finite()
+                    && a >= 0.0
+                    && b > a
+                    && b > limits::MAX_ARRIVAL_S as f64 =>
+            {
+                return Err(field(
+                    "workload.window_s",
+                    format!("[{}, {}]", num(a), num(b)),
+                    "an end of at most 1000000000 s (limits::MAX_ARRIVAL_S, about 31 years; omit the window to keep every arrival)",
+                ));
+            }
             Some((a, b)) if a.is_finite() && b.is_finite() && a >= 0.0 && b > a => Some((
-                SimTime::ZERO + SimDuration::from_secs_f64(a),
-                SimTime::ZERO + SimDuration::from_secs_f64(b),
+                SimTime::try_from_secs_f64(a).expect("checked: 0 <= a < MAX_ARRIVAL_S"),
+                SimTime::try_from_secs_f64(b).expect("checked: 0 < b <= MAX_ARRIVAL_S"),
             )),
             Some((a, b)) => {
                 return Err(field(
@@ -476,7 +513,18 @@ impl Scenario {
             reqs = workload::window(&reqs, a, b);
         }
         if self.rate_scale != 1.0 {
-            reqs = workload::scale_rate(&reqs, self.rate_scale)?;
+            reqs = workload::scale_rate(&reqs, self.rate_scale).map_err(|_| {
+                let last = reqs.last().map_or(0.0, |r| r.arrival.as_secs_f64());
+                field(
+                    "workload.rate_scale",
+                    num(self.rate_scale),
+                    &format!(
+                        "large enough that the last arrival ({} s before scaling) stays within {} s (limits::MAX_ARRIVAL_S)",
+                        num(last),
+                        limits::MAX_ARRIVAL_S
+                    ),
+                )
+            })?;
         }
         if let Some(n) = self.max_requests {
             reqs = workload::truncate(&reqs, n);

@@ -126,9 +126,10 @@ pub enum TraceError {
         previous: String,
     },
 
-    /// The distance from the first request does not fit simulated time (about 584 years).
+    /// A row arrives later after the first request than a run can simulate
+    /// ([`limits::MAX_ARRIVAL_S`](crate::scenario::limits::MAX_ARRIVAL_S), about 31 years).
     #[error(
-        "{format} line {line}: timestamp {value:?} is too far (more than 584 years) after the first request"
+        "{format} line {line}: timestamp {value:?} is {after_s} s after the first request; at most {max_s} s (about 31 years) can be simulated"
     )]
     SpanTooLong {
         /// The format being read.
@@ -137,6 +138,10 @@ pub enum TraceError {
         line: u32,
         /// The timestamp, as written.
         value: String,
+        /// Whole seconds from the first request to this row.
+        after_s: i128,
+        /// The limit, seconds.
+        max_s: u64,
     },
 
     /// A JSON line that is not a JSON object.

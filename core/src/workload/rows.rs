@@ -10,7 +10,8 @@
 use super::Request;
 use super::error::{TraceError, shorten};
 use super::format::TraceFormat;
-use crate::time::SimTime;
+use crate::scenario::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
+use crate::time::{NANOS_PER_SEC, SimTime};
 
 /// Longest offending value quoted in an error message, in characters.
 const MAX_QUOTE: usize = 80;
@@ -192,11 +193,18 @@ impl<'a> Builder<'a> {
             });
         }
         let first = *self.first.get_or_insert(t_ns);
-        let arrival = u64::try_from(t_ns - first).map_err(|_| TraceError::SpanTooLong {
-            format,
-            line,
-            value: shorten(t_text, MAX_QUOTE),
-        })?;
+        let after = t_ns - first;
+        if after > i128::from(MAX_ARRIVAL.0) {
+            return Err(TraceError::SpanTooLong {
+                format,
+                line,
+                value: shorten(t_text, MAX_QUOTE),
+                after_s: after / i128::from(NANOS_PER_SEC),
+                max_s: MAX_ARRIVAL_S,
+            });
+        }
+        // Sorted rows: `after` is in 0..=MAX_ARRIVAL.
+        let arrival = after as u64;
         self.previous = Some((line, t_ns, t_text));
         let id = u32::try_from(self.out.len()).map_err(|_| {
             bad_value(

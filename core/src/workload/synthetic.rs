@@ -7,6 +7,7 @@
 use super::Request;
 use super::error::ParamError;
 use crate::rng::SimRng;
+use crate::scenario::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
 use crate::time::{SimDuration, SimTime};
 
 /// How requests arrive.
@@ -106,6 +107,14 @@ impl SyntheticSpec {
                 ));
             }
         }
+        // The mean span of the arrivals must fit what a run can simulate.
+        if f64::from(self.requests - 1) / self.rate_per_s > MAX_ARRIVAL_S as f64 {
+            return Err(ParamError::new(
+                "synthetic rate_per_s",
+                self.rate_per_s,
+                "high enough that the requests arrive, on average, within limits::MAX_ARRIVAL_S (1000000000 s)",
+            ));
+        }
         match &self.lengths {
             Lengths::Empirical(pairs) => {
                 if pairs.is_empty() {
@@ -155,7 +164,15 @@ impl SyntheticSpec {
                         arrivals.gamma(1.0 / cv2, cv2 / self.rate_per_s)
                     }
                 };
-                t += SimDuration::from_secs_f64(gap_s);
+                // A gap or a sum past the limit is an error, never a saturated clock.
+                t = SimDuration::try_from_secs_f64(gap_s)
+                    .and_then(|gap| t.checked_add(gap))
+                    .filter(|t| *t <= MAX_ARRIVAL)
+                    .ok_or_else(|| ParamError {
+                        name: "synthetic arrivals",
+                        value: format!("request {id} after {:.0} s", t.as_secs_f64() + gap_s),
+                        expected: "within limits::MAX_ARRIVAL_S (1000000000 s) of the first request: fewer requests or a higher rate_per_s",
+                    })?;
             }
             let (input_tokens, output_tokens) = self.draw_lengths(&mut lengths);
             out.push(Request {

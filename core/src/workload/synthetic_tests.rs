@@ -191,3 +191,46 @@ fn extreme_gamma_cv_is_an_error_not_a_panic() {
     ok.requests = 50;
     assert_eq!(ok.generate().unwrap().len(), 50);
 }
+
+/// Issue 11: a rate of 1e-9 per second used to push arrivals past 2⁶⁴ ns, where the clock
+/// saturated and every latency read 0. A rate too slow on average is refused up front; a draw
+/// that lands past the limit anyway is refused when generated, never saturated.
+#[test]
+fn arrivals_past_the_simulable_span_are_errors() {
+    let slow = SyntheticSpec {
+        requests: 50,
+        rate_per_s: 1e-9,
+        ..spec(Arrival::Poisson, lognormal())
+    };
+    assert_eq!(
+        slow.generate().unwrap_err().to_string(),
+        "synthetic rate_per_s: 1e-9 is not high enough that the requests arrive, on average, within limits::MAX_ARRIVAL_S (1000000000 s)"
+    );
+    // Two requests at a mean gap of exactly the limit: about a third of the seeds draw a gap
+    // past it. Each outcome is either an error naming the request or arrivals within the limit.
+    let (mut refused, mut fitted) = (0, 0);
+    for seed in 0..30 {
+        let edge = SyntheticSpec {
+            requests: 2,
+            rate_per_s: 1e-9,
+            seed,
+            ..spec(Arrival::Poisson, lognormal())
+        };
+        match edge.generate() {
+            Ok(reqs) => {
+                assert!(reqs[1].arrival <= MAX_ARRIVAL, "seed {seed}");
+                fitted += 1;
+            }
+            Err(e) => {
+                let e = e.to_string();
+                assert!(e.starts_with("synthetic arrivals: request 1 after "), "{e}");
+                assert!(e.ends_with("is not within limits::MAX_ARRIVAL_S (1000000000 s) of the first request: fewer requests or a higher rate_per_s"), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused > 0 && fitted > 0,
+        "{refused} refused, {fitted} fitted"
+    );
+}

@@ -8,6 +8,7 @@ use super::Request;
 use super::error::ParamError;
 use super::stats::nearest_rank_sorted;
 use crate::rng::SimRng;
+use crate::scenario::limits::MAX_ARRIVAL;
 use crate::time::SimTime;
 
 /// Sorts by `(arrival, old id)` (deterministic, stable) and renumbers ids `0..n`.
@@ -39,7 +40,8 @@ pub fn window(reqs: &[Request], start: SimTime, end: SimTime) -> Vec<Request> {
 /// result does not depend on float rounding of large nanosecond counts.
 ///
 /// # Errors
-/// If `factor` is not finite and > 0, or if a scaled arrival would exceed `u64` nanoseconds.
+/// If `factor` is not finite and > 0, or if a scaled arrival would come later than
+/// [`limits::MAX_ARRIVAL_S`](crate::scenario::limits::MAX_ARRIVAL_S).
 pub fn scale_rate(reqs: &[Request], factor: f64) -> Result<Vec<Request>, ParamError> {
     if !(factor.is_finite() && factor > 0.0) {
         return Err(ParamError::new(
@@ -53,7 +55,7 @@ pub fn scale_rate(reqs: &[Request], factor: f64) -> Result<Vec<Request>, ParamEr
         ParamError::new(
             "scale_rate factor",
             factor,
-            "large enough to keep arrivals within 584 years",
+            "large enough to keep arrivals within limits::MAX_ARRIVAL_S (1000000000 s)",
         )
     };
     let mut out = Vec::with_capacity(reqs.len());
@@ -75,7 +77,10 @@ pub fn scale_rate(reqs: &[Request], factor: f64) -> Result<Vec<Request>, ParamEr
                 ((t << s) + m / 2) / m
             }
         };
-        let ns = u64::try_from(scaled).map_err(|_| overflow())?;
+        let ns = u64::try_from(scaled)
+            .ok()
+            .filter(|ns| *ns <= MAX_ARRIVAL.0)
+            .ok_or_else(overflow)?;
         out.push(Request {
             arrival: SimTime(ns),
             ..*r

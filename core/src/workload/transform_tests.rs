@@ -1,6 +1,7 @@
 //! Tests of the workload transforms, on small hand-made workloads and on the Azure trace.
 
 use super::*;
+use crate::scenario::limits::MAX_ARRIVAL;
 use crate::workload::parse_azure_csv;
 use crate::workload::test_data::AZURE_CONV;
 
@@ -49,13 +50,13 @@ fn scale_rate_divides_arrivals_exactly() {
         req(0, 0, 1),
         req(1, 3, 1),
         req(2, 1_000_000_007, 1),
-        req(3, u64::MAX, 1),
+        req(3, MAX_ARRIVAL.0 - 1, 1),
     ];
     let at = |v: &[Request]| v.iter().map(|r| r.arrival.0).collect::<Vec<_>>();
     assert_eq!(at(&scale_rate(&reqs, 1.0).unwrap()), at(&reqs));
     assert_eq!(
         at(&scale_rate(&reqs, 2.0).unwrap()),
-        [0, 2, 500_000_004, u64::MAX / 2 + 1]
+        [0, 2, 500_000_004, MAX_ARRIVAL.0 / 2]
     );
     // 0.1 is not exactly 1/10 in binary: the result is the exact quotient by the f64 value.
     let tenth = scale_rate(&reqs[..3], 0.1).unwrap();
@@ -78,6 +79,14 @@ fn scale_rate_rejects_bad_factors_and_overflow() {
     let far = [req(0, u64::MAX / 2, 1)];
     assert!(scale_rate(&far, 0.25).is_err());
     assert!(scale_rate(&far, 1e-300).is_err());
+    // Arrivals may not be scaled past limits::MAX_ARRIVAL_S (issue 11), to the nanosecond.
+    let last = [req(0, MAX_ARRIVAL.0 / 2, 1)];
+    assert_eq!(scale_rate(&last, 0.5).unwrap()[0].arrival, MAX_ARRIVAL);
+    let e = scale_rate(&[req(0, MAX_ARRIVAL.0 / 2 + 1, 1)], 0.5).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "scale_rate factor: 0.5 is not large enough to keep arrivals within limits::MAX_ARRIVAL_S (1000000000 s)"
+    );
     assert_eq!(
         scale_rate(&[req(0, 0, 1)], 1e-300).unwrap()[0].arrival,
         SimTime(0)
