@@ -126,6 +126,9 @@ pub enum StallCheck {
     EventQueueEmpty,
     /// A periodic watchdog found a replica or long job idle with work it could start.
     IdleWithWork,
+    /// Two watchdog checks in a row found requests in the global queue while nothing in the
+    /// cluster ran: the policy dispatched nothing the idle cluster could take.
+    QuietWithQueuedWork,
 }
 
 impl StopReason {
@@ -192,6 +195,12 @@ impl fmt::Display for StopReason {
                     }
                     (StallCheck::IdleWithWork, None) => {
                         "a replica sat idle with work it could start".to_string()
+                    }
+                    (StallCheck::QuietWithQueuedWork, Some(what)) => {
+                        format!("{what} with requests waiting in the global queue")
+                    }
+                    (StallCheck::QuietWithQueuedWork, None) => {
+                        "the cluster sat quiet with requests in the global queue".to_string()
                     }
                 };
                 write!(

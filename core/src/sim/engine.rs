@@ -88,6 +88,8 @@ pub(crate) struct State {
     pub wake: Vec<u32>,
     /// Next instant the liveness watchdog looks for idle replicas or jobs with work.
     pub next_watch: SimTime,
+    /// Since when the watchdog has seen the cluster quiet with requests in the global queue.
+    pub quiet_since: Option<SimTime>,
     /// Hardware in the loop: times iterations instead of the model when set.
     pub oracle: Option<Box<dyn IterationOracle>>,
     /// Replicas hosting no long request (and not decode-only), by (queued tokens, id): lets
@@ -215,6 +217,7 @@ impl Simulation {
             stopped: None,
             wake: Vec::new(),
             next_watch: SimTime::ZERO + super::liveness::WATCH_INTERVAL,
+            quiet_since: None,
             oracle: None,
             free_index: BTreeSet::new(),
             indexed: vec![None; total as usize],
@@ -283,6 +286,10 @@ impl Simulation {
         if t > self.st.horizon {
             return false;
         }
+        if let Some(stall) = self.st.quiet_too_long(t) {
+            self.st.stopped = Some(stall);
+            return false;
+        }
         let (t, ev) = self.st.events.pop().expect("peeked");
         assert!(
             t >= self.st.now,
@@ -298,10 +305,11 @@ impl Simulation {
             self.dispatch();
         }
         self.st.dirty = false;
+        self.st.note_quiet();
         if self.st.now >= self.st.next_watch {
             self.st.next_watch = self.st.now + super::liveness::WATCH_INTERVAL;
-            if self.st.idle_with_work().is_some() {
-                self.st.stopped = Some(self.st.stalled(StallCheck::IdleWithWork));
+            if let Some(stall) = self.st.watchdog() {
+                self.st.stopped = Some(stall);
                 return false;
             }
         }

@@ -58,6 +58,14 @@ impl EventQueue {
         self.heap.peek().map(|Reverse((t, _, _))| *t)
     }
 
+    /// Whether nothing but arrivals is pending (nothing runs in the cluster: no iteration,
+    /// long-job step or KV transfer is scheduled).
+    pub fn only_arrivals(&self) -> bool {
+        self.heap
+            .iter()
+            .all(|Reverse((_, _, e))| matches!(e, Event::Arrival(_)))
+    }
+
     /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len()

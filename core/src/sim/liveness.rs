@@ -1,13 +1,13 @@
 //! Liveness: what must eventually happen. Every arrived request completes or is rejected with a
 //! reason; a replica or long job never sits idle with work it could start (a missed wake-up).
-//! The engine runs the idle check as a watchdog every [`WATCH_INTERVAL`] of simulated time and
+//! The engine runs the idle checks as a watchdog every [`WATCH_INTERVAL`] of simulated time and
 //! classifies the end of a run (`Simulation::stop_reason`); `check_invariants` runs it after
 //! every event in tests.
 
 use super::engine::State;
 use super::job::JobPhase;
 use crate::metrics::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// How often (in simulated time) the engine looks for replicas or jobs idle with work they
 /// could start: a stall is reported at most this long after it begins.
@@ -103,6 +103,34 @@ impl State {
         None
     }
 
+    /// After each event (O(1)): notes since when requests have waited in the global queue
+    /// while nothing in the cluster runs — no iteration, long-job step or KV transfer is
+    /// scheduled, only the next arrival (stale events only make the cluster look busy).
+    pub(crate) fn note_quiet(&mut self) {
+        let quiet = self.global.iter().any(|q| !q.is_empty()) && self.events.only_arrivals();
+        if !quiet {
+            self.quiet_since = None;
+        } else if self.quiet_since.is_none() {
+            self.quiet_since = Some(self.now);
+        }
+    }
+
+    /// Before the event at `next`: a stall if the cluster will have been quiet with requests
+    /// in the global queue for [`WATCH_INTERVAL`] or more by then (the slow form: arrivals
+    /// keep time moving while the policy dispatches nothing the idle cluster could take).
+    pub(crate) fn quiet_too_long(&self, next: SimTime) -> Option<StopReason> {
+        let since = self.quiet_since?;
+        (next.saturating_since(since) >= WATCH_INTERVAL)
+            .then(|| self.stalled(StallCheck::QuietWithQueuedWork))
+    }
+
+    /// The periodic watchdog: a stall if a replica or job is idle with work it could start.
+    pub(crate) fn watchdog(&self) -> Option<StopReason> {
+        self.idle_with_work()
+            .is_some()
+            .then(|| self.stalled(StallCheck::IdleWithWork))
+    }
+
     /// Arrived requests neither completed nor rejected.
     pub(crate) fn unserved_count(&self) -> u64 {
         self.records[..self.next_arrival as usize]
@@ -115,6 +143,10 @@ impl State {
     pub(crate) fn stalled(&self, detected: StallCheck) -> StopReason {
         let idle = match detected {
             StallCheck::EventQueueEmpty => None,
+            StallCheck::QuietWithQueuedWork => Some(format!(
+                "the whole cluster (quiet since {:.3} s while the policy dispatched nothing)",
+                self.quiet_since.unwrap_or(self.now).as_secs_f64()
+            )),
             StallCheck::IdleWithWork => self.idle_with_work().map(|what| match what {
                 Idle::Replica(r) => format!("replica {r}"),
                 Idle::Job(j) => format!("the long job of request {}", self.jobs[j as usize].req),

@@ -359,3 +359,82 @@ fn without_disaggregation_short_decodes_stay_on_their_prefill_replica() {
         );
     }
 }
+
+/// A broken policy for the liveness tests: it dispatches short requests like FIFO but never
+/// places a long one.
+struct NeverPlacesLong;
+
+impl crate::policy::Policy for NeverPlacesLong {
+    fn kind(&self) -> PolicyKind {
+        PolicyKind::Fifo
+    }
+    fn rules(&self) -> super::config::EngineRules {
+        crate::policy::Fifo.rules()
+    }
+    fn dispatch(&mut self, view: &crate::policy::View<'_>, out: &mut Vec<crate::policy::Decision>) {
+        let mut fifo = crate::policy::Fifo;
+        let mut all = Vec::new();
+        fifo.dispatch(view, &mut all);
+        out.extend(
+            all.into_iter()
+                .filter(|d| matches!(d, crate::policy::Decision::Short { .. })),
+        );
+    }
+}
+
+fn broken_sim(reqs: Vec<Request>) -> Simulation {
+    let c = cluster(1);
+    Simulation::new(
+        c,
+        ModelKind::Llama31_8B.spec(),
+        perf(&c),
+        2,
+        EngineConfig::default(),
+        Box::new(NeverPlacesLong),
+        reqs,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_run_whose_event_queue_runs_dry_with_work_left_is_reported_stalled() {
+    // One long request that the broken policy never places, then nothing.
+    let (s, _) = broken_sim(vec![req(0, 0, 1000, 10), req(1, 10, 200_000, 5)]).run();
+    match s.stopped {
+        Some(StopReason::Stalled {
+            detected: crate::metrics::StallCheck::EventQueueEmpty,
+            stranded_count: 1,
+            ref stranded,
+            ..
+        }) => {
+            assert_eq!(stranded[0].id, 1);
+            assert_eq!(stranded[0].place, crate::metrics::Place::GlobalQueue);
+        }
+        ref other => panic!("expected a stall, got {other:?}"),
+    }
+    assert!(s.is_partial() && !s.rankable(Class::Long));
+    assert!(
+        s.stopped
+            .unwrap()
+            .to_string()
+            .contains("STALLED (engine bug)")
+    );
+}
+
+#[test]
+fn a_quiet_cluster_with_queued_work_is_reported_while_arrivals_keep_time_moving() {
+    // A long request the policy never places, then a short request every 30 s for an hour:
+    // the event queue never runs dry, but between arrivals the cluster is quiet with the long
+    // request waiting. The watchdog stops the run long before the last arrival.
+    let mut reqs = vec![req(0, 0, 200_000, 5)];
+    reqs.extend((1..120).map(|i| req(i, i as u64 * 30_000, 500, 2)));
+    let (s, _) = broken_sim(reqs).run();
+    match &s.stopped {
+        Some(StopReason::Stalled {
+            detected: crate::metrics::StallCheck::QuietWithQueuedWork,
+            at_s,
+            ..
+        }) => assert!(*at_s < 100.0, "detected at {at_s} s"),
+        other => panic!("expected a stall, got {other:?}"),
+    }
+}
