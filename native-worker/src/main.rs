@@ -1,8 +1,10 @@
 //! `pecsched-worker`: the PecSched command line.
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 mod gpu;
+mod output;
 mod predict;
 mod replay;
 mod repro;
@@ -42,8 +44,11 @@ enum Command {
     Replay(replay::ReplayArgs),
 }
 
-/// Ends the process quietly when stdout is a closed pipe (`pecsched-worker … | head`): `println!`
-/// panics on EPIPE because Rust ignores SIGPIPE; every other panic keeps the default report.
+/// Ends the process quietly when stdout is a closed pipe (`pecsched-worker … | head`), and with
+/// a message and exit 1 when it cannot be written otherwise (`> /dev/full`): a backstop for
+/// the `println!` calls that remain (the GPU commands), which panic on a failed write. Results
+/// go through [`outln!`], whose errors `main` reports. Every other panic keeps the default
+/// report.
 fn quiet_on_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -56,22 +61,47 @@ fn quiet_on_broken_pipe() {
         if msg.contains("Broken pipe") {
             std::process::exit(141);
         }
+        if let Some(why) = msg.strip_prefix("failed printing to stdout: ") {
+            eprintln!("Error: cannot write to standard output: {why}");
+            std::process::exit(1);
+        }
         default(info);
     }));
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     quiet_on_broken_pipe();
     let cli = Cli::parse();
+    if output::stdout_is_closed() {
+        eprintln!(
+            "Error: standard output is closed, so the results would be lost; redirect it to a \
+             file (or to /dev/null to discard them)"
+        );
+        return ExitCode::FAILURE;
+    }
+    let result = run(cli).and_then(|()| Ok(output::flush_stdout()?));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<output::StdoutError>()
+                .is_some_and(output::StdoutError::is_broken_pipe)
+            {
+                // The reader went away (`… | head`): the shell's SIGPIPE status, no message.
+                return ExitCode::from(141);
+            }
+            eprintln!("Error: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
-        Command::Scenario => {
-            println!(
-                "{}",
-                pecsched_core::scenario::Scenario::default_scenario().to_json()
-            );
-            Ok(())
-        }
+        Command::Scenario => Ok(outln!(
+            "{}",
+            pecsched_core::scenario::Scenario::default_scenario().to_json()
+        )?),
         Command::Predict(args) => predict::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),

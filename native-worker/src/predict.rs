@@ -3,6 +3,7 @@
 //! spread over several replicas. Every number comes from `pecsched_core::perf`; this file only
 //! parses flags, reads the calibration file and prints.
 
+use crate::output::StdoutError;
 use anyhow::{Context, Result};
 use pecsched_core::hardware::{ClusterSpec, GpuKind};
 use pecsched_core::model::ModelKind;
@@ -150,11 +151,11 @@ pub fn run(args: PredictArgs) -> Result<()> {
         eprintln!("note: empty batch; add --prefill N[@P] and/or --decode L[xB]");
     }
     if args.json {
-        print_json(&args, &perf, &batch, &ops, sp.as_ref());
+        print_json(&args, &perf, &batch, &ops, sp.as_ref())?;
     } else {
-        print_text(&args, &perf, &batch, &ops);
+        print_text(&args, &perf, &batch, &ops)?;
         if let Some((tokens, group)) = &sp {
-            print_sp(&perf, *tokens, group);
+            print_sp(&perf, *tokens, group)?;
         }
     }
     Ok(())
@@ -195,16 +196,21 @@ fn calibration_label(perf: &PerfModel, args: &PredictArgs) -> String {
     }
 }
 
-fn print_text(args: &PredictArgs, perf: &PerfModel, b: &BatchShape, ops: &[OpEstimate]) {
+fn print_text(
+    args: &PredictArgs,
+    perf: &PerfModel,
+    b: &BatchShape,
+    ops: &[OpEstimate],
+) -> Result<(), StdoutError> {
     let m = perf.model();
-    println!(
+    crate::outln!(
         "{} on one replica of {} × {}, calibration: {}",
         m.name,
         perf.tp(),
         perf.cluster().gpu.name,
         calibration_label(perf, args)
-    );
-    println!(
+    )?;
+    crate::outln!(
         "batch: {} prefill chunk(s), {} new tokens, {} cached prefix tokens, {} attention pairs; \
          {} decode sequence(s) reading {} KV tokens",
         b.prefill_seqs,
@@ -213,20 +219,28 @@ fn print_text(args: &PredictArgs, perf: &PerfModel, b: &BatchShape, ops: &[OpEst
         b.prefill_attn_pairs,
         b.decode_seqs,
         b.decode_kv_tokens
-    );
+    )?;
     if !ops.is_empty() {
-        println!("per GPU; FLOPs, bytes and time/op are one occurrence, × count per iteration");
-        println!(
+        crate::outln!(
+            "per GPU; FLOPs, bytes and time/op are one occurrence, × count per iteration"
+        )?;
+        crate::outln!(
             "{:<20} {:>5} {:>11} {:>10} {:>11} {:>11} {:>11}  bound",
-            "op", "count", "FLOPs", "bytes", "time/op", "total", "share"
-        );
+            "op",
+            "count",
+            "FLOPs",
+            "bytes",
+            "time/op",
+            "total",
+            "share"
+        )?;
         let total = ops.last().map_or(0.0, |r| r.time_s);
         for r in ops {
             let all = r.time_s * r.count as f64;
             if r.name == "total" {
-                println!("{}", "-".repeat(92));
+                crate::outln!("{}", "-".repeat(92))?;
             }
-            println!(
+            crate::outln!(
                 "{:<20} {:>5} {:>11} {:>10} {:>11} {:>11} {:>10.1}%  {}",
                 r.name,
                 r.count,
@@ -236,16 +250,17 @@ fn print_text(args: &PredictArgs, perf: &PerfModel, b: &BatchShape, ops: &[OpEst
                 secs(all),
                 100.0 * all / total,
                 r.bound.as_str()
-            );
+            )?;
         }
-        println!("iteration time: {}", perf.iteration_time(b));
+        crate::outln!("iteration time: {}", perf.iteration_time(b))?;
     }
-    println!(
+    crate::outln!(
         "KV cache: {} bytes/token; capacity {} tokens per replica ({:.1} GiB of KV)",
         perf.kv_bytes_per_token(),
         perf.kv_capacity_tokens(),
         (perf.kv_capacity_tokens() * perf.kv_bytes_per_token()) as f64 / (1u64 << 30) as f64
-    );
+    )?;
+    Ok(())
 }
 
 fn plan_label(plan: SpPlan) -> String {
@@ -255,33 +270,38 @@ fn plan_label(plan: SpPlan) -> String {
     }
 }
 
-fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) {
-    println!();
-    println!(
+fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) -> Result<(), StdoutError> {
+    crate::outln!()?;
+    crate::outln!(
         "long prefill of {tokens} tokens over replicas per node {:?} ({} GPUs):",
         group.replicas_per_node,
         group.replicas() * perf.tp()
-    );
+    )?;
     let row = |label: &str, e: &SpEstimate| {
-        println!(
+        crate::outln!(
             "  {:<44} {:>11}  (compute {}, comm {}, per layer {})",
-            label, e.time, e.compute_time, e.comm_time, e.per_layer
+            label,
+            e.time,
+            e.compute_time,
+            e.comm_time,
+            e.per_layer
         )
     };
     let ring = perf.sp_prefill(tokens, group, SpMode::RingOnly);
     let fast = perf.sp_prefill(tokens, group, SpMode::Fast);
-    row("ring-only (baselines, /FSP)", &ring);
+    row("ring-only (baselines, /FSP)", &ring)?;
     for SpCandidate { estimate, .. } in perf.sp_candidates(tokens, group) {
         if let Some(e) = estimate {
-            row(&format!("  {}", plan_label(e.plan)), &e);
+            row(&format!("  {}", plan_label(e.plan)), &e)?;
         }
     }
-    row(&format!("fast SP → {}", plan_label(fast.plan)), &fast);
-    println!(
+    row(&format!("fast SP → {}", plan_label(fast.plan)), &fast)?;
+    crate::outln!(
         "  fast SP speed-up over ring-only: {:.2}×; decode-step overhead of the spread KV: {}",
         ring.time.as_secs_f64() / fast.time.as_secs_f64(),
         perf.sp_decode_overhead(group)
-    );
+    )?;
+    Ok(())
 }
 
 fn print_json(
@@ -290,7 +310,7 @@ fn print_json(
     b: &BatchShape,
     ops: &[OpEstimate],
     sp: Option<&(u64, SpGroup)>,
-) {
+) -> Result<(), StdoutError> {
     let estimate = |e: &SpEstimate| {
         json!({
             "plan": e.plan,
@@ -334,7 +354,8 @@ fn print_json(
         "kv_capacity_tokens": perf.kv_capacity_tokens(),
         "long_prefill": sp,
     });
-    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default())?;
+    Ok(())
 }
 
 #[cfg(test)]

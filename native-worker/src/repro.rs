@@ -2,6 +2,7 @@
 //! trace with the long-input transform; FIFO, Reservation, Priority, PecSched and its four
 //! ablations), printed beside the paper's claims (digest §5).
 
+use crate::output::OutputFile;
 use crate::timed::{Samples, Timed};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -74,6 +75,12 @@ pub struct ModelRun {
 
 /// Runs `repro`.
 pub fn run(a: ReproArgs) -> Result<()> {
+    // The output path first: a bad --markdown must not cost the whole evaluation.
+    let markdown = a
+        .markdown
+        .as_deref()
+        .map(|p| OutputFile::check("--markdown", p))
+        .transpose()?;
     let models: Vec<ModelKind> = if a.models.is_empty() {
         vec![
             ModelKind::Mistral7B,
@@ -112,19 +119,22 @@ pub fn run(a: ReproArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&runs)?)?;
     } else {
         for r in &runs {
-            println!(
+            crate::outln!(
                 "\n{} — rate ×{:.4}, {} requests ({} long)",
-                r.model, r.rate_scale, r.requests, r.long_requests
-            );
-            crate::table::print_summaries(r.summaries.iter());
+                r.model,
+                r.rate_scale,
+                r.requests,
+                r.long_requests
+            )?;
+            crate::table::print_summaries(r.summaries.iter())?;
         }
-        println!();
-        print!("{}", crate::repro_claims::claims_markdown(&runs));
+        crate::outln!()?;
+        crate::output::stdout_text(&crate::repro_claims::claims_markdown(&runs))?;
     }
-    if let Some(p) = &a.markdown {
+    if let Some(out) = &markdown {
         let mut md = String::new();
         for r in &runs {
             md += &format!(
@@ -135,7 +145,7 @@ pub fn run(a: ReproArgs) -> Result<()> {
         }
         md += "\n### Claims\n\n";
         md += &crate::repro_claims::claims_markdown(&runs);
-        std::fs::write(p, md).with_context(|| format!("writing {}", p.display()))?;
+        out.write_text(&md)?;
     }
     Ok(())
 }

@@ -44,14 +44,14 @@ pub fn run(a: ScaleArgs) -> Result<()> {
     } else {
         1
     };
-    println!(
+    crate::outln!(
         "{} (TP={tp}), {}, {} requests per run, Poisson at {} req/s per GPU",
         model.spec().name,
         policy.label(),
         a.requests,
         a.rate_per_gpu
-    );
-    println!(
+    )?;
+    crate::outln!(
         "{:>6} {:>9} {:>8} {:>13} {:>13} {:>13} {:>12} {:>12} {:>8}",
         "GPUs",
         "replicas",
@@ -62,7 +62,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         "short ÷JCT",
         "long ÷JCT",
         "events"
-    );
+    )?;
     for &gpus in &a.gpus {
         anyhow::ensure!(
             gpus >= 8 && gpus.is_multiple_of(8),
@@ -94,7 +94,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         let samples = samples.borrow();
         let per_class = crate::timed::by_class(&records, &samples);
         let p99f = crate::timed::p99;
-        println!(
+        crate::outln!(
             "{:>6} {:>9} {:>8.2} {:>11.1}µs {:>11.1}µs {:>11.1}µs {:>11.4}% {:>11.4}% {:>8}",
             gpus,
             gpus / tp,
@@ -105,7 +105,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             p99f(&per_class[0].ratio) * 100.0,
             p99f(&per_class[1].ratio) * 100.0,
             summary.events
-        );
+        )?;
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `pecsched-worker simulate`: run a scenario (a JSON file, or the embedded default adjusted by
 //! flags) under one or more policies and print a summary table, JSON, or per-request CSV.
 
-use anyhow::{Context, Result, bail};
+use crate::output::{OutputFile, StdoutError};
+use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pecsched_core::hardware::GpuKind;
@@ -221,6 +222,12 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
 
 /// Runs `simulate`.
 pub fn run(a: SimulateArgs) -> Result<()> {
+    // Output paths first: a typo must not cost a whole simulation.
+    let requests_csv = a
+        .requests_csv
+        .as_deref()
+        .map(|p| OutputFile::check("--requests-csv", p))
+        .transpose()?;
     let (scenario, trace_text) = scenario_from_args(&a)?;
     let requests = scenario.requests(trace_text.as_deref())?;
     let mut results: Vec<(Summary, Vec<RequestRecord>)> = Vec::new();
@@ -247,16 +254,15 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         bar.finish_and_clear();
         results.push(sim.finish());
     }
-    if let Some(path) = &a.requests_csv {
-        write_requests_csv(path, &results)
-            .with_context(|| format!("writing {}", path.display()))?;
+    if let Some(out) = &requests_csv {
+        out.write(|w| write_requests_csv(w, &results))?;
     }
     if a.json {
         let summaries: Vec<&Summary> = results.iter().map(|r| &r.0).collect();
-        println!("{}", serde_json::to_string_pretty(&summaries)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&summaries)?)?;
     } else {
-        print_header(&scenario, requests.len());
-        crate::table::print_summaries(results.iter().map(|r| &r.0));
+        print_header(&scenario, requests.len())?;
+        crate::table::print_summaries(results.iter().map(|r| &r.0))?;
         for (s, _) in &results {
             if let Some(why) = &s.stopped {
                 eprintln!("warning: {}: {why}", s.policy);
@@ -266,13 +272,13 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_header(s: &Scenario, n: usize) {
+fn print_header(s: &Scenario, n: usize) -> Result<(), StdoutError> {
     let source = match &s.source {
         Source::Embedded(t) => t.label().to_string(),
         Source::File { name, .. } => name.clone(),
         Source::Synthetic(_) => "synthetic".to_string(),
     };
-    println!(
+    crate::outln!(
         "{} × {} ({} nodes × {} GPUs, TP={}), {}, {} requests, seed {}",
         s.model.spec().name,
         s.gpu.spec().name,
@@ -282,8 +288,9 @@ fn print_header(s: &Scenario, n: usize) {
         source,
         n,
         s.seed
-    );
-    println!("transforms: {}", transforms(s));
+    )?;
+    crate::outln!("transforms: {}", transforms(s))?;
+    Ok(())
 }
 
 /// Every transform the scenario applies to its source, in the order applied, or
@@ -312,19 +319,27 @@ pub fn transforms(s: &Scenario) -> String {
     }
 }
 
-fn write_requests_csv(path: &PathBuf, results: &[(Summary, Vec<RequestRecord>)]) -> Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+/// One CSV row per request and policy. Written through [`OutputFile::write`]: to a temporary
+/// file renamed into place once complete.
+fn write_requests_csv(
+    f: &mut dyn Write,
+    results: &[(Summary, Vec<RequestRecord>)],
+) -> std::io::Result<()> {
     writeln!(
         f,
-        "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected"
+        "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason"
     )?;
     let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
     let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));
     for (s, recs) in results {
         for r in recs {
+            // The reason holds commas: quoted, as CSV readers expect.
+            let why = r
+                .rejected_reason
+                .map_or(String::new(), |why| format!("\"{why}\""));
             writeln!(
                 f,
-                "{},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{}",
                 s.policy,
                 r.id,
                 r.class,
@@ -340,13 +355,10 @@ fn write_requests_csv(path: &PathBuf, results: &[(Summary, Vec<RequestRecord>)])
                 d(r.jct_ns()),
                 r.preemptions,
                 r.replicas,
-                r.rejected
+                r.rejected,
+                why
             )?;
         }
-    }
-    f.flush()?;
-    if results.is_empty() {
-        bail!("no policy ran");
     }
     Ok(())
 }

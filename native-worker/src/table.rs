@@ -3,8 +3,10 @@
 use pecsched_core::metrics::Summary;
 
 /// Prints one row per policy with the paper's headline metrics.
-pub fn print_summaries<'a>(rows: impl Iterator<Item = &'a Summary>) {
-    println!(
+pub fn print_summaries<'a>(
+    rows: impl Iterator<Item = &'a Summary>,
+) -> Result<(), crate::output::StdoutError> {
+    crate::outln!(
         "{:<14} {:>7} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>8} {:>8} {:>9} {:>7}",
         "policy",
         "short",
@@ -18,9 +20,9 @@ pub fn print_summaries<'a>(rows: impl Iterator<Item = &'a Summary>) {
         "preempt",
         "short RPS",
         "idle"
-    );
+    )?;
     for s in rows {
-        println!(
+        crate::outln!(
             "{:<14} {:>7} {:>9.3} {:>9.3} {:>9.3} {:>9.4} {:>6} {:>10.1} {:>7.1}% {:>8} {:>9.3} {:>7.3}",
             s.policy,
             s.short.completed,
@@ -34,6 +36,7 @@ pub fn print_summaries<'a>(rows: impl Iterator<Item = &'a Summary>) {
             s.long.preemptions,
             s.short.throughput_rps,
             s.gpu_idle_rate,
-        );
+        )?;
     }
+    Ok(())
 }

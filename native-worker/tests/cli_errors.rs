@@ -438,3 +438,125 @@ fn closed_stdout_is_not_a_panic() {
         out.status
     );
 }
+
+#[test]
+fn output_file_table() {
+    let missing_dir = scratch().join("no-such-folder");
+    let in_missing = missing_dir.join("out.csv").display().to_string();
+    let folder = scratch().display().to_string();
+    let partial = file(
+        "partial-points.json",
+        br#"{"schema": "pecsched-bench/1", "provenance": {"adapter": "x", "driver": "y", "date": "2026-01-01", "command": "bench"}, "failed_validation": [], "points": [], "complete": false}"#,
+    );
+    let empty = file(
+        "empty-points.json",
+        br#"{"schema": "pecsched-bench/1", "provenance": {"adapter": "x", "driver": "y", "date": "2026-01-01", "command": "bench"}, "failed_validation": [], "points": []}"#,
+    );
+    let profile = scratch().join("never-written.json").display().to_string();
+    let cases = [
+        // Checked before simulating (issue 11: was found only after the whole run).
+        simulate(
+            &["--requests-csv", &in_missing],
+            ERROR,
+            format!(
+                "Error: --requests-csv {in_missing}: folder {} does not exist (create it first)",
+                missing_dir.display()
+            ),
+        ),
+        simulate(
+            &["--requests-csv", &folder],
+            ERROR,
+            format!("Error: --requests-csv {folder}: is a folder; give a file name"),
+        ),
+        case(
+            &["repro", "--markdown", &in_missing],
+            ERROR,
+            format!(
+                "Error: --markdown {in_missing}: folder {} does not exist (create it first)",
+                missing_dir.display()
+            ),
+        ),
+        // An interrupted bench leaves its points marked partial; calibrate refuses them.
+        case(
+            &["calibrate", "--points", &partial, "--out", &profile],
+            ERROR,
+            format!(
+                "Error: {partial}: the bench sweep that wrote it did not finish (\"complete\": false, 0 points); rerun bench, or pass --allow-partial to fit what it measured"
+            ),
+        ),
+        case(
+            &["calibrate", "--points", &empty, "--out", &profile],
+            ERROR,
+            format!("Error: {empty}: 0 f16 training points (0 points in all): nothing to fit"),
+        ),
+    ];
+    check(&cases);
+    assert!(!missing_dir.exists(), "no folder was created");
+    assert!(
+        !std::path::Path::new(&profile).exists(),
+        "no profile was written"
+    );
+}
+
+/// Standard output that cannot be written (a full disk, a closed descriptor) is an error with
+/// a message and exit 1, never a panic (exit 101) or a silent exit 0 (issue 11).
+#[test]
+fn unwritable_stdout_is_an_error() {
+    use std::process::Stdio;
+    let exe = env!("CARGO_BIN_EXE_pecsched-worker");
+    let full = "Error: cannot write to standard output: No space left on device (os error 28)";
+    for args in [
+        vec!["scenario"],
+        vec![
+            "simulate",
+            "--max-requests",
+            "5",
+            "--policy",
+            "fifo",
+            "--quiet",
+        ],
+        vec![
+            "simulate",
+            "--max-requests",
+            "5",
+            "--policy",
+            "fifo",
+            "--json",
+        ],
+        vec!["predict", "--decode", "1000"],
+    ] {
+        let out = Command::new(exe)
+            .args(&args)
+            .env_remove("RUST_BACKTRACE")
+            .stdout(Stdio::from(std::fs::File::create("/dev/full").unwrap()))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            (out.status.code(), err.trim_end()),
+            (Some(ERROR), full),
+            "{args:?}"
+        );
+    }
+    // `>&-`: the shell closes descriptor 1 before running the program.
+    let out = Command::new("sh")
+        .args(["-c", "exec \"$0\" scenario >&-", exe])
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        (out.status.code(), err.trim_end()),
+        (
+            Some(ERROR),
+            "Error: standard output is closed, so the results would be lost; redirect it to a file (or to /dev/null to discard them)"
+        )
+    );
+    // `> /dev/null` is the user's choice, not a closed stdout.
+    let out = Command::new(exe)
+        .arg("scenario")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

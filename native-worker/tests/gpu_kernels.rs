@@ -7,6 +7,10 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../src/gpu/mod.rs"]
 mod gpu;
+// `bench` and `calibrate` write their files through it.
+#[allow(dead_code, unused_macros)]
+#[path = "../src/output.rs"]
+mod output;
 
 use gpu::check::{report, run_family};
 use gpu::kernels::Kernels;

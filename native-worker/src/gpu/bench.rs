@@ -1,7 +1,8 @@
 //! `pecsched-worker bench`: validates every kernel against its reference on this GPU, then
 //! times the sweep (median of ≥ 20 GPU-timestamped runs after warm-up, pipelines compiled
-//! beforehand), prints TFLOP/s and GB/s, and writes `points.json` (every measurement, written
-//! after each point so a cut-off run keeps what it measured) and `profile.json` (the core's
+//! beforehand), prints TFLOP/s and GB/s, and writes `points.json` (every measurement, rewritten
+//! atomically after each point with `"complete": false` so a cut-off run keeps what it
+//! measured without looking finished; `true` once the sweep ends) and `profile.json` (the core's
 //! calibration fitted on all f16 points, with provenance).
 
 use std::collections::BTreeSet;
@@ -19,6 +20,7 @@ use super::prefill_coop::CoopVariant;
 use super::sweep::{full, quick};
 use super::timing::Plan;
 use super::{Gpu, GpuError, jobs};
+use crate::output::OutputFile;
 
 /// Which sweep.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +113,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "--reps must be at least 20 (got {})",
         args.reps
     );
+    // The output folder and files first: a bad --out must not cost a sweep.
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("--out {}: cannot create the folder", args.out.display()))?;
+    let points_file = OutputFile::check("--out", &args.out.join("points.json"))?;
+    let profile_files = [
+        (
+            Dtype::F16,
+            OutputFile::check("--out", &args.out.join("profile.json"))?,
+        ),
+        (
+            Dtype::F32,
+            OutputFile::check("--out", &args.out.join("profile-f32.json"))?,
+        ),
+    ];
     let gpu = Gpu::open()?;
     println!("adapter: {}", gpu.describe());
     println!(
@@ -131,8 +147,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         anyhow::ensure!(failed.is_empty(), "validation failed for {failed:?}");
         return Ok(());
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
     let provenance = Provenance {
         adapter: gpu.info.name.clone(),
         driver: format!("{} {}", gpu.info.driver, gpu.info.driver_info),
@@ -144,6 +158,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         provenance: provenance.clone(),
         failed_validation: failed.iter().cloned().collect(),
         points: Vec::new(),
+        complete: false,
     };
     // Validated cooperative-matrix prefill variants, fastest first.
     let coop: Vec<CoopVariant> = CoopVariant::ALL
@@ -163,7 +178,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         cold: true,
     };
     warm_clocks(&gpu, &kernels)?;
-    let points_path = args.out.join("points.json");
     let mut errors = 0;
     println!(
         "\n{:<22} {:<34} {:>12} {:>9} {:>9}",
@@ -190,8 +204,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     p.gbs()
                 );
                 points.points.push(p);
-                let text = serde_json::to_string_pretty(&points)?;
-                std::fs::write(&points_path, text + "\n")?;
+                // Atomic, and marked partial until the sweep ends: a cut-off run keeps what
+                // it measured without looking complete.
+                points_file.write_text(&(serde_json::to_string_pretty(&points)? + "\n"))?;
             }
             Err(e @ GpuError::DeviceLost(_)) => {
                 return Err(anyhow::Error::from(e)
@@ -203,19 +218,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
         }
     }
-    println!("\nwrote {}", points_path.display());
+    points.complete = true;
+    points_file.write_text(&(serde_json::to_string_pretty(&points)? + "\n"))?;
+    println!("\nwrote {}", points_file.path().display());
     let spec = gpu_spec(args.gpu.as_deref(), &gpu.info.name)?;
-    for (dtype, file) in [
-        (Dtype::F16, "profile.json"),
-        (Dtype::F32, "profile-f32.json"),
-    ] {
+    for (dtype, file) in &profile_files {
+        let dtype = *dtype;
         // bench fits on every point (no hold-out); `calibrate` reports held-out errors.
         if let Some((calib, _)) =
             fit_and_report(&points.points, dtype, &spec, 0, &provenance, false)
         {
-            let path = args.out.join(file);
-            std::fs::write(&path, calib.to_json() + "\n")?;
-            println!("wrote {}", path.display());
+            file.write_text(&(calib.to_json() + "\n"))?;
+            println!("wrote {}", file.path().display());
         }
     }
     anyhow::ensure!(failed.is_empty(), "validation failed for {failed:?}");

@@ -15,6 +15,7 @@ use pecsched_core::perf::{Calibration, Provenance};
 
 use super::fit::{ErrorStats, errors, fit, stats};
 use super::points::{Point, Points};
+use crate::output::OutputFile;
 
 /// Arguments of `calibrate`.
 #[derive(clap::Args, Debug)]
@@ -38,6 +39,10 @@ pub struct CalibrateArgs {
     /// adapter name in the points file, else h100.
     #[arg(long)]
     pub gpu: Option<String>,
+    /// Fit a points file whose sweep did not finish (`"complete": false`: an interrupted
+    /// `bench`). Refused by default.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 /// The datasheet GPU for an explicit id or an adapter name.
@@ -124,6 +129,11 @@ fn print_stats(title: &str, rows: &[(String, ErrorStats)]) {
         "op", "n", "median", "p95", "max"
     );
     for (op, s) in rows {
+        if s.n == 0 {
+            // Nothing measured: no percentage, which would read as a perfect fit.
+            println!("  {op:<8} {:>4} {:>10} {:>10} {:>10}", 0, "—", "—", "—");
+            continue;
+        }
         println!(
             "  {:<8} {:>4} {:>9.1}% {:>9.1}% {:>9.1}%",
             op,
@@ -191,17 +201,51 @@ pub fn fit_and_report(
         }
     }
     let held_rows = per_op(&held, gpu, &calib);
-    print_stats("  prediction error on held-out points:", &held_rows);
+    if held.is_empty() {
+        println!("  0 held-out points: no prediction error measured");
+    } else {
+        print_stats("  prediction error on held-out points:", &held_rows);
+    }
     let overall = held_rows.last().map(|r| r.1).unwrap_or(stats(&[]));
     Some((calib, overall))
 }
 
 /// Runs `calibrate`.
 pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
+    // Output paths first.
+    let out = OutputFile::check("--out", &args.out)?;
+    let out_f32 = args
+        .out_f32
+        .as_deref()
+        .map(|p| OutputFile::check("--out-f32", p))
+        .transpose()?;
     let text = std::fs::read_to_string(&args.points)
         .with_context(|| format!("reading {}", args.points.display()))?;
     let points =
         Points::from_json(&text).with_context(|| format!("parsing {}", args.points.display()))?;
+    anyhow::ensure!(
+        points.complete || args.allow_partial,
+        "{}: the bench sweep that wrote it did not finish (\"complete\": false, {} points); \
+         rerun bench, or pass --allow-partial to fit what it measured",
+        args.points.display(),
+        points.points.len()
+    );
+    let f16_points = profile_points(&points.points, Dtype::F16);
+    let (train, held) = split(&f16_points, args.holdout_every);
+    anyhow::ensure!(
+        !train.is_empty(),
+        "{}: 0 f16 training points ({} points in all): nothing to fit",
+        args.points.display(),
+        points.points.len()
+    );
+    if held.is_empty() {
+        eprintln!(
+            "note: 0 held-out points (--holdout-every {} over {} f16 points): the fit's \
+             prediction error on unseen shapes will not be measured",
+            args.holdout_every,
+            f16_points.len()
+        );
+    }
     let gpu = gpu_spec(args.gpu.as_deref(), &points.provenance.adapter)?;
     println!(
         "{} points from {} ({}), efficiencies relative to the {} datasheet",
@@ -225,12 +269,11 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
         args.per_point,
     );
     let (calib, held) = f16.context("the points file holds no f16 points")?;
-    std::fs::write(&args.out, calib.to_json() + "\n")
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    out.write_text(&(calib.to_json() + "\n"))?;
     println!("\nwrote {} (f16 profile)", args.out.display());
     if held.n == 0 {
         println!(
-            "no points held out (--holdout-every {}): nothing to report",
+            "0 held-out points (--holdout-every {}): no held-out error measured",
             args.holdout_every
         );
     } else {
@@ -240,7 +283,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
             100.0 * held.p95
         );
     }
-    if let Some(path) = &args.out_f32
+    if let Some(path) = &out_f32
         && let Some((c32, _)) = fit_and_report(
             &points.points,
             Dtype::F32,
@@ -250,9 +293,8 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
             false,
         )
     {
-        std::fs::write(path, c32.to_json() + "\n")
-            .with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote {} (f32 profile)", path.display());
+        path.write_text(&(c32.to_json() + "\n"))?;
+        println!("wrote {} (f32 profile)", path.path().display());
     }
     Ok(())
 }

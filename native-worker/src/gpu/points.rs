@@ -143,7 +143,7 @@ impl Point {
 }
 
 /// A points file.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Points {
     /// [`SCHEMA`].
     pub schema: String,
@@ -153,6 +153,16 @@ pub struct Points {
     pub failed_validation: Vec<String>,
     /// The measurements.
     pub points: Vec<Point>,
+    /// Whether the sweep finished. `bench` rewrites the file after every point with `false`
+    /// (so a cut-off run keeps what it measured, plainly marked) and with `true` at the end;
+    /// `calibrate` refuses a partial file unless asked. Files from before this field read as
+    /// complete.
+    #[serde(default = "complete_by_default")]
+    pub complete: bool,
+}
+
+fn complete_by_default() -> bool {
+    true
 }
 
 impl Points {

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::gpu::Gpu;
 use crate::gpu::timing::Plan;
+use crate::output::OutputFile;
 use crate::simulate::{SimulateArgs, scenario_from_args};
 use dims::LayerDims;
 use oracle::{GpuOracle, OracleLog};
@@ -210,6 +211,7 @@ pub fn run(a: ReplayArgs) -> Result<()> {
         a.layers >= 1 && a.reps >= 1,
         "--layers and --reps must be ≥ 1"
     );
+    let out = OutputFile::check("--out", &a.out)?;
     let (sc, calib_label) = scenario(&a)?;
     let requests = sc.requests(None)?;
     let perf = sc.perf_model()?;
@@ -369,8 +371,7 @@ pub fn run(a: ReplayArgs) -> Result<()> {
         cache_entries: log.cache.len(),
         measure_wall_s: log.measure_wall_s,
     };
-    std::fs::write(&a.out, serde_json::to_string_pretty(&report)? + "\n")
-        .with_context(|| format!("writing {}", a.out.display()))?;
+    out.write_text(&(serde_json::to_string_pretty(&report)? + "\n"))?;
     println!(
         "{} cache entries, {:.1} s measuring; wrote {}",
         report.cache_entries,
