@@ -280,26 +280,37 @@ pub fn claims_markdown(runs: &[ModelRun]) -> String {
     s
 }
 
-/// One row per policy with the headline metrics.
+/// One row per policy with the headline metrics: each class as served/total with the counts
+/// never started, unfinished and rejected, latencies with the number of requests they cover,
+/// and why a run stopped early, if it did.
 pub fn summaries_markdown(rows: &[Summary]) -> String {
     let mut s = String::from(
-        "| policy | short done | qd p50 s | qd p99 s | TTFT p50 s | short RPS | long done | long JCT mean s | starved | preemptions | idle |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| policy | short served | never / unfin / rej | qd n | qd p50 s | qd p99 s | TTFT p50 s | short RPS | long served | never / unfin / rej | JCT n | long JCT mean s | preemptions | idle | stop |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         s += &format!(
-            "| {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {}/{} | {:.1} | {:.1}% | {} | {:.3} |\n",
+            "| {} | {} | {} / {} / {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} / {} / {} | {} | {:.1} | {} | {:.3} | {} |\n",
             r.policy,
-            r.short.completed,
+            r.short.served_label(),
+            r.short.starved,
+            r.short.unfinished,
+            r.short.rejected,
+            r.short.queueing_delay.n,
             r.short.queueing_delay.p50,
             r.short.queueing_delay.p99,
             r.short.ttft.p50,
             r.short.throughput_rps,
-            r.long.completed,
-            r.long.count,
+            r.long.served_label(),
+            r.long.starved,
+            r.long.unfinished,
+            r.long.rejected,
+            r.long.jct.n,
             r.long.jct.mean,
-            r.long.starvation_share * 100.0,
             r.long.preemptions,
-            r.gpu_idle_rate
+            r.gpu_idle_rate,
+            r.stopped
+                .as_ref()
+                .map_or("—".to_string(), ToString::to_string)
         );
     }
     s

@@ -1,42 +1,226 @@
-//! Plain-text tables for the terminal.
+//! Plain-text tables for the terminal, honest about what each run served (issue 11).
+//!
+//! Each class shows served/total and how many requests were never started, unfinished or
+//! rejected; latency columns say how many requests they cover (`n`); rejected requests are
+//! labelled rejected with their reason; a run that stalled, hit its event limit or reached its
+//! drain horizon with work unserved says so above the table and in the `stop` column.
 
-use pecsched_core::metrics::Summary;
+use crate::output::StdoutError;
+use pecsched_core::metrics::{ClassSummary, Percentiles, Summary};
+use std::fmt::Write;
 
-/// Prints one row per policy with the paper's headline metrics.
-pub fn print_summaries<'a>(
-    rows: impl Iterator<Item = &'a Summary>,
-) -> Result<(), crate::output::StdoutError> {
-    crate::outln!(
-        "{:<14} {:>7} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>8} {:>8} {:>9} {:>7}",
-        "policy",
+/// Prints the tables for `rows` (see [`render`]).
+pub fn print_summaries<'a>(rows: impl Iterator<Item = &'a Summary>) -> Result<(), StdoutError> {
+    let rows: Vec<&Summary> = rows.collect();
+    crate::output::stdout_text(&render(&rows))
+}
+
+/// `v` with `prec` decimals, or `—` when no request was measured (`n` = 0): never a 0 that
+/// reads as a perfect latency.
+fn val(p: &Percentiles, v: f64, prec: usize) -> String {
+    if p.n == 0 {
+        "—".into()
+    } else {
+        format!("{v:.prec$}")
+    }
+}
+
+/// `done/total` with a `!` when some servable request was not served.
+fn served(c: &ClassSummary) -> String {
+    let mark = if c.fully_served() { "" } else { " !" };
+    format!("{}{mark}", c.served_label())
+}
+
+/// The tables as text: an alert line per partial or overloaded run, the short-request table,
+/// the long-request table, then notes (unserved counts in words, rejection reasons, stop
+/// reasons in full).
+pub fn render(rows: &[&Summary]) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    for s in rows {
+        if let Some(why) = &s.stopped {
+            let what = if why.is_partial() {
+                "PARTIAL RESULTS"
+            } else {
+                "OVERLOADED"
+            };
+            let _ = writeln!(out, "{what}: {}: {why}", s.policy);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6} {:>14}",
         "short",
+        "served",
+        "never",
+        "unfin",
+        "rej",
+        "qd n",
         "qd p50 s",
         "qd p99 s",
         "ttft p50",
         "tbt p50",
-        "long",
-        "JCT mean s",
-        "starved",
-        "preempt",
-        "short RPS",
-        "idle"
-    )?;
+        "RPS",
+        "idle",
+        "stop"
+    );
     for s in rows {
-        crate::outln!(
-            "{:<14} {:>7} {:>9.3} {:>9.3} {:>9.3} {:>9.4} {:>6} {:>10.1} {:>7.1}% {:>8} {:>9.3} {:>7.3}",
+        let c = &s.short;
+        let _ = writeln!(
+            out,
+            "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9.3} {:>6.3} {:>14}",
             s.policy,
-            s.short.completed,
-            s.short.queueing_delay.p50,
-            s.short.queueing_delay.p99,
-            s.short.ttft.p50,
-            s.short.tbt.p50,
-            format!("{}/{}", s.long.completed, s.long.count),
-            s.long.jct.mean,
-            s.long.starvation_share * 100.0,
-            s.long.preemptions,
-            s.short.throughput_rps,
+            served(c),
+            c.starved,
+            c.unfinished,
+            c.rejected,
+            c.queueing_delay.n,
+            val(&c.queueing_delay, c.queueing_delay.p50, 3),
+            val(&c.queueing_delay, c.queueing_delay.p99, 3),
+            val(&c.ttft, c.ttft.p50, 3),
+            val(&c.tbt, c.tbt.p50, 4),
+            c.throughput_rps,
             s.gpu_idle_rate,
-        )?;
+            s.stopped.as_ref().map_or("—", |r| r.label()),
+        );
     }
-    Ok(())
+    let _ = writeln!(
+        out,
+        "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>10} {:>10} {:>8}",
+        "long", "served", "never", "unfin", "rej", "JCT n", "JCT mean s", "JCT p99 s", "preempt"
+    );
+    for s in rows {
+        let c = &s.long;
+        let _ = writeln!(
+            out,
+            "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>10} {:>10} {:>8}",
+            s.policy,
+            served(c),
+            c.starved,
+            c.unfinished,
+            c.rejected,
+            c.jct.n,
+            val(&c.jct, c.jct.mean, 1),
+            val(&c.jct, c.jct.p99, 1),
+            c.preemptions,
+        );
+    }
+    let mut notes = Vec::new();
+    for s in rows {
+        for (name, c) in [("short", &s.short), ("long", &s.long)] {
+            if !c.fully_served() {
+                notes.push(format!(
+                    "{}: {name}: {} served of {}: {} never started, {} unfinished; its latencies \
+                     cover only the requests that started (qd n = {}) or completed (JCT n = {})",
+                    s.policy,
+                    c.completed,
+                    c.count,
+                    c.starved,
+                    c.unfinished,
+                    c.queueing_delay.n,
+                    c.jct.n
+                ));
+            }
+            if c.rejected > 0 {
+                notes.push(format!(
+                    "{}: {name}: {} rejected (can never be served on this cluster): {}",
+                    s.policy,
+                    c.rejected,
+                    c.rejection.as_deref().unwrap_or("no reason recorded")
+                ));
+            }
+        }
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(out, "notes (! marks a class with requests not served):");
+        for n in notes {
+            let _ = writeln!(out, "  {n}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::metrics::StopReason;
+
+    fn summary(policy: &str) -> Summary {
+        let mut short = ClassSummary {
+            count: 10,
+            completed: 10,
+            ..ClassSummary::default()
+        };
+        short.queueing_delay.n = 10;
+        Summary {
+            policy: policy.into(),
+            short,
+            long: ClassSummary::default(),
+            gpu_idle_rate: 0.5,
+            makespan_s: 100.0,
+            events: 1000,
+            log_hash: "0".into(),
+            stopped: None,
+        }
+    }
+
+    #[test]
+    fn a_complete_run_has_no_alert_and_no_notes() {
+        let s = summary("fifo");
+        let t = render(&[&s]);
+        assert!(!t.contains("PARTIAL") && !t.contains("notes"), "{t}");
+        assert!(t.contains("10/10"), "{t}");
+    }
+
+    #[test]
+    fn a_stalled_run_says_so_and_counts_what_it_left() {
+        let mut s = summary("pecsched");
+        s.short.completed = 7;
+        s.short.starved = 2;
+        s.short.unfinished = 1;
+        s.short.queueing_delay.n = 8;
+        // From its JSON form, as `simulate --json` prints it.
+        let stalled: StopReason = serde_json::from_str(
+            r#"{"kind": "stalled", "at_s": 405.7, "detected": "event_queue_empty", "stranded_count": 3, "stranded": []}"#,
+        )
+        .unwrap();
+        s.stopped = Some(stalled);
+        let t = render(&[&s]);
+        let first = t.lines().next().unwrap();
+        assert!(
+            first.starts_with("PARTIAL RESULTS: pecsched: STALLED (engine bug) at 405.700 s"),
+            "{t}"
+        );
+        assert!(t.contains("7/10 !"), "{t}");
+        assert!(t.contains(" stalled"), "{t}");
+        assert!(
+            t.contains(
+                "pecsched: short: 7 served of 10: 2 never started, 1 unfinished; its latencies cover only the requests that started (qd n = 8)"
+            ),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn rejected_requests_are_labelled_rejected_with_the_reason() {
+        let mut s = summary("fifo");
+        s.long = ClassSummary {
+            count: 3,
+            rejected: 3,
+            rejection: Some(
+                "needs 12 replicas for its KV and compute; the cluster offers 8 replicas".into(),
+            ),
+            ..ClassSummary::default()
+        };
+        let t = render(&[&s]);
+        assert!(t.contains("0/3"), "{t}");
+        assert!(!t.contains("0/3 !"), "rejected ones are not unserved: {t}");
+        assert!(
+            t.contains(
+                "fifo: long: 3 rejected (can never be served on this cluster): needs 12 replicas for its KV and compute; the cluster offers 8 replicas"
+            ),
+            "{t}"
+        );
+        assert!(!t.contains("starved"), "{t}");
+    }
 }

@@ -129,3 +129,82 @@ fn a_user_trace_is_replayed_as_recorded() {
         "{stdout}"
     );
 }
+
+/// Issue 11: a request that can never fit is labelled rejected with its reason, in the table
+/// and the per-request CSV, and not counted as starved or unserved.
+#[test]
+fn rejected_requests_are_labelled_with_their_reason() {
+    let trace = scratch_file(
+        "too-large.csv",
+        "arrival_s,input_tokens,output_tokens\n0,10000000,10\n1,100,10\n",
+    );
+    let csv = trace.with_file_name("too-large-requests.csv");
+    let stdout = success_stdout(&[
+        "simulate",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--tp",
+        "2",
+        "--policy",
+        "fifo",
+        "--quiet",
+        "--requests-csv",
+        csv.to_str().unwrap(),
+    ]);
+    let reason = "needs 374 replicas for its KV and compute; the cluster offers 16 replicas";
+    assert!(
+        stdout.contains(&format!(
+            "fifo: long: 1 rejected (can never be served on this cluster): {reason}"
+        )),
+        "{stdout}"
+    );
+    let long_row = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("long"))
+        .nth(1)
+        .unwrap();
+    let cells: Vec<&str> = long_row.split_whitespace().collect();
+    assert_eq!(
+        cells[..5],
+        ["fifo", "0/1", "0", "0", "1"],
+        "served, never, unfinished, rejected: {stdout}"
+    );
+    assert!(!stdout.contains("starved"), "{stdout}");
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        rows.lines()
+            .next()
+            .unwrap()
+            .ends_with(",rejected,rejected_reason")
+    );
+    assert!(
+        rows.contains(&format!(",true,\"{reason}\"")),
+        "the rejected row carries its reason:\n{rows}"
+    );
+}
+
+/// Issue 11: a run that ends with work unserved says so above the table, marks the class,
+/// and its JSON carries the typed stop reason.
+#[test]
+fn a_run_cut_by_its_drain_horizon_says_so() {
+    let default = success_stdout(&["scenario"]);
+    let mut s: serde_json::Value = serde_json::from_str(&default).unwrap();
+    s["engine"]["drain_limit"] = serde_json::json!(1_000_000_000u64); // 1 s after the last arrival
+    s["workload"]["max_requests"] = serde_json::json!(200);
+    s["policies"] = serde_json::json!(["fifo"]);
+    let path = scratch_file("one-second-drain.json", &s.to_string());
+    let p = path.to_str().unwrap();
+    let table = success_stdout(&["simulate", "--scenario", p, "--quiet"]);
+    let first = table.lines().nth(2).unwrap();
+    assert!(
+        first.starts_with("OVERLOADED: fifo: overloaded: the drain horizon ("),
+        "{table}"
+    );
+    assert!(table.contains(" !"), "a class is marked unserved: {table}");
+    assert!(table.contains("drain horizon"), "{table}");
+    let json = success_stdout(&["simulate", "--scenario", p, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let stopped = &v[0]["stopped"];
+    assert_eq!(stopped["kind"], "drain_horizon", "{stopped}");
+    assert!(stopped["unserved"].as_u64().unwrap() > 0, "{stopped}");
+}
