@@ -31,6 +31,8 @@ step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --target "$WASM" \
     -p pecsched-core -p pecsched-web --lib --bins --test cross_target \
     --test same_numbers --test speed -- -D warnings
+step "format (python/)" cargo fmt --manifest-path python/Cargo.toml --check
+step "clippy (python/)" cargo clippy --manifest-path python/Cargo.toml -- -D warnings
 step "docs (core)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pecsched-core
 # Before the tests: tests/tests/browser/ opens this build of the page in Chromium.
 step "build (explorer: trunk build --release)" trunk build --release
@@ -49,6 +51,7 @@ wasm_test() {
     fi
     rm -f "$log"
 }
+step "tests (Python package: wheel, pytest, Ray)" bash scripts/python-test.sh
 step "tests (core, wasm32 in Node)" wasm_test pecsched-core cross_target probe_matches_golden
 step "tests (explorer = native, wasm32 in Node)" \
     wasm_test pecsched-web same_numbers summaries_match_the_golden_file
