@@ -13,6 +13,7 @@ mod scale;
 mod simulate;
 mod table;
 mod timed;
+mod trace_file;
 
 /// PecSched: simulate LLM-inference cluster scheduling (FIFO, Reservation, Priority, PecSched).
 #[derive(Parser, Debug)]

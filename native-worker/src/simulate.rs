@@ -2,6 +2,7 @@
 //! flags) under one or more policies and print a summary table, JSON, or per-request CSV.
 
 use crate::output::{OutputFile, StdoutError};
+use crate::trace_file::TraceFile;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -84,8 +85,9 @@ pub struct SimulateArgs {
     pub quiet: bool,
 }
 
-/// Builds the scenario the flags describe, and the text of a trace file if one is read.
-pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)> {
+/// Builds the scenario the flags describe, and the trace file it reads, if any (not read
+/// yet: see [`crate::trace_file::read`]).
+pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFile>)> {
     let mut s = match &a.scenario {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -95,22 +97,16 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
         }
         None => Scenario::default_scenario(),
     };
-    let mut trace_text = None;
+    let mut trace = None;
     let mut window_s: Option<(f64, f64)> = None;
     if let Some(p) = &a.trace {
-        let text =
-            std::fs::read_to_string(p).with_context(|| format!("reading trace {}", p.display()))?;
-        let format = match &a.format {
-            Some(f) => format_from_id(f).with_context(|| {
+        let given = match &a.format {
+            Some(f) => Some(format_from_id(f).with_context(|| {
                 format!("--format {f:?}: expected azure, mooncake, burstgpt or plain")
-            })?,
-            None => pecsched_core::workload::TraceFormat::detect(&text).with_context(|| {
-                format!(
-                    "cannot tell the format of {} from its first line; pass --format",
-                    p.display()
-                )
-            })?,
+            })?),
+            None => None,
         };
+        let format = crate::trace_file::format_of(p, given)?;
         let name = p.file_name().map_or_else(
             || p.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -125,7 +121,10 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
             s.long_input = None;
         }
         s.source = Source::File { name, format };
-        trace_text = Some(text);
+        trace = Some(TraceFile {
+            path: p.clone(),
+            format,
+        });
     } else if let Some(e) = &a.embedded {
         let t = EmbeddedTrace::from_id(e).with_context(|| {
             format!("--embedded {e:?}: expected azure-conv-2023 or azure-code-2023")
@@ -217,7 +216,7 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<String>)
         v.calibration = s.calibration.clone();
         v
     });
-    Ok((s.context("invalid flags")?, trace_text))
+    Ok((s.context("invalid flags")?, trace))
 }
 
 /// Runs `simulate`.
@@ -228,8 +227,23 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         .as_deref()
         .map(|p| OutputFile::check("--requests-csv", p))
         .transpose()?;
-    let (scenario, trace_text) = scenario_from_args(&a)?;
-    let requests = scenario.requests(trace_text.as_deref())?;
+    let (scenario, trace) = scenario_from_args(&a)?;
+    let mut note = None;
+    let requests = match &trace {
+        // Streamed: stops at the window's end or the request limit, fails fast past the
+        // most requests a run takes.
+        Some(t) => {
+            let read = crate::trace_file::read(t, scenario.trace_keep(), a.quiet || a.json)?;
+            if read.failed_skipped > 0 {
+                note = Some(format!(
+                    "{} failed requests (Response tokens = 0) skipped",
+                    read.failed_skipped
+                ));
+            }
+            scenario.requests_from_trace(read.requests)?
+        }
+        None => scenario.requests(None)?,
+    };
     let mut results: Vec<(Summary, Vec<RequestRecord>)> = Vec::new();
     for &p in &scenario.policies {
         let mut sim = scenario.simulation(p, requests.clone())?;
@@ -257,11 +271,16 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     if let Some(out) = &requests_csv {
         out.write(|w| write_requests_csv(w, &results))?;
     }
+    if a.json
+        && let Some(note) = &note
+    {
+        eprintln!("note: {note}");
+    }
     if a.json {
         let summaries: Vec<&Summary> = results.iter().map(|r| &r.0).collect();
         crate::outln!("{}", serde_json::to_string_pretty(&summaries)?)?;
     } else {
-        print_header(&scenario, requests.len())?;
+        print_header(&scenario, requests.len(), note.as_deref())?;
         crate::table::print_summaries(results.iter().map(|r| &r.0))?;
         for (s, _) in &results {
             if let Some(why) = &s.stopped {
@@ -272,7 +291,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_header(s: &Scenario, n: usize) -> Result<(), StdoutError> {
+fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), StdoutError> {
     let source = match &s.source {
         Source::Embedded(t) => t.label().to_string(),
         Source::File { name, .. } => name.clone(),
@@ -290,6 +309,9 @@ fn print_header(s: &Scenario, n: usize) -> Result<(), StdoutError> {
         s.seed
     )?;
     crate::outln!("transforms: {}", transforms(s))?;
+    if let Some(note) = note {
+        crate::outln!("read: {note}")?;
+    }
     Ok(())
 }
 

@@ -208,3 +208,65 @@ fn a_run_cut_by_its_drain_horizon_says_so() {
     assert_eq!(stopped["kind"], "drain_horizon", "{stopped}");
     assert!(stopped["unserved"].as_u64().unwrap() > 0, "{stopped}");
 }
+
+/// Issue 11: the trace is streamed, and reading stops at what the scenario keeps: with
+/// `--max-requests 2` or a window ending before them, the broken rows further down are never
+/// read.
+#[test]
+fn reading_stops_at_the_request_limit_and_the_window_end() {
+    let trace = scratch_file(
+        "broken-further-down.csv",
+        "arrival_s,input_tokens,output_tokens\n0,100,5\n1,200,6\n5,300,7\nthis row is broken\n",
+    );
+    let t = trace.to_str().unwrap();
+    for (flags, n) in [
+        (&["--max-requests", "2"][..], "2 requests"),
+        (&["--window", "0:3"][..], "2 requests"),
+        (&["--window", "1:5"][..], "1 requests"),
+    ] {
+        let mut args = vec!["simulate", "--trace", t, "--policy", "fifo", "--quiet"];
+        args.extend_from_slice(flags);
+        let stdout = success_stdout(&args);
+        assert!(
+            stdout.lines().next().unwrap().contains(n),
+            "{flags:?}: {stdout}"
+        );
+    }
+    // Without a limit the broken row is read, and reported with its line.
+    let out = worker(&["simulate", "--trace", t, "--policy", "fifo", "--quiet"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).lines().next(),
+        Some(
+            "Error: plain csv line 5: expected 3 comma-separated fields, found 1: \"this row is broken\""
+        )
+    );
+}
+
+/// Issue 11: BurstGPT rows with 0 response tokens (failed requests) are skipped and counted,
+/// and the count is reported.
+#[test]
+fn skipped_burstgpt_failures_are_reported() {
+    let trace = scratch_file(
+        "burst.csv",
+        "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n\
+         5,ChatGPT,472,18,490,Conversation log\n\
+         6,ChatGPT,100,0,100,Conversation log\n\
+         7,GPT-4,300,0,300,API log\n\
+         9,GPT-4,417,505,922,API log\n",
+    );
+    let stdout = success_stdout(&[
+        "simulate",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--policy",
+        "fifo",
+        "--quiet",
+    ]);
+    let header: Vec<&str> = stdout.lines().take(3).collect();
+    assert!(header[0].contains("burst.csv, 2 requests"), "{stdout}");
+    assert_eq!(
+        header[2], "read: 2 failed requests (Response tokens = 0) skipped",
+        "{stdout}"
+    );
+}

@@ -296,7 +296,7 @@ fn simulate_file_table() {
             ERROR,
             caused(
                 &format!("reading trace {png}"),
-                "stream did not contain valid UTF-8",
+                "line 1 is not UTF-8 text (byte 1 of the line is invalid); save the trace as UTF-8",
             ),
         ),
         simulate(
@@ -311,7 +311,7 @@ fn simulate_file_table() {
             ERROR,
             caused(
                 &format!("reading trace {latin1}"),
-                "stream did not contain valid UTF-8",
+                "line 2 is not UTF-8 text (byte 1 of the line is invalid); save the trace as UTF-8",
             ),
         ),
         simulate(
@@ -347,6 +347,26 @@ fn simulate_file_table() {
         ),
     ];
     check(&cases);
+}
+
+/// Issue 11: past the most requests a run takes, reading stops with an error at the first
+/// row beyond it (the broken row after it is never read), instead of after the whole file.
+#[test]
+fn a_trace_past_the_request_limit_fails_at_the_limit() {
+    let mut text = String::from("arrival_s,input_tokens,output_tokens\n");
+    text.push_str(&"0,1,1\n".repeat(2_000_001));
+    text.push_str("this row is never read\n");
+    let big = file("two-million-and-one.csv", text.as_bytes());
+    check(&[case(
+        &["simulate", "--trace", &big, "--policy", "fifo", "--quiet"],
+        ERROR,
+        caused(
+            &format!(
+                "reading trace {big}: --max-requests N or --window START:END read a part of it"
+            ),
+            "plain csv line 2000002: the trace has more than 2000000 requests, the most one run takes; read a part of it (a time window or a request limit)",
+        ),
+    )]);
 }
 
 #[test]

@@ -470,15 +470,36 @@ impl Scenario {
         serde_json::to_string_pretty(&self.to_wire()).expect("wire scenarios always serialize")
     }
 
+    /// What a reader of this scenario's trace file keeps ([`workload::TraceReader`]): rows in
+    /// the window, up to the request limit, failing past [`limits::MAX_REQUESTS`]. A reader
+    /// given this may stop early; [`Scenario::requests_from_trace`] then builds the same
+    /// workload as from the whole file (truncation comes after the window, and neither rate
+    /// scaling nor the long-input transform changes which rows are kept or their order).
+    pub fn trace_keep(&self) -> workload::Keep {
+        workload::Keep {
+            window: self.window,
+            max_requests: self.max_requests,
+            limit: Some(limits::MAX_REQUESTS),
+        }
+    }
+
+    /// Builds the workload from a trace file's requests, read with [`Scenario::trace_keep`]
+    /// (or in full): applies window, rate scaling, truncation and the long-input transform.
+    pub fn requests_from_trace(&self, reqs: Vec<Request>) -> Result<Vec<Request>, ScenarioError> {
+        self.transform(reqs)
+    }
+
     /// Builds the workload: reads the source (`file_text` for a [`Source::File`]), then
     /// applies window, rate scaling, truncation and the long-input transform, in that order.
     pub fn requests(&self, file_text: Option<&str>) -> Result<Vec<Request>, ScenarioError> {
-        let mut reqs = match &self.source {
+        let reqs = match &self.source {
             Source::Embedded(t) => workload::parse_azure_csv(t.text())?,
             Source::File { name, format } => {
                 let text =
                     file_text.ok_or_else(|| ScenarioError::MissingTrace { name: name.clone() })?;
-                format.parse(text)?
+                workload::TraceReader::new(*format)
+                    .keeping(self.trace_keep())
+                    .read_str(text)?
             }
             Source::Synthetic(s) => {
                 let lengths = match (&s.lengths_from, s.lognormal) {
@@ -509,6 +530,11 @@ impl Scenario {
                 spec.generate()?
             }
         };
+        self.transform(reqs)
+    }
+
+    /// Window, rate scaling, truncation and the long-input transform, in that order.
+    fn transform(&self, mut reqs: Vec<Request>) -> Result<Vec<Request>, ScenarioError> {
         if let Some((a, b)) = self.window {
             reqs = workload::window(&reqs, a, b);
         }

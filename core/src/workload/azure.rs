@@ -8,7 +8,8 @@
 use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
-use super::rows::{Builder, bad_value, for_each_csv_row, parse_tokens};
+use super::rows::{Clock, Timed, bad_value, parse_tokens};
+use super::stream::TraceReader;
 use super::timestamp::parse_datetime;
 
 /// The required columns, in the order the files write them.
@@ -22,23 +23,24 @@ pub(crate) const COLUMNS: [&str; 3] = ["TIMESTAMP", "ContextTokens", "GeneratedT
 /// CRLF line ends, a UTF-8 byte order mark, blank lines and a missing final newline;
 /// timestamps take 0–9 fractional digits and an optional `Z`/`±HH:MM` zone.
 pub fn parse_azure_csv(text: &str) -> Result<Vec<Request>, TraceError> {
+    TraceReader::new(TraceFormat::AzureCsv).read_str(text)
+}
+
+/// One data row (`f`: the required columns, in [`COLUMNS`] order).
+pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
     let format = TraceFormat::AzureCsv;
-    let mut builder = Builder::new(format, COLUMNS[1]);
-    for_each_csv_row(text, format, &COLUMNS, |line, f| {
-        let t = parse_datetime(f[0]).map_err(|why| {
-            bad_value(
-                format,
-                line,
-                COLUMNS[0],
-                f[0],
-                format!("a datetime like 2023-11-16 18:17:03.9799600 ({why})"),
-            )
-        })?;
-        let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
-        let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
-        builder.push(line, t, f[0], input, output)
+    let t = parse_datetime(f[0]).map_err(|why| {
+        bad_value(
+            format,
+            line,
+            COLUMNS[0],
+            f[0],
+            format!("a datetime like 2023-11-16 18:17:03.9799600 ({why})"),
+        )
     })?;
-    builder.finish()
+    let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
+    let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
+    clock.row(line, t, f[0], input, output).map(Some)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@
 use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
-use super::rows::{Builder, bad_value, for_each_csv_row, parse_tokens};
+use super::rows::{Clock, Timed, bad_value, parse_tokens};
+use super::stream::TraceReader;
 use super::timestamp::parse_decimal_seconds;
 
 /// The columns read, in the order the files write them.
@@ -38,31 +39,36 @@ pub fn parse_burstgpt_csv(text: &str) -> Result<Vec<Request>, TraceError> {
 
 /// Like [`parse_burstgpt_csv`], also reporting how many failed rows were skipped.
 pub fn parse_burstgpt_csv_detailed(text: &str) -> Result<BurstGptTrace, TraceError> {
-    let format = TraceFormat::BurstGptCsv;
-    let mut builder = Builder::new(format, COLUMNS[1]);
-    let mut failed_skipped = 0u32;
-    for_each_csv_row(text, format, &COLUMNS, |line, f| {
-        let t = parse_decimal_seconds(f[0]).map_err(|why| {
-            bad_value(
-                format,
-                line,
-                COLUMNS[0],
-                f[0],
-                format!("a non-negative number of seconds ({why})"),
-            )
-        })?;
-        let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
-        let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
-        if output == 0 {
-            failed_skipped = failed_skipped.saturating_add(1);
-            return Ok(());
-        }
-        builder.push(line, i128::from(t), f[0], input, output)
-    })?;
+    let mut reader = TraceReader::new(TraceFormat::BurstGptCsv);
+    reader.push_text(text)?;
+    let read = reader.finish()?;
     Ok(BurstGptTrace {
-        requests: builder.finish()?,
-        failed_skipped,
+        requests: read.requests,
+        failed_skipped: read.failed_skipped,
     })
+}
+
+/// One data row (`f`: the required columns, in [`COLUMNS`] order); `None` for a failed
+/// request (`Response tokens` = 0), which is checked like any row and then skipped.
+pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
+    let format = TraceFormat::BurstGptCsv;
+    let t = parse_decimal_seconds(f[0]).map_err(|why| {
+        bad_value(
+            format,
+            line,
+            COLUMNS[0],
+            f[0],
+            format!("a non-negative number of seconds ({why})"),
+        )
+    })?;
+    let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
+    let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
+    if output == 0 {
+        return Ok(None);
+    }
+    clock
+        .row(line, i128::from(t), f[0], input, output)
+        .map(Some)
 }
 
 #[cfg(test)]

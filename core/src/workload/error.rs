@@ -144,6 +144,19 @@ pub enum TraceError {
         max_s: u64,
     },
 
+    /// The trace holds more requests than one run takes (or than a reader was told to keep).
+    #[error(
+        "{format} line {line}: the trace has more than {max} requests, the most one run takes; read a part of it (a time window or a request limit)"
+    )]
+    TooMany {
+        /// The format being read.
+        format: TraceFormat,
+        /// Line of the first request past the limit.
+        line: u32,
+        /// The limit.
+        max: u32,
+    },
+
     /// A JSON line that is not a JSON object.
     #[error("{format} line {line}: not a JSON object ({message}): {text:?}")]
     BadJson {

@@ -3,10 +3,13 @@
 //!
 //! # Reading traces
 //!
-//! Every parser takes the whole trace as `&str` (the core does no I/O) and returns requests
-//! with ids `0..n` in file order and arrivals relative to the first request:
-//! [`parse_azure_csv`], [`parse_mooncake_jsonl`], [`parse_burstgpt_csv`], [`parse_plain_csv`],
-//! or [`TraceFormat::detect`] / [`TraceFormat::parse`]. Rules shared by all formats:
+//! [`TraceReader`] reads a trace one line at a time (the core does no I/O: the caller reads the
+//! file and hands over lines), and can stop as soon as it has what a scenario keeps
+//! ([`Keep`]: a time window, a request limit) or fail at the first row past the most requests
+//! a run takes. The `&str` parsers are thin wrappers over it: [`parse_azure_csv`],
+//! [`parse_mooncake_jsonl`], [`parse_burstgpt_csv`], [`parse_plain_csv`], or
+//! [`TraceFormat::detect`] / [`TraceFormat::parse`]. Each returns requests with ids `0..n` in
+//! file order and arrivals relative to the first request. Rules shared by all formats:
 //!
 //! - Line numbers in errors are 1-based, as an editor shows them; `\r\n` and `\n` both end a
 //!   line, blank lines are skipped, a missing final newline and a UTF-8 byte order mark are
@@ -33,6 +36,7 @@ mod mooncake;
 mod plain;
 mod rows;
 mod stats;
+mod stream;
 mod synthetic;
 mod timestamp;
 pub mod transform;
@@ -49,6 +53,7 @@ pub use format::TraceFormat;
 pub use mooncake::parse_mooncake_jsonl;
 pub use plain::{parse_plain_csv, to_plain_csv};
 pub use stats::{LengthStats, TraceStats, nearest_rank_sorted};
+pub use stream::{Flow, Keep, TraceRead, TraceReader};
 pub use synthetic::{Arrival, Lengths, SyntheticSpec};
 pub use transform::{
     LONG_INPUT_DEFAULTS, LongInputResult, long_input_transform, scale_rate, truncate, window,

@@ -4,11 +4,12 @@
 use super::Request;
 use super::error::{TraceError, shorten};
 use super::format::TraceFormat;
-use super::rows::{Builder, bad_value, lines, parse_tokens};
+use super::rows::{Clock, Line, Timed, bad_value, parse_tokens};
+use super::stream::TraceReader;
 use serde_json::{Map, Value};
 
 const TIMESTAMP: &str = "timestamp";
-const INPUT: &str = "input_length";
+pub(crate) const INPUT: &str = "input_length";
 const OUTPUT: &str = "output_length";
 
 /// Parses a Mooncake JSON-lines trace into requests.
@@ -17,38 +18,41 @@ const OUTPUT: &str = "output_length";
 /// `output_length` are token counts (0 outputs are read as 1). Other fields (`hash_ids`, …)
 /// are ignored, blank lines skipped. Records must be sorted by timestamp (ties allowed).
 pub fn parse_mooncake_jsonl(text: &str) -> Result<Vec<Request>, TraceError> {
+    TraceReader::new(TraceFormat::MooncakeJsonl).read_str(text)
+}
+
+/// One record, on a non-blank `line`.
+pub(crate) fn row(clock: &mut Clock, line: Line<'_>) -> Result<Option<Timed>, TraceError> {
     let format = TraceFormat::MooncakeJsonl;
-    let mut builder = Builder::new(format, INPUT);
-    for line in lines(text) {
-        let n = line.number;
-        let object: Map<String, Value> =
-            serde_json::from_str(line.text).map_err(|e| TraceError::BadJson {
+    let n = line.number;
+    let object: Map<String, Value> =
+        serde_json::from_str(line.text).map_err(|e| TraceError::BadJson {
+            format,
+            line: n,
+            message: e.to_string(),
+            text: shorten(line.text, 80),
+        })?;
+    // Each field is re-read from its JSON text so that errors quote the value as written
+    // and integers are checked digit by digit (no float detour).
+    let field = |name: &str| -> Result<String, TraceError> {
+        match object.get(name) {
+            Some(v) => Ok(json_text(v)),
+            None => Err(TraceError::MissingField {
                 format,
                 line: n,
-                message: e.to_string(),
-                text: shorten(line.text, 80),
-            })?;
-        // Each field is re-read from its JSON text so that errors quote the value as written
-        // and integers are checked digit by digit (no float detour).
-        let field = |name: &str| -> Result<String, TraceError> {
-            match object.get(name) {
-                Some(v) => Ok(json_text(v)),
-                None => Err(TraceError::MissingField {
-                    format,
-                    line: n,
-                    field: name.to_string(),
-                }),
-            }
-        };
-        let t_text = field(TIMESTAMP)?;
-        let ms = parse_millis(format, n, &t_text)?;
-        let input = parse_tokens(format, n, INPUT, &field(INPUT)?)?;
-        let output = parse_tokens(format, n, OUTPUT, &field(OUTPUT)?)?;
-        // The builder quotes the timestamp as written on this line: find it in the line text.
-        let t_str = locate(line.text, &t_text);
-        builder.push(n, i128::from(ms) * 1_000_000, t_str, input, output)?;
-    }
-    builder.finish()
+                field: name.to_string(),
+            }),
+        }
+    };
+    let t_text = field(TIMESTAMP)?;
+    let ms = parse_millis(format, n, &t_text)?;
+    let input = parse_tokens(format, n, INPUT, &field(INPUT)?)?;
+    let output = parse_tokens(format, n, OUTPUT, &field(OUTPUT)?)?;
+    // Quote the timestamp as written on this line: find it in the line text.
+    let t_str = locate(line.text, &t_text);
+    clock
+        .row(n, i128::from(ms) * 1_000_000, t_str, input, output)
+        .map(Some)
 }
 
 /// A millisecond timestamp: a non-negative integer.

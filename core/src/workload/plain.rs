@@ -6,7 +6,8 @@
 use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
-use super::rows::{Builder, bad_value, for_each_csv_row, parse_tokens};
+use super::rows::{Clock, Timed, bad_value, parse_tokens};
+use super::stream::TraceReader;
 use super::timestamp::{format_decimal_seconds, parse_decimal_seconds};
 use std::fmt::Write;
 
@@ -19,23 +20,26 @@ pub(crate) const COLUMNS: [&str; 3] = ["arrival_s", "input_tokens", "output_toke
 /// nanosecond round half up); rows must be sorted by it (ties allowed) and arrivals are made
 /// relative to the first row. `input_tokens` must be ≥ 1; `output_tokens` 0 is read as 1.
 pub fn parse_plain_csv(text: &str) -> Result<Vec<Request>, TraceError> {
+    TraceReader::new(TraceFormat::PlainCsv).read_str(text)
+}
+
+/// One data row (`f`: the required columns, in [`COLUMNS`] order).
+pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
     let format = TraceFormat::PlainCsv;
-    let mut builder = Builder::new(format, COLUMNS[1]);
-    for_each_csv_row(text, format, &COLUMNS, |line, f| {
-        let t = parse_decimal_seconds(f[0]).map_err(|why| {
-            bad_value(
-                format,
-                line,
-                COLUMNS[0],
-                f[0],
-                format!("a non-negative number of seconds ({why})"),
-            )
-        })?;
-        let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
-        let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
-        builder.push(line, i128::from(t), f[0], input, output)
+    let t = parse_decimal_seconds(f[0]).map_err(|why| {
+        bad_value(
+            format,
+            line,
+            COLUMNS[0],
+            f[0],
+            format!("a non-negative number of seconds ({why})"),
+        )
     })?;
-    builder.finish()
+    let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
+    let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
+    clock
+        .row(line, i128::from(t), f[0], input, output)
+        .map(Some)
 }
 
 /// Writes requests as a plain CSV with a header and `\n` line ends, arrivals in seconds with

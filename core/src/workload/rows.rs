@@ -7,7 +7,6 @@
 //! splitting ourselves keeps exact editor line numbers for error messages. A stray quote
 //! character simply shows up in a "not a number" error with its line.
 
-use super::Request;
 use super::error::{TraceError, shorten};
 use super::format::TraceFormat;
 use crate::scenario::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
@@ -36,55 +35,71 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     })
 }
 
-/// Calls `row(line, fields)` for every data row of a headed CSV, where `fields` holds the
-/// `required` columns in the order given (other columns are ignored). Header names are
-/// matched case-insensitively after trimming spaces; every row must have as many fields as
-/// the header.
-pub(crate) fn for_each_csv_row<'a>(
-    text: &'a str,
-    format: TraceFormat,
-    required: &[&'static str],
-    mut row: impl FnMut(u32, &[&'a str]) -> Result<(), TraceError>,
-) -> Result<(), TraceError> {
-    let mut it = lines(text);
-    let header = it.next().ok_or(TraceError::Empty { format })?;
-    let names: Vec<&str> = header.text.split(',').map(str::trim).collect();
-    let mut index = Vec::with_capacity(required.len());
-    let mut missing = Vec::new();
-    for want in required {
-        match names.iter().position(|n| n.eq_ignore_ascii_case(want)) {
-            Some(i) => index.push(i),
-            None => missing.push((*want).to_string()),
+/// The columns a CSV trace's header names, and where the required ones are.
+#[derive(Clone, Debug)]
+pub(crate) struct CsvHeader {
+    /// Position of each required column, in the order required.
+    index: Vec<usize>,
+    /// Number of columns every row must have.
+    columns: usize,
+}
+
+impl CsvHeader {
+    /// Reads the header `line`: every `required` column must be present (matched
+    /// case-insensitively after trimming spaces); others are ignored.
+    pub(crate) fn parse(
+        format: TraceFormat,
+        required: &[&'static str],
+        line: Line<'_>,
+    ) -> Result<CsvHeader, TraceError> {
+        let names: Vec<&str> = line.text.split(',').map(str::trim).collect();
+        let mut index = Vec::with_capacity(required.len());
+        let mut missing = Vec::new();
+        for want in required {
+            match names.iter().position(|n| n.eq_ignore_ascii_case(want)) {
+                Some(i) => index.push(i),
+                None => missing.push((*want).to_string()),
+            }
         }
+        if !missing.is_empty() {
+            return Err(TraceError::Header {
+                format,
+                line: line.number,
+                missing,
+                expected: required.iter().map(|s| (*s).to_string()).collect(),
+                found: names.iter().map(|s| shorten(s, MAX_QUOTE)).collect(),
+            });
+        }
+        Ok(CsvHeader {
+            index,
+            columns: names.len(),
+        })
     }
-    if !missing.is_empty() {
-        return Err(TraceError::Header {
-            format,
-            line: header.number,
-            missing,
-            expected: required.iter().map(|s| (*s).to_string()).collect(),
-            found: names.iter().map(|s| shorten(s, MAX_QUOTE)).collect(),
-        });
-    }
-    let mut all: Vec<&str> = Vec::with_capacity(names.len());
-    let mut picked: Vec<&str> = Vec::with_capacity(required.len());
-    for line in it {
+
+    /// The required fields of the data row `line`, trimmed, in the order required; the row
+    /// must have as many fields as the header.
+    pub(crate) fn pick<'a>(
+        &self,
+        format: TraceFormat,
+        line: Line<'a>,
+        all: &mut Vec<&'a str>,
+        picked: &mut Vec<&'a str>,
+    ) -> Result<(), TraceError> {
         all.clear();
         all.extend(line.text.split(','));
-        if all.len() != names.len() {
+        if all.len() != self.columns {
             return Err(TraceError::FieldCount {
                 format,
                 line: line.number,
-                expected: count(names.len()),
+                expected: count(self.columns),
                 found: count(all.len()),
                 text: shorten(line.text, MAX_QUOTE),
             });
         }
         picked.clear();
-        picked.extend(index.iter().map(|&i| all[i].trim()));
-        row(line.number, &picked)?;
+        picked.extend(self.index.iter().map(|&i| all[i].trim()));
+        Ok(())
     }
-    Ok(())
 }
 
 fn count(n: usize) -> u32 {
@@ -137,44 +152,61 @@ pub(crate) fn parse_tokens(
     }
 }
 
-/// Collects rows into requests: checks that timestamps never go backwards, rejects empty
-/// prompts, clamps zero outputs to one token, and makes arrivals relative to the first row.
+/// Turns absolute row timestamps into arrivals relative to the first row: checks that
+/// timestamps never go backwards, that the distance from the first row fits what a run can
+/// simulate, and rejects empty prompts; clamps zero outputs to one token.
 ///
 /// Zero outputs are clamped rather than rejected because every served request produces at
 /// least its first token in the prefill step; a zero in a trace means the generation was cut
 /// short, not that the prompt was never processed. A zero input, by contrast, cannot be
 /// served at all and signals a broken row.
-pub(crate) struct Builder<'a> {
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
     format: TraceFormat,
     input_column: &'static str,
     first: Option<i128>,
-    previous: Option<(u32, i128, &'a str)>,
-    out: Vec<Request>,
+    /// The previous row: its line, time, and timestamp as written (kept for the message of an
+    /// ordering error; the buffer is reused from row to row).
+    previous: Option<(u32, i128)>,
+    previous_text: String,
 }
 
-impl<'a> Builder<'a> {
-    /// A builder for `format`, whose input lengths live in `input_column`.
+/// One row's request, before the reader gives it an id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timed {
+    pub arrival: SimTime,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+}
+
+impl Clock {
+    /// A clock for `format`, whose input lengths live in `input_column`.
     pub(crate) fn new(format: TraceFormat, input_column: &'static str) -> Self {
-        Builder {
+        Clock {
             format,
             input_column,
             first: None,
             previous: None,
-            out: Vec::new(),
+            previous_text: String::new(),
         }
     }
 
-    /// Adds the row on `line` with absolute time `t_ns` (written as `t_text`).
-    pub(crate) fn push(
+    /// Whether a row has been read.
+    pub(crate) fn started(&self) -> bool {
+        self.first.is_some()
+    }
+
+    /// Reads the row on `line` with absolute time `t_ns` (written as `t_text`).
+    pub(crate) fn row(
         &mut self,
         line: u32,
         t_ns: i128,
-        t_text: &'a str,
+        t_text: &str,
         input: u32,
         output: u32,
-    ) -> Result<(), TraceError> {
+    ) -> Result<Timed, TraceError> {
         let format = self.format;
-        if let Some((previous_line, prev_t, prev_text)) = self.previous
+        if let Some((previous_line, prev_t)) = self.previous
             && t_ns < prev_t
         {
             return Err(TraceError::Unsorted {
@@ -182,7 +214,7 @@ impl<'a> Builder<'a> {
                 line,
                 value: shorten(t_text, MAX_QUOTE),
                 previous_line,
-                previous: shorten(prev_text, MAX_QUOTE),
+                previous: shorten(&self.previous_text, MAX_QUOTE),
             });
         }
         if input == 0 {
@@ -203,35 +235,14 @@ impl<'a> Builder<'a> {
                 max_s: MAX_ARRIVAL_S,
             });
         }
+        self.previous = Some((line, t_ns));
+        self.previous_text.clear();
+        self.previous_text.push_str(t_text);
         // Sorted rows: `after` is in 0..=MAX_ARRIVAL.
-        let arrival = after as u64;
-        self.previous = Some((line, t_ns, t_text));
-        let id = u32::try_from(self.out.len()).map_err(|_| {
-            bad_value(
-                format,
-                line,
-                "(row)",
-                t_text,
-                "within the first 2^32 requests",
-            )
-        })?;
-        self.out.push(Request {
-            id,
-            arrival: SimTime(arrival),
+        Ok(Timed {
+            arrival: SimTime(after as u64),
             input_tokens: input,
             output_tokens: output.max(1),
-        });
-        Ok(())
-    }
-
-    /// The requests, or [`TraceError::Empty`] if there were none.
-    pub(crate) fn finish(self) -> Result<Vec<Request>, TraceError> {
-        if self.out.is_empty() {
-            Err(TraceError::Empty {
-                format: self.format,
-            })
-        } else {
-            Ok(self.out)
-        }
+        })
     }
 }
