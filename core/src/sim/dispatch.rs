@@ -32,6 +32,7 @@ impl State {
                 rec.replicas = 1;
                 self.log
                     .record(2, [self.now.0, req as u64, replica as u64, 0]);
+                self.sample(replica);
                 if let Some(j) = self.replicas[replica as usize].job {
                     self.reconsider_job(j);
                 }

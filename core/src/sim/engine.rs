@@ -358,6 +358,13 @@ impl Simulation {
         self.st.timeline.cap = max_spans;
     }
 
+    /// Records up to `max_spans` timeline spans, and as many instant events (preemptions, KV
+    /// hand-overs) and queue/KV samples, from now on (for trace-event export).
+    pub fn record_timeline_detail(&mut self, max_spans: u32) {
+        self.st.timeline.cap = max_spans;
+        self.st.timeline.detail = true;
+    }
+
     /// The spans recorded so far.
     pub fn timeline(&self) -> &Timeline {
         &self.st.timeline
@@ -498,6 +505,15 @@ impl State {
         }
     }
 
+    /// Samples replica `r`'s queue length and KV use into the timeline (when recording).
+    pub(crate) fn sample(&mut self, r: u32) {
+        if self.timeline.on() {
+            let rep = &self.replicas[r as usize];
+            let (queued, kv) = (rep.queue.len() as u32, rep.kv_used);
+            self.timeline.sample(r, self.now, queued, kv);
+        }
+    }
+
     /// Re-files replica `r` in `free_index` after its queue or long-job status changed.
     pub(crate) fn sync_index(&mut self, r: u32) {
         let rep = &self.replicas[r as usize];
@@ -555,6 +571,11 @@ impl State {
                     .remove(&req)
                     .expect("a KV hand-over in flight");
                 self.replicas[replica as usize].incoming.push(seq);
+                self.timeline.mark(
+                    replica,
+                    self.now,
+                    super::timeline::MarkKind::HandoverIn { req },
+                );
                 self.cut(replica);
                 self.maybe_start(replica);
             }
@@ -621,6 +642,7 @@ impl State {
                 .max(SimDuration(1));
         }
         let end = self.now + dur;
+        self.sample(r);
         let rep = &mut self.replicas[r as usize];
         rep.iter = Some(InFlight {
             start: self.now,
@@ -699,6 +721,7 @@ impl State {
         let mut out = Applied::default();
         self.replicas[r as usize].apply(&it.batch, it.batch.steps, &mut out);
         self.after_batch(r, &out, it.end.0 - it.start.0);
+        self.sample(r);
         self.dirty = true;
         if let Some(j) = self.replicas[r as usize].job {
             self.reconsider_job(j);

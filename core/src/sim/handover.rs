@@ -64,6 +64,12 @@ impl State {
                 same_node,
                 prefill_time,
             );
+            self.timeline.mark(
+                from,
+                self.now,
+                super::timeline::MarkKind::HandoverOut { req: id, to },
+            );
+            self.sample(from);
             self.in_transit.insert(id, (seq, to));
             self.events.push(
                 self.now + delay,

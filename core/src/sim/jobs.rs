@@ -221,6 +221,9 @@ impl State {
             });
         }
         self.dirty = true;
+        for &m in &members {
+            self.sample(m);
+        }
         match self.jobs[j as usize].phase {
             JobPhase::Prefill => {
                 let job = &mut self.jobs[j as usize];
@@ -266,10 +269,12 @@ impl State {
         job.preemptions += 1;
         let req = job.req;
         self.records[req as usize].preemptions += 1;
+        let done = job.prefill_done.0;
         self.paused_since.insert(j, self.now);
-        self.log
-            .record(10, [self.now.0, req as u64, job.prefill_done.0, 0]);
+        self.log.record(10, [self.now.0, req as u64, done, 0]);
         for m in self.jobs[j as usize].members.clone() {
+            self.timeline
+                .mark(m, self.now, super::timeline::MarkKind::Preempted { req });
             self.maybe_start(m);
         }
         self.try_run(j);

@@ -19,6 +19,7 @@ pub mod log;
 pub mod oracle;
 pub(crate) mod replica;
 pub mod timeline;
+pub mod trace_event;
 
 pub(crate) use engine::class_index;
 pub use engine::long_degree;

@@ -39,18 +39,126 @@ pub struct Span {
     pub tokens: u32,
 }
 
-/// The recorded spans. Recording stops at the cap, with `truncated` set.
+/// Something that happened at an instant on a replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MarkKind {
+    /// The long request's prefill or decode on this replica's group was paused for short
+    /// work (a preemption).
+    Preempted {
+        /// The long request.
+        req: u32,
+    },
+    /// A finished short prefill's KV left this replica for decode replica `to`.
+    HandoverOut {
+        /// The short request.
+        req: u32,
+        /// Destination decode replica.
+        to: u32,
+    },
+    /// A short request's KV arrived on this decode replica.
+    HandoverIn {
+        /// The short request.
+        req: u32,
+    },
+}
+
+/// An instant event on one replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// Replica index.
+    pub replica: u32,
+    /// When.
+    pub at: SimTime,
+    /// What happened.
+    pub kind: MarkKind,
+}
+
+/// A replica's queue and KV use at an instant (sampled when an iteration starts or ends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Replica index.
+    pub replica: u32,
+    /// When.
+    pub at: SimTime,
+    /// Requests in its local queue.
+    pub queued: u32,
+    /// KV tokens in use (reserved) on it.
+    pub kv_used: u64,
+}
+
+/// The recorded spans, instants and samples. Each list stops at the cap, with `truncated`
+/// set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     /// Spans in the order they ended.
     pub spans: Vec<Span>,
-    /// Whether spans were dropped because the cap was reached.
+    /// Preemptions and KV hand-overs, in time order.
+    #[serde(default)]
+    pub marks: Vec<Mark>,
+    /// Queue length and KV use per replica, in time order.
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+    /// Whether spans, marks or samples were dropped because the cap was reached.
     pub truncated: bool,
-    /// Most spans kept (0 = recording off).
+    /// Most spans (and most marks, and most samples) kept (0 = recording off).
     pub cap: u32,
+    /// Whether marks and samples are recorded too (spans only otherwise).
+    #[serde(default)]
+    pub detail: bool,
 }
 
 impl Timeline {
+    /// Whether marks and samples are recorded.
+    pub(crate) fn on(&self) -> bool {
+        self.cap > 0 && self.detail
+    }
+
+    /// Records an instant event.
+    pub(crate) fn mark(&mut self, replica: u32, at: SimTime, kind: MarkKind) {
+        if !self.on() {
+            return;
+        }
+        if self.marks.len() as u32 >= self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.marks.push(Mark { replica, at, kind });
+    }
+
+    /// Records a replica's queue length and KV use (one sample per replica and instant: a
+    /// later sample at the same instant replaces it).
+    pub(crate) fn sample(&mut self, replica: u32, at: SimTime, queued: u32, kv_used: u64) {
+        if !self.on() {
+            return;
+        }
+        let s = Sample {
+            replica,
+            at,
+            queued,
+            kv_used,
+        };
+        if let Some(last) = self
+            .samples
+            .iter_mut()
+            .rev()
+            .take(64)
+            .find(|x| x.replica == replica)
+        {
+            if last.at == at {
+                *last = s;
+                return;
+            }
+            if (last.queued, last.kv_used) == (queued, kv_used) {
+                return;
+            }
+        }
+        if self.samples.len() as u32 >= self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.samples.push(s);
+    }
+
     /// Records a span, merging it into the previous span of the same replica when they touch
     /// and have the same kind and request (consecutive decode steps become one span).
     pub(crate) fn push(&mut self, span: Span) {
