@@ -39,6 +39,18 @@ pub fn App() -> Html {
             *bridge.borrow_mut() = Some(b);
         });
     }
+    {
+        // A link opened in this tab, Back or Forward: the fragment changes under the page.
+        // (`replace_fragment` below uses `history.replaceState`, which fires no event.)
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                    dispatch.dispatch(Action::FollowLink(browser::fragment()))
+                });
+            move || drop(listener)
+        });
+    }
     let send = {
         let bridge = bridge.clone();
         Callback::from(move |m: ToWorker| {

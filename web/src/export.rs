@@ -3,6 +3,7 @@
 use crate::protocol::{PolicyResult, SweepPoint};
 use crate::table::ROWS;
 use pecsched_core::metrics::Summary;
+use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
 use serde::Serialize;
 use std::rc::Rc;
@@ -31,8 +32,11 @@ pub fn json(
     results: &[Rc<PolicyResult>],
     sweep: &[SweepPoint],
 ) -> String {
+    // The full wire form (engine and policy knobs written out), never a link's compact one
+    // with `"engine": null`.
+    let full = Scenario::from_wire(scenario).map(|s| s.to_wire());
     let e = Export {
-        scenario,
+        scenario: full.as_ref().unwrap_or(scenario),
         calibration,
         link,
         summaries: results.iter().map(|r| &r.summary).collect(),
@@ -99,7 +103,7 @@ pub fn sweep_csv(points: &[SweepPoint]) -> String {
 mod tests {
     use super::*;
     use pecsched_core::policy::PolicyKind;
-    use pecsched_core::scenario::Scenario;
+    use pecsched_core::scenario::link;
     use pecsched_core::sim::timeline::Timeline;
 
     fn result() -> Rc<PolicyResult> {
@@ -120,7 +124,9 @@ mod tests {
     #[test]
     fn json_holds_the_scenario_and_the_cli_summaries() {
         let r = result();
-        let w = Scenario::default_scenario().to_wire();
+        // As the page holds it after opening a link: compact, engine and knobs left out.
+        let w = link::compact_wire(&Scenario::default_scenario());
+        assert_eq!(w.engine, None);
         let text = json(
             &w,
             "datasheet",
@@ -129,6 +135,12 @@ mod tests {
             &[],
         );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            v["scenario"]["engine"].is_object(),
+            "{}",
+            v["scenario"]["engine"]
+        );
+        assert!(v["scenario"]["knobs"].is_object());
         let back: Summary = serde_json::from_value(v["summaries"][0].clone()).unwrap();
         assert_eq!(back, r.summary);
         assert_eq!(
@@ -143,7 +155,7 @@ mod tests {
         let text = csv(std::slice::from_ref(&r));
         let lines: Vec<_> = text.lines().collect();
         assert_eq!(lines.len(), 2);
-        assert!(lines[0].starts_with("policy,short.count,short.queueing_delay.p50"));
+        assert!(lines[0].starts_with("policy,short.completed,short.starved,"));
         assert!(lines[1].starts_with("fifo,"));
         assert!(lines[1].contains(&format!("{:?}", r.summary.short.queueing_delay.p99)));
         let p = SweepPoint {

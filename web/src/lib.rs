@@ -18,6 +18,7 @@ mod app;
 mod browser;
 pub mod charts;
 mod components;
+pub mod describe;
 pub mod export;
 pub mod protocol;
 pub mod runner;

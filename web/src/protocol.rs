@@ -1,6 +1,11 @@
 //! Messages between the page and the simulation worker (serialized by gloo-worker with
 //! bincode, which keeps every `f64` bit for bit).
 //!
+//! A core [`Summary`] crosses as its JSON text ([`summary_as_json`]): its stop reason is an
+//! internally tagged enum (`{"kind": "drain_horizon", …}`, the CLI's JSON form), which
+//! bincode, not self-describing, cannot read back — the page would silently lose that
+//! policy's result. JSON with `float_roundtrip` keeps every `f64` exactly.
+//!
 //! Every message about a run carries the page's `generation` number: the page bumps it on each
 //! edit and ignores anything from an older generation, so a cancelled run can never overwrite
 //! newer results.
@@ -160,6 +165,7 @@ pub struct PolicyResult {
     /// The policy.
     pub policy: PolicyKind,
     /// The core's summary (every number in the table).
+    #[serde(with = "summary_as_json")]
     pub summary: Summary,
     /// One CDF per [`CdfMetric::ALL`], in that order.
     pub cdfs: Vec<CdfPoints>,
@@ -180,7 +186,60 @@ pub struct SweepPoint {
     /// The seed of this run.
     pub seed: u64,
     /// The core's summary.
+    #[serde(with = "summary_as_json")]
     pub summary: Summary,
     /// The run hit the event budget.
     pub stopped: bool,
+}
+
+/// Serde adapter: a [`Summary`] as its JSON text (see the module docs for why).
+pub mod summary_as_json {
+    use pecsched_core::metrics::Summary;
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the summary as a JSON string.
+    pub fn serialize<S: Serializer>(v: &Summary, s: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(v).map_err(S::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    /// Reads a summary from a JSON string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Summary, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::metrics::StopReason;
+    use pecsched_core::scenario::Scenario;
+
+    #[test]
+    fn a_summary_with_a_stop_reason_crosses_bincode_bit_for_bit() {
+        let s = Scenario::default_scenario();
+        let mut reqs = s.requests(None).unwrap();
+        reqs.truncate(100);
+        let (mut summary, _) = s.run(PolicyKind::Fifo, reqs).unwrap();
+        summary.stopped = Some(StopReason::DrainHorizon {
+            at_s: 3600.1,
+            unserved: 3,
+        });
+        summary.short.queueing_delay.p99 = 0.1 + 0.2;
+        let msg = FromWorker::SweepPoint {
+            generation: 3,
+            point: Box::new(SweepPoint {
+                factor: 0.25,
+                seed: 1,
+                summary,
+                stopped: false,
+            }),
+        };
+        let bytes = bincode::serialize(&msg).unwrap();
+        let back: FromWorker = bincode::deserialize(&bytes).unwrap();
+        assert_eq!(back, msg);
+    }
 }

@@ -3,7 +3,7 @@
 //! summary's JSON (as `pecsched-worker simulate --json` prints it).
 
 use crate::charts::scale::seconds;
-use pecsched_core::metrics::Summary;
+use pecsched_core::metrics::{Class, Summary};
 
 /// A cell value.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +74,35 @@ pub struct Row {
     pub better: Option<Better>,
     /// The value.
     pub get: fn(&Summary) -> Value,
+    /// How the table shows it, where not by [`shown`] (e.g. `served/total`).
+    pub show: Option<fn(&Summary) -> String>,
+}
+
+impl Row {
+    /// The request class the row is about (`short.…`, `long.…`), if any.
+    pub fn class(&self) -> Option<Class> {
+        if self.key.starts_with("short.") {
+            Some(Class::Short)
+        } else if self.key.starts_with("long.") {
+            Some(Class::Long)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the row is a latency percentile (it covers only the requests that got there).
+    pub fn percentile(&self) -> Option<&'static str> {
+        let (_, last) = self.key.rsplit_once('.')?;
+        matches!(last, "p50" | "p99" | "mean").then_some(last)
+    }
+
+    /// The cell text of `s`.
+    pub fn text(&self, s: &Summary) -> String {
+        match self.show {
+            Some(f) => f(s),
+            None => shown(self.unit, &(self.get)(s)),
+        }
+    }
 }
 
 use Better::{Higher, Lower};
@@ -88,6 +117,18 @@ macro_rules! row {
             tip: $tip,
             better: $better,
             get: $get,
+            show: None,
+        }
+    };
+    ($key:literal, $label:literal, $unit:expr, $better:expr, $tip:literal, $get:expr, $show:expr) => {
+        Row {
+            key: $key,
+            label: $label,
+            unit: $unit,
+            tip: $tip,
+            better: $better,
+            get: $get,
+            show: Some($show),
         }
     };
 }
@@ -95,12 +136,46 @@ macro_rules! row {
 /// Every row, in display order.
 pub const ROWS: &[Row] = &[
     row!(
-        "short.count",
-        "Short requests",
+        "short.completed",
+        "Short requests served",
         Count,
         None,
-        "Requests served by one replica.",
-        |s| Value::U(s.short.count)
+        "Short requests (served by one replica) that completed, of all short requests in the workload.",
+        |s| Value::U(s.short.completed),
+        |s| s.short.served_label()
+    ),
+    row!(
+        "short.starved",
+        "Short never started",
+        Count,
+        None,
+        "Short requests that never started executing by the end of the run (rejected ones apart).",
+        |s| Value::U(s.short.starved)
+    ),
+    row!(
+        "short.unfinished",
+        "Short unfinished",
+        Count,
+        None,
+        "Short requests that started but did not complete by the end of the run.",
+        |s| Value::U(s.short.unfinished)
+    ),
+    row!(
+        "short.rejected",
+        "Short rejected",
+        Count,
+        None,
+        "Short requests that can never be served on this cluster (too large); hover a cell for the reason.",
+        |s| Value::U(s.short.rejected)
+    ),
+    row!(
+        "short.queueing_delay.n",
+        "Short latencies cover",
+        Count,
+        None,
+        "Short requests the queueing-delay percentiles are taken over (those that started); TTFT covers those with a first token, TBT and JCT those that completed.",
+        |s| Value::U(s.short.queueing_delay.n),
+        |s| format!("{} started", s.short.queueing_delay.n)
     ),
     row!(
         "short.queueing_delay.p50",
@@ -159,20 +234,37 @@ pub const ROWS: &[Row] = &[
         |s| Value::F(s.short.tbt.p99)
     ),
     row!(
-        "long.count",
-        "Long requests",
+        "long.completed",
+        "Long requests served",
         Count,
         None,
-        "Requests served by sequence parallelism over several replicas.",
-        |s| Value::U(s.long.count)
+        "Long requests (sequence parallelism over several replicas) that completed, of all long requests.",
+        |s| Value::U(s.long.completed),
+        |s| s.long.served_label()
     ),
     row!(
-        "long.completed",
-        "Long requests completed",
+        "long.starved",
+        "Long never started",
         Count,
-        Some(Higher),
-        "Long requests that completed before the end of the run.",
-        |s| Value::U(s.long.completed)
+        None,
+        "Long requests that never started executing by the end of the run (rejected ones apart).",
+        |s| Value::U(s.long.starved)
+    ),
+    row!(
+        "long.unfinished",
+        "Long unfinished",
+        Count,
+        None,
+        "Long requests that started but did not complete by the end of the run.",
+        |s| Value::U(s.long.unfinished)
+    ),
+    row!(
+        "long.rejected",
+        "Long rejected",
+        Count,
+        None,
+        "Long requests that can never be served on this cluster (e.g. their KV cannot fit); hover a cell for the reason.",
+        |s| Value::U(s.long.rejected)
     ),
     row!(
         "long.jct.mean",
@@ -255,25 +347,55 @@ pub fn shown(unit: Unit, v: &Value) -> String {
         (Unit::Seconds, Value::F(x)) => seconds(*x),
         (Unit::Rps, Value::F(x)) => format!("{x:.3} req/s"),
         (Unit::Share, Value::F(x)) => format!("{:.1} %", x * 100.0),
+        (Unit::Count, Value::F(x)) => format!("{x}"),
         (_, v) => v.exact(),
     }
 }
 
-/// Which columns of a row hold its best value (none if all are equal or the row has no
-/// direction).
+/// Whether a column's value of `row` may be ranked: its run is not partial and, for a
+/// class's row, every request of that class was served or rejected (the core's rule).
+pub fn rankable(row: &Row, s: &Summary) -> bool {
+    match row.class() {
+        Some(c) => s.rankable(c),
+        None => !s.is_partial(),
+    }
+}
+
+/// Which columns of a row hold its best value: among rankable columns, those whose value *as
+/// shown* equals the best shown value (two cells that read the same are both best). None when
+/// the row has no direction or every column reads the same.
 pub fn best(row: &Row, summaries: &[&Summary]) -> Vec<bool> {
-    let vals: Vec<Option<f64>> = summaries.iter().map(|s| (row.get)(s).number()).collect();
+    let none = vec![false; summaries.len()];
     let Some(b) = row.better else {
-        return vec![false; vals.len()];
+        return none;
     };
-    let nums = vals.iter().flatten();
+    let ranked: Vec<Option<f64>> = summaries
+        .iter()
+        .map(|s| (row.get)(s).number().filter(|_| rankable(row, s)))
+        .collect();
+    let nums = ranked.iter().flatten();
     let target = match b {
         Lower => nums.fold(f64::INFINITY, |a, &v| a.min(v)),
         Higher => nums.fold(f64::NEG_INFINITY, |a, &v| a.max(v)),
     };
-    let all_equal = vals.iter().all(|v| *v == Some(target));
-    vals.iter()
-        .map(|v| !all_equal && *v == Some(target))
+    if !target.is_finite() {
+        return none;
+    }
+    let target = shown(row.unit, &Value::F(target));
+    let texts: Vec<String> = summaries
+        .iter()
+        .map(|s| match (row.get)(s) {
+            Value::U(v) => shown(row.unit, &Value::F(v as f64)),
+            v => shown(row.unit, &v),
+        })
+        .collect();
+    if texts.iter().all(|t| *t == target) {
+        return none;
+    }
+    ranked
+        .iter()
+        .zip(&texts)
+        .map(|(r, t)| r.is_some() && *t == target)
         .collect()
 }
 
@@ -334,5 +456,46 @@ mod tests {
         assert_eq!(best(row, &[&b, &c]), vec![false, false]);
         assert_eq!(shown(Unit::Seconds, &Value::F(0.5)), "500.0 ms");
         assert_eq!(shown(Unit::Share, &Value::F(0.184)), "18.4 %");
+    }
+
+    #[test]
+    fn best_compares_the_values_as_shown() {
+        let row = ROWS.iter().find(|r| r.key == "gpu_idle_rate").unwrap();
+        let (mut a, mut b, mut c) = (summary(0.0), summary(0.0), summary(0.0));
+        // 23.71 %, 23.74 % and 30 %: the first two read "23.7 %", both best.
+        (a.gpu_idle_rate, b.gpu_idle_rate, c.gpu_idle_rate) = (0.2374, 0.2371, 0.3);
+        assert_eq!(best(row, &[&a, &b, &c]), vec![true, true, false]);
+    }
+
+    #[test]
+    fn a_class_not_fully_served_or_a_partial_run_is_never_best() {
+        let row = ROWS
+            .iter()
+            .find(|r| r.key == "short.queueing_delay.p99")
+            .unwrap();
+        let (mut a, b, mut c) = (summary(0.1), summary(0.5), summary(0.9));
+        // a served 9 of 10 short requests: its low p99 covers only those.
+        a.short.count = 10;
+        a.short.completed = 9;
+        a.short.starved = 1;
+        assert!(!rankable(row, &a));
+        assert_eq!(best(row, &[&a, &b, &c]), vec![false, true, false]);
+        let idle = ROWS.iter().find(|r| r.key == "gpu_idle_rate").unwrap();
+        c.gpu_idle_rate = -1.0;
+        c.stopped = Some(pecsched_core::metrics::StopReason::EventLimit {
+            events: 5,
+            at_s: 1.0,
+        });
+        assert_eq!(best(idle, &[&a, &b, &c]), vec![true, true, false]);
+    }
+
+    #[test]
+    fn served_rows_read_served_of_total() {
+        let row = ROWS.iter().find(|r| r.key == "short.completed").unwrap();
+        let mut a = summary(0.0);
+        a.short.count = 5693;
+        a.short.completed = 5678;
+        assert_eq!(row.text(&a), "5678/5693");
+        assert_eq!((row.get)(&a).exact(), "5678");
     }
 }

@@ -58,23 +58,50 @@ impl Driver {
         }
     }
 
-    /// A new browser session with a fresh profile (no cache, no clipboard history).
+    /// A new browser session with a fresh profile (no cache, no clipboard history), in a
+    /// tall desktop window.
     pub async fn session(&self, profile: &std::path::Path) -> Client {
+        self.session_with(profile, "--window-size=1440,4200", None)
+            .await
+    }
+
+    /// A new browser session with a fresh profile whose viewport is `width` × `height` CSS
+    /// pixels, through Chromium's device emulation (a headless window cannot be narrower than
+    /// 500 px): 390 wide is a phone.
+    pub async fn session_sized(
+        &self,
+        profile: &std::path::Path,
+        width: u32,
+        height: u32,
+    ) -> Client {
+        let metrics =
+            json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } });
+        self.session_with(profile, "--window-size=800,1000", Some(metrics))
+            .await
+    }
+
+    async fn session_with(
+        &self,
+        profile: &std::path::Path,
+        window: &str,
+        mobile: Option<serde_json::Value>,
+    ) -> Client {
         let bin = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let mut caps = Capabilities::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": bin,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1440,4200",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
+        let mut options = json!({
+            "binary": bin,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                window,
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        });
+        if let Some(m) = mobile {
+            options["mobileEmulation"] = m;
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)

@@ -2,6 +2,7 @@
 
 use crate::chrome::wait_js;
 use crate::page::{self, Table};
+use crate::{links, typing};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -172,6 +173,8 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
     );
     let location = a.current_url().await.unwrap().to_string();
     assert_eq!(location, url, "the address bar carries the same link");
+    // A new link opened in this open tab, then Back.
+    links::hashchange(&a, &t1, "7", &t0).await;
 
     // 4. The link, opened in a fresh browser, reproduces the same numbers.
     open(&b, &url).await;
@@ -214,12 +217,18 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
         }
     }
 
+    links::huge_window_is_refused(&b, base, &t0).await;
+
     // 6. Uploaded traces: a bad line is reported with its number; a good file runs, and its
     //    numbers equal the CLI's on the same file.
     upload(&b, exe, out).await;
 
     // 7. The timeline zooms and explains what is under the cursor.
     timeline(&a).await;
+
+    // 8. Typing while the sweep runs keeps what is typed; Stop is not a failure.
+    typing::typing_during_a_sweep(&a, out).await;
+    typing::stop_is_not_a_failure(&a, out).await;
 }
 
 /// The token with its leading version byte raised by one (a link from a newer PecSched).
@@ -270,11 +279,36 @@ async fn upload(c: &Client, exe: &Path, out: &Path) {
         "{status:?}"
     );
     let (t, pol) = page::table(c).await;
+    // Issue 12, item 4: the file runs as recorded (whole file, rate ×1, no long-input
+    // transform), and the page says so.
     let want = cli(
         exe,
-        &["--trace", good.to_str().unwrap(), "--window", "0:1200"],
+        &[
+            "--trace",
+            good.to_str().unwrap(),
+            "--no-window",
+            "--rate-scale",
+            "1",
+            "--no-long-input",
+        ],
     );
     assert_matches_cli(&t, &pol, &want, "uploaded trace");
+    let transforms = page::text(c, "transforms").await;
+    assert!(transforms.starts_with("Runs as given"), "{transforms:?}");
+    assert!(
+        page::text(c, "run-status")
+            .await
+            .contains("on 400 requests"),
+        "every row of the file is simulated"
+    );
+    for p in &pol {
+        assert_eq!(
+            t[&(p.clone(), "long.completed".to_string())],
+            "0",
+            "{p}: no request of the file was made long"
+        );
+    }
+    page::screenshot(c, Some("editor"), &out.join("explorer-upload-as-given.png")).await;
     let share = page::text(c, "share").await;
     assert!(share.contains("does not contain it"), "{share:?}");
 
@@ -307,6 +341,24 @@ async fn upload(c: &Client, exe: &Path, out: &Path) {
         t,
         "the same file gives the same numbers"
     );
+
+    // The synthetic generator runs its 2,000 requests as given too.
+    let g = page::generation(c).await;
+    c.execute(
+        "const s = document.getElementById('f-source'); s.value = 'synthetic'; \
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    page::wait_done(c, g + 1, 180).await;
+    let status = page::text(c, "run-status").await;
+    assert!(status.contains("on 2000 requests"), "{status:?}");
+    assert!(
+        page::text(c, "transforms")
+            .await
+            .starts_with("Runs as given")
+    );
 }
 
 async fn timeline(c: &Client) {
@@ -333,6 +385,24 @@ async fn timeline(c: &Client) {
         &format!("document.querySelector('#chart-gantt .note').innerText !== {before:?}"),
         10,
         "the zoom",
+    )
+    .await;
+    // The keyboard: 0 shows the whole run again, + zooms in.
+    let plot = c.find(Locator::Css("#chart-gantt .gantt")).await.unwrap();
+    plot.send_keys("0").await.unwrap();
+    wait_js(
+        c,
+        &format!("document.querySelector('#chart-gantt .note').innerText === {before:?}"),
+        10,
+        "the keyboard reset",
+    )
+    .await;
+    plot.send_keys("+").await.unwrap();
+    wait_js(
+        c,
+        &format!("document.querySelector('#chart-gantt .note').innerText !== {before:?}"),
+        10,
+        "the keyboard zoom",
     )
     .await;
     let hover = c

@@ -61,7 +61,7 @@ pub fn svg(f: &Frame, label: &str, body: Html) -> Html {
     html! {
         <svg xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {} {}", f.w, f.h)}
             width="100%" role="img" aria-label={label.to_string()}
-            font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">
+            font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="13">
             <rect x="0" y="0" width={f.w.to_string()} height={f.h.to_string()} fill="white" />
             { body }
         </svg>
@@ -82,7 +82,7 @@ pub fn x_axis(f: &Frame, s: &Scale, ticks: &[f64], title: &str) -> Html {
                 </g> }
             }) }
             <text x={((f.x0() + f.x1()) / 2.0).to_string()} y={(f.h - 6.0).to_string()}
-                text-anchor="middle" fill={INK} font-size="12">{ title.to_string() }</text>
+                text-anchor="middle" fill={INK} font-size="13.5">{ title.to_string() }</text>
         </g>
     }
 }
@@ -102,7 +102,7 @@ pub fn y_axis(f: &Frame, s: &Scale, ticks: &[f64], title: &str) -> Html {
             }) }
             <line x1={x.to_string()} x2={x.to_string()} y1={f.y1().to_string()} y2={f.y0().to_string()} stroke={INK} />
             <text transform={format!("translate(14 {mid}) rotate(-90)")} text-anchor="middle"
-                fill={INK} font-size="12">{ title.to_string() }</text>
+                fill={INK} font-size="13.5">{ title.to_string() }</text>
         </g>
     }
 }
@@ -113,7 +113,7 @@ pub fn legend(items: &[(String, &str)], x: f64, y: f64, width: f64) -> Html {
     let mut cy = y;
     let mut out = Vec::new();
     for (label, colour) in items {
-        let w = 18.0 + 6.3 * label.chars().count() as f64;
+        let w = 18.0 + 7.6 * label.chars().count() as f64;
         if cx + w > x + width && cx > x {
             cx = x;
             cy += 16.0;
@@ -132,7 +132,7 @@ pub fn legend_rows(labels: &[String], width: f64) -> usize {
     let mut rows = 1;
     let mut cx = 0.0;
     for l in labels {
-        let w = 18.0 + 6.3 * l.chars().count() as f64;
+        let w = 18.0 + 7.6 * l.chars().count() as f64;
         if cx + w > width && cx > 0.0 {
             rows += 1;
             cx = 0.0;

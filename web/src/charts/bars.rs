@@ -89,8 +89,8 @@ pub fn Bars(p: &Props) -> Html {
                 <title>{ format!("{}: {}", r.policy.label(), label) }</title>
                 <rect x={(cx - bw / 2.0).to_string()} y={y.to_string()} width={bw.to_string()}
                     height={(f.y0() - y).max(0.0).to_string()} fill={palette::policy(r.policy)} />
-                <text x={cx.to_string()} y={(y - 4.0).to_string()} text-anchor="middle" fill={INK} font-size="10">{ label }</text>
-                <text x={cx.to_string()} y={(f.y0() + 15.0).to_string()} text-anchor="middle" fill={INK} font-size="10">{ palette::policy_short(r.policy) }</text>
+                <text x={cx.to_string()} y={(y - 4.0).to_string()} text-anchor="middle" fill={INK} font-size="12">{ label }</text>
+                <text x={cx.to_string()} y={(f.y0() + 15.0).to_string()} text-anchor="middle" fill={INK} font-size="12">{ palette::policy_short(r.policy) }</text>
             </g>
         }
     });
@@ -98,7 +98,7 @@ pub fn Bars(p: &Props) -> Html {
         { y_axis(&f, &s, &s.ticks(5), m.axis()) }
         <line x1={f.x0().to_string()} x2={f.x1().to_string()} y1={f.y0().to_string()} y2={f.y0().to_string()} stroke={INK} />
         { for bars }
-        <text x={((f.x0() + f.x1()) / 2.0).to_string()} y={(f.h - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="12">{ "policy" }</text>
+        <text x={((f.x0() + f.x1()) / 2.0).to_string()} y={(f.h - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="13.5">{ "policy" }</text>
     </> };
     html! {
         <ChartCard id={m.id()} title={m.title()} file={format!("{}.svg", m.id())} note={m.note()}>

@@ -62,7 +62,7 @@ pub fn BoxPlot(p: &Props) -> Html {
                     height={(y25 - y75).max(1.0).to_string()} fill={colour} fill-opacity="0.75" stroke={INK} />
                 <line x1={(cx - bw / 2.0).to_string()} x2={(cx + bw / 2.0).to_string()} y1={y50.to_string()} y2={y50.to_string()} stroke={INK} stroke-width="2.5" />
                 if q.p75 < s.d0 && *log_scale {
-                    <text x={cx.to_string()} y={(y75 - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="10">{ "p75 ≤ 1 ms" }</text>
+                    <text x={cx.to_string()} y={(y75 - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="12">{ "p75 ≤ 1 ms" }</text>
                 }
                 <text x={cx.to_string()} y={(f.y0() + 15.0).to_string()} text-anchor="middle" fill={INK}>{ palette::policy_short(r.policy) }</text>
             </g>
@@ -77,7 +77,7 @@ pub fn BoxPlot(p: &Props) -> Html {
         { y_axis(&f, &s, &s.ticks(6), title) }
         <line x1={f.x0().to_string()} x2={f.x1().to_string()} y1={f.y0().to_string()} y2={f.y0().to_string()} stroke={INK} />
         { for boxes }
-        <text x={((f.x0() + f.x1()) / 2.0).to_string()} y={(f.h - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="12">{ "policy" }</text>
+        <text x={((f.x0() + f.x1()) / 2.0).to_string()} y={(f.h - 6.0).to_string()} text-anchor="middle" fill={INK} font-size="13.5">{ "policy" }</text>
     </> };
     let toggle = {
         let log = log.clone();

@@ -1,7 +1,8 @@
 //! The per-replica timeline (Gantt chart) of one policy: what each replica ran and when —
 //! short prefill and decode, long prefill and decode, colocated work — with the intervals in
 //! which a long request was paused (preempted) as a red strip under the row. Zoom with the
-//! buttons or by dragging across the plot; hover for the details of a span.
+//! buttons, by dragging across the plot, or from the keyboard (+ − ← → 0 on the focused
+//! plot); hover for the details of a span.
 
 use super::axis::{Frame, INK, legend, legend_rows, svg, x_axis};
 use super::card::ChartCard;
@@ -120,7 +121,7 @@ pub fn Gantt(p: &Props) -> Html {
     let row_y = |replica: u32| f.top + row_h * replica as f64;
     let row_labels = (0..rows).map(|i| html! {
         <text x={(f.x0() - 6.0).to_string()} y={(row_y(i) + row_h * 0.55).to_string()} text-anchor="end"
-            fill={INK} font-size={if row_h < 10.0 { "7" } else { "10" }}>{ format!("replica {i}") }</text>
+            fill={INK} font-size={if row_h < 10.0 { "9" } else { "12" }}>{ format!("replica {i}") }</text>
     });
     let items: Vec<(String, &str)> = SPAN_KINDS
         .iter()
@@ -209,9 +210,9 @@ pub fn Gantt(p: &Props) -> Html {
             hover.set(String::new());
         })
     };
-    let zoom = |k: f64, shift: f64| {
+    let apply = {
         let view = view.clone();
-        Callback::from(move |_: MouseEvent| {
+        move |k: f64, shift: f64| {
             let w = (t1 - t0) * k;
             let c = (t0 + t1) / 2.0 + (t1 - t0) * shift;
             let lo = (c - w / 2.0).max(full.0);
@@ -221,6 +222,32 @@ pub fn Gantt(p: &Props) -> Html {
             } else {
                 Some((lo, hi))
             });
+        }
+    };
+    let zoom = |k: f64, shift: f64| {
+        let apply = apply.clone();
+        Callback::from(move |_: MouseEvent| apply(k, shift))
+    };
+    // The keyboard: + / − zoom, ← / → pan, 0 or Home shows the whole run.
+    let onkeydown = {
+        let (apply, view) = (apply.clone(), view.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let step = match e.key().as_str() {
+                "+" | "=" => Some((0.5, 0.0)),
+                "-" | "_" => Some((2.0, 0.0)),
+                "ArrowLeft" => Some((1.0, -0.25)),
+                "ArrowRight" => Some((1.0, 0.25)),
+                "0" | "Home" => {
+                    view.set(None);
+                    e.prevent_default();
+                    None
+                }
+                _ => None,
+            };
+            if let Some((k, shift)) = step {
+                e.prevent_default();
+                apply(k, shift);
+            }
         })
     };
     let reset = {
@@ -251,7 +278,7 @@ pub fn Gantt(p: &Props) -> Html {
         <button class="small" title="Show the whole run" onclick={reset}>{ "reset" }</button>
     </> };
     let mut note = format!(
-        "{}: {:.1}–{:.1} s of {:.0} s shown. Drag across the chart to zoom into a time range.",
+        "{}: {:.1}–{:.1} s of {:.0} s shown. Drag across the chart to zoom into a time range; or focus it (Tab) and press + / − to zoom, ← / → to pan, 0 for the whole run.",
         r.policy.label(),
         t0,
         t1,
@@ -272,7 +299,9 @@ pub fn Gantt(p: &Props) -> Html {
     html! {
         <ChartCard id="chart-gantt" title="Replica timeline" file={format!("timeline-{}.svg", r.policy.id().replace('/', "-"))} {controls} note={note}>
             <p class="hover" id="gantt-hover">{ if hover.is_empty() { "Hover a replica row for details.".to_string() } else { (*hover).clone() } }</p>
-            <div class="gantt" ref={area} {onmousedown} {onmousemove} {onmouseup} {onmouseleave}>
+            <div class="gantt" ref={area} tabindex="0" role="group"
+                aria-label="Replica timeline: + and − zoom, arrow keys pan, 0 shows the whole run"
+                {onmousedown} {onmousemove} {onmouseup} {onmouseleave} {onkeydown}>
                 { svg(&f, "Per-replica timeline", body) }
             </div>
         </ChartCard>

@@ -5,7 +5,7 @@
 use super::axis::{Frame, INK, legend, legend_rows, svg, x_axis, y_axis};
 use super::card::ChartCard;
 use super::palette;
-use super::scale::{Scale, nice_max};
+use super::scale::{Scale, nice_max, seconds};
 use crate::protocol::SweepPoint;
 use crate::runner::FACTORS;
 use pecsched_core::metrics::Summary;
@@ -46,6 +46,20 @@ impl SweepMetric {
             SweepMetric::LongMeanJct => "mean JCT (s)",
         }
     }
+    /// The hover text of one point: policy, load, value, and the spread over seeds.
+    pub fn hover(self, policy: &str, factor: f64, v: f64, lo: f64, hi: f64) -> String {
+        let show = |x: f64| match self {
+            SweepMetric::ShortThroughput => format!("{x:.3} req/s"),
+            _ => seconds(x),
+        };
+        let spread = if hi > lo {
+            format!(" (seeds: {} to {})", show(lo), show(hi))
+        } else {
+            String::new()
+        };
+        format!("{policy} at {factor}× load: {}{spread}", show(v))
+    }
+
     fn id(self) -> &'static str {
         match self {
             SweepMetric::ShortP99Delay => "chart-sweep-delay",
@@ -139,7 +153,15 @@ pub fn SweepChart(p: &Props) -> Html {
                     <polygon points={band.join(" ")} fill={colour} fill-opacity="0.18" stroke="none" />
                 }
                 <polyline points={path.join(" ")} fill="none" stroke={colour} stroke-width="2" />
-                { for own.iter().map(|(a, b)| html! { <circle cx={format!("{a:.1}")} cy={format!("{b:.1}")} r="2.5" fill={colour} /> }) }
+                { for s.iter().filter_map(|v| v.1.map(|o| (v, o))).map(|(v, o)| {
+                    let tip = m.hover(k.label(), v.0, o, v.2, v.3);
+                    html! {
+                        <circle cx={format!("{:.1}", x.map(v.0))} cy={format!("{:.1}", y.map(o))} r="4" fill={colour}
+                            data-factor={v.0.to_string()} tabindex="0" aria-label={tip.clone()}>
+                            <title>{ tip }</title>
+                        </circle>
+                    }
+                }) }
             </g>
         }
     });
@@ -194,5 +216,10 @@ mod tests {
         let s = series(&pts, PolicyKind::Fifo, 42, SweepMetric::ShortP99Delay);
         assert_eq!(s, vec![(0.5, Some(2.0), 1.0, 5.0), (1.0, None, 3.0, 3.0)]);
         assert!(series(&pts, PolicyKind::PecSched, 42, SweepMetric::ShortP99Delay).is_empty());
+        let t = SweepMetric::ShortP99Delay.hover("FIFO", 0.5, 2.0, 1.0, 5.0);
+        assert!(
+            t.starts_with("FIFO at 0.5× load: ") && t.contains("seeds"),
+            "{t}"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! The page's components, one per file.
 
 pub mod editor;
+mod help;
 mod notice;
 pub mod results;
 mod share;
 mod status;
 
+pub use help::Help;
 pub use notice::NoticeBar;
 pub use share::SharePanel;
 pub use status::RunStatus;

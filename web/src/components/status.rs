@@ -1,7 +1,7 @@
 //! The run status line: progress while simulating, timing when done, the reason when
 //! nothing runs. Its `data-*` attributes expose the state and timings to the browser tests.
 
-use crate::state::{RunPhase, RunView};
+use crate::state::{RunPhase, RunView, STOPPED};
 use yew::prelude::*;
 
 /// Props of [`RunStatus`].
@@ -47,6 +47,10 @@ pub fn RunStatus(p: &Props) -> Html {
                 html! { <span>{ format!("✓ {} {}{reqs} simulated{secs}.", p.policies, if p.policies == 1 { "policy" } else { "policies" }) }</span> },
             )
         }
+        RunPhase::Stopped => (
+            "stopped",
+            html! { <span class="stopped" id="stopped-note">{ STOPPED }</span> },
+        ),
         RunPhase::Failed(m) => (
             "failed",
             html! { <span class="error" role="alert">{ format!("The run failed: {m}") }</span> },
@@ -67,6 +71,10 @@ pub fn RunStatus(p: &Props) -> Html {
     let sweep = match (&r.sweep_progress, r.sweep_done, &r.sweep_note) {
         (Some(pr), _, _) => {
             html! { <span class="sweep">{ bar(pr.done) }{ format!(" load sweep {:.0} %", pr.done * 100.0) }</span> }
+        }
+        // A sweep that produced no point was skipped: never call it "done".
+        (None, true, _) if r.sweep.is_empty() => {
+            html! { <span class="sweep">{ "load sweep skipped (see below)" }</span> }
         }
         (None, true, _) => {
             html! { <span class="sweep">{ r.sweep_ms.map_or(String::new(), |ms| format!("load sweep done in {:.1} s", ms / 1e3)) }</span> }

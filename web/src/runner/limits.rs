@@ -10,6 +10,10 @@ use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
 /// Most requests in one workload (the embedded conversation trace has 19,366).
 pub const MAX_REQUESTS: u32 = 250_000;
 
+/// Largest time-window bound, in seconds (115 days; the embedded traces last an hour). Larger
+/// ones cannot be told apart in simulated time (integer nanoseconds).
+pub const MAX_WINDOW_S: f64 = 1e7;
+
 /// Most GPUs in the simulated cluster.
 pub const MAX_GPUS: u32 = 4096;
 
@@ -47,6 +51,16 @@ pub const MAX_TRACE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Refuses, before anything is allocated, a scenario too large for a browser tab.
 pub fn check_wire(w: &ScenarioWire) -> Result<(), String> {
+    if let Some((a, b)) = w.workload.window_s
+        && !(a.is_finite() && b.is_finite() && a.abs() <= MAX_WINDOW_S && b.abs() <= MAX_WINDOW_S)
+    {
+        return Err(format!(
+            "the time window [{}, {}] s reaches beyond {MAX_WINDOW_S:e} s; the explorer accepts \
+             windows between 0 and 10,000,000 s",
+            show(a),
+            show(b)
+        ));
+    }
     if let SourceWire::Synthetic(s) = &w.workload.source
         && s.requests > MAX_REQUESTS
     {
@@ -80,4 +94,29 @@ pub fn check_requests(n: usize) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A number as people read it: plain in the usual range, scientific outside it (1e300 is not
+/// printed as 301 digits).
+fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-5..1e16).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::scenario::Scenario;
+
+    #[test]
+    fn a_window_beyond_simulated_time_is_refused_in_plain_words() {
+        let mut w = Scenario::default_scenario().to_wire();
+        assert_eq!(check_wire(&w), Ok(()));
+        w.workload.window_s = Some((0.0, 1e300));
+        let e = check_wire(&w).unwrap_err();
+        assert!(e.contains("1e300") && e.contains("10,000,000 s"), "{e}");
+    }
 }

@@ -3,16 +3,19 @@
 //! root component when [`State::generation`] changes.
 
 mod edit;
+mod open;
 mod results;
 #[cfg(test)]
 mod tests;
 
 pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
-pub use results::{Progress, RunPhase, RunView};
+pub use open::{Opened, calibration_from_fragment, link_words, open};
+pub use results::{Progress, RunPhase, RunView, STOPPED};
 
 use crate::protocol::FromWorker;
 use crate::runner::limits;
 use pecsched_core::perf::Calibration;
+use pecsched_core::scenario::wire::WorkloadWire;
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
 use pecsched_core::scenario::{Scenario, link};
 use std::rc::Rc;
@@ -23,15 +26,6 @@ pub const DATASHEET: &str = "datasheet";
 
 /// The URL fragment key of the calibration profile.
 pub const CALIBRATION_KEY: &str = "c";
-
-/// The calibration profile id of a URL fragment (`…&c=<id>`), if any.
-pub fn calibration_from_fragment(fragment: &str) -> Option<&str> {
-    let f = fragment.strip_prefix('#').unwrap_or(fragment);
-    f.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == CALIBRATION_KEY).then_some(v)
-    })
-}
 
 /// A message for the user above the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,41 +126,54 @@ pub enum Action {
     DismissNotice,
     /// Stop the run in flight (the root component also tells the worker to cancel it).
     Stop,
+    /// The URL fragment changed under the page (`hashchange`): open it.
+    FollowLink(String),
 }
 
 impl State {
     /// The state for a page opened with URL fragment `fragment`: the linked scenario, or the
     /// default one (with a notice saying why) if the link is bad.
     pub fn from_fragment(fragment: &str) -> State {
-        let default = Scenario::default_scenario().to_wire();
-        let (draft, mut notice) = match link::token_from_fragment(fragment) {
-            None => (default, None),
-            Some(token) => match link::decode_scenario(token) {
-                Ok(s) => (link::compact_wire(&s), None),
-                Err(e) => (default, Some(Notice::BadLink(e.to_string()))),
-            },
-        };
-        let mut calibration = DATASHEET.to_string();
-        if let Some(id) = calibration_from_fragment(fragment) {
-            match Calibration::builtin(id) {
-                Ok(_) if notice.is_none() => calibration = id.to_string(),
-                Ok(_) => {}
-                Err(e) => notice = Some(Notice::BadLink(e.to_string())),
-            }
-        }
+        let o = open(fragment);
         let mut s = State {
-            draft,
+            draft: o.draft,
             invalid: None,
             generation: 0,
-            notice,
+            notice: o.error.map(Notice::BadLink),
             upload: None,
             upload_status: UploadStatus::Idle,
             run: RunView::default(),
             sweep_on: true,
-            calibration,
+            calibration: o.calibration,
         };
         s.changed();
         s
+    }
+
+    /// The URL fragment changed under the page (a link opened in this tab, Back or Forward):
+    /// show its scenario, unless it is the page's own. The upload and the sweep choice stay.
+    fn follow(&mut self, fragment: &str) {
+        if self.link_fragment().as_deref() == Some(fragment) {
+            return;
+        }
+        let o = open(fragment);
+        self.draft = o.draft;
+        self.calibration = o.calibration;
+        self.notice = o.error.map(Notice::BadLink);
+        self.changed();
+    }
+
+    /// A user's own workload (an uploaded trace, the synthetic generator) runs as given: no
+    /// window, rate ×1, no request limit, no long-input transform, until the user picks one.
+    fn as_given(&mut self) {
+        let wl = &mut self.draft.workload;
+        *wl = WorkloadWire {
+            source: wl.source.clone(),
+            window_s: None,
+            rate_scale: 1.0,
+            max_requests: None,
+            long_input: None,
+        };
     }
 
     /// The scenario to run now, if the draft is valid and its trace is at hand.
@@ -231,6 +238,7 @@ impl State {
                     requests,
                 });
                 self.draft.workload.source = SourceWire::File { name, format };
+                self.as_given();
                 self.changed();
             }
             FromWorker::TraceRejected { name, message } => {
@@ -248,9 +256,20 @@ impl Reducible for State {
         let mut s = (*self).clone();
         match action {
             Action::Edit(e) => {
+                let to_synthetic = matches!(e, Edit::Source(SourceChoice::Synthetic))
+                    && !matches!(s.draft.workload.source, SourceWire::Synthetic(_));
+                let before = s.draft.clone();
                 e.apply(&mut s.draft);
+                if to_synthetic {
+                    s.as_given();
+                }
+                if s.draft == before {
+                    // Nothing changed (e.g. the same value committed again): no new run.
+                    return self;
+                }
                 s.changed();
             }
+            Action::FollowLink(fragment) => s.follow(&fragment),
             Action::Reset => {
                 s.draft = Scenario::default_scenario().to_wire();
                 s.calibration = DATASHEET.to_string();

@@ -17,6 +17,8 @@ pub enum RunPhase {
     Compared,
     /// Everything is done.
     Done,
+    /// The user pressed Stop (not a failure: what ran is kept).
+    Stopped,
     /// The worker refused or failed.
     Failed(String),
 }
@@ -99,10 +101,11 @@ impl RunView {
         // Messages of the stopped run carry the old number: bump it so they are dropped.
         self.generation = self.generation.wrapping_add(1) | 0x8000_0000;
         if running {
-            self.phase = RunPhase::Failed(STOPPED.to_string());
+            self.phase = RunPhase::Stopped;
         }
         if self.sweep_progress.take().is_some() {
-            self.sweep_note = Some("Load sweep stopped; edit a field to run again.".to_string());
+            self.sweep_note =
+                Some("Load sweep stopped by you; edit a field to run again.".to_string());
         }
     }
 

@@ -311,7 +311,7 @@ fn stop_abandons_the_run_and_ignores_its_late_messages() {
         },
     );
     let s = reduce(s, Action::Stop);
-    assert_eq!(s.run.phase, RunPhase::Failed(results::STOPPED.to_string()));
+    assert_eq!(s.run.phase, RunPhase::Stopped);
     let late = worker(
         s.clone(),
         FromWorker::Progress {

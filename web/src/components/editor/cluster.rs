@@ -2,6 +2,7 @@
 //! model.
 
 use super::field::{NumberField, SelectField, num};
+use crate::runner::limits::MAX_GPUS;
 use crate::state::{Action, Edit};
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
@@ -59,6 +60,9 @@ pub fn ClusterEditor(p: &Props) -> Html {
         .into_iter()
         .map(|(id, label)| (id.into(), label.into()))
         .collect();
+    // The explorer's GPU limit, enforced at the fields (the core allows 2048 × 16).
+    let max_nodes = (MAX_GPUS / c.gpus_per_node.max(1)).clamp(1, 2048);
+    let max_per_node = (MAX_GPUS / c.nodes.max(1)).clamp(1, 16);
     let total = c.nodes as u64 * c.gpus_per_node as u64;
     let replicas = if p.draft.tp > 0 {
         total / p.draft.tp as u64
@@ -74,16 +78,18 @@ pub fn ClusterEditor(p: &Props) -> Html {
                 tip="How much of the datasheet peaks kernels reach (the performance model's efficiencies). Datasheet: the built-in defaults. Measured profiles were fitted by `pecsched-worker calibrate` on a real GPU (the H100 one is meant for GPU = H100)."
                 options={profiles} selected={p.calibration.clone()}
                 onchange={p.dispatch.reform(Action::Calibration)} />
-            <NumberField id="f-nodes" label="Nodes" unit="nodes" min={1.0} max={2048.0} step="1"
-                tip="Machines in the cluster (1–2048; the explorer simulates up to 4096 GPUs in all)."
+            <NumberField id="f-nodes" label="Nodes" unit="nodes" min={1.0} max={max_nodes as f64} integer=true
+                max_reason={format!("the explorer simulates at most {MAX_GPUS} GPUs: {max_nodes} nodes of {} GPUs", c.gpus_per_node)}
+                tip="Machines in the cluster (1–2048, and at most 4096 GPUs in all in the explorer; the command line goes further)."
                 value={num(c.nodes as f64)} onchange={e.reform(|v: f64| Edit::Nodes(v as u32))} />
-            <NumberField id="f-gpus-per-node" label="GPUs per node" unit="GPUs" min={1.0} max={16.0} step="1"
+            <NumberField id="f-gpus-per-node" label="GPUs per node" unit="GPUs" min={1.0} max={max_per_node as f64} integer=true
+                max_reason={format!("the explorer simulates at most {MAX_GPUS} GPUs: {} nodes of {max_per_node} GPUs", c.nodes)}
                 tip="NVLink-connected GPUs in each node (1–16). TP must divide it."
                 value={num(c.gpus_per_node as f64)} onchange={e.reform(|v: f64| Edit::GpusPerNode(v as u32))} />
-            <NumberField id="f-tp" label="Tensor parallelism" unit="GPUs/replica" min={1.0} max={16.0} step="1"
+            <NumberField id="f-tp" label="Tensor parallelism" unit="GPUs/replica" min={1.0} max={16.0} integer=true
                 tip="GPUs per model replica (tensor-parallel size); must divide GPUs per node."
                 value={num(p.draft.tp as f64)} onchange={e.reform(|v: f64| Edit::Tp(v as u32))} />
-            <NumberField id="f-network" label="Network" unit="Gbit/s" min={1.0} step="any"
+            <NumberField id="f-network" label="Network" unit="Gbit/s" min={1.0}
                 tip="Bandwidth between nodes, per node and direction (paper: 400 Gbit/s)."
                 value={num(c.network_gbps)} onchange={e.reform(Edit::NetworkGbps)} />
             <SelectField id="f-model" label="Model" options={models} selected={p.draft.model.clone()}

@@ -70,21 +70,23 @@ pub fn PolicyEditor(p: &Props) -> Html {
         </fieldset>
         <fieldset class="section">
             <legend>{ "PecSched knobs and seed" }</legend>
-            <NumberField id="f-decode-replicas" label="Decode-only replicas" unit="replicas (0 = paper)" min={0.0} step="1"
+            <NumberField id="f-decode-replicas" label="Decode-only replicas (0 = paper)" unit="replicas" min={0.0} max={4096.0} integer=true
                 tip="Replicas reserved for short-request decodes under disaggregation. 0: the paper's rule, one eighth of the replicas (at least 1)."
                 value={num(knobs.decode_replicas.unwrap_or(0) as f64)}
                 onchange={e.reform(|v: f64| Edit::DecodeReplicas((v >= 1.0).then_some(v as u32)))} />
-            <NumberField id="f-colocation" label="Colocation cap" unit="tokens/GPU" min={0.0} step="64"
+            <NumberField id="f-colocation" label="Colocation cap" unit="tokens/GPU" min={0.0} max={1048576.0} integer=true
                 tip={format!("Short-prefill tokens per GPU batched into one long-decode step (default {}).", defaults.colocation_cap_tokens_per_gpu)}
                 value={num(knobs.colocation_cap_tokens_per_gpu as f64)}
                 onchange={e.reform(|v: f64| Edit::ColocationCap(v as u32))} />
-            <NumberField id="f-seed" label="Seed" unit="" min={0.0} step="1"
+            <NumberField id="f-seed" label="Seed" unit="" min={0.0} integer=true
                 tip="Seed of every random draw (long-input transform, synthetic arrivals and lengths). Same seed, same numbers."
                 value={AttrValue::from(p.draft.seed.to_string())}
-                ontext={Some(Callback::from(move |t: String| {
-                    if let Ok(v) = t.parse::<u64>() {
+                ontext={Some(Callback::from(move |t: String| match t.parse::<u64>() {
+                    Ok(v) => {
                         seed.emit(Edit::Seed(v));
+                        None
                     }
+                    Err(_) => Some(format!("“{t}” is not a seed: enter a whole number from 0 to {}", u64::MAX)),
                 }))} />
             <CheckField id="f-sweep" label="Load sweep (0.25×–1.5×)" checked={p.sweep_on}
                 tip="After the comparison, run the same scenario at 0.25× to 1.5× of its load for every policy (several seeds where the scenario is random)."

@@ -1,11 +1,14 @@
 //! Uploading a trace file: the browser reads it, the worker parses it with the core and
 //! answers with its format and size, or with the parser's error (line and value).
 
+use crate::components::Help;
 use crate::protocol::ToWorker;
 use crate::runner::limits::MAX_TRACE_BYTES;
 use crate::state::{Action, Upload, UploadStatus};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+const TIP: &str = "A request trace: Azure CSV (TIMESTAMP,ContextTokens,GeneratedTokens), Mooncake JSONL (timestamp ms, input_length, output_length), BurstGPT CSV, or plain CSV (arrival_s,input_tokens,output_tokens). The format is detected from the first line. The file stays in this tab: links carry only its name. An uploaded trace runs as recorded (whole file, rate ×1, no long-input transform) until you choose a transform below.";
 
 /// Props of [`TraceUpload`].
 #[derive(Properties, PartialEq)]
@@ -64,10 +67,10 @@ pub fn TraceUpload(p: &Props) -> Html {
         UploadStatus::Idle => match &p.upload {
             Some(u) => html! {
                 <p class="upload-ok" id="upload-status">
-                    { format!("{}: {} requests ({} format). Links name this file but do not contain it.", u.name, u.requests, u.format) }
+                    { format!("Loaded {}: {} requests ({} format). Links name this file but do not contain it.", u.name, u.requests, u.format) }
                 </p>
             },
-            None => html! {},
+            None => html! { <p class="upload-none" id="upload-status">{ "No file loaded." }</p> },
         },
         UploadStatus::Reading(name) => html! {
             <p class="upload-busy" id="upload-status">{ format!("Reading {name}…") }</p>
@@ -78,11 +81,12 @@ pub fn TraceUpload(p: &Props) -> Html {
     };
     html! {
         <div class="upload">
-            <label class="field" for="f-upload"
-                title="A request trace: Azure CSV (TIMESTAMP,ContextTokens,GeneratedTokens), Mooncake JSONL (timestamp ms, input_length, output_length), BurstGPT CSV, or plain CSV (arrival_s,input_tokens,output_tokens). The format is detected from the first line. The file stays in this tab: links carry only its name.">
-                <span class="name">{ "Upload a trace" }<span class="help" aria-hidden="true">{ "?" }</span></span>
-                <span class="control"><input type="file" id="f-upload" accept=".csv,.jsonl,.json,.txt" {onchange} /></span>
-            </label>
+            <div class="field" title={TIP}>
+                <span class="name"><label for="f-upload">{ "Upload a trace" }</label>
+                    <Help label="Upload a trace" tip={TIP} /></span>
+                <span class="control"><input type="file" id="f-upload" accept=".csv,.jsonl,.json,.txt"
+                    aria-describedby="upload-status" {onchange} /></span>
+            </div>
             { status }
         </div>
     }

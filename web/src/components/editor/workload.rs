@@ -4,6 +4,7 @@
 use super::field::{CheckField, NumberField, SelectField, num};
 use super::upload::TraceUpload;
 use crate::protocol::ToWorker;
+use crate::runner::limits::{MAX_REQUESTS, MAX_WINDOW_S};
 use crate::state::{Action, DEFAULT_LOGNORMAL, Edit, SourceChoice, Upload, UploadStatus};
 use pecsched_core::scenario::EmbeddedTrace;
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire, SyntheticWire};
@@ -79,6 +80,7 @@ pub fn WorkloadEditor(p: &Props) -> Html {
             <TraceUpload upload={p.upload.clone()} status={p.upload_status.clone()}
                 send={p.send.clone()} dispatch={p.dispatch.clone()} />
             { synthetic }
+            <p class="transforms" id="transforms">{ crate::describe::transforms_sentence(wl) }</p>
             <NumberField id="f-rate" label="Load scaling" unit="× rate" min={0.001} max={1000.0}
                 tip="Multiplies the arrival rate (arrival times are divided by it): 0.5 = half the load, 2 = twice. The default 0.05 lets 32 A100 sustain the 100K–500K-token long requests."
                 value={num(wl.rate_scale)} onchange={e.reform(Edit::RateScale)} />
@@ -87,15 +89,15 @@ pub fn WorkloadEditor(p: &Props) -> Html {
                 onchange={e.reform(Edit::WindowOn)} />
             if wl.window_s.is_some() {
                 <div class="pair">
-                    <NumberField id="f-window-start" label="from" unit="s" min={0.0} value={num(w0)}
+                    <NumberField id="f-window-start" label="from" unit="s" min={0.0} max={MAX_WINDOW_S} value={num(w0)}
                         tip="Window start, seconds after the first request of the source."
                         onchange={e.reform(Edit::WindowStart)} />
-                    <NumberField id="f-window-end" label="to" unit="s" min={0.0} value={num(w1)}
+                    <NumberField id="f-window-end" label="to" unit="s" min={0.0} max={MAX_WINDOW_S} value={num(w1)}
                         tip="Window end, seconds after the first request of the source (exclusive)."
                         onchange={e.reform(Edit::WindowEnd)} />
                 </div>
             }
-            <NumberField id="f-max-requests" label="Request limit" unit="requests (0 = none)" min={0.0} step="1"
+            <NumberField id="f-max-requests" label="Request limit (0 = none)" unit="requests" min={0.0} max={MAX_REQUESTS as f64} integer=true
                 tip="Keep at most this many requests, in arrival order (0: no limit). The explorer runs at most 250,000."
                 value={num(wl.max_requests.unwrap_or(0) as f64)}
                 onchange={e.reform(|v: f64| Edit::MaxRequests((v >= 1.0).then_some(v as u32)))} />
@@ -106,10 +108,10 @@ pub fn WorkloadEditor(p: &Props) -> Html {
                 <NumberField id="f-long-pct" label="above percentile" unit="%" min={0.0} max={100.0}
                     tip="Requests above this percentile of input length become long (paper: 95)."
                     value={num(l.percentile)} onchange={e.reform(Edit::LongPercentile)} />
-                <NumberField id="f-long-min" label="long input from" unit="tokens" min={1.0} step="1000"
+                <NumberField id="f-long-min" label="long input from" unit="tokens" min={1.0} max={1e7} integer=true
                         tip="Smallest long input (paper: 100,000 tokens)."
                         value={num(l.min_tokens as f64)} onchange={e.reform(|v: f64| Edit::LongMin(v as u32))} />
-                    <NumberField id="f-long-max" label="long input to" unit="tokens" min={1.0} step="1000"
+                    <NumberField id="f-long-max" label="long input to" unit="tokens" min={1.0} max={1e7} integer=true
                         tip="Largest long input (paper: 500,000 tokens; at most 10,000,000)."
                         value={num(l.max_tokens as f64)} onchange={e.reform(|v: f64| Edit::LongMax(v as u32))} />
             }
@@ -135,13 +137,13 @@ fn synthetic_fields(s: &SyntheticWire, e: &Callback<Edit>) -> Html {
     let ln = s.lognormal.unwrap_or(DEFAULT_LOGNORMAL);
     html! {
         <div class="sub">
-            <NumberField id="f-syn-requests" label="Requests" unit="requests" min={1.0} step="1"
+            <NumberField id="f-syn-requests" label="Requests" unit="requests" min={1.0} max={MAX_REQUESTS as f64} integer=true
                 tip="Number of synthetic requests (the explorer runs at most 250,000)."
                 value={num(s.requests as f64)} onchange={e.reform(|v: f64| Edit::SynthRequests(v as u32))} />
-            <NumberField id="f-syn-rate" label="Arrival rate" unit="req/s" min={0.0}
+            <NumberField id="f-syn-rate" label="Arrival rate" unit="req/s" min={1e-6} max={1e6}
                 tip="Mean arrival rate, requests per second (before load scaling)."
                 value={num(s.rate_per_s)} onchange={e.reform(Edit::SynthRate)} />
-            <NumberField id="f-syn-cv" label="Burstiness (CV)" unit="" min={0.0}
+            <NumberField id="f-syn-cv" label="Burstiness (CV)" unit="" min={0.01} max={100.0}
                 tip="Coefficient of variation of inter-arrival times: 1 = Poisson, above 1 burstier (gamma arrivals)."
                 value={num(s.cv)} onchange={e.reform(Edit::SynthCv)} />
             <SelectField id="f-syn-lengths" label="Lengths" options={lengths} selected={selected}

@@ -1,0 +1,58 @@
+//! The scenario in words where the page must say what was done to a workload: which
+//! transforms apply (time window, load scaling, request limit, long-input transform), in the
+//! order the core applies them. Display only: the core applies them.
+
+use pecsched_core::scenario::wire::WorkloadWire;
+
+/// Every transform the workload applies, in the core's order; empty when it runs as given.
+pub fn transforms(wl: &WorkloadWire) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((a, b)) = wl.window_s {
+        out.push(format!("time window {a}–{b} s"));
+    }
+    if wl.rate_scale != 1.0 {
+        out.push(format!("arrival rate ×{}", wl.rate_scale));
+    }
+    if let Some(n) = wl.max_requests {
+        out.push(format!("first {n} requests"));
+    }
+    if let Some(l) = wl.long_input {
+        out.push(format!(
+            "long-input transform (inputs above the {} percentile become {}–{} tokens)",
+            l.percentile, l.min_tokens, l.max_tokens
+        ));
+    }
+    out
+}
+
+/// One sentence: "Runs as given (no transforms)." or "Transforms applied: …".
+pub fn transforms_sentence(wl: &WorkloadWire) -> String {
+    let t = transforms(wl);
+    if t.is_empty() {
+        "Runs as given: whole workload, rate ×1, lengths as recorded (no transforms).".into()
+    } else {
+        format!("Transforms applied: {}.", t.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::scenario::Scenario;
+
+    #[test]
+    fn the_default_scenario_names_every_transform_and_a_bare_workload_none() {
+        let mut wl = Scenario::default_scenario().to_wire().workload;
+        let s = transforms_sentence(&wl);
+        assert!(
+            s.contains("time window 0–1200 s")
+                && s.contains("×0.05")
+                && s.contains("long-input transform"),
+            "{s}"
+        );
+        wl.window_s = None;
+        wl.rate_scale = 1.0;
+        wl.long_input = None;
+        assert!(transforms_sentence(&wl).starts_with("Runs as given"));
+    }
+}
