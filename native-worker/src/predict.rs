@@ -59,6 +59,13 @@ fn parse_decode(s: &str) -> Result<DecodeArg, String> {
     Ok(DecodeArg { context, count })
 }
 
+fn parse_long_prefill(s: &str) -> Result<u64, String> {
+    match parse_u64(s, "input tokens")? {
+        0 => Err("a long prefill needs at least 1 input token".into()),
+        n => Ok(n),
+    }
+}
+
 fn parse_gpu(s: &str) -> Result<GpuKind, String> {
     let ids: Vec<_> = GpuKind::ALL.iter().map(|g| g.id()).collect();
     GpuKind::from_id(s).ok_or_else(|| format!("unknown GPU `{s}` (known: {})", ids.join(", ")))
@@ -96,7 +103,7 @@ pub struct PredictArgs {
     calibration: Option<std::path::PathBuf>,
     /// Also predict one long prefill of this many input tokens spread over --sp-group, with
     /// ring-only SP and with PecSched's fast SP (all four combinations shown).
-    #[arg(long, value_name = "TOKENS")]
+    #[arg(long, value_name = "TOKENS", value_parser = parse_long_prefill)]
     long_prefill: Option<u64>,
     /// Replicas per node of the long prefill's group, comma-separated (e.g. `2,2` = two
     /// nodes with two replicas each). Default: one full node (8 / tp replicas).
@@ -123,14 +130,17 @@ pub fn run(args: PredictArgs) -> Result<()> {
     let model = args.model.spec();
     let perf = PerfModel::new(&cluster, &model, args.tp, &calib)?;
 
-    let mut batch = BatchShape::default();
-    for p in &args.prefill {
-        batch.add_prefill_chunk(p.new, p.prefix);
-    }
-    for d in &args.decode {
-        for _ in 0..d.count {
-            batch.add_decode(d.context);
-        }
+    let (batch, kv_tokens) = batch_of(&args)?;
+    if kv_tokens > u128::from(perf.kv_capacity_tokens()) {
+        eprintln!(
+            "warning: the batch's KV cache ({kv_tokens} tokens) does not fit this replica's \
+             capacity ({} tokens for {} on TP={} {}): no engine would run it, and its time \
+             is only the model's formula",
+            perf.kv_capacity_tokens(),
+            model.name,
+            args.tp,
+            cluster.gpu.name
+        );
     }
     let ops = perf.breakdown(&batch);
     let sp = match args.long_prefill {
@@ -159,6 +169,47 @@ pub fn run(args: PredictArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The batch the flags describe, and the KV tokens it holds (every chunk's prefix and new
+/// tokens, every decode's context and new token). Sums that overflow the model's counters are
+/// an error naming the flag, never a wrapped or saturated number.
+fn batch_of(args: &PredictArgs) -> Result<(BatchShape, u128)> {
+    let mut batch = BatchShape::default();
+    let mut pairs = 0u128;
+    let mut kv = 0u128;
+    for p in &args.prefill {
+        let (n, pre) = (u128::from(p.new), u128::from(p.prefix));
+        pairs += n * pre + n * (n + 1) / 2;
+        kv += n + pre;
+        let fits = |v: u128| u64::try_from(v).is_ok();
+        anyhow::ensure!(
+            fits(pairs) && fits(kv) && batch.prefill_seqs < u32::MAX,
+            "--prefill {}@{}: the batch is too large to price (its attention pairs or KV tokens \
+             pass 2^64)",
+            p.new,
+            p.prefix
+        );
+        batch.add_prefill_chunk(p.new, p.prefix);
+    }
+    let mut seqs = 0u128;
+    let mut decode_kv = 0u128;
+    for d in &args.decode {
+        seqs += u128::from(d.count);
+        decode_kv += u128::from(d.context) * u128::from(d.count);
+        kv += (u128::from(d.context) + 1) * u128::from(d.count);
+        anyhow::ensure!(
+            u32::try_from(seqs).is_ok() && u64::try_from(decode_kv).is_ok(),
+            "--decode {}x{}: the batch is too large to price (more than 2^32 sequences, or a KV \
+             read past 2^64 tokens)",
+            d.context,
+            d.count
+        );
+    }
+    // Set in closed form: a loop of add_decode would take 2^32 steps for `LxB` with a large B.
+    batch.decode_seqs = seqs as u32;
+    batch.decode_kv_tokens = decode_kv as u64;
+    Ok((batch, kv))
 }
 
 /// `12.3 G` style with an SI prefix.

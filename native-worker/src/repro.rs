@@ -11,8 +11,9 @@ use pecsched_core::metrics::{RequestRecord, Summary, nearest_rank};
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::{SpGroup, SpMode};
 use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::limits;
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source};
-use pecsched_core::time::{SimDuration, SimTime};
+use pecsched_core::time::SimTime;
 use pecsched_core::workload::Request;
 use std::path::PathBuf;
 
@@ -67,6 +68,8 @@ pub struct ModelRun {
     pub summaries: Vec<Summary>,
     /// p99 scheduling time / JCT per class for PecSched (short, long), in percent.
     pub overhead_p99_pct: (f64, f64),
+    /// Why the rate scale is lower than `--long-load` asks, if it is (capped at ×1).
+    pub rate_capped: Option<String>,
     /// p99 decision time of PecSched, microseconds.
     pub decision_p99_us: f64,
     /// One layer's activation as a share of the request's KV (the pause state).
@@ -100,11 +103,7 @@ pub fn run(a: ReproArgs) -> Result<()> {
     );
     let trace = EmbeddedTrace::from_id(&a.trace)
         .with_context(|| format!("--trace {:?}: unknown", a.trace))?;
-    let (x, y) = a
-        .window
-        .split_once(':')
-        .context("--window: expected START:END seconds")?;
-    let window = (secs(x.parse()?), secs(y.parse()?));
+    let window = parse_window(&a.window)?;
     let bar = ProgressBar::new((models.len() * (PolicyKind::ALL.len() + 1)) as u64);
     bar.set_style(
         ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} {elapsed}")?
@@ -129,6 +128,9 @@ pub fn run(a: ReproArgs) -> Result<()> {
                 r.requests,
                 r.long_requests
             )?;
+            if let Some(note) = &r.rate_capped {
+                crate::outln!("note: {note}")?;
+            }
             crate::table::print_summaries(r.summaries.iter())?;
         }
         crate::outln!()?;
@@ -141,6 +143,9 @@ pub fn run(a: ReproArgs) -> Result<()> {
                 "\n### {} (rate ×{:.4}, {} requests, {} long)\n\n",
                 r.model, r.rate_scale, r.requests, r.long_requests
             );
+            if let Some(note) = &r.rate_capped {
+                md += &format!("Note: {note}.\n\n");
+            }
             md += &crate::repro_claims::summaries_markdown(&r.summaries);
         }
         md += "\n### Claims\n\n";
@@ -150,8 +155,33 @@ pub fn run(a: ReproArgs) -> Result<()> {
     Ok(())
 }
 
-fn secs(s: f64) -> SimTime {
-    SimTime::ZERO + SimDuration::from_secs_f64(s)
+/// `START:END` seconds of the trace: both numbers, `0 <= START < END <= MAX_ARRIVAL_S`.
+fn parse_window(w: &str) -> Result<(SimTime, SimTime)> {
+    let (x, y) = w
+        .split_once(':')
+        .with_context(|| format!("--window {w:?}: expected START:END in seconds"))?;
+    let num = |v: &str, which: &str| -> Result<f64> {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .with_context(|| {
+                format!("--window {w:?}: {which} {v:?} is not a non-negative number of seconds")
+            })
+    };
+    let (start, end) = (num(x, "start")?, num(y, "end")?);
+    anyhow::ensure!(
+        start < end,
+        "--window {w:?}: window reversed or empty (start {start} s is not before end {end} s); expected START:END with START < END"
+    );
+    let max = limits::MAX_ARRIVAL_S;
+    let end = SimTime::try_from_secs_f64(end)
+        .filter(|t| t.0 <= limits::MAX_ARRIVAL.0)
+        .with_context(|| {
+            format!("--window {w:?}: end {end} s is past {max} s (the latest arrival a run takes)")
+        })?;
+    let start = SimTime::try_from_secs_f64(start).expect("0 <= start < end <= MAX_ARRIVAL_S");
+    Ok((start, end))
 }
 
 fn run_model(
@@ -170,7 +200,21 @@ fn run_model(
     s.rate_scale = 1.0;
     s.policies = PolicyKind::ALL.to_vec();
     let raw = s.requests(None)?;
-    s.rate_scale = rate_scale_for(&s, &raw, a.long_load)?;
+    let wanted = rate_scale_for(&s, &raw, a.long_load)?;
+    // The trace is never replayed faster than recorded (×1): it would compress the window's
+    // arrivals beyond what the paper's workload is. Say so rather than silently offering less.
+    s.rate_scale = wanted.min(1.0);
+    let capped = (wanted > 1.0).then(|| {
+        let offered = a.long_load / wanted;
+        format!(
+            "--long-load {} needs rate ×{wanted:.4} for {}; capped at ×1 (the trace is never replayed faster than recorded), so the offered long load is {offered:.3}",
+            a.long_load,
+            m.spec().name
+        )
+    });
+    if let Some(note) = &capped {
+        bar.suspend(|| eprintln!("note: {note}"));
+    }
     let reqs = s.requests(None)?;
     let long = reqs
         .iter()
@@ -212,6 +256,7 @@ fn run_model(
     Ok(ModelRun {
         model: spec.name.to_string(),
         rate_scale: s.rate_scale,
+        rate_capped: capped,
         requests: reqs.len(),
         long_requests: long,
         summaries,
@@ -222,7 +267,8 @@ fn run_model(
 }
 
 /// The rate scale at which the long requests' prefills, at ring-attention speed on their
-/// groups, would occupy `long_load` of the cluster's replica-time.
+/// groups, would occupy `long_load` of the cluster's replica-time (uncapped: the caller caps
+/// it at ×1 and says so).
 fn rate_scale_for(s: &Scenario, raw: &[Request], long_load: f64) -> Result<f64> {
     let perf = s.perf_model()?;
     let per_node = s.cluster.gpus_per_node / s.tp;
@@ -253,7 +299,7 @@ fn rate_scale_for(s: &Scenario, raw: &[Request], long_load: f64) -> Result<f64> 
     }
     let demand = replica_seconds / span / replicas; // share of the cluster at rate ×1
     Ok(if demand > 0.0 {
-        (long_load / demand).min(1.0)
+        long_load / demand
     } else {
         1.0
     })

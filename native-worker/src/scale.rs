@@ -39,6 +39,19 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         ModelKind::from_id(&a.model).with_context(|| format!("--model {:?}: unknown", a.model))?;
     let policy = PolicyKind::from_id(&a.policy)
         .with_context(|| format!("--policy {:?}: unknown", a.policy))?;
+    // Checked here, naming the flag: the scenario would report its own field
+    // (`workload.source.synthetic.rate_per_s`) and a value already multiplied by the GPUs.
+    anyhow::ensure!(
+        a.rate_per_gpu.is_finite() && a.rate_per_gpu > 0.0,
+        "--rate-per-gpu {}: expected a number of requests per second per GPU, > 0",
+        a.rate_per_gpu
+    );
+    anyhow::ensure!(
+        (1..=pecsched_core::scenario::limits::MAX_REQUESTS).contains(&a.requests),
+        "--requests {}: expected between 1 and {}",
+        a.requests,
+        pecsched_core::scenario::limits::MAX_REQUESTS
+    );
     let tp = if matches!(model, ModelKind::Yi34B | ModelKind::Llama31_70B) {
         4
     } else {
@@ -81,7 +94,12 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             lengths_from: Some("azure-conv-2023".into()),
             lognormal: None,
         });
-        let s = Scenario::from_wire(&w)?;
+        let s = Scenario::from_wire(&w).with_context(|| {
+            format!(
+                "--rate-per-gpu {} on {gpus} GPUs with --requests {}",
+                a.rate_per_gpu, a.requests
+            )
+        })?;
         let reqs = s.requests(None)?;
         let samples = Samples::default();
         let t = Instant::now();

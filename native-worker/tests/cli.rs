@@ -270,3 +270,45 @@ fn skipped_burstgpt_failures_are_reported() {
         "{stdout}"
     );
 }
+
+/// Issue 11: a KV cache larger than the replica holds is priced, with a warning saying so.
+#[test]
+fn predict_warns_when_the_kv_does_not_fit() {
+    let out = worker(&["predict", "--decode", "4294967295x4294967295"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "warning: the batch's KV cache (18446744069414584320 tokens) does not fit this replica's capacity (486878 tokens for Llama-3.1-70B on TP=4 A100-SXM 80GB): no engine would run it, and its time is only the model's formula"
+    );
+    let fits = worker(&["predict", "--decode", "1000x32"]);
+    assert!(fits.status.success() && fits.stderr.is_empty());
+}
+
+/// Issue 11: `repro --long-load` beyond what the trace's own rate offers is capped at ×1 with
+/// a note (stderr, the table and the JSON), never silently.
+#[test]
+fn repro_says_when_it_caps_the_long_load() {
+    let out = worker(&[
+        "repro",
+        "--model",
+        "mistral-7b",
+        "--window",
+        "0:60",
+        "--long-load",
+        "100",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let note = "--long-load 100 needs rate ×78.4475 for Mistral-7B-v0.3; capped at ×1 (the trace is never replayed faster than recorded), so the offered long load is 1.275";
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        format!("note: {note}")
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["rate_scale"], 1.0);
+    assert_eq!(v[0]["rate_capped"], note);
+}

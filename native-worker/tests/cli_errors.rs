@@ -421,11 +421,62 @@ fn predict_table() {
             ),
         ),
         case(
+            &["predict", "--long-prefill", "0"],
+            USAGE,
+            usage(
+                "invalid value '0' for '--long-prefill <TOKENS>': a long prefill needs at least 1 input token",
+            ),
+        ),
+        case(
+            &[
+                "predict",
+                "--decode",
+                "4294967295x4294967295",
+                "--decode",
+                "5x5",
+            ],
+            ERROR,
+            "Error: --decode 5x5: the batch is too large to price (more than 2^32 sequences, or a KV read past 2^64 tokens)",
+        ),
+        case(
+            &["predict", "--prefill", "10000000000"],
+            ERROR,
+            "Error: --prefill 10000000000@0: the batch is too large to price (its attention pairs or KV tokens pass 2^64)",
+        ),
+        case(
             &["predict", "--decode", "1000x0"],
             USAGE,
             usage(
                 "invalid value '1000x0' for '--decode <L[xB]>': a decode group needs at least 1 sequence",
             ),
+        ),
+    ];
+    check(&cases);
+}
+
+/// Issue 11's smaller cases for `repro` and `scale`.
+#[test]
+fn repro_and_scale_table() {
+    let cases = [
+        case(
+            &["repro", "--window", "5:1"],
+            ERROR,
+            "Error: --window \"5:1\": window reversed or empty (start 5 s is not before end 1 s); expected START:END with START < END",
+        ),
+        case(
+            &["repro", "--window", "0:x"],
+            ERROR,
+            "Error: --window \"0:x\": end \"x\" is not a non-negative number of seconds",
+        ),
+        case(
+            &["scale", "--rate-per-gpu=-1"],
+            ERROR,
+            "Error: --rate-per-gpu -1: expected a number of requests per second per GPU, > 0",
+        ),
+        case(
+            &["scale", "--requests", "0"],
+            ERROR,
+            "Error: --requests 0: expected between 1 and 2000000",
         ),
     ];
     check(&cases);

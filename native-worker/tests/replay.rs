@@ -72,3 +72,47 @@ fn replay_times_every_iteration_on_the_gpu() {
     assert!(r["same_ranking"].is_boolean());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 11: full-width layers on an adapter whose storage bindings are smaller than one
+/// weight matrix (lavapipe: 128 MiB against Llama-3.1-70B's 224 MiB at TP = 4) fail with a
+/// message naming the buffer, the limit and the way out, not wgpu's raw "Buffer binding …
+/// exceeds limit" validation error. On a GPU with larger bindings the run proceeds.
+#[test]
+fn a_binding_larger_than_the_adapter_allows_is_explained() {
+    let dir = std::env::temp_dir().join(format!("pecsched-replay-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pecsched-worker"))
+        .args([
+            "replay",
+            "--max-requests",
+            "1",
+            "--no-long-input",
+            "--layers",
+            "1",
+            "--reps",
+            "1",
+            "--kv-tokens",
+            "4096",
+            "--out",
+        ])
+        .arg(dir.join("replay.json"))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the pecsched-worker binary runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("Validation Error"), "{stderr}");
+    if !o.status.success() {
+        assert_eq!(o.status.code(), Some(1), "{stderr}");
+        let msg = stderr
+            .lines()
+            .find(|l| l.starts_with("Error: "))
+            .unwrap_or("");
+        assert!(
+            msg.starts_with("Error: buffer `w0.")
+                && msg.contains("bytes in one binding, more than adapter"),
+            "{stderr}"
+        );
+        assert!(msg.contains("pass --shrink N"), "{stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -412,6 +412,21 @@ fn scenario_table() {
             "scenario JSON line 1, column 1: expected value at line 1 column 1",
         ),
         case(
+            "a list, not a scenario (issue 11: named the internal struct VersionOnly)",
+            ScenarioJson,
+            "[]",
+            "scenario JSON line 1, column 1: the top level is a list ([…]); expected a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}",
+        ),
+        case(
+            "cluster is a list",
+            ScenarioJson,
+            scenario_with(
+                "{\"gpu\": \"a100\", \"nodes\": 1, \"gpus_per_node\": 8, \"network_gbps\": 400.0}",
+                "[]",
+            ),
+            "scenario JSON line 3, column 15: invalid length 0, expected a cluster: an object with gpu, nodes, gpus_per_node and network_gbps at line 3 column 15",
+        ),
+        case(
             "empty file",
             ScenarioJson,
             "",
@@ -808,6 +823,9 @@ fn accepted_by_design() {
     ))
     .unwrap();
     assert_eq!(reqs.len(), 1);
+    // A scenario file with a byte order mark, like a trace (issue 11: was "line 1 column 1").
+    let s = Scenario::from_json(&format!("\u{feff}{SCENARIO}")).unwrap();
+    assert_eq!(s.policies.len(), 2);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -219,12 +219,25 @@ impl Scenario {
 
     /// Parses and validates a scenario from JSON.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        // A byte order mark (files saved by Notepad or Excel) is accepted, as in traces.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // First the version alone (other fields ignored), so that a newer file gets the
         // "update PecSched" message rather than an unknown-field error; then the whole wire
         // struct straight from the text, so errors keep their line and column.
         #[derive(serde::Deserialize)]
+        #[serde(expecting = "a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}")]
         struct VersionOnly {
             version: Option<u64>,
+        }
+        // serde reads a list as a struct's fields in order ("invalid length 0"): say plainly.
+        let start = text.trim_start();
+        if start.starts_with('[') {
+            let before = &text[..text.len() - start.len()];
+            return Err(ScenarioError::Json {
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+                message: "the top level is a list ([…]); expected a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}".into(),
+            });
         }
         let v: VersionOnly = serde_json::from_str(text).map_err(ScenarioError::json)?;
         if let Some(ver) = v.version

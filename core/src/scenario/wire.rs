@@ -10,7 +10,10 @@ pub const WIRE_VERSION: u32 = 1;
 
 /// A scenario as stored in a file or link.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}"
+)]
 pub struct ScenarioWire {
     /// Format version ([`WIRE_VERSION`]).
     pub version: u32,
@@ -36,7 +39,10 @@ pub struct ScenarioWire {
 
 /// The cluster part of a scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a cluster: an object with gpu, nodes, gpus_per_node and network_gbps"
+)]
 pub struct ClusterWire {
     /// GPU id (see `GpuKind::id`).
     pub gpu: String,
@@ -50,7 +56,10 @@ pub struct ClusterWire {
 
 /// The workload part of a scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a workload: an object with source (and optionally window_s, rate_scale, max_requests, long_input)"
+)]
 pub struct WorkloadWire {
     /// Request source.
     pub source: SourceWire,
@@ -74,7 +83,11 @@ fn one() -> f64 {
 
 /// Where requests come from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a source: {\"embedded\": …}, {\"file\": {…}} or {\"synthetic\": {…}}"
+)]
 pub enum SourceWire {
     /// A trace shipped with PecSched: `azure-conv-2023` or `azure-code-2023`.
     Embedded(String),
@@ -91,7 +104,10 @@ pub enum SourceWire {
 
 /// A synthetic workload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a synthetic source: an object with requests, rate_per_s, cv, lengths_from (and optionally lognormal)"
+)]
 pub struct SyntheticWire {
     /// Number of requests.
     pub requests: u32,
@@ -109,7 +125,10 @@ pub struct SyntheticWire {
 
 /// The paper's long-input transform parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a long-input transform: an object with percentile, min_tokens and max_tokens"
+)]
 pub struct LongInputWire {
     /// Requests above this percentile of input length become long (paper: 95).
     pub percentile: f64,

@@ -78,6 +78,24 @@ pub enum GpuError {
         /// What is missing.
         feature: String,
     },
+    /// A buffer that a kernel binds whole is larger than the adapter lets one binding be
+    /// (software adapters: 128 MiB).
+    #[error(
+        "buffer `{buffer}` needs {bytes} bytes in one binding, more than adapter `{adapter}` allows \
+         (max_storage_buffer_binding_size = {limit} bytes). Replay binds each layer's weights and \
+         activations whole: pass --shrink N to divide the layer widths (a smoke test, timings \
+         meaningless), pick a smaller --model or a larger --tp, or run on a GPU"
+    )]
+    BindingTooLarge {
+        /// Buffer label.
+        buffer: String,
+        /// Its size.
+        bytes: u64,
+        /// The adapter's limit.
+        limit: u64,
+        /// Adapter name.
+        adapter: String,
+    },
     /// `request_device` failed.
     #[error("could not open the device: {0}")]
     RequestDevice(String),

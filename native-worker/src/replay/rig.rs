@@ -77,6 +77,19 @@ impl Rig {
         plan: Plan,
     ) -> Result<Rig, GpuError> {
         let kernels = Kernels::new(&gpu, true)?;
+        // Weights and activations are bound whole by the kernels: refuse, naming the buffer
+        // and the limit, what wgpu would only report as a raw validation error later.
+        let whole = |label: &str, bytes: u64| -> Result<Buffer, GpuError> {
+            if bytes > gpu.max_binding() {
+                return Err(GpuError::BindingTooLarge {
+                    buffer: label.to_string(),
+                    bytes,
+                    limit: gpu.max_binding(),
+                    adapter: gpu.info.name.clone(),
+                });
+            }
+            gpu.storage(label, bytes)
+        };
         let d = size.dims;
         let m = size.max_tokens.div_ceil(GEMM_TILE) as u64 * GEMM_TILE as u64;
         let e = 2u64;
@@ -84,7 +97,7 @@ impl Rig {
         for l in 0..size.layers {
             let mk = |i: usize| -> Result<Buffer, GpuError> {
                 let (_, n, k) = d.gemms(1)[i];
-                let b = gpu.storage(&format!("w{l}.{i}"), n as u64 * k as u64 * e)?;
+                let b = whole(&format!("w{l}.{i}"), n as u64 * k as u64 * e)?;
                 kernels.fill.fill(
                     &gpu,
                     &b,
@@ -97,8 +110,7 @@ impl Rig {
             };
             weights.push([mk(0)?, mk(1)?, mk(2)?, mk(3)?]);
         }
-        let act =
-            |name: &str, cols: u32, extra: u64| gpu.storage(name, (m * cols as u64 + extra) * e);
+        let act = |name: &str, cols: u32, extra: u64| whole(name, (m * cols as u64 + extra) * e);
         let (qpad, kvpad) = padding(&PrefillAttention {
             batch: 1,
             heads: d.heads,
