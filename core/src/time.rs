@@ -74,12 +74,20 @@ impl SimDuration {
             return SimDuration::ZERO;
         }
         let ns = secs * NANOS_PER_SEC as f64;
-        if ns >= u64::MAX as f64 {
-            SimDuration(u64::MAX)
+        if ns >= SimDuration::MAX_MODELLED.0 as f64 {
+            SimDuration::MAX_MODELLED
         } else {
             SimDuration(libm::round(ns) as u64)
         }
     }
+
+    /// The longest duration a model-derived conversion ([`SimDuration::from_secs_f64`])
+    /// returns: 2⁶² ns, about 146 years. Every instant a run reaches is at most the last
+    /// arrival (≤ `limits::MAX_ARRIVAL_S`, 10¹⁸ ns) plus the drain limit, so adding one such
+    /// duration to it never overflows; an iteration this long (an absurd calibration, such
+    /// as an efficiency of 1e-300) simply ends after the drain horizon, and the run reports
+    /// its unserved requests.
+    pub const MAX_MODELLED: SimDuration = SimDuration(1 << 62);
 
     /// Seconds to a span, rounded to the nearest nanosecond, or `None` if `secs` is negative,
     /// NaN, or beyond `u64` nanoseconds (about 584 years): the checked form of

@@ -255,3 +255,40 @@ fn a_burst_of_identical_short_requests_is_served_in_full() {
         assert_eq!(summary.stopped, None);
     }
 }
+
+/// An absurd but valid calibration (every efficiency at 1e-300) makes every iteration take
+/// "forever": the run must neither panic on time overflow nor report latencies of 0; it ends
+/// at the drain horizon with every request counted as unserved.
+#[test]
+fn an_absurdly_slow_calibration_ends_at_the_horizon_without_overflow() {
+    let mut s = Scenario::default_scenario();
+    s.window = Some((SimTime::ZERO, SimTime(60 * NANOS_PER_SEC)));
+    for field in [
+        "gemm_efficiency",
+        "hbm_efficiency",
+        "gemm_stream_efficiency",
+        "decode_attn_bw_efficiency",
+        "decode_attn_flop_efficiency",
+        "prefill_attn_max_efficiency",
+        "nvlink_efficiency",
+        "network_efficiency",
+    ] {
+        s.calibration.set(field, 1e-300).unwrap();
+    }
+    let reqs = s.requests(None).unwrap();
+    for p in PolicyKind::MAIN {
+        let summary = run_checked(&s, p, reqs.clone()).unwrap();
+        assert_eq!(
+            summary.short.completed + summary.long.completed,
+            0,
+            "{}",
+            p.id()
+        );
+        assert!(
+            matches!(summary.stopped, Some(StopReason::DrainHorizon { .. })),
+            "{}: {:?}",
+            p.id(),
+            summary.stopped
+        );
+    }
+}
