@@ -12,6 +12,7 @@ use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::LongInputWire;
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
+use pecsched_core::sim::trace_event::TraceEvents;
 use pecsched_core::time::SimTime;
 use std::io::Write;
 use std::path::PathBuf;
@@ -80,10 +81,20 @@ pub struct SimulateArgs {
     /// Write one CSV row per request and policy to this file.
     #[arg(long, value_name = "PATH")]
     pub requests_csv: Option<PathBuf>,
+    /// Write every policy's timeline as Chrome trace-event JSON to this file (open it in
+    /// Perfetto, ui.perfetto.dev, or chrome://tracing): a process per node, a thread per
+    /// replica, slices of the work each ran, preemptions and KV hand-overs, queue and KV
+    /// counters.
+    #[arg(long, value_name = "PATH")]
+    pub timeline_trace: Option<PathBuf>,
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
 }
+
+/// Most spans (and most instant events, and most counter samples) one policy's timeline keeps
+/// in a `--timeline-trace` file; a run with more is marked truncated in the file.
+pub const TIMELINE_TRACE_SPANS: u32 = 4_000_000;
 
 /// Builds the scenario the flags describe, and the trace file it reads, if any (not read
 /// yet: see [`crate::trace_file::read`]).
@@ -227,6 +238,12 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         .as_deref()
         .map(|p| OutputFile::check("--requests-csv", p))
         .transpose()?;
+    let timeline_trace = a
+        .timeline_trace
+        .as_deref()
+        .map(|p| OutputFile::check("--timeline-trace", p))
+        .transpose()?;
+    let mut trace_events = TraceEvents::new();
     let (scenario, trace) = scenario_from_args(&a)?;
     let mut note = None;
     let requests = match &trace {
@@ -247,6 +264,9 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     let mut results: Vec<(Summary, Vec<RequestRecord>)> = Vec::new();
     for &p in &scenario.policies {
         let mut sim = scenario.simulation(p, requests.clone())?;
+        if timeline_trace.is_some() {
+            sim.record_timeline_detail(TIMELINE_TRACE_SPANS);
+        }
         let bar = if a.quiet || a.json {
             ProgressBar::hidden()
         } else {
@@ -266,7 +286,22 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             }
         }
         bar.finish_and_clear();
+        if timeline_trace.is_some() {
+            let per_node = scenario.cluster.gpus_per_node / scenario.tp;
+            let replicas = per_node * scenario.cluster.nodes;
+            trace_events.add_run(p.id(), sim.timeline(), per_node, replicas);
+            if sim.timeline().truncated {
+                eprintln!(
+                    "warning: {}: the timeline trace keeps the first {TIMELINE_TRACE_SPANS} \
+                     spans; later work is not in it",
+                    p.id()
+                );
+            }
+        }
         results.push(sim.finish());
+    }
+    if let Some(out) = &timeline_trace {
+        out.write_text(&trace_events.finish())?;
     }
     if let Some(out) = &requests_csv {
         out.write(|w| write_requests_csv(w, &results))?;

@@ -312,3 +312,56 @@ fn repro_says_when_it_caps_the_long_load() {
     assert_eq!(v[0]["rate_scale"], 1.0);
     assert_eq!(v[0]["rate_capped"], note);
 }
+
+/// `simulate --timeline-trace` writes the default scenario's timelines as Chrome trace-event
+/// JSON: one named process per node of each policy, slices, preemptions and KV hand-overs,
+/// counters; timestamps never go back on a track. (The full format check runs on the same
+/// export in core/tests/trace_event.rs.)
+#[test]
+fn the_default_scenario_writes_a_perfetto_timeline() {
+    let dir = std::env::temp_dir().join(format!("pecsched-cli-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("timeline.json");
+    success_stdout(&[
+        "simulate",
+        "--quiet",
+        "--timeline-trace",
+        path.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let events = doc["traceEvents"].as_array().expect("a traceEvents array");
+    let count = |ph: &str, name: &str| {
+        events
+            .iter()
+            .filter(|e| e["ph"] == ph && (name.is_empty() || e["name"] == name))
+            .count()
+    };
+    // 4 policies × 4 nodes, 8 replicas each.
+    assert_eq!(count("M", "process_name"), 16);
+    assert_eq!(count("M", "thread_name"), 32);
+    assert!(count("X", "long prefill") > 0 && count("X", "short decode") > 0);
+    assert!(count("i", "preempted") > 0 && count("i", "KV hand-over out") > 0);
+    assert!(count("C", "") > 0);
+    let mut last: std::collections::BTreeMap<(u64, u64, String), f64> = Default::default();
+    for e in events.iter().filter(|e| e["ph"] != "M") {
+        let ph = e["ph"].as_str().unwrap();
+        assert!(matches!(ph, "X" | "i" | "C"), "unexpected phase {ph}");
+        let key = (
+            e["pid"].as_u64().unwrap(),
+            e["tid"].as_u64().unwrap(),
+            if ph == "C" {
+                e["name"].to_string()
+            } else {
+                ph.to_string()
+            },
+        );
+        let ts = e["ts"].as_f64().unwrap();
+        assert!(
+            ts >= last.get(&key).copied().unwrap_or(0.0),
+            "time went back: {e}"
+        );
+        last.insert(key, ts);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -186,6 +186,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         long_input: false,
         json: false,
         requests_csv: None,
+        timeline_trace: None,
         quiet: true,
     };
     let (mut s, _) = scenario_from_args(&sim)?;
