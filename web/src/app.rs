@@ -7,9 +7,9 @@
 use crate::browser;
 use crate::charts::{BarMetric, Bars, BoxPlot, Cdfs, Gantt, SweepChart, SweepMetric};
 use crate::components::editor::{ClusterEditor, PolicyEditor, WorkloadEditor};
-use crate::components::results::{ExportBar, ResultsTable};
-use crate::components::{NoticeBar, RunStatus, SharePanel};
-use crate::protocol::ToWorker;
+use crate::components::results::{ExportBar, RequestsTable, ResultsTable, SeedSpread};
+use crate::components::{Guide, NoticeBar, RunStatus, SharePanel};
+use crate::protocol::{FromWorker, ToWorker};
 use crate::state::{Action, RunPhase, State};
 use crate::worker::SimWorker;
 use gloo::worker::{Spawnable, WorkerBridge};
@@ -29,11 +29,18 @@ pub fn App() -> Html {
         let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
         use_effect_with((), move |_| {
             let b = SimWorker::spawner()
-                .callback(move |msg| {
-                    dispatch.dispatch(Action::Worker {
+                .callback(move |msg| match msg {
+                    // The CSV of every request goes straight to a download.
+                    FromWorker::RequestsCsv(Ok(csv)) => {
+                        browser::download("requests.csv", "text/csv", &csv)
+                    }
+                    FromWorker::RequestsCsv(Err(why)) => {
+                        gloo::dialogs::alert(&format!("No request CSV: {why}."))
+                    }
+                    msg => dispatch.dispatch(Action::Worker {
                         msg,
                         at_ms: browser::now_ms(),
-                    })
+                    }),
                 })
                 .spawn(WORKER_SCRIPT);
             *bridge.borrow_mut() = Some(b);
@@ -121,8 +128,9 @@ pub fn App() -> Html {
                         title="Back to the paper's default scenario">{ "Reset to the default scenario" }</button>
                 </aside>
                 <main class="results-area">
+                    <Guide />
                     { share(&state) }
-                    { results(&state) }
+                    { results(&state, &send) }
                 </main>
             </div>
             <footer>
@@ -143,7 +151,7 @@ fn share(state: &State) -> Html {
     html! { <SharePanel {url} {upload_name} /> }
 }
 
-fn results(state: &State) -> Html {
+fn results(state: &State, send: &Callback<ToWorker>) -> Html {
     let run = &state.run;
     let results = run.results.clone();
     if results.is_empty() {
@@ -158,6 +166,7 @@ fn results(state: &State) -> Html {
     let stale = run.stale;
     html! { <>
         <ResultsTable results={results.clone()} {stale} />
+        <SeedSpread policies={policies.clone()} points={run.sweep.clone()} />
         <div class={classes!("charts", stale.then_some("stale"))}>
             <div class="grid two">
                 <BoxPlot results={results.clone()} />
@@ -168,6 +177,7 @@ fn results(state: &State) -> Html {
                 <Bars results={results.clone()} metric={BarMetric::LongMeanJct} />
             </div>
             <Gantt results={results.clone()} />
+            <RequestsTable results={results.clone()} send={send.clone()} />
             if state.sweep_on || !run.sweep.is_empty() {
                 <section class="sweep-section" id="sweep">
                     <h2>{ "Load sweep" }</h2>

@@ -118,6 +118,7 @@ mod tests {
             timeline: Timeline::default(),
             replicas: 8,
             stopped: None,
+            slowest: vec![],
         })
     }
 

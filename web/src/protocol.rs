@@ -10,7 +10,7 @@
 //! edit and ignores anything from an older generation, so a cancelled run can never overwrite
 //! newer results.
 
-use pecsched_core::metrics::Summary;
+use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::sim::timeline::Timeline;
@@ -41,6 +41,9 @@ pub enum ToWorker {
     },
     /// Stop the run in flight.
     Cancel,
+    /// Send every request of the last finished comparison as CSV (replies
+    /// [`FromWorker::RequestsCsv`]).
+    RequestsCsv,
 }
 
 /// From the worker to the page.
@@ -104,6 +107,9 @@ pub enum FromWorker {
         /// Why the sweep was reduced or skipped, if it was.
         note: Option<String>,
     },
+    /// Every request of the last comparison as CSV (the CLI's `--requests-csv` columns), or
+    /// why there is none.
+    RequestsCsv(Result<String, String>),
     /// The run could not start or failed.
     Failed {
         /// Run number.
@@ -173,6 +179,9 @@ pub struct PolicyResult {
     pub timeline: Timeline,
     /// Replicas in the cluster (Gantt rows).
     pub replicas: u32,
+    /// The slowest requests (never completed first, then by JCT), at most
+    /// [`crate::runner::requests::SLOWEST`].
+    pub slowest: Vec<RequestRecord>,
     /// Set when the run hit the explorer's event budget and stopped early: the summary then
     /// covers the run up to that instant.
     pub stopped: Option<String>,

@@ -30,6 +30,8 @@ pub struct SimWorker {
     last_progress_ms: f64,
     /// When the run in flight was received.
     started_ms: f64,
+    /// The request records of the last finished comparison (or why there are none).
+    records: Option<crate::runner::requests::Records>,
 }
 
 /// Internal messages.
@@ -67,6 +69,9 @@ impl SimWorker {
             }) {
                 break;
             }
+        }
+        if let Some(r) = runner.take_records() {
+            self.records = Some(r);
         }
         let now = now_ms();
         let send_progress = !more || now - self.last_progress_ms >= PROGRESS_EVERY_MS;
@@ -140,6 +145,7 @@ impl Worker for SimWorker {
             pumping: false,
             last_progress_ms: 0.0,
             started_ms: 0.0,
+            records: None,
         }
     }
 
@@ -191,6 +197,14 @@ impl Worker for SimWorker {
                 }
             }
             ToWorker::Cancel => self.runner = None,
+            ToWorker::RequestsCsv => {
+                let reply = match &self.records {
+                    Some(Ok(runs)) => Ok(crate::runner::requests::csv(runs)),
+                    Some(Err(why)) => Err(why.clone()),
+                    None => Err("no comparison has finished yet".to_string()),
+                };
+                self.respond(scope, FromWorker::RequestsCsv(reply));
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::chrome::wait_js;
 use crate::page::{self, Table};
-use crate::{links, typing};
+use crate::{links, requests, typing};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -151,6 +151,7 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
     ] {
         page::screenshot(&a, Some(id), &out.join(file)).await;
     }
+    requests::per_request_results(&a, out).await;
 
     // 3. Copy link.
     a.find(Locator::Id("copy-link"))

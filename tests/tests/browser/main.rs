@@ -23,6 +23,7 @@ mod flow;
 mod links;
 mod page;
 mod phone;
+mod requests;
 mod server;
 mod typing;
 

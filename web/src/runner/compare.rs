@@ -1,11 +1,11 @@
 //! The side-by-side comparison: every selected policy on the same requests, one after the
 //! other.
 
-use super::cdf;
 use super::limits::{Budget, MAX_TIMELINE_SPANS};
 use super::run::{Finished, Run};
+use super::{cdf, requests};
 use crate::protocol::{FromWorker, PolicyResult, Stage};
-use pecsched_core::metrics::Summary;
+use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::workload::Request;
@@ -21,6 +21,12 @@ pub(crate) struct Compare {
     pub events: u64,
     /// Summaries of finished runs, in order.
     pub summaries: Vec<Summary>,
+    /// Every request record of finished runs (policy id, records), for the CSV download;
+    /// emptied and `records_dropped` set when they would exceed
+    /// [`requests::MAX_KEPT_RECORDS`].
+    pub records: Vec<(String, Vec<RequestRecord>)>,
+    /// The records were too many to keep.
+    pub records_dropped: bool,
 }
 
 impl Compare {
@@ -34,6 +40,8 @@ impl Compare {
             cap: budget.compare_events / n as u64,
             events: 0,
             summaries: Vec::new(),
+            records: Vec::new(),
+            records_dropped: false,
         }
     }
 
@@ -71,12 +79,21 @@ impl Compare {
             let (n, over) = run.advance(max - used);
             used += n;
             if over {
-                let f = self.current.take().expect("a run in progress").finish();
+                let mut f = self.current.take().expect("a run in progress").finish();
                 self.events += f.events;
                 self.summaries.push(f.summary.clone());
+                let slowest = requests::slowest(&f.records, requests::SLOWEST);
+                let kept: usize = self.records.iter().map(|r| r.1.len()).sum();
+                let records = std::mem::take(&mut f.records);
+                if self.records_dropped || kept + records.len() > requests::MAX_KEPT_RECORDS {
+                    self.records_dropped = true;
+                    self.records.clear();
+                } else {
+                    self.records.push((f.policy.id().to_string(), records));
+                }
                 out.push(FromWorker::PolicyDone {
                     generation,
-                    result: Box::new(result(f, scenario)),
+                    result: Box::new(result(f, slowest, scenario)),
                 });
             }
         }
@@ -95,8 +112,9 @@ impl Compare {
 }
 
 /// The message form of a finished run.
-fn result(f: Finished, scenario: &Scenario) -> PolicyResult {
+fn result(f: Finished, slowest: Vec<RequestRecord>, scenario: &Scenario) -> PolicyResult {
     PolicyResult {
+        slowest,
         policy: f.policy,
         cdfs: cdf::all(&f.records),
         summary: f.summary,

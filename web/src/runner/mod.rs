@@ -8,6 +8,7 @@
 mod cdf;
 mod compare;
 pub mod limits;
+pub mod requests;
 mod run;
 mod sweep;
 mod upload;
@@ -48,6 +49,8 @@ pub struct Runner {
     sweep: bool,
     budget: Budget,
     phase: Phase,
+    /// Every request record of the comparison, once it is done (for the CSV download).
+    records: Option<requests::Records>,
 }
 
 impl Runner {
@@ -80,6 +83,7 @@ impl Runner {
             trace: text,
             sweep,
             budget: Budget::default(),
+            records: None,
         })
     }
 
@@ -120,6 +124,15 @@ impl Runner {
             Phase::Compare(c) => {
                 let (_, done) = c.advance(&self.scenario, &self.requests, g, max, out)?;
                 if done {
+                    self.records = Some(if c.records_dropped {
+                        Err(format!(
+                            "this run has more than {} request records; the explorer keeps \
+                             only the slowest: use `pecsched-worker simulate --requests-csv`",
+                            requests::MAX_KEPT_RECORDS
+                        ))
+                    } else {
+                        Ok(std::mem::take(&mut c.records))
+                    });
                     out.push(FromWorker::CompareDone {
                         generation: g,
                         requests: self.requests.len() as u32,
@@ -163,6 +176,12 @@ impl Runner {
             Phase::Done => {}
         }
         Ok(!matches!(self.phase, Phase::Done))
+    }
+
+    /// The comparison's request records, once the comparison is done (taken: the worker keeps
+    /// them for the CSV download); `Err` when there were too many to keep.
+    pub fn take_records(&mut self) -> Option<requests::Records> {
+        self.records.take()
     }
 
     /// Runs everything to the end (natively, in tests) and returns every message.

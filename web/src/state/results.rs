@@ -133,7 +133,9 @@ impl RunView {
             | FromWorker::SweepPoint { generation, .. }
             | FromWorker::SweepDone { generation, .. }
             | FromWorker::Failed { generation, .. } => *generation,
-            FromWorker::TraceLoaded { .. } | FromWorker::TraceRejected { .. } => return,
+            FromWorker::TraceLoaded { .. }
+            | FromWorker::TraceRejected { .. }
+            | FromWorker::RequestsCsv(_) => return,
         };
         if g != self.generation {
             return;
@@ -191,7 +193,9 @@ impl RunView {
                 self.phase = RunPhase::Failed(message);
                 self.sweep_progress = None;
             }
-            FromWorker::TraceLoaded { .. } | FromWorker::TraceRejected { .. } => {}
+            FromWorker::TraceLoaded { .. }
+            | FromWorker::TraceRejected { .. }
+            | FromWorker::RequestsCsv(_) => {}
         }
     }
 

@@ -29,6 +29,7 @@ fn result(policy: PolicyKind) -> Box<PolicyResult> {
         timeline: Timeline::default(),
         replicas: 8,
         stopped: None,
+        slowest: vec![],
     })
 }
 

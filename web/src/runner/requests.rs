@@ -1,0 +1,103 @@
+//! Per-request results: the slowest requests of a run (for the page's table) and every
+//! request as CSV, in the columns and format of `pecsched-worker simulate --requests-csv`.
+
+use pecsched_core::metrics::RequestRecord;
+use pecsched_core::time::SimTime;
+use std::fmt::Write as _;
+
+/// Every request record of a comparison, per policy id; `Err` says why none were kept.
+pub type Records = Result<Vec<(String, Vec<RequestRecord>)>, String>;
+
+/// Slowest requests sent to the page per policy.
+pub const SLOWEST: usize = 50;
+
+/// Most records (requests × policies) the worker keeps for the CSV download.
+pub const MAX_KEPT_RECORDS: usize = 1_000_000;
+
+/// The `n` slowest requests: never completed first (earliest arrival first), then by
+/// completion time (JCT), longest first; ties by id.
+pub fn slowest(records: &[RequestRecord], n: usize) -> Vec<RequestRecord> {
+    let mut v: Vec<RequestRecord> = records.to_vec();
+    v.sort_by_key(|r| match r.jct_ns() {
+        None => (0u8, r.arrival.0, r.id),
+        Some(j) => (1, u64::MAX - j, r.id),
+    });
+    v.truncate(n);
+    v
+}
+
+/// The CSV header (the CLI's `--requests-csv` columns).
+pub const HEADER: &str = "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason";
+
+/// Every request of every policy as CSV, formatted as the CLI writes it.
+pub fn csv(runs: &[(String, Vec<RequestRecord>)]) -> String {
+    let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
+    let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));
+    let mut out = String::from(HEADER);
+    out.push('\n');
+    for (policy, recs) in runs {
+        for r in recs {
+            let why = r
+                .rejected_reason
+                .map_or(String::new(), |why| format!("\"{why}\""));
+            let _ = writeln!(
+                out,
+                "{policy},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{why}",
+                r.id,
+                r.class,
+                r.input_tokens,
+                r.output_tokens,
+                r.arrival.as_secs_f64(),
+                t(r.dispatched),
+                t(r.prefill_start),
+                t(r.first_token),
+                t(r.completion),
+                d(r.queueing_delay_ns()),
+                d(r.ttft_ns()),
+                d(r.jct_ns()),
+                r.preemptions,
+                r.replicas,
+                r.rejected,
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::metrics::Class;
+
+    fn rec(id: u32, arrival: u64, completion: Option<u64>) -> RequestRecord {
+        let mut r = RequestRecord::new(id, Class::Short, 10, 5, SimTime(arrival));
+        r.completion = completion.map(SimTime);
+        r
+    }
+
+    #[test]
+    fn unserved_requests_come_first_then_the_longest_jct() {
+        let recs = [
+            rec(0, 0, Some(5)),
+            rec(1, 0, Some(9)),
+            rec(2, 3, None),
+            rec(3, 1, None),
+        ];
+        let ids: Vec<u32> = slowest(&recs, 3).iter().map(|r| r.id).collect();
+        assert_eq!(ids, [3, 2, 1]);
+    }
+
+    #[test]
+    fn csv_has_the_clis_columns_and_one_line_per_request() {
+        let text = csv(&[("fifo".into(), vec![rec(0, 0, Some(2_000_000_000))])]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], HEADER);
+        assert!(
+            lines[1].starts_with("fifo,0,Short,10,5,0.000000,"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].contains(",2.000000,"), "{}", lines[1]);
+        assert_eq!(lines[1].split(',').count(), HEADER.split(',').count());
+    }
+}
