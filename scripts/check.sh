@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one check script, the same locally and in CI: formatting, lints (native and wasm32),
-# docs, the release build of the web explorer (trunk → dist/), native tests (including the
+# docs, the release build of the web explorer (scripts/build-web.sh → dist/), native tests (including the
 # browser end-to-end test in headless Chromium, which serves dist/), and the wasm32 tests in
 # Node (the core's golden probe; the explorer's summaries equal the native ones). Stops at the
-# first failing step. Run scripts/setup.sh --web first (or scripts/test.sh).
+# first failing step. Run scripts/setup.sh first (or scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -35,7 +35,7 @@ step "format (python/)" cargo fmt --manifest-path python/Cargo.toml --check
 step "clippy (python/)" cargo clippy --manifest-path python/Cargo.toml -- -D warnings
 step "docs (core)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pecsched-core
 # Before the tests: tests/tests/browser/ opens this build of the page in Chromium.
-step "build (explorer: trunk build --release)" trunk build --release
+step "build (explorer: scripts/build-web.sh)" bash scripts/build-web.sh
 step "tests (native)" cargo test --workspace --no-fail-fast
 # Runs a wasm32 test binary in Node and fails if test $3 did not actually run (a runner or
 # harness misconfiguration can report success with zero tests).

@@ -2,8 +2,11 @@
 # Installs what PecSched needs on a fresh Debian 12 machine, skipping what is already present
 # at the right version. Safe to run again.
 #
-#   bash scripts/setup.sh          # the wasm32 target, wasm-bindgen-cli, Debian packages
-#   bash scripts/setup.sh --web    # also trunk and wasm-opt, to build the web explorer
+#   bash scripts/setup.sh --serve  # only what building and serving the explorer needs: the
+#                                  # wasm32 target, wasm-bindgen-cli, wasm-opt (scripts/run.sh)
+#   bash scripts/setup.sh          # also the test tools: Chromium, chromedriver, Mesa (Vulkan
+#                                  # on the CPU), Node, the nightly toolchain and cargo-fuzz
+#   bash scripts/setup.sh --web    # also trunk, for `trunk serve` while developing
 #
 # Versions: docs in /work/shared/docs/toolchain.md; they must match Cargo.toml and Trunk.toml.
 set -euo pipefail
@@ -15,10 +18,12 @@ BINARYEN_VERSION=132         # = `wasm_opt = "version_…"` in Trunk.toml; Debia
 APT_PACKAGES=(chromium chromium-driver mesa-vulkan-drivers libvulkan1)
 
 WEB=false
+SERVE_ONLY=false
 for arg in "$@"; do
     case "$arg" in
         --web) WEB=true ;;
-        *) echo "usage: $0 [--web]" >&2; exit 2 ;;
+        --serve) SERVE_ONLY=true ;;
+        *) echo "usage: $0 [--serve | --web]" >&2; exit 2 ;;
     esac
 done
 
@@ -46,6 +51,19 @@ if command -v wasm-bindgen-test-runner >/dev/null &&
 else
     # Not --locked: its lockfile wants a webpki-roots version the registry here lacks.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+say "wasm-opt $BINARYEN_VERSION (npm binaryen, into ./node_modules)"
+if [ -x node_modules/.bin/wasm-opt ] &&
+    node_modules/.bin/wasm-opt --version | grep -q "^wasm-opt version $BINARYEN_VERSION\b"; then
+    ok "$(node_modules/.bin/wasm-opt --version)"
+else
+    npm install --no-save --no-package-lock --no-fund --no-audit "binaryen@$BINARYEN_VERSION.0.0"
+fi
+
+if [ "$SERVE_ONLY" = true ]; then
+    say "setup done (serving only)"
+    exit 0
 fi
 
 say "Debian packages: ${APT_PACKAGES[*]}"
@@ -77,13 +95,6 @@ if [ "$WEB" = true ]; then
         cargo install trunk --version "$TRUNK_VERSION" --locked --force
     fi
 
-    say "wasm-opt $BINARYEN_VERSION (npm binaryen, into ./node_modules)"
-    if [ -x node_modules/.bin/wasm-opt ] &&
-        node_modules/.bin/wasm-opt --version | grep -q "^wasm-opt version $BINARYEN_VERSION\b"; then
-        ok "$(node_modules/.bin/wasm-opt --version)"
-    else
-        npm install --no-save --no-package-lock --no-fund --no-audit "binaryen@$BINARYEN_VERSION.0.0"
-    fi
 fi
 
 # Fuzzing smoke (scripts/fuzz-smoke.sh): the nightly toolchain and cargo-fuzz.

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh --web # check.sh builds the web explorer with trunk
+bash scripts/setup.sh # test tools and what scripts/build-web.sh needs (no trunk)
 bash scripts/check.sh
