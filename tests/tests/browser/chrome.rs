@@ -67,7 +67,8 @@ impl Driver {
 
     /// A new browser session with a fresh profile whose viewport is `width` × `height` CSS
     /// pixels, through Chromium's device emulation (a headless window cannot be narrower than
-    /// 500 px): 390 wide is a phone.
+    /// 500 px): 390 wide is a phone. Its system colour scheme is dark (Blink's
+    /// `preferredColorScheme` 0), as many phones are.
     pub async fn session_sized(
         &self,
         profile: &std::path::Path,
@@ -100,6 +101,10 @@ impl Driver {
         });
         if let Some(m) = mobile {
             options["mobileEmulation"] = m;
+            options["args"]
+                .as_array_mut()
+                .expect("the argument list")
+                .push("--blink-settings=preferredColorScheme=0".into());
         }
         caps.insert("goog:chromeOptions".into(), options);
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())

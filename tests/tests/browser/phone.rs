@@ -1,5 +1,5 @@
 //! The page at phone width (390 CSS pixels): one column, editor above the results and not
-//! sticky, nothing wider than the screen.
+//! sticky, nothing wider than the screen; in the system's dark colour scheme.
 
 use crate::chrome::Driver;
 use crate::page;
@@ -35,7 +35,17 @@ pub async fn phone_layout(driver: &Driver, profile: &Path, base: &str, out: &Pat
         assert_eq!(v[3], "static", "the editor is not sticky on a phone");
         assert_eq!(v[4], true, "the editor is above the results");
         assert_eq!(v[5].as_array().map(Vec::len), Some(0), "elements past the right edge: {}", v[5]);
-        page::screenshot(&c, None, &out.join("explorer-390px.png")).await;
+        // Dark mode follows the system (this browser's scheme is dark).
+        let dark = c
+            .execute(
+                "return [matchMedia('(prefers-color-scheme: dark)').matches, getComputedStyle(document.documentElement).backgroundColor];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(dark[0], true, "the browser reports a dark scheme");
+        assert_eq!(dark[1], "rgb(21, 24, 28)", "the page uses its dark background");
+        page::screenshot(&c, None, &out.join("explorer-390px-dark.png")).await;
         eprintln!("phone: {inner} px wide, no horizontal overflow");
     })
     .await;
