@@ -99,6 +99,17 @@ pub fn sweep_csv(points: &[SweepPoint]) -> String {
     out
 }
 
+/// Every policy's timeline as Chrome trace-event JSON (Perfetto, chrome://tracing): the core's
+/// `sim::trace_event`, as `pecsched-worker simulate --timeline-trace` writes it.
+pub fn perfetto(scenario: &ScenarioWire, results: &[Rc<PolicyResult>]) -> String {
+    let per_node = scenario.cluster.gpus_per_node / scenario.tp.max(1);
+    let mut trace = pecsched_core::sim::trace_event::TraceEvents::new();
+    for r in results {
+        trace.add_run(r.policy.id(), &r.timeline, per_node, r.replicas);
+    }
+    trace.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +159,42 @@ mod tests {
             Scenario::from_json(&v["scenario"].to_string()).unwrap(),
             Scenario::default_scenario()
         );
+    }
+
+    #[test]
+    fn perfetto_names_every_replica_and_holds_the_recorded_work() {
+        let s = Scenario::default_scenario();
+        let mut reqs = s.requests(None).unwrap();
+        reqs.truncate(300);
+        let mut sim = s.simulation(PolicyKind::PecSched, reqs).unwrap();
+        sim.record_timeline_detail(10_000);
+        while sim.step() {}
+        let timeline = sim.timeline().clone();
+        let spans = timeline.spans.len();
+        let (summary, _) = sim.finish();
+        let r = Rc::new(PolicyResult {
+            policy: PolicyKind::PecSched,
+            summary,
+            cdfs: vec![],
+            timeline,
+            replicas: 8,
+            stopped: None,
+            slowest: vec![],
+        });
+        let text = perfetto(&link::compact_wire(&s), &[r]);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let events = v["traceEvents"].as_array().unwrap();
+        let count = |ph: &str, name: &str| {
+            events
+                .iter()
+                .filter(|e| e["ph"] == ph && (name.is_empty() || e["name"] == name))
+                .count()
+        };
+        assert_eq!(count("M", "thread_name"), 8);
+        assert_eq!(count("M", "process_name"), 4);
+        assert_eq!(count("X", ""), spans);
+        assert!(count("i", "KV hand-over out") > 0);
+        assert!(count("C", "") > 0);
     }
 
     #[test]

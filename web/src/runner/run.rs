@@ -42,7 +42,9 @@ impl Run {
             .simulation(policy, requests.to_vec())
             .map_err(|e| format!("{}: {e}", policy.label()))?;
         if timeline_spans > 0 {
-            sim.record_timeline(timeline_spans);
+            // Spans for the Gantt chart; preemptions, hand-overs and queue/KV samples for the
+            // Perfetto export.
+            sim.record_timeline_detail(timeline_spans);
         }
         sim.set_event_limit(cap);
         Ok(Run {

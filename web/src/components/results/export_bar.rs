@@ -1,4 +1,5 @@
-//! Buttons that download the results (JSON, CSV) and the sweep (CSV).
+//! Buttons that download the results (JSON, CSV), the sweep (CSV) and the timelines
+//! (Chrome trace-event JSON for Perfetto).
 
 use crate::browser;
 use crate::export;
@@ -54,6 +55,16 @@ pub fn ExportBar(p: &Props) -> Html {
             )
         })
     };
+    let perfetto = {
+        let (s, r) = (p.scenario.clone(), p.results.clone());
+        Callback::from(move |_| {
+            browser::download(
+                "pecsched-timeline.json",
+                "application/json",
+                &export::perfetto(&s, &r),
+            )
+        })
+    };
     let none = p.results.is_empty();
     html! {
         <div class="export" id="export">
@@ -61,6 +72,7 @@ pub fn ExportBar(p: &Props) -> Html {
             <button disabled={none} onclick={json} title="Scenario, summaries (as `pecsched-worker simulate --json` prints them) and sweep, as JSON">{ "results (JSON)" }</button>
             <button disabled={none} onclick={csv} title="The results table, one line per policy, exact values">{ "results (CSV)" }</button>
             <button disabled={p.sweep.is_empty()} onclick={sweep} title="One line per load, seed and policy">{ "load sweep (CSV)" }</button>
+            <button disabled={none} onclick={perfetto} title="Every policy's timeline as Chrome trace-event JSON: open it in Perfetto (ui.perfetto.dev) or chrome://tracing. A process per node, a thread per replica; preemptions, KV hand-overs, queue and KV counters. The first 60,000 spans per policy.">{ "timeline (Perfetto)" }</button>
             <span class="hint">{ "Charts: the ⤓ SVG button on each." }</span>
         </div>
     }
