@@ -529,7 +529,7 @@ fn scenario_table() {
                 "\"rate_scale\": 1.0",
                 "\"rate_scale\": 1.0, \"long_input\": {\"percentile\": 95, \"min_tokens\": 500000, \"max_tokens\": 100000}",
             ),
-            "scenario field `workload.long_input` = LongInputWire { percentile: 95.0, min_tokens: 500000, max_tokens: 100000 }: expected percentile in [0,100] and 1 <= min_tokens <= max_tokens <= 10000000",
+            "scenario field `workload.long_input` = percentile 95, min_tokens 500000, max_tokens 100000: expected percentile in [0,100] and 1 <= min_tokens <= max_tokens <= 10000000",
         ),
         case(
             "unknown trace format",

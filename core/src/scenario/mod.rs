@@ -370,7 +370,7 @@ impl Scenario {
             Some((a, b)) => {
                 return Err(field(
                     "workload.window_s",
-                    format!("[{a}, {b}]"),
+                    format!("[{}, {}]", num(a), num(b)),
                     "[start, end] seconds with 0 <= start < end",
                 ));
             }
@@ -393,7 +393,12 @@ impl Scenario {
         {
             return Err(field(
                 "workload.long_input",
-                format!("{li:?}"),
+                format!(
+                    "percentile {}, min_tokens {}, max_tokens {}",
+                    num(li.percentile),
+                    li.min_tokens,
+                    li.max_tokens
+                ),
                 "percentile in [0,100] and 1 <= min_tokens <= max_tokens <= 10000000",
             ));
         }
