@@ -13,7 +13,6 @@ use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::LongInputWire;
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
 use pecsched_core::sim::trace_event::TraceEvents;
-use pecsched_core::time::SimTime;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -382,39 +381,10 @@ fn write_requests_csv(
     f: &mut dyn Write,
     results: &[(Summary, Vec<RequestRecord>)],
 ) -> std::io::Result<()> {
-    writeln!(
-        f,
-        "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason"
-    )?;
-    let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
-    let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));
+    writeln!(f, "{}", pecsched_core::metrics::CSV_HEADER)?;
     for (s, recs) in results {
         for r in recs {
-            // The reason holds commas: quoted, as CSV readers expect.
-            let why = r
-                .rejected_reason
-                .map_or(String::new(), |why| format!("\"{why}\""));
-            writeln!(
-                f,
-                "{},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{}",
-                s.policy,
-                r.id,
-                r.class,
-                r.input_tokens,
-                r.output_tokens,
-                r.arrival.as_secs_f64(),
-                t(r.dispatched),
-                t(r.prefill_start),
-                t(r.first_token),
-                t(r.completion),
-                d(r.queueing_delay_ns()),
-                d(r.ttft_ns()),
-                d(r.jct_ns()),
-                r.preemptions,
-                r.replicas,
-                r.rejected,
-                why
-            )?;
+            writeln!(f, "{}", r.csv_row(&s.policy))?;
         }
     }
     Ok(())

@@ -4,7 +4,7 @@ mod record;
 mod stop;
 mod summary;
 
-pub use record::{Class, Rejection, RequestRecord};
+pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, Summary, nearest_rank};
 

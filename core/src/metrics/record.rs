@@ -136,3 +136,38 @@ impl RequestRecord {
         self.prefill_start.is_none()
     }
 }
+
+/// The header of the per-request CSV (`pecsched-worker simulate --requests-csv`, the
+/// explorer's request download): one row per request and policy.
+pub const CSV_HEADER: &str = "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason";
+
+impl RequestRecord {
+    /// This record as one CSV row under [`CSV_HEADER`] (no line end): times in seconds with
+    /// 6 decimals, empty when the event did not happen; the rejection reason quoted (it holds
+    /// commas).
+    pub fn csv_row(&self, policy: &str) -> String {
+        let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
+        let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));
+        let why = self
+            .rejected_reason
+            .map_or(String::new(), |why| format!("\"{why}\""));
+        format!(
+            "{policy},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{why}",
+            self.id,
+            self.class,
+            self.input_tokens,
+            self.output_tokens,
+            self.arrival.as_secs_f64(),
+            t(self.dispatched),
+            t(self.prefill_start),
+            t(self.first_token),
+            t(self.completion),
+            d(self.queueing_delay_ns()),
+            d(self.ttft_ns()),
+            d(self.jct_ns()),
+            self.preemptions,
+            self.replicas,
+            self.rejected,
+        )
+    }
+}

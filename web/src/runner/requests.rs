@@ -2,7 +2,6 @@
 //! request as CSV, in the columns and format of `pecsched-worker simulate --requests-csv`.
 
 use pecsched_core::metrics::RequestRecord;
-use pecsched_core::time::SimTime;
 use std::fmt::Write as _;
 
 /// Every request record of a comparison, per policy id; `Err` says why none were kept.
@@ -26,39 +25,17 @@ pub fn slowest(records: &[RequestRecord], n: usize) -> Vec<RequestRecord> {
     v
 }
 
-/// The CSV header (the CLI's `--requests-csv` columns).
-pub const HEADER: &str = "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason";
+/// The CSV header (the CLI's `--requests-csv` columns, from the core).
+pub const HEADER: &str = pecsched_core::metrics::CSV_HEADER;
 
-/// Every request of every policy as CSV, formatted as the CLI writes it.
+/// Every request of every policy as CSV, formatted as the CLI writes it (the core's
+/// `RequestRecord::csv_row`).
 pub fn csv(runs: &[(String, Vec<RequestRecord>)]) -> String {
-    let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
-    let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));
     let mut out = String::from(HEADER);
     out.push('\n');
     for (policy, recs) in runs {
         for r in recs {
-            let why = r
-                .rejected_reason
-                .map_or(String::new(), |why| format!("\"{why}\""));
-            let _ = writeln!(
-                out,
-                "{policy},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{why}",
-                r.id,
-                r.class,
-                r.input_tokens,
-                r.output_tokens,
-                r.arrival.as_secs_f64(),
-                t(r.dispatched),
-                t(r.prefill_start),
-                t(r.first_token),
-                t(r.completion),
-                d(r.queueing_delay_ns()),
-                d(r.ttft_ns()),
-                d(r.jct_ns()),
-                r.preemptions,
-                r.replicas,
-                r.rejected,
-            );
+            let _ = writeln!(out, "{}", r.csv_row(policy));
         }
     }
     out
@@ -67,6 +44,7 @@ pub fn csv(runs: &[(String, Vec<RequestRecord>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pecsched_core::time::SimTime;
     use pecsched_core::metrics::Class;
 
     fn rec(id: u32, arrival: u64, completion: Option<u64>) -> RequestRecord {
