@@ -10,5 +10,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("pecsched-web is a browser app: build it with `trunk build` (see README.md)");
+    eprintln!(
+        "pecsched-web is a browser app: build it with `bash scripts/build-web.sh` (see README.md)"
+    );
 }

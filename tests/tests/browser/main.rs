@@ -1,7 +1,7 @@
 //! End-to-end test of the web explorer in real headless Chromium (Debian's `chromium` and
 //! `chromedriver`; no browser download).
 //!
-//! Needs the release build of the page in `dist/` (`trunk build --release`, which
+//! Needs the release build of the page in `dist/` (`bash scripts/build-web.sh`, which
 //! `scripts/check.sh` runs first) and builds the CLI (`pecsched-worker`) in release mode to get
 //! its numbers. Screenshots are kept under `<target>/browser-artifacts/`.
 //!
@@ -52,7 +52,7 @@ async fn explorer_end_to_end() {
     let dist = root.join("dist");
     assert!(
         dist.join("index.html").is_file() && dist.join("sim-worker.js").is_file(),
-        "{} has no build of the explorer: run `trunk build --release` first (scripts/check.sh does)",
+        "{} has no build of the explorer: run `bash scripts/build-web.sh` first (scripts/check.sh does)",
         dist.display()
     );
     let cli = flow::build_cli(&root);

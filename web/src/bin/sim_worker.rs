@@ -10,6 +10,6 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     eprintln!(
-        "sim-worker is the explorer's Web Worker: build it with `trunk build` (see README.md)"
+        "sim-worker is the explorer's Web Worker: build it with `bash scripts/build-web.sh` (see README.md)"
     );
 }

@@ -44,8 +44,8 @@ pub fn csv(runs: &[(String, Vec<RequestRecord>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pecsched_core::time::SimTime;
     use pecsched_core::metrics::Class;
+    use pecsched_core::time::SimTime;
 
     fn rec(id: u32, arrival: u64, completion: Option<u64>) -> RequestRecord {
         let mut r = RequestRecord::new(id, Class::Short, 10, 5, SimTime(arrival));
