@@ -205,7 +205,10 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64(1.5).0, 1_500_000_000);
         assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
-        assert_eq!(SimDuration::from_secs_f64(1e30).0, u64::MAX);
+        // Model-derived durations stop at 2^62 ns, so that adding one to any instant of a run
+        // cannot overflow.
+        assert_eq!(SimDuration::from_secs_f64(1e30), SimDuration::MAX_MODELLED);
+        assert_eq!(SimDuration::MAX_MODELLED.0, 1 << 62);
     }
 
     #[test]
