@@ -10,7 +10,7 @@ use pecsched_core::hardware::GpuKind;
 use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
-use pecsched_core::scenario::wire::LongInputWire;
+use pecsched_core::scenario::wire::{LongInputWire, Transform};
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
 use pecsched_core::sim::trace_event::TraceEvents;
 use std::io::Write;
@@ -352,22 +352,21 @@ fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), Stdout
 /// Every transform the scenario applies to its source, in the order applied, or
 /// "none: replayed as recorded".
 pub fn transforms(s: &Scenario) -> String {
-    let mut t = Vec::new();
-    if let Some((a, b)) = s.window {
-        t.push(format!("window {}–{} s", a.as_secs_f64(), b.as_secs_f64()));
-    }
-    if s.rate_scale != 1.0 {
-        t.push(format!("rate ×{}", s.rate_scale));
-    }
-    if let Some(n) = s.max_requests {
-        t.push(format!("first {n} requests"));
-    }
-    if let Some(li) = s.long_input {
-        t.push(format!(
-            "long-input transform (inputs above p{} → {}–{} tokens)",
-            li.percentile, li.min_tokens, li.max_tokens
-        ));
-    }
+    let t: Vec<String> = s
+        .to_wire()
+        .workload
+        .transforms()
+        .into_iter()
+        .map(|t| match t {
+            Transform::Window { start_s, end_s } => format!("window {start_s}–{end_s} s"),
+            Transform::RateScale(r) => format!("rate ×{r}"),
+            Transform::MaxRequests(n) => format!("first {n} requests"),
+            Transform::LongInput(li) => format!(
+                "long-input transform (inputs above p{} → {}–{} tokens)",
+                li.percentile, li.min_tokens, li.max_tokens
+            ),
+        })
+        .collect();
     if t.is_empty() {
         "none: replayed as recorded".to_string()
     } else {

@@ -2,27 +2,23 @@
 //! transforms apply (time window, load scaling, request limit, long-input transform), in the
 //! order the core applies them. Display only: the core applies them.
 
-use pecsched_core::scenario::wire::WorkloadWire;
+use pecsched_core::scenario::wire::{Transform, WorkloadWire};
 
-/// Every transform the workload applies, in the core's order; empty when it runs as given.
+/// Every transform the workload applies (the core's list, in its order), in the page's words;
+/// empty when it runs as given.
 pub fn transforms(wl: &WorkloadWire) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some((a, b)) = wl.window_s {
-        out.push(format!("time window {a}–{b} s"));
-    }
-    if wl.rate_scale != 1.0 {
-        out.push(format!("arrival rate ×{}", wl.rate_scale));
-    }
-    if let Some(n) = wl.max_requests {
-        out.push(format!("first {n} requests"));
-    }
-    if let Some(l) = wl.long_input {
-        out.push(format!(
-            "long-input transform (inputs above the {} percentile become {}–{} tokens)",
-            l.percentile, l.min_tokens, l.max_tokens
-        ));
-    }
-    out
+    wl.transforms()
+        .into_iter()
+        .map(|t| match t {
+            Transform::Window { start_s, end_s } => format!("time window {start_s}–{end_s} s"),
+            Transform::RateScale(r) => format!("arrival rate ×{r}"),
+            Transform::MaxRequests(n) => format!("first {n} requests"),
+            Transform::LongInput(l) => format!(
+                "long-input transform (inputs above the {} percentile become {}–{} tokens)",
+                l.percentile, l.min_tokens, l.max_tokens
+            ),
+        })
+        .collect()
 }
 
 /// One sentence: "Runs as given (no transforms)." or "Transforms applied: …".

@@ -81,6 +81,46 @@ fn one() -> f64 {
     1.0
 }
 
+/// One transform a workload applies to its source.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Transform {
+    /// Arrivals kept in `[start_s, end_s)` seconds after the first request.
+    Window {
+        /// Start, seconds.
+        start_s: f64,
+        /// End, seconds.
+        end_s: f64,
+    },
+    /// Arrival rate multiplied by this.
+    RateScale(f64),
+    /// At most this many requests kept.
+    MaxRequests(u32),
+    /// The paper's long-input transform.
+    LongInput(LongInputWire),
+}
+
+impl WorkloadWire {
+    /// Every transform this workload applies, in the order `Scenario::requests` applies them
+    /// (window → rate scale → truncation → long-input transform); empty when the source runs
+    /// as recorded. The shells word them; which apply, and in what order, is decided here.
+    pub fn transforms(&self) -> Vec<Transform> {
+        let mut t = Vec::new();
+        if let Some((start_s, end_s)) = self.window_s {
+            t.push(Transform::Window { start_s, end_s });
+        }
+        if self.rate_scale != 1.0 {
+            t.push(Transform::RateScale(self.rate_scale));
+        }
+        if let Some(n) = self.max_requests {
+            t.push(Transform::MaxRequests(n));
+        }
+        if let Some(l) = self.long_input {
+            t.push(Transform::LongInput(l));
+        }
+        t
+    }
+}
+
 /// Where requests come from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(

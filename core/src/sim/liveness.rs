@@ -55,25 +55,12 @@ impl State {
     }
 
     /// Whether replica `r`'s own loop would admit the first request of its local queue now
-    /// (admission allowed, a sequence slot, KV room), as `Replica::form_batch` decides.
+    /// (`Replica::admissible_head` under the replica's own admission).
     pub(crate) fn queue_head_admissible(&self, r: u32) -> bool {
-        let rep = &self.replicas[r as usize];
-        let Some(&id) = rep.queue.front() else {
-            return false;
-        };
         let adm = self.admission(r, false);
-        if !adm.admit || adm.token_budget == 0 || adm.prefill_cap == 0 {
-            return false;
-        }
-        let req = &self.reqs[id as usize];
-        let need = req.input_tokens as u64
-            + if adm.reserve_output {
-                req.output_tokens as u64
-            } else {
-                0
-            };
-        let seqs = rep.seqs.len() + rep.incoming.len();
-        (seqs as u32) < adm.max_seqs && need <= rep.kv_free()
+        self.replicas[r as usize]
+            .admissible_head(&self.reqs, &adm)
+            .is_some()
     }
 
     /// Whether long job `j` is neither running nor finished although it could run now.

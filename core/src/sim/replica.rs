@@ -142,6 +142,26 @@ impl Replica {
         !self.queue.is_empty() || self.seqs.iter().any(Seq::in_prefill)
     }
 
+    /// The first request of the local queue and the KV it reserves, if the replica would
+    /// admit it now under `adm`: admission allowed, a sequence slot free (sequences handed
+    /// over but not yet merged count), its KV fits. The one admission rule of
+    /// [`Replica::form_batch`], also read by the engine's liveness checks.
+    pub fn admissible_head(&self, reqs: &[Request], adm: &Admission) -> Option<(u32, u64)> {
+        if !adm.admit || adm.token_budget == 0 || adm.prefill_cap == 0 {
+            return None;
+        }
+        let &id = self.queue.front()?;
+        let r = &reqs[id as usize];
+        let need = r.input_tokens as u64
+            + if adm.reserve_output {
+                r.output_tokens as u64
+            } else {
+                0
+            };
+        let seqs = (self.seqs.len() + self.incoming.len()) as u32;
+        (seqs < adm.max_seqs && need <= self.kv_free()).then_some((id, need))
+    }
+
     /// Forms the next batch: running decodes, partial prefills, then admissions from the
     /// local queue in FIFO order while KV, sequence slots and the token budget allow.
     pub fn form_batch(&mut self, reqs: &[Request], adm: Admission) -> Batch {
@@ -169,18 +189,11 @@ impl Replica {
                 prefill_budget -= chunk;
             }
         }
-        while adm.admit && prefill_budget > 0 && (self.seqs.len() as u32) < adm.max_seqs {
-            let Some(&id) = self.queue.front() else { break };
-            let r = &reqs[id as usize];
-            let need = r.input_tokens as u64
-                + if adm.reserve_output {
-                    r.output_tokens as u64
-                } else {
-                    0
-                };
-            if need > self.kv_free() {
+        while prefill_budget > 0 {
+            let Some((id, need)) = self.admissible_head(reqs, &adm) else {
                 break;
-            }
+            };
+            let r = &reqs[id as usize];
             self.queue.pop_front();
             self.queued_tokens -= r.input_tokens as u64;
             self.kv_used += need;

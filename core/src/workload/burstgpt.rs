@@ -14,9 +14,8 @@
 use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
-use super::rows::{Clock, Timed, bad_value, parse_tokens};
+use super::rows::{Clock, Timed};
 use super::stream::TraceReader;
-use super::timestamp::parse_decimal_seconds;
 
 /// The columns read, in the order the files write them.
 pub(crate) const COLUMNS: [&str; 3] = ["Timestamp", "Request tokens", "Response tokens"];
@@ -51,18 +50,8 @@ pub fn parse_burstgpt_csv_detailed(text: &str) -> Result<BurstGptTrace, TraceErr
 /// One data row (`f`: the required columns, in [`COLUMNS`] order); `None` for a failed
 /// request (`Response tokens` = 0), which is checked like any row and then skipped.
 pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
-    let format = TraceFormat::BurstGptCsv;
-    let t = parse_decimal_seconds(f[0]).map_err(|why| {
-        bad_value(
-            format,
-            line,
-            COLUMNS[0],
-            f[0],
-            format!("a non-negative number of seconds ({why})"),
-        )
-    })?;
-    let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
-    let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
+    let (t, input, output) =
+        super::plain::seconds_row(TraceFormat::BurstGptCsv, &COLUMNS, line, f)?;
     if output == 0 {
         return Ok(None);
     }

@@ -25,21 +25,32 @@ pub fn parse_plain_csv(text: &str) -> Result<Vec<Request>, TraceError> {
 
 /// One data row (`f`: the required columns, in [`COLUMNS`] order).
 pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
-    let format = TraceFormat::PlainCsv;
+    let (t, input, output) = seconds_row(TraceFormat::PlainCsv, &COLUMNS, line, f)?;
+    clock
+        .row(line, i128::from(t), f[0], input, output)
+        .map(Some)
+}
+
+/// The three fields of a row in seconds-and-tokens form (plain CSV, BurstGPT): decimal
+/// arrival seconds, input tokens, output tokens; errors name `columns[i]` and the line.
+pub(crate) fn seconds_row(
+    format: TraceFormat,
+    columns: &[&str; 3],
+    line: u32,
+    f: &[&str],
+) -> Result<(u64, u32, u32), TraceError> {
     let t = parse_decimal_seconds(f[0]).map_err(|why| {
         bad_value(
             format,
             line,
-            COLUMNS[0],
+            columns[0],
             f[0],
             format!("a non-negative number of seconds ({why})"),
         )
     })?;
-    let input = parse_tokens(format, line, COLUMNS[1], f[1])?;
-    let output = parse_tokens(format, line, COLUMNS[2], f[2])?;
-    clock
-        .row(line, i128::from(t), f[0], input, output)
-        .map(Some)
+    let input = parse_tokens(format, line, columns[1], f[1])?;
+    let output = parse_tokens(format, line, columns[2], f[2])?;
+    Ok((t, input, output))
 }
 
 /// Writes requests as a plain CSV with a header and `\n` line ends, arrivals in seconds with
