@@ -33,12 +33,7 @@ pub struct Percentiles {
 
 /// Nearest-rank percentile of sorted nanosecond samples (`q` in percent), in seconds.
 pub fn nearest_rank(sorted: &[u64], q: u32) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let n = sorted.len() as u64;
-    let rank = (q as u64 * n).div_ceil(100).max(1);
-    sorted[(rank - 1) as usize] as f64 / 1e9
+    crate::stats::nearest_rank(sorted, f64::from(q)).map_or(0.0, |ns| ns as f64 / 1e9)
 }
 
 impl Percentiles {

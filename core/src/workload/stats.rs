@@ -3,20 +3,13 @@
 use super::Request;
 use crate::time::SimDuration;
 
-/// The nearest-rank `p`-th percentile of an ascending slice: the smallest value with at least
-/// `p` % of the values at or below it (rank `⌈p·n/100⌉`, at least 1). `None` for an empty
-/// slice.
+/// The nearest-rank `p`-th percentile of ascending token counts: [`crate::stats::nearest_rank`]
+/// on `u32` (`None` for an empty slice).
 ///
 /// # Panics
 /// If `p` is not within `0..=100` (a caller bug).
 pub fn nearest_rank_sorted(sorted: &[u32], p: f64) -> Option<u32> {
-    assert!((0.0..=100.0).contains(&p), "percentile {p} outside 0..=100");
-    let n = sorted.len();
-    if n == 0 {
-        return None;
-    }
-    let rank = libm::ceil(p * n as f64 / 100.0) as usize;
-    Some(sorted[rank.clamp(1, n) - 1])
+    crate::stats::nearest_rank(sorted, p)
 }
 
 /// Nearest-rank percentiles of a length distribution, in tokens.
