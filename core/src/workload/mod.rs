@@ -55,6 +55,7 @@ pub use plain::{parse_plain_csv, to_plain_csv};
 pub use stats::{LengthStats, TraceStats, nearest_rank_sorted};
 pub use stream::{Flow, Keep, TraceRead, TraceReader};
 pub use synthetic::{Arrival, Lengths, SyntheticSpec};
+pub use timestamp::{civil_from_days, days_from_civil};
 pub use transform::{
     LONG_INPUT_DEFAULTS, LongInputResult, long_input_transform, scale_rate, truncate, window,
 };

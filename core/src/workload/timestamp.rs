@@ -9,8 +9,8 @@
 const NS: i128 = 1_000_000_000;
 
 /// Days from 1970-01-01 to the given proleptic-Gregorian date (Howard Hinnant's
-/// `days_from_civil`). `month` is 1..=12, `day` 1..=31.
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+/// `days_from_civil`). `month` is 1..=12, `day` 1..=31. The inverse of [`civil_from_days`].
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400); // [0, 399]
@@ -19,6 +19,22 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1; // [0, 365]
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
     era * 146_097 + doe - 719_468
+}
+
+/// The proleptic-Gregorian date `(year, month 1..=12, day 1..=31)` that is `days` days after
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`). The inverse of [`days_from_civil`].
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097; // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // March = 0
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Both are in range by construction (1..=31, 1..=12).
+    (year, month as u32, day as u32)
 }
 
 fn is_leap(year: i64) -> bool {
@@ -195,6 +211,21 @@ mod tests {
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(2023, 11, 16), 19_677);
         assert_eq!(days_from_civil(1969, 12, 31), -1);
+    }
+
+    #[test]
+    fn civil_from_days_inverts_days_from_civil() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_677), (2023, 11, 16));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        for year in [1600, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 2400] {
+            for month in 1..=12 {
+                for day in 1..=days_in_month(year, month) {
+                    let d = days_from_civil(year, month, day);
+                    assert_eq!(civil_from_days(d), (year, month, day));
+                }
+            }
+        }
     }
 
     #[test]
