@@ -41,10 +41,11 @@ pub enum FieldKind {
 }
 
 macro_rules! calibration {
-    ($( $(#[$doc:meta])* $name:ident : $kind:ident = $default:expr; )*) => {
+    ($( $(#[$doc:meta])* $name:ident / $variant:ident : $kind:ident = $default:expr; )*) => {
         /// Efficiencies and overheads that turn datasheet peaks into predicted times.
         ///
-        /// All fields are public; [`Calibration::validate`] checks their ranges.
+        /// All fields are public; [`Calibration::validate`] checks their ranges. Code that
+        /// picks a field at run time names it with a [`CalibrationField`].
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         pub struct Calibration {
             /// Where the values came from (`None` for the datasheet defaults).
@@ -52,8 +53,36 @@ macro_rules! calibration {
             $( $(#[$doc])* pub $name: f64, )*
         }
 
+        /// One numeric field of a [`Calibration`]: a typo in a field's name does not compile.
+        /// [`CalibrationField::id`] is its JSON name (the profile's `overrides` key), which
+        /// [`str::parse`] reads back.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum CalibrationField {
+            $(
+                #[doc = concat!("[`Calibration::", stringify!($name), "`].")]
+                $variant,
+            )*
+        }
+
+        impl CalibrationField {
+            /// Every field, in declaration order.
+            pub const ALL: [CalibrationField; [$( stringify!($name), )*].len()] =
+                [$( CalibrationField::$variant, )*];
+
+            /// The JSON name (`gemm_efficiency`, `kernel_overhead_s`, …).
+            pub fn id(self) -> &'static str {
+                match self { $( CalibrationField::$variant => stringify!($name), )* }
+            }
+
+            /// Its admissible range.
+            pub fn kind(self) -> FieldKind {
+                match self { $( CalibrationField::$variant => FieldKind::$kind, )* }
+            }
+        }
+
         impl Calibration {
-            /// Every numeric field: its JSON name and admissible range.
+            /// Every numeric field: its JSON name and admissible range (the by-name view of
+            /// [`CalibrationField::ALL`]).
             pub const FIELDS: &'static [(&'static str, FieldKind)] =
                 &[$( (stringify!($name), FieldKind::$kind), )*];
 
@@ -62,13 +91,13 @@ macro_rules! calibration {
                 Calibration { provenance: None, $( $name: $default, )* }
             }
 
-            /// The value of a field by JSON name.
-            pub fn get(&self, field: &str) -> Option<f64> {
-                match field { $( stringify!($name) => Some(self.$name), )* _ => None }
+            /// The value of a field.
+            pub fn get(&self, field: CalibrationField) -> f64 {
+                match field { $( CalibrationField::$variant => self.$name, )* }
             }
 
-            fn slot(&mut self, field: &str) -> Option<&mut f64> {
-                match field { $( stringify!($name) => Some(&mut self.$name), )* _ => None }
+            fn slot(&mut self, field: CalibrationField) -> &mut f64 {
+                match field { $( CalibrationField::$variant => &mut self.$name, )* }
             }
         }
     };
@@ -77,10 +106,10 @@ macro_rules! calibration {
 calibration! {
     /// Fraction of dense bf16 peak reached by the linear layers (GEMMs). Default 0.66:
     /// cuBLAS bf16 8192³ reaches 657 of 989.4 TFLOP/s on the H100 \[gpu.md\].
-    gemm_efficiency: Efficiency = 0.66;
+    gemm_efficiency / GemmEfficiency: Efficiency = 0.66;
     /// Fraction of HBM bandwidth reached when streaming weights and activations. Default 0.90:
     /// a 1 GiB copy moves 3005–3018 of 3350 GB/s on the H100 \[gpu.md\].
-    hbm_efficiency: Efficiency = 0.90;
+    hbm_efficiency / HbmEfficiency: Efficiency = 0.90;
     /// Fraction of HBM bandwidth reached by the linear layers (GEMMs) when memory-bound:
     /// streaming their weights and activations at small M (decode batches). Priced apart from
     /// `hbm_efficiency` (attention's Q/O, merges) because a GEMM kernel's small-M streaming
@@ -88,83 +117,83 @@ calibration! {
     /// at M ≤ 16 while our merge streams 2.7 TB/s on the same H100 (docs/benchmarks.md).
     /// Default 0.90, the `hbm_efficiency` default: a 1 GiB copy moves 3005–3018 of 3350 GB/s
     /// on the H100 \[gpu.md\] (the datasheet results predate the split and stay unchanged).
-    gemm_stream_efficiency: Efficiency = 0.90;
+    gemm_stream_efficiency / GemmStreamEfficiency: Efficiency = 0.90;
     /// Fraction of the shorter of a GEMM's compute and streaming times that is *not* hidden
     /// under the longer one: `time = max(c, m) + f·min(c, m) + kernel_overhead_s`. Default 0
     /// \[I\]: the roofline's assumption that a GEMM kernel overlaps its loads with its math
     /// (double-buffered tiles, as cuBLAS does). Our staged wgpu GEMM does not: with `f` = 1
     /// all 9 of its H100 f16 points (M = 1…8192) fit within 6 %, with `f` = 0 the M = 512 point
     /// is 30 % off (docs/fidelity.md).
-    gemm_serial_fraction: NonNegative = 0.0;
+    gemm_serial_fraction / GemmSerialFraction: NonNegative = 0.0;
     /// Output tiles (64×64) at which a GEMM runs at half its ceilings: both its compute and
     /// its streaming times are divided by `tiles/(tiles + h)`, `tiles = ⌈M/64⌉·⌈N/64⌉`, so a
     /// GEMM with too few output tiles to fill the GPU runs slower per byte. Default 0 \[I\]:
     /// off (cuBLAS picks its tiling to fill the GPU). Our staged wgpu GEMM streams 0.34 TB/s
     /// with 64 tiles and 0.95 TB/s with 448 (M = 8, N = 4 096 vs 28 672, docs/fidelity.md).
-    gemm_half_tiles: NonNegative = 0.0;
+    gemm_half_tiles / GemmHalfTiles: NonNegative = 0.0;
     /// Fraction of HBM bandwidth reached by decode attention reading the KV cache. Default
     /// 0.90: SDPA decode reads 2991–3104 of 3350 GB/s at long KV on the H100 \[gpu.md\].
-    decode_attn_bw_efficiency: Efficiency = 0.90;
+    decode_attn_bw_efficiency / DecodeAttnBwEfficiency: Efficiency = 0.90;
     /// Fraction of dense bf16 peak reached by decode attention's arithmetic (QKᵀ and PV per
     /// KV token and query head): decode is `max(bytes/bw, FLOPs/this)`, so with grouped-query
     /// heads sharing each KV row a kernel can become compute-bound. Default 0.66, the
     /// `gemm_efficiency` default \[gpu.md\] (SDPA decode is memory-bound at every anchor).
     /// The fit to our H100 decode kernel puts it near 1 %: with 4 query heads per KV head it
     /// runs slower than its bytes explain (docs/benchmarks.md).
-    decode_attn_flop_efficiency: Efficiency = 0.66;
+    decode_attn_flop_efficiency / DecodeAttnFlopEfficiency: Efficiency = 0.66;
     /// Asymptotic fraction of bf16 peak of prefill attention, `e_max` in
     /// `eff(S) = e_max·S/(S + S_half)`. Default 0.634: minimax fit (with
     /// `attention_overhead_s` = 15 µs) to the cuDNN SDPA anchors 244/521/595/627 TFLOP/s at
     /// S = 1K/4K/16K/32K of 989.4 on the H100 \[gpu.md\]; every anchor within ±1.7 %.
-    prefill_attn_max_efficiency: Efficiency = 0.634;
+    prefill_attn_max_efficiency / PrefillAttnMaxEfficiency: Efficiency = 0.634;
     /// Tokens at which prefill attention reaches half of `e_max` (`S_half`). Default 530,
     /// from the same fit \[gpu.md\].
-    prefill_attn_half_tokens: NonNegative = 530.0;
+    prefill_attn_half_tokens / PrefillAttnHalfTokens: NonNegative = 530.0;
     /// Extra cost of prefill attention per (query, key) pair and query head, in FLOP
     /// equivalents on top of the `4·head_dim` FLOPs of QKᵀ and PV: the softmax, masking and
     /// (on cooperative matrices) the round trip of the scores through workgroup memory, which
     /// do not shrink with the head dimension. Default 0 \[I\]: the SDPA anchors are all at
     /// head dim 128, where it folds into `prefill_attn_max_efficiency`. Our H100 kernel runs
     /// D = 64 only 1.4× faster than D = 128, not 2× (docs/fidelity.md).
-    prefill_attn_pair_flops: NonNegative = 0.0;
+    prefill_attn_pair_flops / PrefillAttnPairFlops: NonNegative = 0.0;
     /// Fixed cost of one GEMM kernel (launch, ramp, tail), seconds. Default 4.7 µs: one
     /// dispatch costs ~4.7 µs on the H100 \[gpu.md\].
-    kernel_overhead_s: NonNegative = 4.7e-6;
+    kernel_overhead_s / KernelOverheadS: NonNegative = 4.7e-6;
     /// Serial time per partial result merged into one output row by the log-sum-exp merge
     /// (split-K decode, ring attention), seconds: a merge of `P/R` partials per row takes at
     /// least `P/R` of these. Default 0 \[I\]: bandwidth-bound merges. Ours takes ~0.14 µs per
     /// partial at 32 partials per row on the H100 (docs/fidelity.md).
-    merge_part_s: NonNegative = 0.0;
+    merge_part_s / MergePartS: NonNegative = 0.0;
     /// Fixed cost of one attention kernel call, seconds. Default 15 µs: SDPA decode at small
     /// KV takes 14–19 µs more than its bytes at 0.9·3350 GB/s explain (e.g. 41 µs measured vs
     /// 22 µs of traffic at L = 4096, H_kv = 32) \[gpu.md\].
-    attention_overhead_s: NonNegative = 15e-6;
+    attention_overhead_s / AttentionOverheadS: NonNegative = 15e-6;
     /// Per-iteration CPU cost (scheduling, input preparation, sampling), seconds. Default
     /// 1 ms \[I\]: the order of vLLM's per-step host overhead.
-    iteration_overhead_s: NonNegative = 1e-3;
+    iteration_overhead_s / IterationOverheadS: NonNegative = 1e-3;
     /// Fraction of NVLink per-direction bandwidth reached by NCCL collectives. Default 0.80
     /// \[X\]: nccl-tests all-reduce bus bandwidth ≈ 230–240 GB/s on A100 NVLink (300 GB/s)
     /// and ≈ 360 GB/s on H100 (450 GB/s).
-    nvlink_efficiency: Efficiency = 0.80;
+    nvlink_efficiency / NvlinkEfficiency: Efficiency = 0.80;
     /// Fraction of the per-node network bandwidth reached by transfers between nodes.
     /// Default 0.80 \[I\]: RDMA (EFA) message rates at large sizes.
-    network_efficiency: Efficiency = 0.80;
+    network_efficiency / NetworkEfficiency: Efficiency = 0.80;
     /// Fraction of GPU memory the engine may use. Default 0.90 \[X\]: vLLM's
     /// `gpu_memory_utilization` default.
-    memory_utilization: Efficiency = 0.90;
+    memory_utilization / MemoryUtilization: Efficiency = 0.90;
     /// Bytes per GPU held back for activations, CUDA graphs, NCCL and allocator slack.
     /// Default 2 GiB \[I\]: vLLM's profile-run peak for an 8K-token batch of a 70B model on
     /// TP = 4 plus graph and NCCL buffers is of this order.
-    activation_reserve_bytes_per_gpu: NonNegative = 2_147_483_648.0;
+    activation_reserve_bytes_per_gpu / ActivationReserveBytesPerGpu: NonNegative = 2_147_483_648.0;
     /// Ring-attention efficiency penalty per extra ring participant `p`: a ring of `k`
     /// participants runs attention at `1/(1 + p·(k − 1))` of the plain kernel's efficiency.
     /// Default 0.20 \[I\]: the paper (citing USP) says ring attention's compute efficiency is low
     /// and falls as the ring grows, without numbers; 0.2 makes fast SP ≈ 1.3× faster than
     /// ring-only for a 500K-token Llama-70B prefill on 4 TP=4 replicas over 2 nodes.
-    ring_attn_step_penalty: NonNegative = 0.20;
+    ring_attn_step_penalty / RingAttnStepPenalty: NonNegative = 0.20;
     /// Synchronisation cost of one ring-attention step in one layer (online-softmax merge,
     /// send/receive hand-off), seconds. Default 20 µs \[I\].
-    ring_step_overhead_s: NonNegative = 20e-6;
+    ring_step_overhead_s / RingStepOverheadS: NonNegative = 20e-6;
 }
 
 /// Why a calibration profile or value was rejected.
@@ -262,12 +291,49 @@ pub enum CalibrationError {
 /// Every field name, comma-separated, for [`CalibrationError::UnknownField`] (a typo's fix is
 /// usually in this list).
 fn known_fields() -> String {
-    let names: Vec<&str> = Calibration::FIELDS.iter().map(|&(n, _)| n).collect();
+    let names: Vec<&str> = CalibrationField::ALL.map(CalibrationField::id).to_vec();
     names.join(", ")
 }
 
-fn check(field: &str, kind: FieldKind, value: f64) -> Result<(), CalibrationError> {
-    let field = field.to_string();
+impl std::fmt::Display for CalibrationField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::str::FromStr for CalibrationField {
+    type Err = CalibrationError;
+
+    /// Reads a JSON name; [`CalibrationError::UnknownField`] lists the known ones.
+    fn from_str(name: &str) -> Result<CalibrationField, CalibrationError> {
+        CalibrationField::ALL
+            .into_iter()
+            .find(|f| f.id() == name)
+            .ok_or_else(|| CalibrationError::UnknownField {
+                field: name.to_string(),
+            })
+    }
+}
+
+/// A name read at run time (a profile's key, a flag, a fuzz input) for [`Calibration::set`].
+impl TryFrom<&str> for CalibrationField {
+    type Error = CalibrationError;
+
+    fn try_from(name: &str) -> Result<CalibrationField, CalibrationError> {
+        name.parse()
+    }
+}
+
+/// [`Calibration::set`] with a [`CalibrationField`] cannot fail to name a field.
+impl From<std::convert::Infallible> for CalibrationError {
+    fn from(never: std::convert::Infallible) -> CalibrationError {
+        match never {}
+    }
+}
+
+fn check(field: CalibrationField, value: f64) -> Result<(), CalibrationError> {
+    let kind = field.kind();
+    let field = field.id().to_string();
     if !value.is_finite() {
         return Err(CalibrationError::NonFinite { field, value });
     }
@@ -296,25 +362,23 @@ struct Wire<'a> {
 impl Calibration {
     /// Checks every field's range; the error names the first bad field.
     pub fn validate(&self) -> Result<(), CalibrationError> {
-        for &(name, kind) in Self::FIELDS {
-            check(name, kind, self.get(name).unwrap_or(f64::NAN))?;
+        for field in CalibrationField::ALL {
+            check(field, self.get(field))?;
         }
         Ok(())
     }
 
-    /// Sets a field by JSON name after checking its range.
-    pub fn set(&mut self, field: &str, value: f64) -> Result<(), CalibrationError> {
-        let kind = Self::FIELDS
-            .iter()
-            .find(|(n, _)| *n == field)
-            .map(|&(_, k)| k)
-            .ok_or_else(|| CalibrationError::UnknownField {
-                field: field.to_string(),
-            })?;
-        check(field, kind, value)?;
-        if let Some(slot) = self.slot(field) {
-            *slot = value;
-        }
+    /// Sets a field after checking its range. `field` is a [`CalibrationField`]; a name read
+    /// at run time (`&str`) is accepted too and fails with
+    /// [`CalibrationError::UnknownField`] when it names no field.
+    pub fn set<F>(&mut self, field: F, value: f64) -> Result<(), CalibrationError>
+    where
+        F: TryInto<CalibrationField>,
+        CalibrationError: From<F::Error>,
+    {
+        let field = field.try_into()?;
+        check(field, value)?;
+        *self.slot(field) = value;
         Ok(())
     }
 
@@ -360,14 +424,10 @@ impl Calibration {
         match root.get("overrides") {
             None => {}
             Some(Value::Object(map)) => {
-                for (field, value) in map {
-                    if calib.get(field).is_none() {
-                        return Err(CalibrationError::UnknownField {
-                            field: field.clone(),
-                        });
-                    }
+                for (name, value) in map {
+                    let field: CalibrationField = name.parse()?;
                     let v = value.as_f64().ok_or_else(|| CalibrationError::NotANumber {
-                        field: field.clone(),
+                        field: name.clone(),
                         value: shorten(&value.to_string(), 80),
                     })?;
                     calib.set(field, v)?;
@@ -381,9 +441,9 @@ impl Calibration {
     /// Writes the profile with every field listed as an override (so it reads back identically
     /// even if the defaults change later).
     pub fn to_json(&self) -> String {
-        let overrides = Self::FIELDS
-            .iter()
-            .map(|&(name, _)| (name, self.get(name).unwrap_or(f64::NAN)))
+        let overrides = CalibrationField::ALL
+            .into_iter()
+            .map(|field| (field.id(), self.get(field)))
             .collect();
         let wire = Wire {
             schema: SCHEMA,

@@ -14,16 +14,44 @@ fn defaults_are_valid_and_fields_are_complete() {
     let n = json.as_object().unwrap().len();
     assert_eq!(
         n,
-        Calibration::FIELDS.len() + 1,
-        "FIELDS must list every numeric field"
+        CalibrationField::ALL.len() + 1,
+        "ALL must list every numeric field"
     );
+    let names: Vec<&str> = CalibrationField::ALL.map(CalibrationField::id).to_vec();
+    let by_name: Vec<&str> = Calibration::FIELDS.iter().map(|&(n, _)| n).collect();
+    assert_eq!(names, by_name);
+    for field in CalibrationField::ALL {
+        assert!(
+            json.get(field.id()).is_some(),
+            "{field} is a serde field name"
+        );
+        assert_eq!(field.id().parse::<CalibrationField>(), Ok(field));
+        assert_eq!(json[field.id()].as_f64(), Some(d.get(field)));
+        let kind = Calibration::FIELDS.iter().find(|(n, _)| *n == field.id());
+        assert_eq!(kind.map(|&(_, k)| k), Some(field.kind()));
+    }
+}
+
+#[test]
+fn fields_by_type_and_by_name_set_the_same_slot() {
+    let mut a = Calibration::datasheet_default();
+    a.set(CalibrationField::MergePartS, 1e-7).unwrap();
+    let mut b = Calibration::datasheet_default();
+    b.set("merge_part_s", 1e-7).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.merge_part_s, 1e-7);
+    assert_eq!(a.get(CalibrationField::MergePartS), 1e-7);
+    let e = "merge_parts".parse::<CalibrationField>().unwrap_err();
+    assert!(e.to_string().contains("`merge_parts`"), "{e}");
+    assert!(e.to_string().contains("merge_part_s"), "{e}");
 }
 
 #[test]
 fn round_trip_preserves_every_value() {
     let mut c = Calibration::datasheet_default();
-    c.set("gemm_efficiency", 0.7123456789).unwrap();
-    c.set("kernel_overhead_s", 3.3e-6).unwrap();
+    c.set(CalibrationField::GemmEfficiency, 0.7123456789)
+        .unwrap();
+    c.set(CalibrationField::KernelOverheadS, 3.3e-6).unwrap();
     c.provenance = Some(Provenance {
         adapter: "NVIDIA H100 80GB HBM3".into(),
         driver: "580.159.04".into(),
@@ -109,7 +137,9 @@ fn every_error_path_names_what_is_wrong() {
     assert!(matches!(e, CalibrationError::ZeroEfficiency { .. }));
     // JSON cannot spell NaN or infinity; hand-built values are checked by validate/set.
     let mut c = Calibration::datasheet_default();
-    let e = c.set("iteration_overhead_s", f64::INFINITY).unwrap_err();
+    let e = c
+        .set(CalibrationField::IterationOverheadS, f64::INFINITY)
+        .unwrap_err();
     assert!(matches!(e, CalibrationError::NonFinite { .. }));
     assert!(matches!(
         c.set("nope", 1.0),

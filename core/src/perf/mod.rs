@@ -34,7 +34,7 @@ mod sp_model;
 #[cfg(test)]
 mod sp_tests;
 
-pub use calibration::{Calibration, CalibrationError, Provenance};
+pub use calibration::{Calibration, CalibrationError, CalibrationField, Provenance};
 pub use replica::PerfModel;
 pub use sp::{
     SP_COMBINATIONS, SpCandidate, SpChoice, SpCostRow, SpEstimate, SpGroup, SpMode, SpPlan,
