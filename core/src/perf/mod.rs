@@ -29,6 +29,7 @@ mod replica;
 #[cfg(test)]
 mod replica_tests;
 pub mod roofline;
+mod shapes;
 pub mod sp;
 mod sp_model;
 #[cfg(test)]
@@ -36,6 +37,7 @@ mod sp_tests;
 
 pub use calibration::{Calibration, CalibrationError, CalibrationField, Provenance};
 pub use replica::PerfModel;
+pub use shapes::LayerShapes;
 pub use sp::{
     SP_COMBINATIONS, SpCandidate, SpChoice, SpCostRow, SpEstimate, SpGroup, SpMode, SpPlan,
     sp_cost_table,

@@ -9,7 +9,7 @@ use crate::hardware::ClusterSpec;
 use crate::model::ModelSpec;
 use crate::perf::comm::Link;
 use crate::perf::roofline::{AttentionShape, Linear, OpCost, Roof};
-use crate::perf::{BatchShape, Bound, Calibration, OpEstimate, PerfError};
+use crate::perf::{BatchShape, Bound, Calibration, LayerShapes, OpEstimate, PerfError};
 use crate::time::SimDuration;
 
 /// Predicts iteration times, KV capacity, KV transfers and long-prefill times for one model
@@ -24,6 +24,8 @@ pub struct PerfModel {
     pub(super) roof: Roof,
     pub(super) nvlink: Link,
     pub(super) network: Link,
+    /// One layer's sizes on one GPU, which the ops below are built from.
+    pub(super) shapes: LayerShapes,
     /// qkv, o, gate_up, down on this GPU (sharded by `tp`).
     pub(super) linears: [Linear; 4],
     pub(super) lm_head: Linear,
@@ -61,19 +63,9 @@ fn check_cluster(field: &'static str, value: f64, allow_zero: bool) -> Result<()
 }
 
 /// The four per-layer GEMMs with weights split `shard` ways (Megatron TP: column-parallel QKV
-/// and gate/up, row-parallel O and down).
+/// and gate/up, row-parallel O and down), from [`LayerShapes`].
 pub(super) fn layer_linears(m: &ModelSpec, shard: u32) -> [Linear; 4] {
-    let t = shard as f64;
-    let d = m.hidden as f64;
-    let q = (m.heads * m.head_dim) as f64;
-    let kv = (m.kv_heads * m.head_dim) as f64;
-    let i = m.intermediate as f64;
-    [
-        Linear::new(d * (q + 2.0 * kv) / t, d, (q + 2.0 * kv) / t),
-        Linear::new(q * d / t, q / t, d),
-        Linear::new(2.0 * d * i / t, d, 2.0 * i / t),
-        Linear::new(d * i / t, i / t, d),
-    ]
+    LayerShapes::new(m, shard).linears()
 }
 
 impl PerfModel {
@@ -132,10 +124,8 @@ impl PerfModel {
                 usable_bytes: usable.max(0.0) as u64,
             });
         }
-        let heads_gpu = (model.heads / tp) as f64;
-        let kv_heads_gpu = (model.kv_heads / tp).max(1) as f64;
-        let d_h = model.head_dim as f64;
-        let attn = AttentionShape::new(heads_gpu, kv_heads_gpu, d_h);
+        let shapes = LayerShapes::new(model, tp);
+        let attn = shapes.attention();
         let kv_layer_bytes = attn.kv_bytes_per_token * t;
         let kv_token = kv_layer_bytes * model.layers as f64;
         let kv_capacity = ((usable - weights) / kv_token).max(0.0) as u64;
@@ -149,7 +139,8 @@ impl PerfModel {
             roof: Roof::new(gpu, calib),
             nvlink: Link::nvlink(cluster, calib),
             network: Link::network(cluster, calib),
-            linears: layer_linears(model, tp),
+            shapes,
+            linears: shapes.linears(),
             lm_head: Linear::new(vocab * d / t, d, vocab / t),
             attn,
             hidden_bytes: d * 2.0,
@@ -176,6 +167,12 @@ impl PerfModel {
     /// GPUs per replica.
     pub fn tp(&self) -> u32 {
         self.tp
+    }
+
+    /// One layer's sizes on one GPU of this replica: the shapes every per-layer op is priced
+    /// at (what the native worker's replay launches).
+    pub fn layer_shapes(&self) -> &LayerShapes {
+        &self.shapes
     }
 
     /// Visits every op of one iteration (per-layer ops once, with their layer count) and
