@@ -86,8 +86,5 @@ pub fn by_class(records: &[RequestRecord], samples: &[(u32, u64)]) -> [ClassTime
 
 /// Nearest-rank 99th percentile of ascending values (0 when empty).
 pub fn p99(sorted: &[f64]) -> f64 {
-    sorted
-        .get((sorted.len() * 99).div_ceil(100).saturating_sub(1))
-        .copied()
-        .unwrap_or(0.0)
+    pecsched_core::stats::nearest_rank(sorted, 99.0).unwrap_or(0.0)
 }
