@@ -184,7 +184,8 @@ calibration! {
     /// Bytes per GPU held back for activations, CUDA graphs, NCCL and allocator slack.
     /// Default 2 GiB \[I\]: vLLM's profile-run peak for an 8K-token batch of a 70B model on
     /// TP = 4 plus graph and NCCL buffers is of this order.
-    activation_reserve_bytes_per_gpu / ActivationReserveBytesPerGpu: NonNegative = 2_147_483_648.0;
+    activation_reserve_bytes_per_gpu / ActivationReserveBytesPerGpu: NonNegative =
+        2_147_483_648.0;
     /// Ring-attention efficiency penalty per extra ring participant `p`: a ring of `k`
     /// participants runs attention at `1/(1 + p·(k − 1))` of the plain kernel's efficiency.
     /// Default 0.20 \[I\]: the paper (citing USP) says ring attention's compute efficiency is low

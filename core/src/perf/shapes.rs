@@ -133,7 +133,12 @@ mod tests {
     fn ops_are_bit_identical_to_the_formulas_they_replace() {
         for (m, tp) in valid() {
             let s = LayerShapes::new(&m, tp);
-            assert_eq!(s.linears(), linears_by_formula(&m, tp), "{} tp {tp}", m.name);
+            assert_eq!(
+                s.linears(),
+                linears_by_formula(&m, tp),
+                "{} tp {tp}",
+                m.name
+            );
             let a = s.attention();
             let b = AttentionShape::new(
                 (m.heads / tp) as f64,
