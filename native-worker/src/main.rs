@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-mod gpu;
+mod bench;
+mod calibrate;
+mod gpu_info;
 mod output;
 mod predict;
 mod replay;
@@ -36,11 +38,11 @@ enum Command {
     /// The paper's scalability experiment: scheduler decision time vs cluster size.
     Scale(scale::ScaleArgs),
     /// List Vulkan adapters, their features and limits, and which GPU kernels they run.
-    GpuInfo(gpu::info::InfoArgs),
+    GpuInfo(gpu_info::InfoArgs),
     /// Validate the GPU kernels, time them over a sweep, write points and a calibration profile.
-    Bench(gpu::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// Fit the performance model to bench points; report the error on held-out shapes.
-    Calibrate(gpu::calibrate::CalibrateArgs),
+    Calibrate(calibrate::CalibrateArgs),
     /// Hardware in the loop: the scheduler drives real GPU kernels; report model vs measured.
     Replay(replay::ReplayArgs),
 }
@@ -106,9 +108,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),
-        Command::GpuInfo(args) => gpu::info::run(args),
-        Command::Bench(args) => gpu::bench::run(args),
-        Command::Calibrate(args) => gpu::calibrate::run(args),
+        Command::GpuInfo(args) => gpu_info::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Replay(args) => replay::run(args),
     }
 }

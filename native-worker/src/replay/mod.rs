@@ -4,11 +4,10 @@
 //! the real kernels with that iteration's shapes ([`oracle::GpuOracle`]) — and reports the
 //! per-iteration error and whether the headline metrics and the policy ranking survive.
 //!
-//! Files: [`dims`] (per-GPU layer shapes), [`bucket`] (what is cached), [`rig`] (GPU buffers
-//! and timed launches), [`oracle`] (the core's hook), [`report`] (statistics).
+//! Files: [`bucket`] (what is cached), [`rig`] (GPU buffers and timed launches of the core's
+//! `perf::LayerShapes`), [`oracle`] (the core's hook), [`report`] (statistics).
 
 pub mod bucket;
-pub mod dims;
 pub mod oracle;
 pub mod report;
 pub mod rig;
@@ -20,15 +19,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use pecsched_core::metrics::StopReason;
-use pecsched_core::perf::Calibration;
+use pecsched_core::perf::{Calibration, LayerShapes};
 use pecsched_core::scenario::Scenario;
+use pecsched_gpu::Gpu;
+use pecsched_gpu::timing::Plan;
 use serde::Serialize;
 
-use crate::gpu::Gpu;
-use crate::gpu::timing::Plan;
 use crate::output::OutputFile;
 use crate::simulate::{SimulateArgs, scenario_from_args};
-use dims::LayerDims;
 use oracle::{GpuOracle, OracleLog};
 use report::{ErrorStats, Headline, by_kind, part_ratios, ranking};
 use rig::{Rig, RigSize};
@@ -98,7 +96,7 @@ pub struct ReplayArgs {
     /// The cooperative-matrix prefill variant to launch (the `h100-wgpu` profile was fitted
     /// on `rows`); an adapter without cooperative matrices runs the FMA prefill instead.
     #[arg(long, value_enum, default_value = "rows")]
-    pub coop_prefill: crate::gpu::prefill_coop::CoopVariant,
+    pub coop_prefill: pecsched_gpu::prefill_coop::CoopVariant,
     /// Launch the FMA prefill even where cooperative matrices are available.
     #[arg(long)]
     pub fma_prefill: bool,
@@ -146,7 +144,7 @@ struct Report {
     scenario: serde_json::Value,
     calibration: String,
     requests: usize,
-    dims: LayerDims,
+    dims: LayerShapes,
     kernels: (String, String),
     layers_launched: u32,
     kv_pool_tokens: u64,
@@ -217,7 +215,7 @@ pub fn run(a: ReplayArgs) -> Result<()> {
     let requests = sc.requests(None)?;
     let perf = sc.perf_model()?;
     let model = sc.model.spec();
-    let dims = LayerDims::new(&model, sc.tp, a.shrink);
+    let dims = rig::shrink(*perf.layer_shapes(), a.shrink);
     let pool_budget = (a.kv_gb * 1e9 / (2 * dims.kv_row_bytes()) as f64) as u64;
     let kv_tokens = perf
         .kv_capacity_tokens()

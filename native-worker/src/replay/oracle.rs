@@ -81,7 +81,7 @@ impl GpuOracle {
     fn component(
         &self,
         c: Component,
-        measure: impl FnOnce(&Rig) -> Result<f64, crate::gpu::GpuError>,
+        measure: impl FnOnce(&Rig) -> Result<f64, pecsched_gpu::GpuError>,
         fresh: &mut u32,
     ) -> f64 {
         if let Some(&t) = self.log.borrow().cache.get(&c) {

@@ -5,22 +5,48 @@
 use pecsched_core::perf::kernel::{DecodeAttention, Dtype, Gemm, PrefillAttention};
 use wgpu::Buffer;
 
+use pecsched_core::perf::LayerShapes;
+use pecsched_gpu::buffers::{Dispatch, Launch};
+use pecsched_gpu::decode::KvCache;
+use pecsched_gpu::gemm::GemmVariant;
+use pecsched_gpu::kernels::{Kernels, PrefillVariant};
+use pecsched_gpu::prefill::AttnBuffers;
+use pecsched_gpu::prefill_coop::padding;
+use pecsched_gpu::timing::{Plan, median, time};
+use pecsched_gpu::{Gpu, GpuError};
+
 use super::bucket::GEMM_TILE;
-use super::dims::LayerDims;
-use crate::gpu::buffers::{Dispatch, Launch};
-use crate::gpu::decode::KvCache;
-use crate::gpu::gemm::GemmVariant;
-use crate::gpu::kernels::{Kernels, PrefillVariant};
-use crate::gpu::prefill::AttnBuffers;
-use crate::gpu::prefill_coop::padding;
-use crate::gpu::timing::{Plan, median, time};
-use crate::gpu::{Gpu, GpuError};
+
+/// The core's layer shapes with every width divided by `shrink` (1: unchanged; larger only
+/// for smoke tests on a software adapter, where the timings mean nothing). Query and KV heads
+/// stay at least one and grouped-query attention valid (the KV heads divide the query heads),
+/// widths at least 16, and the QKV projection is as wide as the heads it then feeds.
+pub fn shrink(shapes: LayerShapes, shrink: u32) -> LayerShapes {
+    if shrink <= 1 {
+        return shapes;
+    }
+    let heads = (shapes.heads / shrink).max(1);
+    let kv_heads = (shapes.kv_heads / shrink).max(1);
+    let kv_heads = if heads.is_multiple_of(kv_heads) {
+        kv_heads
+    } else {
+        1
+    };
+    LayerShapes {
+        hidden: (shapes.hidden / shrink).max(16),
+        heads,
+        kv_heads,
+        intermediate: (shapes.intermediate / shrink).max(16),
+        qkv_out: (heads + 2 * kv_heads) * shapes.head_dim,
+        ..shapes
+    }
+}
 
 /// Sizes of the rig.
 #[derive(Clone, Copy, Debug)]
 pub struct RigSize {
-    /// Layer shapes.
-    pub dims: LayerDims,
+    /// Layer shapes (the core's, possibly shrunk).
+    pub dims: LayerShapes,
     /// Layers launched per timed run (each with its own weights).
     pub layers: u32,
     /// Most tokens one iteration carries (prefill tokens + decoding sequences).
@@ -73,7 +99,7 @@ impl Rig {
     pub fn new(
         gpu: Gpu,
         size: RigSize,
-        coop_prefill: Option<crate::gpu::prefill_coop::CoopVariant>,
+        coop_prefill: Option<pecsched_gpu::prefill_coop::CoopVariant>,
         plan: Plan,
     ) -> Result<Rig, GpuError> {
         let kernels = Kernels::new(&gpu, true)?;
@@ -125,7 +151,7 @@ impl Rig {
         kernels
             .fill
             .fill(&gpu, &x, m * d.hidden as u64, Dtype::F16, 1, 1.0)?;
-        let qkv = act("qkv", d.qkv_out(), 0)?;
+        let qkv = act("qkv", d.qkv_out, 0)?;
         let x2 = act("x2", d.hidden, 0)?;
         let h = act("h", 2 * d.intermediate, 0)?;
         let attn = act("attn", d.q_dim(), 0)?;
@@ -326,5 +352,37 @@ impl Rig {
             self.gemms(m)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pecsched_core::hardware::ClusterSpec;
+    use pecsched_core::model::ModelKind;
+    use pecsched_core::perf::{Calibration, PerfModel};
+
+    #[test]
+    fn unshrunk_the_rig_launches_the_shapes_the_core_prices() {
+        let model = ModelKind::Llama31_8B.spec();
+        let calib = Calibration::datasheet_default();
+        let perf = PerfModel::new(&ClusterSpec::paper_testbed(), &model, 2, &calib).unwrap();
+        let core = *perf.layer_shapes();
+        assert_eq!(core, LayerShapes::new(&model, 2));
+        for s in [0, 1] {
+            assert_eq!(shrink(core, s), core);
+        }
+    }
+
+    #[test]
+    fn shrinking_keeps_gqa_valid() {
+        let d = shrink(LayerShapes::new(&ModelKind::Llama31_8B.spec(), 1), 8);
+        assert_eq!(
+            (d.heads, d.kv_heads, d.hidden, d.intermediate),
+            (4, 1, 512, 1792)
+        );
+        assert!(d.heads.is_multiple_of(d.kv_heads));
+        assert_eq!(d.qkv_out, 6 * 128);
+        assert_eq!(d.gemms(3)[0], (3, 768, 512));
     }
 }

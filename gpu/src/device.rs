@@ -14,7 +14,7 @@ use wgpu::{
     Limits, Queue,
 };
 
-use super::GpuError;
+use crate::GpuError;
 
 /// Environment variable that picks an adapter by a substring of its name (case-insensitive).
 pub const ADAPTER_ENV: &str = "PECSCHED_GPU_ADAPTER";
@@ -34,7 +34,7 @@ pub struct Gpu {
     /// True when 16×16×16 cooperative matrices with f16 inputs and f32 accumulators are usable.
     pub coop_f16: bool,
     /// Reads a large buffer between timed runs to evict the L2 cache (built on first use).
-    pub l2_evictor: std::cell::OnceCell<super::timing::Evictor>,
+    pub l2_evictor: std::cell::OnceCell<crate::timing::Evictor>,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
 }

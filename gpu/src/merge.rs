@@ -5,9 +5,9 @@
 use pecsched_core::perf::kernel::Dtype;
 use wgpu::{Buffer, ComputePipeline};
 
-use super::buffers::Dispatch;
-use super::template::{elem_vars, render};
-use super::{Gpu, GpuError};
+use crate::buffers::Dispatch;
+use crate::template::{elem_vars, render};
+use crate::{Gpu, GpuError};
 
 const SRC: &str = include_str!("merge.wgsl");
 const WG: u32 = 64;

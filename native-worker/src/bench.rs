@@ -5,21 +5,22 @@
 //! measured without looking finished; `true` once the sweep ends) and `profile.json` (the core's
 //! calibration fitted on all f16 points, with provenance).
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use pecsched_core::perf::Provenance;
 use pecsched_core::perf::kernel::Dtype;
+use pecsched_gpu::calibrate::fit_and_report;
+use pecsched_gpu::check::validate;
+use pecsched_gpu::jobs::{self, warm_clocks};
+use pecsched_gpu::kernels::{Kernels, PrefillVariant};
+use pecsched_gpu::points::{Points, SCHEMA, today};
+use pecsched_gpu::prefill_coop::CoopVariant;
+use pecsched_gpu::sweep::{full, quick};
+use pecsched_gpu::timing::Plan;
+use pecsched_gpu::{Gpu, GpuError};
 
-use super::calibrate::{fit_and_report, gpu_spec};
-use super::check::{FAMILIES, report, run_family};
-use super::kernels::{Kernels, PrefillVariant};
-use super::points::{Points, SCHEMA, today};
-use super::prefill_coop::CoopVariant;
-use super::sweep::{full, quick};
-use super::timing::Plan;
-use super::{Gpu, GpuError, jobs};
+use crate::calibrate::gpu_spec;
 use crate::output::OutputFile;
 
 /// Which sweep.
@@ -59,51 +60,6 @@ pub struct BenchArgs {
     /// from the adapter name, else h100.
     #[arg(long)]
     pub gpu: Option<String>,
-}
-
-/// Runs the checks; returns the labels of kernels that failed any.
-pub fn validate(gpu: &Gpu, k: &Kernels, long: bool) -> BTreeSet<String> {
-    let mut failed = BTreeSet::new();
-    for fam in FAMILIES {
-        let results = run_family(gpu, k, fam, long);
-        report(&results);
-        for r in results.iter().filter(|r| r.outcome.is_err()) {
-            failed.insert(r.kernel.clone());
-        }
-    }
-    failed
-}
-
-/// Keeps the GPU busy for about a second so its clocks leave the idle state before the first
-/// timed point (an idle H100 reads 570 MHz; the first short points otherwise run slow).
-fn warm_clocks(gpu: &Gpu, k: &Kernels) -> anyhow::Result<()> {
-    use pecsched_core::perf::kernel::Gemm;
-    let s = Gemm {
-        m: 1024,
-        n: 1024,
-        k: 1024,
-        dtype: Dtype::F32,
-    };
-    let bytes = 1024 * 1024 * 4;
-    let (a, b, c) = (
-        gpu.storage("a", bytes)?,
-        gpu.storage("b", bytes)?,
-        gpu.storage("c", bytes)?,
-    );
-    let launch = k
-        .gemm
-        .launch(gpu, super::gemm::GemmVariant::Fma, &s, &a, &b, &c)?;
-    let t0 = std::time::Instant::now();
-    while t0.elapsed().as_secs_f64() < 1.0 {
-        let mut enc = gpu.device.create_command_encoder(&Default::default());
-        for _ in 0..8 {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            launch.record(&mut pass);
-        }
-        gpu.queue.submit([enc.finish()]);
-        gpu.wait()?;
-    }
-    Ok(())
 }
 
 /// Runs `bench`.

@@ -1,23 +1,16 @@
 //! Every GPU kernel against its plain-Rust reference, on whatever Vulkan adapter exists (in
 //! CI: Mesa's lavapipe, installed by `.ci/run`). No adapter is a failure with instructions,
 //! not a skip. Kernels the adapter cannot run (cooperative matrices on lavapipe) are covered
-//! here by a naga compile to SPIR-V (unit tests of the worker) and on the GPU by `bench`,
+//! here by a naga compile to SPIR-V (unit tests of the crate) and on the GPU by `bench`,
 //! which runs these same checks before timing.
 
-#[allow(dead_code, unused_imports)]
-#[path = "../src/gpu/mod.rs"]
-mod gpu;
-// `bench` and `calibrate` write their files through it.
-#[allow(dead_code, unused_macros)]
-#[path = "../src/output.rs"]
-mod output;
+use pecsched_gpu::Gpu;
+use pecsched_gpu::check::{report, run_family};
+use pecsched_gpu::kernels::Kernels;
+use pecsched_gpu::points::KernelFamily;
 
-use gpu::check::{report, run_family};
-use gpu::kernels::Kernels;
-
-fn family(name: &str) {
-    let g =
-        gpu::Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
+fn family(name: KernelFamily) {
+    let g = Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
     println!("adapter: {}", g.describe());
     let k = Kernels::new(&g, false).unwrap_or_else(|e| panic!("{e}"));
     let results = run_family(&g, &k, name, false);
@@ -33,22 +26,22 @@ fn family(name: &str) {
 
 #[test]
 fn prefill_attention_matches_reference() {
-    family("prefill");
+    family(KernelFamily::Prefill);
 }
 
 #[test]
 fn decode_attention_matches_reference() {
-    family("decode");
+    family(KernelFamily::Decode);
 }
 
 #[test]
 fn attention_merge_matches_reference() {
-    family("merge");
+    family(KernelFamily::Merge);
 }
 
 #[test]
 fn gemm_matches_reference() {
-    family("gemm");
+    family(KernelFamily::Gemm);
 }
 
 /// Shapes beyond the shared table that matter to the tiles of the f32 kernels: edges at one
@@ -56,11 +49,10 @@ fn gemm_matches_reference() {
 /// prefix that ends mid-block, head dim 96 (vec2 outputs, three Q/K stages).
 #[test]
 fn f32_prefill_tile_edges_match_reference() {
-    use gpu::check::{check_prefill, pre as shape};
-    use gpu::kernels::PrefillVariant;
+    use pecsched_gpu::check::{check_prefill, pre as shape};
+    use pecsched_gpu::kernels::PrefillVariant;
 
-    let g =
-        gpu::Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
+    let g = Gpu::open().unwrap_or_else(|e| panic!("GPU kernel tests need a Vulkan adapter: {e}"));
     let k = Kernels::new(&g, false).unwrap_or_else(|e| panic!("{e}"));
     let cases = [
         (shape(1, 2, 1, 128, 129, 0, true), 16.0),

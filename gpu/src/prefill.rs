@@ -5,10 +5,10 @@
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::{Buffer, ComputePipeline};
 
-use super::buffers::{Dispatch, Launch};
-use super::pipelines::PipelineCache;
-use super::template::{elem_vars, render};
-use super::{Gpu, GpuError};
+use crate::buffers::{Dispatch, Launch};
+use crate::pipelines::PipelineCache;
+use crate::template::{elem_vars, render};
+use crate::{Gpu, GpuError};
 
 const SRC: &str = include_str!("prefill.wgsl");
 /// Query rows per workgroup.

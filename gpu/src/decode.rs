@@ -8,17 +8,17 @@
 use pecsched_core::perf::kernel::{DecodeAttention, Dtype};
 use wgpu::{Buffer, ComputePipeline};
 
-use super::buffers::{Dispatch, Launch};
-use super::decode_gen::source;
-use super::merge::{MergeBuffers, MergeKernel};
-use super::pipelines::PipelineCache;
-use super::{Gpu, GpuError};
+use crate::buffers::{Dispatch, Launch};
+use crate::decode_gen::source;
+use crate::merge::{MergeBuffers, MergeKernel};
+use crate::pipelines::PipelineCache;
+use crate::{Gpu, GpuError};
 
 pub(super) const SRC: &str = include_str!("decode.wgsl");
 /// Workgroups the automatic split aims for (several per multiprocessor on a large GPU).
 const TARGET_WORKGROUPS: u64 = 1024;
 /// Shortest automatic split, tokens (keeps partial traffic to a few % of the KV bytes).
-const MIN_SPLIT: u32 = 256;
+pub const MIN_SPLIT: u32 = 256;
 
 /// Per sequence (buffer index, first token), and the tokens of each buffer.
 pub type KvLayout = (Vec<(usize, u32)>, Vec<u64>);
@@ -121,7 +121,7 @@ fn heads_per_group(g: u32) -> u32 {
 
 /// Most partial results per output row the automatic split produces (the merge walks them
 /// serially: ~0.14 µs each on the H100).
-const MAX_PARTS_PER_ROW: u64 = 64;
+pub const MAX_PARTS_PER_ROW: u64 = 64;
 
 /// Split length for a batch: enough work items to fill the GPU, never under [`MIN_SPLIT`]
 /// tokens, never more than [`MAX_PARTS_PER_ROW`] pieces of the longest sequence, never more
@@ -337,7 +337,7 @@ mod tests {
     #[test]
     fn generated_source_compiles_to_spirv() {
         for (d, lpt, gt, nb) in [(128, 16, 4, 1), (128, 8, 1, 4), (64, 8, 3, 2)] {
-            crate::gpu::naga_check::compile(&super::super::decode_gen::source(d, lpt, gt, nb))
+            crate::naga_check::compile(&crate::decode_gen::source(d, lpt, gt, nb))
                 .unwrap_or_else(|e| panic!("{d} {lpt} {gt} {nb}: {e}"));
         }
     }

@@ -1,8 +1,8 @@
 //! `pecsched-worker gpu-info`: every Vulkan adapter, its features, cooperative-matrix
 //! configurations and limits, and which kernels can run on it.
 
-use super::device::{adapters, has_coop_f16};
-use super::{Gpu, GpuError};
+use pecsched_gpu::device::{adapters, has_coop_f16};
+use pecsched_gpu::{Gpu, GpuError};
 
 /// Arguments of `gpu-info`.
 #[derive(clap::Args, Debug)]
@@ -68,9 +68,9 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     }
     if args.coop_selftest {
         let gpu = Gpu::open()?;
-        super::prefill_coop::check_coop(&gpu, "coop-selftest")?;
+        pecsched_gpu::prefill_coop::check_coop(&gpu, "coop-selftest")?;
         println!("cooperative-matrix self-test on {}:", gpu.describe());
-        let failed = super::coop_probe::run(&gpu)?;
+        let failed = pecsched_gpu::coop_probe::run(&gpu)?;
         if failed > 0 {
             anyhow::bail!("{failed} cooperative-matrix checks failed");
         }

@@ -1,16 +1,16 @@
-//! Every kernel of the worker, built once for one device, and the allocation of their inputs.
+//! Every kernel of the crate, built once for one device, and the allocation of their inputs.
 
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::Buffer;
 
-use super::decode::DecodeKernel;
-use super::fill::Filler;
-use super::gemm::GemmKernel;
-use super::merge::MergeKernel;
-use super::prefill::{AttnBuffers, PrefillKernel};
-use super::prefill_coop::{CoopVariant, PrefillCoopKernel, padding};
-use super::prefill_wide::PrefillWideKernel;
-use super::{Gpu, GpuError};
+use crate::decode::DecodeKernel;
+use crate::fill::Filler;
+use crate::gemm::GemmKernel;
+use crate::merge::MergeKernel;
+use crate::prefill::{AttnBuffers, PrefillKernel};
+use crate::prefill_coop::{CoopVariant, PrefillCoopKernel, padding};
+use crate::prefill_wide::PrefillWideKernel;
+use crate::{Gpu, GpuError};
 
 /// Which prefill kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,7 +96,7 @@ impl Kernels {
         variant: PrefillVariant,
         s: &PrefillAttention,
         bufs: &AttnBuffers<'_>,
-    ) -> Result<super::buffers::Launch, GpuError> {
+    ) -> Result<crate::buffers::Launch, GpuError> {
         match (variant, &self.prefill_coop) {
             (PrefillVariant::Fma, _) => self.prefill.launch(gpu, s, bufs),
             (PrefillVariant::FmaWide, _) => self.prefill_wide.launch(gpu, s, bufs),

@@ -8,11 +8,11 @@ use std::fmt::Write;
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::ComputePipeline;
 
-use super::buffers::Launch;
-use super::pipelines::PipelineCache;
-use super::prefill::{AttnBuffers, check_shape, one_dispatch};
-use super::template::render;
-use super::{Gpu, GpuError};
+use crate::buffers::Launch;
+use crate::pipelines::PipelineCache;
+use crate::prefill::{AttnBuffers, check_shape, one_dispatch};
+use crate::template::render;
+use crate::{Gpu, GpuError};
 
 const SRC: &str = include_str!("prefill_coop.wgsl");
 const SRC_STAGED: &str = include_str!("prefill_coop_staged.wgsl");
@@ -25,8 +25,9 @@ pub const BLOCK_ROWS: u32 = 64;
 /// Keys per block of the global-load variant (its K/V padding).
 pub const BLOCK_KEYS: u32 = 64;
 
-/// Which cooperative-matrix prefill kernel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+/// Which cooperative-matrix prefill kernel (a command-line value with the `clap` feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CoopVariant {
     /// Q/K/V tiles loaded straight from the storage buffers (`prefill_coop.wgsl`).
     Global,
@@ -418,7 +419,7 @@ mod tests {
     fn generated_source_compiles_to_spirv() {
         for v in CoopVariant::ALL {
             for d in [32, 64, 128] {
-                super::super::naga_check::compile(&source(v, d))
+                crate::naga_check::compile(&source(v, d))
                     .unwrap_or_else(|e| panic!("{v:?} D = {d}: {e}"));
             }
         }

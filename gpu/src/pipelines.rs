@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use wgpu::ComputePipeline;
 
-use super::{Gpu, GpuError};
+use crate::{Gpu, GpuError};
 
 /// Pipelines keyed by configuration `K`, all built with or without runtime bounds checks.
 pub struct PipelineCache<K> {

@@ -1,15 +1,15 @@
 //! Fitting the core's calibration fields to measured points: a pattern search in log space
 //! minimising Σ ln²(predicted/measured), every prediction made by the core's
-//! `perf::kernel` (the worker only chooses the numbers, never the formula).
+//! `perf::kernel` (this crate only chooses the numbers, never the formula).
 
 use pecsched_core::hardware::GpuSpec;
-use pecsched_core::perf::Calibration;
+use pecsched_core::perf::{Calibration, CalibrationField};
 
-use super::points::Point;
+use crate::points::{KernelFamily, Point};
 
 /// A fitted field and its admissible range.
 struct Field {
-    name: &'static str,
+    field: CalibrationField,
     lo: f64,
     hi: f64,
 }
@@ -18,45 +18,60 @@ const EFF: (f64, f64) = (1e-4, 1.0);
 const SECONDS: (f64, f64) = (1e-7, 1e-2);
 
 /// The fields each kernel family's prediction uses.
-fn fields_for(family: &str) -> &'static [&'static str] {
+fn fields_for(family: KernelFamily) -> &'static [CalibrationField] {
+    use CalibrationField as C;
     match family {
-        "prefill" => &[
-            "prefill_attn_max_efficiency",
-            "prefill_attn_half_tokens",
-            "prefill_attn_pair_flops",
-            "attention_overhead_s",
-            "hbm_efficiency",
+        KernelFamily::Prefill => &[
+            C::PrefillAttnMaxEfficiency,
+            C::PrefillAttnHalfTokens,
+            C::PrefillAttnPairFlops,
+            C::AttentionOverheadS,
+            C::HbmEfficiency,
         ],
-        "decode" => &[
-            "decode_attn_bw_efficiency",
-            "decode_attn_flop_efficiency",
-            "attention_overhead_s",
-            "hbm_efficiency",
-            "kernel_overhead_s",
+        KernelFamily::Decode => &[
+            C::DecodeAttnBwEfficiency,
+            C::DecodeAttnFlopEfficiency,
+            C::AttentionOverheadS,
+            C::HbmEfficiency,
+            C::KernelOverheadS,
         ],
-        "merge" => &["hbm_efficiency", "merge_part_s", "kernel_overhead_s"],
-        "gemm" => &[
-            "gemm_efficiency",
-            "gemm_stream_efficiency",
-            "gemm_serial_fraction",
-            "gemm_half_tiles",
-            "kernel_overhead_s",
+        KernelFamily::Merge => &[C::HbmEfficiency, C::MergePartS, C::KernelOverheadS],
+        KernelFamily::Gemm => &[
+            C::GemmEfficiency,
+            C::GemmStreamEfficiency,
+            C::GemmSerialFraction,
+            C::GemmHalfTiles,
+            C::KernelOverheadS,
         ],
-        _ => &[],
     }
 }
 
-fn field(name: &'static str) -> Field {
-    let (lo, hi) = match name {
-        "prefill_attn_half_tokens" => (1.0, 1e6),
+/// The range the search explores for `field` (every field, so a new one needs a decision).
+fn field(field: CalibrationField) -> Field {
+    use CalibrationField as C;
+    let (lo, hi) = match field {
+        C::PrefillAttnHalfTokens => (1.0, 1e6),
         // 0 (full overlap) is the datasheet value; the log-space search starts just above it.
-        "gemm_serial_fraction" => (1e-4, 1.0),
-        "gemm_half_tiles" => (1e-2, 1e4),
-        "prefill_attn_pair_flops" => (1e-2, 1e4),
-        n if n.ends_with("_s") => SECONDS,
-        _ => EFF,
+        C::GemmSerialFraction => (1e-4, 1.0),
+        C::GemmHalfTiles | C::PrefillAttnPairFlops => (1e-2, 1e4),
+        C::KernelOverheadS
+        | C::MergePartS
+        | C::AttentionOverheadS
+        | C::IterationOverheadS
+        | C::RingStepOverheadS => SECONDS,
+        C::GemmEfficiency
+        | C::HbmEfficiency
+        | C::GemmStreamEfficiency
+        | C::DecodeAttnBwEfficiency
+        | C::DecodeAttnFlopEfficiency
+        | C::PrefillAttnMaxEfficiency
+        | C::NvlinkEfficiency
+        | C::NetworkEfficiency
+        | C::MemoryUtilization => EFF,
+        // No family's prediction uses them (cluster-level terms); never searched.
+        C::ActivationReserveBytesPerGpu | C::RingAttnStepPenalty => EFF,
     };
-    Field { name, lo, hi }
+    Field { field, lo, hi }
 }
 
 /// Relative errors `predicted/measured − 1` of `points` under `calib`.
@@ -79,19 +94,19 @@ fn objective(points: &[&Point], gpu: &GpuSpec, calib: &Calibration) -> f64 {
 
 /// Fits the fields the points' families use, starting from `start` (other fields unchanged).
 pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration {
-    let mut names: Vec<&'static str> = Vec::new();
+    let mut chosen: Vec<CalibrationField> = Vec::new();
     for p in points {
-        for &n in fields_for(p.shape.family()) {
-            if !names.contains(&n) {
-                names.push(n);
+        for &f in fields_for(p.shape.family()) {
+            if !chosen.contains(&f) {
+                chosen.push(f);
             }
         }
     }
-    let fields: Vec<Field> = names.into_iter().map(field).collect();
+    let fields: Vec<Field> = chosen.into_iter().map(field).collect();
     let mut best = start.clone();
     for f in &fields {
-        let v = best.get(f.name).unwrap_or(f.lo).clamp(f.lo, f.hi);
-        let _ = best.set(f.name, v);
+        let v = best.get(f.field).clamp(f.lo, f.hi);
+        let _ = best.set(f.field, v);
     }
     let mut score = objective(points, gpu, &best);
     // Coarse coordinate scans over each field's whole (log) range first, so a field whose
@@ -102,7 +117,7 @@ pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration
             for i in 0..=32 {
                 let x = (f.lo.ln() + (f.hi.ln() - f.lo.ln()) * i as f64 / 32.0).exp();
                 let mut trial = best.clone();
-                if trial.set(f.name, x).is_err() {
+                if trial.set(f.field, x).is_err() {
                     continue;
                 }
                 let s = objective(points, gpu, &trial);
@@ -118,13 +133,13 @@ pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration
         let mut improved = false;
         for f in &fields {
             for dir in [1.0, -1.0] {
-                let cur = best.get(f.name).unwrap_or(f.lo);
+                let cur = best.get(f.field);
                 let next = (cur.ln() + dir * step).exp().clamp(f.lo, f.hi);
                 if next == cur {
                     continue;
                 }
                 let mut trial = best.clone();
-                if trial.set(f.name, next).is_err() {
+                if trial.set(f.field, next).is_err() {
                     continue;
                 }
                 let s = objective(points, gpu, &trial);
@@ -159,18 +174,10 @@ pub struct ErrorStats {
 pub fn stats(errs: &[f64]) -> ErrorStats {
     let mut a: Vec<f64> = errs.iter().map(|e| e.abs()).collect();
     a.sort_by(f64::total_cmp);
-    let n = a.len();
-    let rank = |q: f64| {
-        if n == 0 {
-            0.0
-        } else {
-            a[((q * n as f64).ceil() as usize).clamp(1, n) - 1]
-        }
-    };
     ErrorStats {
-        n,
-        median: super::timing::median(&a),
-        p95: rank(0.95),
+        n: a.len(),
+        median: crate::timing::median(&a),
+        p95: pecsched_core::stats::nearest_rank(&a, 95.0).unwrap_or(0.0),
         max: a.last().copied().unwrap_or(0.0),
     }
 }
@@ -178,7 +185,8 @@ pub fn stats(errs: &[f64]) -> ErrorStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpu::points::Shape;
+    use crate::points::Shape;
+    use CalibrationField as C;
     use pecsched_core::hardware::GpuKind;
     use pecsched_core::perf::kernel::{Dtype, Gemm};
 
@@ -186,9 +194,9 @@ mod tests {
     fn recovers_known_gemm_parameters() {
         let gpu = GpuKind::H100Sxm80.spec();
         let mut truth = Calibration::default();
-        truth.set("gemm_efficiency", 0.13).unwrap();
-        truth.set("gemm_stream_efficiency", 0.15).unwrap();
-        truth.set("kernel_overhead_s", 8e-6).unwrap();
+        truth.set(C::GemmEfficiency, 0.13).unwrap();
+        truth.set(C::GemmStreamEfficiency, 0.15).unwrap();
+        truth.set(C::KernelOverheadS, 8e-6).unwrap();
         let pts: Vec<Point> = [1, 16, 256, 1024, 4096, 8192]
             .iter()
             .map(|&m| {

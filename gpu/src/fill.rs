@@ -4,8 +4,8 @@
 use pecsched_core::perf::kernel::Dtype;
 use wgpu::{Buffer, ComputePipeline};
 
-use super::template::{elem_vars, render};
-use super::{Gpu, GpuError};
+use crate::template::{elem_vars, render};
+use crate::{Gpu, GpuError};
 
 const SRC: &str = include_str!("fill.wgsl");
 const WG: u64 = 256;

@@ -3,18 +3,21 @@
 //! batches, several KV buffers, multi-part merges with empty parts, GEMM edges that are not
 //! multiples of the tiles. Inputs are seeded and non-zero; outputs are NaN-poisoned first.
 //!
-//! Used by `tests/gpu_kernels.rs` (on lavapipe in CI) and by `bench` before any timing.
+//! Used by `tests/kernels.rs` (on lavapipe in CI) and by `bench` before any timing.
+
+use std::collections::BTreeSet;
 
 use pecsched_core::perf::kernel::{DecodeAttention, Dtype, Gemm, PrefillAttention};
 
-use super::buffers::{encode, read_as};
-use super::decode::KvCache;
-use super::fill::values;
-use super::gemm::GemmVariant;
-use super::kernels::{Kernels, PrefillBuffers, PrefillVariant};
-use super::merge::MergeBuffers;
-use super::reference::{self, Deviation, compare};
-use super::{Gpu, GpuError};
+use crate::buffers::{encode, read_as};
+use crate::decode::KvCache;
+use crate::fill::values;
+use crate::gemm::GemmVariant;
+use crate::kernels::{Kernels, PrefillBuffers, PrefillVariant};
+use crate::merge::MergeBuffers;
+use crate::points::KernelFamily;
+use crate::reference::{self, Deviation, compare};
+use crate::{Gpu, GpuError};
 
 /// Tolerance on the relative L2 error for outputs stored as `dtype` (f16 output rounding is
 /// 2⁻¹¹ relative; the cooperative kernel also rounds P to f16).
@@ -228,7 +231,7 @@ pub fn check_merge(
         .merge
         .dispatch(gpu, rows, d, rows, dtype, &bufs)
         .map_err(fail)?;
-    let launch = super::buffers::Launch {
+    let launch = crate::buffers::Launch {
         dispatches: vec![disp],
         owned: vec![uni],
     };
@@ -266,11 +269,11 @@ fn result(kernel: String, shape: String, outcome: Result<Deviation, String>) -> 
     }
 }
 
-/// Every check of one family (`prefill`, `decode`, `merge`, `gemm`) on this device.
-pub fn run_family(gpu: &Gpu, k: &Kernels, family: &str, long: bool) -> Vec<CheckResult> {
+/// Every check of one family on this device.
+pub fn run_family(gpu: &Gpu, k: &Kernels, family: KernelFamily, long: bool) -> Vec<CheckResult> {
     let mut out = Vec::new();
     match family {
-        "prefill" => {
+        KernelFamily::Prefill => {
             for dtype in [Dtype::F32, Dtype::F16] {
                 for variant in k.prefill_variants(dtype) {
                     for (mut s, amp) in prefill_cases(long) {
@@ -285,7 +288,7 @@ pub fn run_family(gpu: &Gpu, k: &Kernels, family: &str, long: bool) -> Vec<Check
                 }
             }
         }
-        "decode" => {
+        KernelFamily::Decode => {
             for c in decode_cases(long) {
                 let shape = format!(
                     "H={} Hkv={} D={} L={:?} split={:?} binding={:?}",
@@ -294,7 +297,7 @@ pub fn run_family(gpu: &Gpu, k: &Kernels, family: &str, long: bool) -> Vec<Check
                 out.push(result("decode-f16".into(), shape, check_decode(gpu, k, &c)));
             }
         }
-        "merge" => {
+        KernelFamily::Merge => {
             for dtype in [Dtype::F32, Dtype::F16] {
                 for (counts, d) in merge_cases() {
                     let shape = format!("parts={counts:?} D={d}");
@@ -303,7 +306,7 @@ pub fn run_family(gpu: &Gpu, k: &Kernels, family: &str, long: bool) -> Vec<Check
                 }
             }
         }
-        "gemm" => {
+        KernelFamily::Gemm => {
             for (dtype, v) in [
                 (Dtype::F32, GemmVariant::Fma),
                 (Dtype::F16, GemmVariant::Fma),
@@ -326,17 +329,23 @@ pub fn run_family(gpu: &Gpu, k: &Kernels, family: &str, long: bool) -> Vec<Check
                 }
             }
         }
-        other => out.push(result(
-            other.into(),
-            String::new(),
-            Err("unknown family".into()),
-        )),
     }
     out
 }
 
-/// Every family.
-pub const FAMILIES: [&str; 4] = ["prefill", "decode", "merge", "gemm"];
+/// Runs every family's checks and prints them; returns the labels of kernels that failed
+/// any (`bench` times none of those).
+pub fn validate(gpu: &Gpu, k: &Kernels, long: bool) -> BTreeSet<String> {
+    let mut failed = BTreeSet::new();
+    for family in KernelFamily::ALL {
+        let results = run_family(gpu, k, family, long);
+        report(&results);
+        for r in results.iter().filter(|r| r.outcome.is_err()) {
+            failed.insert(r.kernel.clone());
+        }
+    }
+    failed
+}
 
 /// Prints one line per check; returns how many failed.
 pub fn report(results: &[CheckResult]) -> usize {

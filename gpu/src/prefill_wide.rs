@@ -1,5 +1,5 @@
 //! f32 prefill attention on FMA units with wide register tiles (`prefill_wide.wgsl`, variant
-//! `fmawide`): the same computation as [`super::prefill`] (causal or full, GQA, a chunk after a
+//! `fmawide`): the same computation as [`crate::prefill`] (causal or full, GQA, a chunk after a
 //! cached prefix, flash-style), with 8 × 4 score and 8 × D/16 output tiles per thread, Q and K
 //! staged transposed, P and V staged in shared memory. The tiling and why it is laid out so
 //! are in the header of the WGSL. f32 storage only: f16 keeps the other kernels.
@@ -7,11 +7,11 @@
 use pecsched_core::perf::kernel::{Dtype, PrefillAttention};
 use wgpu::ComputePipeline;
 
-use super::buffers::Launch;
-use super::pipelines::PipelineCache;
-use super::prefill::{AttnBuffers, check_shape, one_dispatch};
-use super::template::render;
-use super::{Gpu, GpuError};
+use crate::buffers::Launch;
+use crate::pipelines::PipelineCache;
+use crate::prefill::{AttnBuffers, check_shape, one_dispatch};
+use crate::template::render;
+use crate::{Gpu, GpuError};
 
 const SRC: &str = include_str!("prefill_wide.wgsl");
 /// Query rows per workgroup.
@@ -175,24 +175,24 @@ mod tests {
 
     #[test]
     fn the_f32_profile_fits_the_wide_kernel_alone() {
-        use super::super::calibrate::profile_points;
-        use super::super::points::Point;
-        use super::super::sweep::full;
-        let point = |j: &super::super::sweep::Job| Point {
+        use crate::calibrate::profile_points;
+        use crate::points::{KernelFamily, Point};
+        use crate::sweep::full;
+        let point = |j: &crate::sweep::Job| Point {
             kernel: j.name(),
             shape: j.shape.clone(),
             median_s: 1e-3,
             min_s: 1e-3,
             runs: 20,
         };
-        let all: Vec<Point> = full(true, &super::super::prefill_coop::CoopVariant::ALL, 24e9)
+        let all: Vec<Point> = full(true, &crate::prefill_coop::CoopVariant::ALL, 24e9)
             .iter()
             .map(point)
             .collect();
         let prefill = |pts: &[&Point]| -> Vec<String> {
             let mut k: Vec<String> = pts
                 .iter()
-                .filter(|p| p.shape.family() == "prefill")
+                .filter(|p| p.shape.family() == KernelFamily::Prefill)
                 .map(|p| p.kernel.clone())
                 .collect();
             k.dedup();
@@ -200,7 +200,7 @@ mod tests {
         };
         let f32 = profile_points(&all, Dtype::F32);
         assert_eq!(prefill(&f32), ["prefill-fmawide-f32"]);
-        assert!(f32.iter().any(|p| p.shape.family() == "gemm"));
+        assert!(f32.iter().any(|p| p.shape.family() == KernelFamily::Gemm));
         // Without wide-kernel points the first FMA kernel is fitted, as before.
         let old: Vec<Point> = all
             .iter()
@@ -222,7 +222,7 @@ mod tests {
     #[test]
     fn source_compiles_to_spirv() {
         for d in DIMS {
-            super::super::naga_check::compile(&source(d)).unwrap_or_else(|e| panic!("D={d}: {e}"));
+            crate::naga_check::compile(&source(d)).unwrap_or_else(|e| panic!("D={d}: {e}"));
         }
     }
 }

@@ -4,15 +4,15 @@
 
 use std::time::Instant;
 
-use super::buffers::Launch;
-use super::{Gpu, GpuError};
+use crate::buffers::Launch;
+use crate::{Gpu, GpuError};
 
 /// Target wall time of one submission of timed passes, seconds.
 const SUBMIT_BUDGET_S: f64 = 0.25;
 
 /// Bytes read before each timed run of a cold plan: well over the L2 of any GPU we target
 /// (50 MB on the H100).
-const L2_SCRATCH_BYTES: u64 = 128 << 20;
+pub const L2_SCRATCH_BYTES: u64 = 128 << 20;
 
 /// Reads `src` (XOR of every word, stored only in an impossible case): leaves the L2 full of
 /// clean lines of a buffer no kernel uses. A buffer clear would leave it full of dirty lines

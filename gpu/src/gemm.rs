@@ -4,11 +4,11 @@
 use pecsched_core::perf::kernel::{Dtype, Gemm};
 use wgpu::{Buffer, ComputePipeline};
 
-use super::buffers::{Dispatch, Launch};
-use super::pipelines::PipelineCache;
-use super::prefill_coop::check_coop;
-use super::template::{elem_vars, render};
-use super::{Gpu, GpuError};
+use crate::buffers::{Dispatch, Launch};
+use crate::pipelines::PipelineCache;
+use crate::prefill_coop::check_coop;
+use crate::template::{elem_vars, render};
+use crate::{Gpu, GpuError};
 
 const SRC: &str = include_str!("gemm.wgsl");
 const SRC_COOP: &str = include_str!("gemm_coop.wgsl");
@@ -111,6 +111,6 @@ impl GemmKernel {
 mod tests {
     #[test]
     fn coop_source_compiles_to_spirv() {
-        super::super::naga_check::compile(super::SRC_COOP).unwrap();
+        crate::naga_check::compile(super::SRC_COOP).unwrap();
     }
 }

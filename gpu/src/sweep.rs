@@ -5,11 +5,11 @@
 
 use pecsched_core::perf::kernel::{AttentionMerge, DecodeAttention, Dtype, Gemm, PrefillAttention};
 
-use super::check::pre;
-use super::gemm::GemmVariant;
-use super::kernels::PrefillVariant;
-use super::points::Shape;
-use super::prefill_coop::CoopVariant;
+use crate::check::pre;
+use crate::gemm::GemmVariant;
+use crate::kernels::PrefillVariant;
+use crate::points::Shape;
+use crate::prefill_coop::CoopVariant;
 
 /// Which kernel a job runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

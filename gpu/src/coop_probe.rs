@@ -11,9 +11,9 @@
 
 use pecsched_core::perf::kernel::Dtype;
 
-use super::Gpu;
-use super::buffers::{encode, read_as};
-use super::fill::values;
+use crate::buffers::{encode, read_as};
+use crate::fill::values;
+use crate::{Gpu, GpuError};
 
 const HEAD: &str = "enable f16;
 enable wgpu_cooperative_matrix;
@@ -343,7 +343,7 @@ fn source(p: &Probe) -> String {
 
 /// Runs every probe on `gpu` with checked and unchecked shaders; prints one line each and
 /// returns how many failed (an error only when the probes could not run at all).
-pub fn run(gpu: &Gpu) -> anyhow::Result<usize> {
+pub fn run(gpu: &Gpu) -> Result<usize, GpuError> {
     let ah: Vec<f32> = values(11, 4096, 1.0).into_iter().map(f16r).collect();
     let mut cf = values(12, 2048, 2.0);
     cf[..256].fill(0.0);
@@ -424,7 +424,7 @@ mod tests {
     fn probes_compile() {
         for p in probes() {
             let src = source(&p);
-            super::super::naga_check::compile(&src).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            crate::naga_check::compile(&src).unwrap_or_else(|e| panic!("{}: {e}", p.name));
         }
     }
 

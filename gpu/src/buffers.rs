@@ -3,7 +3,7 @@
 
 use wgpu::{BindGroup, Buffer, BufferUsages, ComputePipeline};
 
-use super::{Gpu, GpuError};
+use crate::{Gpu, GpuError};
 
 /// One dispatch of a pipeline with its bind group.
 pub struct Dispatch {

@@ -12,6 +12,63 @@ use serde::{Deserialize, Serialize};
 /// Schema tag of a points file.
 pub const SCHEMA: &str = "pecsched-bench/1";
 
+/// A kernel family: the op a kernel computes, whatever its variant. Each is validated by its
+/// own checks ([`crate::check::run_family`]) and priced by its own formula of the core (whose
+/// calibration fields [`crate::fit`] fits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KernelFamily {
+    /// Prefill attention.
+    Prefill,
+    /// Split-K decode attention.
+    Decode,
+    /// Log-sum-exp merge of partial attention.
+    Merge,
+    /// Dense matrix multiply (the linear layers).
+    Gemm,
+}
+
+impl KernelFamily {
+    /// Every family, in report order.
+    pub const ALL: [KernelFamily; 4] = [
+        KernelFamily::Prefill,
+        KernelFamily::Decode,
+        KernelFamily::Merge,
+        KernelFamily::Gemm,
+    ];
+
+    /// `prefill`, `decode`, `merge` or `gemm` (the `op` tag of a point's shape).
+    pub fn id(self) -> &'static str {
+        match self {
+            KernelFamily::Prefill => "prefill",
+            KernelFamily::Decode => "decode",
+            KernelFamily::Merge => "merge",
+            KernelFamily::Gemm => "gemm",
+        }
+    }
+}
+
+impl std::fmt::Display for KernelFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A name that is not a [`KernelFamily`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown kernel family `{0}` (prefill, decode, merge, gemm)")]
+pub struct UnknownFamily(pub String);
+
+impl std::str::FromStr for KernelFamily {
+    type Err = UnknownFamily;
+
+    fn from_str(name: &str) -> Result<KernelFamily, UnknownFamily> {
+        KernelFamily::ALL
+            .into_iter()
+            .find(|f| f.id() == name)
+            .ok_or_else(|| UnknownFamily(name.to_string()))
+    }
+}
+
 /// The shape of a measured kernel call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
@@ -27,13 +84,13 @@ pub enum Shape {
 }
 
 impl Shape {
-    /// `prefill`, `decode`, `merge` or `gemm`.
-    pub fn family(&self) -> &'static str {
+    /// The kernel family that computes it.
+    pub fn family(&self) -> KernelFamily {
         match self {
-            Shape::Prefill(_) => "prefill",
-            Shape::Decode(_) => "decode",
-            Shape::Merge(_) => "merge",
-            Shape::Gemm(_) => "gemm",
+            Shape::Prefill(_) => KernelFamily::Prefill,
+            Shape::Decode(_) => KernelFamily::Decode,
+            Shape::Merge(_) => KernelFamily::Merge,
+            Shape::Gemm(_) => KernelFamily::Gemm,
         }
     }
 
@@ -165,15 +222,27 @@ fn complete_by_default() -> bool {
     true
 }
 
+/// Why a points file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PointsError {
+    /// Not JSON of a points file.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// Another schema (or version).
+    #[error("points file has schema `{found}`, expected `{SCHEMA}`")]
+    Schema {
+        /// The schema the file names.
+        found: String,
+    },
+}
+
 impl Points {
     /// Parses a points file, checking its schema.
-    pub fn from_json(text: &str) -> anyhow::Result<Points> {
+    pub fn from_json(text: &str) -> Result<Points, PointsError> {
         let p: Points = serde_json::from_str(text)?;
-        anyhow::ensure!(
-            p.schema == SCHEMA,
-            "points file has schema `{}`, expected `{SCHEMA}`",
-            p.schema
-        );
+        if p.schema != SCHEMA {
+            return Err(PointsError::Schema { found: p.schema });
+        }
         Ok(p)
     }
 }
@@ -183,16 +252,7 @@ pub fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs()) as i64;
-    // Civil-from-days (H. Hinnant's algorithm).
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = pecsched_core::workload::civil_from_days(secs.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -215,6 +275,27 @@ mod tests {
         let t = s.predict(&GpuKind::H100Sxm80.spec(), &Calibration::default());
         assert!(t > 0.0 && t < 1e-3);
         assert_eq!(s.label(), "4096x4096x4096");
+        assert_eq!(s.family(), KernelFamily::Gemm);
+    }
+
+    #[test]
+    fn families_parse_their_ids() {
+        for f in KernelFamily::ALL {
+            assert_eq!(f.id().parse::<KernelFamily>(), Ok(f));
+        }
+        assert!("gem".parse::<KernelFamily>().is_err());
+    }
+
+    #[test]
+    fn a_points_file_of_another_schema_is_refused() {
+        let e = Points::from_json(
+            r#"{"schema":"pecsched-bench/2","provenance":{},"failed_validation":[],"points":[]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "points file has schema `pecsched-bench/2`, expected `pecsched-bench/1`"
+        );
     }
 
     #[test]
