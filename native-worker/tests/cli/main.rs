@@ -1,0 +1,12 @@
+//! The `pecsched-worker` command line end to end, as one test binary: run the built binary,
+//! check exit codes, output and files.
+//!
+//! - [`cli`]: every subcommand on good input;
+//! - [`cli_errors`]: the command line's part of the bad-input table;
+//! - [`no_gpu`]: the GPU commands where Vulkan finds no adapter;
+//! - [`replay`]: the hardware-in-the-loop replay on whatever adapter exists (lavapipe in CI).
+
+mod cli;
+mod cli_errors;
+mod no_gpu;
+mod replay;
