@@ -33,7 +33,7 @@ step "clippy (wasm32)" cargo clippy --target "$WASM" \
     --test same_numbers --test speed -- -D warnings
 step "format (python/)" cargo fmt --manifest-path python/Cargo.toml --check
 step "clippy (python/)" cargo clippy --manifest-path python/Cargo.toml -- -D warnings
-step "docs (core)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pecsched-core
+step "docs (core, gpu)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pecsched-core -p pecsched-gpu
 # Before the tests: tests/tests/browser/ opens this build of the page in Chromium.
 step "build (explorer: scripts/build-web.sh)" bash scripts/build-web.sh
 step "tests (native)" cargo test --workspace --no-fail-fast
