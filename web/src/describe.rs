@@ -31,6 +31,19 @@ pub fn transforms_sentence(wl: &WorkloadWire) -> String {
     }
 }
 
+/// A whole number with thousands separators, as the page writes counts: `10,000,000`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +63,14 @@ mod tests {
         wl.rate_scale = 1.0;
         wl.long_input = None;
         assert!(transforms_sentence(&wl).starts_with("Runs as given"));
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(4096), "4,096");
+        assert_eq!(grouped(250_000), "250,000");
+        assert_eq!(grouped(10_000_000), "10,000,000");
     }
 }

@@ -46,6 +46,23 @@ pub mod limits {
     /// [`MAX_ARRIVAL_S`] as an instant.
     pub const MAX_ARRIVAL: crate::time::SimTime =
         crate::time::SimTime(MAX_ARRIVAL_S * crate::time::NANOS_PER_SEC);
+    /// Fastest network between nodes, in Gbit/s per node and direction (today's fastest NICs
+    /// are 800 Gbit/s; 100,000 leaves room for any study and keeps transfer times positive).
+    pub const MAX_NETWORK_GBPS: f64 = 1.0e5;
+    /// Largest input of the long-input transform, in tokens (the paper draws 100K–500K).
+    pub const MAX_LONG_INPUT_TOKENS: u32 = 10_000_000;
+    /// Fastest mean arrival rate of a synthetic workload, requests per second.
+    pub const MAX_SYNTHETIC_RATE_PER_S: f64 = 1.0e6;
+    /// Burstiest synthetic arrivals: the largest coefficient of variation of inter-arrival
+    /// times (gamma shape 1/cv² stays ≥ 1e-4).
+    pub const MAX_SYNTHETIC_CV: f64 = 100.0;
+    /// Largest median of a synthetic log-normal length (input or output), in tokens; the
+    /// smallest is 1.
+    pub const MAX_LOGNORMAL_MEDIAN_TOKENS: f64 = 1.0e8;
+    /// Largest σ of ln(length) of a synthetic log-normal length.
+    pub const MAX_LOGNORMAL_SIGMA: f64 = 10.0;
+    /// Largest colocation cap: short-prefill tokens per GPU batched into one long-decode step.
+    pub const MAX_COLOCATION_CAP_TOKENS_PER_GPU: u32 = 1 << 20;
 }
 
 /// Where a scenario's requests come from.
@@ -118,7 +135,10 @@ fn num(v: f64) -> String {
 /// Checks the numbers of a synthetic source, naming the field.
 fn validate_synthetic(s: &SyntheticWire) -> Result<(), ScenarioError> {
     let path = "workload.source.synthetic";
-    if !(s.rate_per_s.is_finite() && s.rate_per_s > 0.0 && s.rate_per_s <= 1e6) {
+    if !(s.rate_per_s.is_finite()
+        && s.rate_per_s > 0.0
+        && s.rate_per_s <= limits::MAX_SYNTHETIC_RATE_PER_S)
+    {
         return Err(field(
             &format!("{path}.rate_per_s"),
             num(s.rate_per_s),
@@ -147,21 +167,28 @@ fn validate_synthetic(s: &SyntheticWire) -> Result<(), ScenarioError> {
         && cv2.is_finite()
         && (1.0 / cv2).is_finite()
         && (1.0 / cv2) > 0.0
-        && cv2 <= 1e4)
+        && cv2 <= limits::MAX_SYNTHETIC_CV * limits::MAX_SYNTHETIC_CV)
     {
         return Err(field(
             &format!("{path}.cv"),
             num(s.cv),
-            "a number in (0, 100]",
+            &format!("a number in (0, {}]", limits::MAX_SYNTHETIC_CV),
         ));
     }
     if let Some((im, is, om, os)) = s.lognormal {
-        let ok = |m: f64, sg: f64| (1.0..=1e8).contains(&m) && (0.0..=10.0).contains(&sg);
+        let ok = |m: f64, sg: f64| {
+            (1.0..=limits::MAX_LOGNORMAL_MEDIAN_TOKENS).contains(&m)
+                && (0.0..=limits::MAX_LOGNORMAL_SIGMA).contains(&sg)
+        };
         if !ok(im, is) || !ok(om, os) {
             return Err(field(
                 &format!("{path}.lognormal"),
                 format!("[{}, {}, {}, {}]", num(im), num(is), num(om), num(os)),
-                "[input_median, input_sigma, output_median, output_sigma] with medians in [1, 1e8] tokens and sigmas in [0, 10]",
+                &format!(
+                    "[input_median, input_sigma, output_median, output_sigma] with medians in [1, {:e}] tokens and sigmas in [0, {}]",
+                    limits::MAX_LOGNORMAL_MEDIAN_TOKENS,
+                    limits::MAX_LOGNORMAL_SIGMA
+                ),
             ));
         }
     }
@@ -271,20 +298,27 @@ impl Scenario {
             .ok_or_else(|| field("cluster.gpu", &w.cluster.gpu, "one of a100, h100, h200"))?;
         let c = &w.cluster;
         if !(1..=limits::MAX_NODES).contains(&c.nodes) {
-            return Err(field("cluster.nodes", c.nodes, "between 1 and 2048"));
+            return Err(field(
+                "cluster.nodes",
+                c.nodes,
+                &format!("between 1 and {}", limits::MAX_NODES),
+            ));
         }
         if !(1..=limits::MAX_GPUS_PER_NODE).contains(&c.gpus_per_node) {
             return Err(field(
                 "cluster.gpus_per_node",
                 c.gpus_per_node,
-                "between 1 and 16",
+                &format!("between 1 and {}", limits::MAX_GPUS_PER_NODE),
             ));
         }
-        if !(c.network_gbps.is_finite() && c.network_gbps > 0.0 && c.network_gbps <= 1.0e5) {
+        if !(c.network_gbps.is_finite()
+            && c.network_gbps > 0.0
+            && c.network_gbps <= limits::MAX_NETWORK_GBPS)
+        {
             return Err(field(
                 "cluster.network_gbps",
                 num(c.network_gbps),
-                "a number in (0, 100000]",
+                &format!("a number in (0, {}]", limits::MAX_NETWORK_GBPS),
             ));
         }
         let model = ModelKind::from_id(&w.model).ok_or_else(|| {
@@ -325,7 +359,7 @@ impl Scenario {
                     return Err(field(
                         "workload.source.synthetic.requests",
                         s.requests,
-                        "between 1 and 2000000",
+                        &format!("between 1 and {}", limits::MAX_REQUESTS),
                     ));
                 }
                 if let Some(t) = &s.lengths_from
@@ -382,14 +416,14 @@ impl Scenario {
             return Err(field(
                 "workload.rate_scale",
                 num(wl.rate_scale),
-                "a number in (0, 1000]",
+                &format!("a number in (0, {}]", limits::MAX_RATE_SCALE),
             ));
         }
         if let Some(li) = wl.long_input
             && (!(0.0..=100.0).contains(&li.percentile)
                 || li.min_tokens == 0
                 || li.min_tokens > li.max_tokens
-                || li.max_tokens > 10_000_000)
+                || li.max_tokens > limits::MAX_LONG_INPUT_TOKENS)
         {
             return Err(field(
                 "workload.long_input",
@@ -399,7 +433,10 @@ impl Scenario {
                     li.min_tokens,
                     li.max_tokens
                 ),
-                "percentile in [0,100] and 1 <= min_tokens <= max_tokens <= 10000000",
+                &format!(
+                    "percentile in [0,100] and 1 <= min_tokens <= max_tokens <= {}",
+                    limits::MAX_LONG_INPUT_TOKENS
+                ),
             ));
         }
         if w.policies.is_empty() {
@@ -424,11 +461,11 @@ impl Scenario {
                 "at least 1 (PecSched's decode-only replicas)",
             ));
         }
-        if knobs.colocation_cap_tokens_per_gpu > 1 << 20 {
+        if knobs.colocation_cap_tokens_per_gpu > limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU {
             return Err(field(
                 "knobs.colocation_cap_tokens_per_gpu",
                 knobs.colocation_cap_tokens_per_gpu,
-                "at most 1048576",
+                &format!("at most {}", limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU),
             ));
         }
         validate_engine(&engine)?;

@@ -4,6 +4,7 @@
 //! Budgets count simulation events, not wall-clock time, so a run stopped by the budget stops
 //! at the same instant on every machine and its partial numbers are still reproducible.
 
+use crate::describe::grouped;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
 
@@ -56,9 +57,10 @@ pub fn check_wire(w: &ScenarioWire) -> Result<(), String> {
     {
         return Err(format!(
             "the time window [{}, {}] s reaches beyond {MAX_WINDOW_S:e} s; the explorer accepts \
-             windows between 0 and 10,000,000 s",
+             windows between 0 and {} s",
             show(a),
-            show(b)
+            show(b),
+            grouped(MAX_WINDOW_S as u64)
         ));
     }
     if let SourceWire::Synthetic(s) = &w.workload.source

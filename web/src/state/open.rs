@@ -3,8 +3,10 @@
 //! internal names (`LongInputWire { … }`, postcard's "usize too big for this platform").
 
 use super::{CALIBRATION_KEY, DATASHEET};
+use crate::describe::grouped;
 use crate::runner::limits;
 use pecsched_core::perf::Calibration;
+use pecsched_core::scenario::limits::MAX_LONG_INPUT_TOKENS;
 use pecsched_core::scenario::link::{self, LinkError};
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::scenario::{Scenario, ScenarioError};
@@ -119,10 +121,10 @@ fn scenario_words(e: &ScenarioError, w: &ScenarioWire) -> String {
                 _ => value.clone(),
             };
             let expected = match field.as_str() {
-                "workload.long_input" => {
-                    "a percentile from 0 to 100 and 1 ≤ smallest ≤ largest ≤ 10,000,000 tokens"
-                        .to_string()
-                }
+                "workload.long_input" => format!(
+                    "a percentile from 0 to 100 and 1 ≤ smallest ≤ largest ≤ {} tokens",
+                    grouped(MAX_LONG_INPUT_TOKENS.into())
+                ),
                 _ => expected.clone(),
             };
             format!(

@@ -7,6 +7,7 @@ use crate::state::{Action, Edit};
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::profiles::builtin_list;
+use pecsched_core::scenario::limits::{MAX_GPUS_PER_NODE, MAX_NETWORK_GBPS, MAX_NODES};
 use pecsched_core::scenario::wire::ScenarioWire;
 use yew::prelude::*;
 
@@ -60,9 +61,10 @@ pub fn ClusterEditor(p: &Props) -> Html {
         .into_iter()
         .map(|(id, label)| (id.into(), label.into()))
         .collect();
-    // The explorer's GPU limit, enforced at the fields (the core allows 2048 × 16).
-    let max_nodes = (MAX_GPUS / c.gpus_per_node.max(1)).clamp(1, 2048);
-    let max_per_node = (MAX_GPUS / c.nodes.max(1)).clamp(1, 16);
+    // The explorer's GPU limit, enforced at the fields (the core allows MAX_NODES ×
+    // MAX_GPUS_PER_NODE).
+    let max_nodes = (MAX_GPUS / c.gpus_per_node.max(1)).clamp(1, MAX_NODES);
+    let max_per_node = (MAX_GPUS / c.nodes.max(1)).clamp(1, MAX_GPUS_PER_NODE);
     let total = c.nodes as u64 * c.gpus_per_node as u64;
     let replicas = if p.draft.tp > 0 {
         total / p.draft.tp as u64
@@ -80,16 +82,16 @@ pub fn ClusterEditor(p: &Props) -> Html {
                 onchange={p.dispatch.reform(Action::Calibration)} />
             <NumberField id="f-nodes" label="Nodes" unit="nodes" min={1.0} max={max_nodes as f64} integer=true
                 max_reason={format!("the explorer simulates at most {MAX_GPUS} GPUs: {max_nodes} nodes of {} GPUs", c.gpus_per_node)}
-                tip="Machines in the cluster (1–2048, and at most 4096 GPUs in all in the explorer; the command line goes further)."
+                tip={format!("Machines in the cluster (1–{MAX_NODES}, and at most {MAX_GPUS} GPUs in all in the explorer; the command line goes further).")}
                 value={num(c.nodes as f64)} onchange={e.reform(|v: f64| Edit::Nodes(v as u32))} />
             <NumberField id="f-gpus-per-node" label="GPUs per node" unit="GPUs" min={1.0} max={max_per_node as f64} integer=true
                 max_reason={format!("the explorer simulates at most {MAX_GPUS} GPUs: {} nodes of {max_per_node} GPUs", c.nodes)}
-                tip="NVLink-connected GPUs in each node (1–16). TP must divide it."
+                tip={format!("NVLink-connected GPUs in each node (1–{MAX_GPUS_PER_NODE}). TP must divide it.")}
                 value={num(c.gpus_per_node as f64)} onchange={e.reform(|v: f64| Edit::GpusPerNode(v as u32))} />
-            <NumberField id="f-tp" label="Tensor parallelism" unit="GPUs/replica" min={1.0} max={16.0} integer=true
+            <NumberField id="f-tp" label="Tensor parallelism" unit="GPUs/replica" min={1.0} max={MAX_GPUS_PER_NODE as f64} integer=true
                 tip="GPUs per model replica (tensor-parallel size); must divide GPUs per node."
                 value={num(p.draft.tp as f64)} onchange={e.reform(|v: f64| Edit::Tp(v as u32))} />
-            <NumberField id="f-network" label="Network" unit="Gbit/s" min={1.0}
+            <NumberField id="f-network" label="Network" unit="Gbit/s" min={1.0} max={MAX_NETWORK_GBPS}
                 tip="Bandwidth between nodes, per node and direction (paper: 400 Gbit/s)."
                 value={num(c.network_gbps)} onchange={e.reform(Edit::NetworkGbps)} />
             <SelectField id="f-model" label="Model" options={models} selected={p.draft.model.clone()}

@@ -1,8 +1,10 @@
 //! Policies to compare, PecSched's knobs and the seed.
 
 use super::field::{CheckField, NumberField, num};
+use crate::runner::limits::MAX_GPUS;
 use crate::state::{Action, Edit};
 use pecsched_core::policy::{PolicyKind, PolicyKnobs};
+use pecsched_core::scenario::limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU;
 use pecsched_core::scenario::wire::ScenarioWire;
 use yew::prelude::*;
 
@@ -70,11 +72,11 @@ pub fn PolicyEditor(p: &Props) -> Html {
         </fieldset>
         <fieldset class="section">
             <legend>{ "PecSched knobs and seed" }</legend>
-            <NumberField id="f-decode-replicas" label="Decode-only replicas (0 = paper)" unit="replicas" min={0.0} max={4096.0} integer=true
+            <NumberField id="f-decode-replicas" label="Decode-only replicas (0 = paper)" unit="replicas" min={0.0} max={MAX_GPUS as f64} integer=true
                 tip="Replicas reserved for short-request decodes under disaggregation. 0: the paper's rule, one eighth of the replicas (at least 1)."
                 value={num(knobs.decode_replicas.unwrap_or(0) as f64)}
                 onchange={e.reform(|v: f64| Edit::DecodeReplicas((v >= 1.0).then_some(v as u32)))} />
-            <NumberField id="f-colocation" label="Colocation cap" unit="tokens/GPU" min={0.0} max={1048576.0} integer=true
+            <NumberField id="f-colocation" label="Colocation cap" unit="tokens/GPU" min={0.0} max={MAX_COLOCATION_CAP_TOKENS_PER_GPU as f64} integer=true
                 tip={format!("Short-prefill tokens per GPU batched into one long-decode step (default {}).", defaults.colocation_cap_tokens_per_gpu)}
                 value={num(knobs.colocation_cap_tokens_per_gpu as f64)}
                 onchange={e.reform(|v: f64| Edit::ColocationCap(v as u32))} />

@@ -3,10 +3,15 @@
 
 use super::field::{CheckField, NumberField, SelectField, num};
 use super::upload::TraceUpload;
+use crate::describe::grouped;
 use crate::protocol::ToWorker;
 use crate::runner::limits::{MAX_REQUESTS, MAX_WINDOW_S};
 use crate::state::{Action, DEFAULT_LOGNORMAL, Edit, SourceChoice, Upload, UploadStatus};
 use pecsched_core::scenario::EmbeddedTrace;
+use pecsched_core::scenario::limits::{
+    MAX_LOGNORMAL_MEDIAN_TOKENS, MAX_LOGNORMAL_SIGMA, MAX_LONG_INPUT_TOKENS, MAX_RATE_SCALE,
+    MAX_SYNTHETIC_CV, MAX_SYNTHETIC_RATE_PER_S,
+};
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire, SyntheticWire};
 use yew::prelude::*;
 
@@ -81,7 +86,7 @@ pub fn WorkloadEditor(p: &Props) -> Html {
                 send={p.send.clone()} dispatch={p.dispatch.clone()} />
             { synthetic }
             <p class="transforms" id="transforms">{ crate::describe::transforms_sentence(wl) }</p>
-            <NumberField id="f-rate" label="Load scaling" unit="× rate" min={0.001} max={1000.0}
+            <NumberField id="f-rate" label="Load scaling" unit="× rate" min={0.001} max={MAX_RATE_SCALE}
                 tip="Multiplies the arrival rate (arrival times are divided by it): 0.5 = half the load, 2 = twice. The default 0.05 lets 32 A100 sustain the 100K–500K-token long requests."
                 value={num(wl.rate_scale)} onchange={e.reform(Edit::RateScale)} />
             <CheckField id="f-window-on" label="Time window" checked={wl.window_s.is_some()}
@@ -98,7 +103,7 @@ pub fn WorkloadEditor(p: &Props) -> Html {
                 </div>
             }
             <NumberField id="f-max-requests" label="Request limit (0 = none)" unit="requests" min={0.0} max={MAX_REQUESTS as f64} integer=true
-                tip="Keep at most this many requests, in arrival order (0: no limit). The explorer runs at most 250,000."
+                tip={format!("Keep at most this many requests, in arrival order (0: no limit). The explorer runs at most {}.", grouped(MAX_REQUESTS.into()))}
                 value={num(wl.max_requests.unwrap_or(0) as f64)}
                 onchange={e.reform(|v: f64| Edit::MaxRequests((v >= 1.0).then_some(v as u32)))} />
             <CheckField id="f-long-on" label="Long-input transform" checked={li.is_some()}
@@ -108,11 +113,11 @@ pub fn WorkloadEditor(p: &Props) -> Html {
                 <NumberField id="f-long-pct" label="above percentile" unit="%" min={0.0} max={100.0}
                     tip="Requests above this percentile of input length become long (paper: 95)."
                     value={num(l.percentile)} onchange={e.reform(Edit::LongPercentile)} />
-                <NumberField id="f-long-min" label="long input from" unit="tokens" min={1.0} max={1e7} integer=true
+                <NumberField id="f-long-min" label="long input from" unit="tokens" min={1.0} max={MAX_LONG_INPUT_TOKENS as f64} integer=true
                         tip="Smallest long input (paper: 100,000 tokens)."
                         value={num(l.min_tokens as f64)} onchange={e.reform(|v: f64| Edit::LongMin(v as u32))} />
-                    <NumberField id="f-long-max" label="long input to" unit="tokens" min={1.0} max={1e7} integer=true
-                        tip="Largest long input (paper: 500,000 tokens; at most 10,000,000)."
+                    <NumberField id="f-long-max" label="long input to" unit="tokens" min={1.0} max={MAX_LONG_INPUT_TOKENS as f64} integer=true
+                        tip={format!("Largest long input (paper: 500,000 tokens; at most {}).", grouped(MAX_LONG_INPUT_TOKENS.into()))}
                         value={num(l.max_tokens as f64)} onchange={e.reform(|v: f64| Edit::LongMax(v as u32))} />
             }
         </fieldset>
@@ -138,12 +143,12 @@ fn synthetic_fields(s: &SyntheticWire, e: &Callback<Edit>) -> Html {
     html! {
         <div class="sub">
             <NumberField id="f-syn-requests" label="Requests" unit="requests" min={1.0} max={MAX_REQUESTS as f64} integer=true
-                tip="Number of synthetic requests (the explorer runs at most 250,000)."
+                tip={format!("Number of synthetic requests (the explorer runs at most {}).", grouped(MAX_REQUESTS.into()))}
                 value={num(s.requests as f64)} onchange={e.reform(|v: f64| Edit::SynthRequests(v as u32))} />
-            <NumberField id="f-syn-rate" label="Arrival rate" unit="req/s" min={1e-6} max={1e6}
+            <NumberField id="f-syn-rate" label="Arrival rate" unit="req/s" min={1e-6} max={MAX_SYNTHETIC_RATE_PER_S}
                 tip="Mean arrival rate, requests per second (before load scaling)."
                 value={num(s.rate_per_s)} onchange={e.reform(Edit::SynthRate)} />
-            <NumberField id="f-syn-cv" label="Burstiness (CV)" unit="" min={0.01} max={100.0}
+            <NumberField id="f-syn-cv" label="Burstiness (CV)" unit="" min={0.01} max={MAX_SYNTHETIC_CV}
                 tip="Coefficient of variation of inter-arrival times: 1 = Poisson, above 1 burstier (gamma arrivals)."
                 value={num(s.cv)} onchange={e.reform(Edit::SynthCv)} />
             <SelectField id="f-syn-lengths" label="Lengths" options={lengths} selected={selected}
@@ -151,15 +156,15 @@ fn synthetic_fields(s: &SyntheticWire, e: &Callback<Edit>) -> Html {
                 onchange={e.reform(|v: String| Edit::SynthLengthsFrom((v != "lognormal").then_some(v)))} />
             if s.lengths_from.is_none() {
                 <div class="pair">
-                    <NumberField id="f-ln-in" label="input median" unit="tokens" min={1.0}
+                    <NumberField id="f-ln-in" label="input median" unit="tokens" min={1.0} max={MAX_LOGNORMAL_MEDIAN_TOKENS}
                         tip="Median input length." value={num(ln.0)} onchange={e.reform(|v| Edit::SynthLogNormal(0, v))} />
-                    <NumberField id="f-ln-in-s" label="σ" unit="" min={0.0}
+                    <NumberField id="f-ln-in-s" label="σ" unit="" min={0.0} max={MAX_LOGNORMAL_SIGMA}
                         tip="σ of ln(input length)." value={num(ln.1)} onchange={e.reform(|v| Edit::SynthLogNormal(1, v))} />
                 </div>
                 <div class="pair">
-                    <NumberField id="f-ln-out" label="output median" unit="tokens" min={1.0}
+                    <NumberField id="f-ln-out" label="output median" unit="tokens" min={1.0} max={MAX_LOGNORMAL_MEDIAN_TOKENS}
                         tip="Median output length." value={num(ln.2)} onchange={e.reform(|v| Edit::SynthLogNormal(2, v))} />
-                    <NumberField id="f-ln-out-s" label="σ" unit="" min={0.0}
+                    <NumberField id="f-ln-out-s" label="σ" unit="" min={0.0} max={MAX_LOGNORMAL_SIGMA}
                         tip="σ of ln(output length)." value={num(ln.3)} onchange={e.reform(|v| Edit::SynthLogNormal(3, v))} />
                 </div>
             }
