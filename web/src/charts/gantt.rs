@@ -10,6 +10,7 @@ use super::gantt_data::{Lane, bars, end_s, span_at};
 use super::palette::{self, SPAN_KINDS};
 use super::scale::Scale;
 use crate::protocol::PolicyResult;
+use pecsched_core::policy::PolicyKind;
 use std::rc::Rc;
 use web_sys::{Element, HtmlSelectElement};
 use yew::prelude::*;
@@ -99,7 +100,12 @@ pub fn Gantt(p: &Props) -> Html {
     let area = use_node_ref();
     let idx = chosen
         .filter(|&i| i < p.results.len())
-        .or_else(|| p.results.iter().position(|r| r.policy.id() == "pecsched"))
+        // The paper's scheduler first, the policy this explorer is about.
+        .or_else(|| {
+            p.results
+                .iter()
+                .position(|r| r.policy == PolicyKind::PecSched)
+        })
         .unwrap_or(0);
     let Some(r) = p.results.get(idx).cloned() else {
         return html! {};
