@@ -72,7 +72,7 @@ pub fn App() -> Html {
             if generation > 1
                 && let Some(fragment) = state.link_fragment()
             {
-                browser::replace_fragment(&fragment);
+                browser::replace_fragment(fragment);
             }
             match state.runnable() {
                 Some(w) => {
@@ -192,7 +192,7 @@ fn results(state: &State, send: &Callback<ToWorker>) -> Html {
                 </section>
             }
         </div>
-        <ExportBar scenario={state.draft.clone()} link={state.link_fragment()} calibration={state.calibration.clone()}
+        <ExportBar scenario={state.draft.clone()} link={state.link_fragment().map(str::to_string)} calibration={state.calibration.clone()}
             results={results} sweep={run.sweep.clone()} />
     </> }
 }

@@ -86,6 +86,9 @@ pub struct State {
     /// Built-in calibration profile id. Carried in links as `&c=<id>` next to the scenario
     /// until the wire format has a field for it.
     pub calibration: String,
+    /// The page's URL fragment ([`State::link_fragment`]), computed once per change of the
+    /// draft or the profile (in `changed`), not on every render.
+    link: Option<String>,
 }
 
 /// Everything that can happen to the page.
@@ -145,6 +148,7 @@ impl State {
             run: RunView::default(),
             sweep_on: true,
             calibration: o.calibration,
+            link: None,
         };
         s.changed();
         s
@@ -153,7 +157,7 @@ impl State {
     /// The URL fragment changed under the page (a link opened in this tab, Back or Forward):
     /// show its scenario, unless it is the page's own. The upload and the sweep choice stay.
     fn follow(&mut self, fragment: &str) {
-        if self.link_fragment().as_deref() == Some(fragment) {
+        if self.link_fragment() == Some(fragment) {
             return;
         }
         let o = open(fragment);
@@ -193,26 +197,30 @@ impl State {
         }
     }
 
-    /// The link token of the draft (canonical: defaults left out), if it is valid.
-    pub fn link_token(&self) -> Option<String> {
-        let s = Scenario::from_wire(&self.draft).ok()?;
-        Some(link::encode_scenario(&s))
+    /// The link token of the draft (canonical: defaults left out), if the core accepts the
+    /// draft.
+    pub fn link_token(&self) -> Option<&str> {
+        link::token_from_fragment(self.link_fragment()?)
     }
 
     /// The URL fragment of the page: `#s=<token>`, plus `&c=<profile>` for a calibration
-    /// profile other than the datasheet one.
-    pub fn link_fragment(&self) -> Option<String> {
-        let mut f = link::fragment(&self.link_token()?);
-        if self.calibration != DATASHEET {
-            f.push_str(&format!("&{CALIBRATION_KEY}={}", self.calibration));
-        }
-        Some(f)
+    /// profile other than the datasheet one; `None` if the core refuses the draft.
+    pub fn link_fragment(&self) -> Option<&str> {
+        self.link.as_deref()
     }
 
-    /// Re-validates the draft and starts a new generation.
+    /// Re-validates the draft, computes its link and starts a new generation.
     fn changed(&mut self) {
+        let scenario = Scenario::from_wire(&self.draft);
+        self.link = scenario.as_ref().ok().map(|s| {
+            let mut f = link::fragment(&link::encode_scenario(s));
+            if self.calibration != DATASHEET {
+                f.push_str(&format!("&{CALIBRATION_KEY}={}", self.calibration));
+            }
+            f
+        });
         self.invalid = limits::check_wire(&self.draft)
-            .and_then(|()| Scenario::from_wire(&self.draft).map_err(|e| e.to_string()))
+            .and_then(|()| scenario.map_err(|e| e.to_string()))
             .and_then(|s| limits::check_scenario(&s))
             .err();
         self.notice = match (self.notice.take(), self.waiting_for_upload()) {

@@ -55,10 +55,11 @@ fn a_valid_edit_starts_a_new_run_and_an_invalid_one_explains_and_waits() {
     assert_eq!(s.generation, 3);
     assert!(s.invalid.as_deref().unwrap().contains("`tp` = 3"));
     assert_eq!(s.runnable(), None);
+    assert_eq!(s.link_fragment(), None);
     assert_eq!(s.run.phase, RunPhase::Idle);
     let s = reduce(s, Action::Edit(Edit::Tp(8)));
     assert_eq!(s.invalid, None);
-    assert_eq!(s.link_token(), {
+    assert_eq!(s.link_token().map(str::to_string), {
         let mut w = Scenario::default_scenario().to_wire();
         w.seed = 7;
         w.tp = 8;
@@ -281,11 +282,11 @@ fn synthetic_and_window_edits() {
 fn the_calibration_profile_travels_next_to_the_scenario() {
     let s = default_state();
     assert_eq!(s.calibration, DATASHEET);
-    let plain = s.link_fragment().unwrap();
+    let plain = s.link_fragment().unwrap().to_string();
     assert!(!plain.contains("&c="));
     let s = reduce(s, Action::Calibration("h100-wgpu".into()));
     assert_eq!(s.generation, 2);
-    let f = s.link_fragment().unwrap();
+    let f = s.link_fragment().unwrap().to_string();
     assert_eq!(f, format!("{plain}&c=h100-wgpu"));
     let opened = State::from_fragment(&f);
     assert_eq!(
