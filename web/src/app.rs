@@ -1,9 +1,11 @@
-//! The root component: owns the state reducer and the worker, and lays out the page.
+//! The root component: the simulation worker's provider around the explorer, which owns the
+//! state reducer and the connection to the worker, and lays out the page.
 //!
-//! Side effects live here only: when [`State::generation`] changes it writes the scenario's
-//! link into the URL (replacing the history entry) and posts the scenario to the worker (or
-//! cancels the run in flight when the draft cannot run).
+//! Side effects live here only: when [`State::generation`] changes the explorer writes the
+//! scenario's link into the URL (replacing the history entry) and posts the scenario to the
+//! worker (or cancels the run in flight when the draft cannot run).
 
+use crate::bridge::{SimWorkerProvider, use_sim_worker};
 use crate::browser;
 use crate::charts::{BarMetric, Bars, BoxPlot, Cdfs, Gantt, SweepChart, SweepMetric};
 use crate::components::editor::{ClusterEditor, PolicyEditor, WorkloadEditor};
@@ -11,8 +13,6 @@ use crate::components::results::{ExportBar, RequestsTable, ResultsTable, SeedSpr
 use crate::components::{Guide, NoticeBar, RunStatus, SharePanel};
 use crate::protocol::{FromWorker, ToWorker};
 use crate::state::{Action, RunPhase, State};
-use crate::worker::SimWorker;
-use gloo::worker::{Spawnable, WorkerBridge};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::SourceWire;
 use yew::prelude::*;
@@ -20,32 +20,34 @@ use yew::prelude::*;
 /// The worker script Trunk emits for the `sim-worker` binary.
 pub const WORKER_SCRIPT: &str = "sim-worker.js";
 
-/// The explorer.
+/// The page: the simulation worker, and the explorer that uses it.
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| State::from_fragment(&browser::fragment()));
-    let bridge = use_mut_ref(|| None::<WorkerBridge<SimWorker>>);
-    {
-        let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
-        use_effect_with((), move |_| {
-            let b = SimWorker::spawner()
-                .callback(move |msg| match msg {
-                    // The CSV of every request goes straight to a download.
-                    FromWorker::RequestsCsv(Ok(csv)) => {
-                        browser::download("requests.csv", "text/csv", &csv)
-                    }
-                    FromWorker::RequestsCsv(Err(why)) => {
-                        gloo::dialogs::alert(&format!("No request CSV: {why}."))
-                    }
-                    msg => dispatch.dispatch(Action::Worker {
-                        msg,
-                        at_ms: browser::now_ms(),
-                    }),
-                })
-                .spawn(WORKER_SCRIPT);
-            *bridge.borrow_mut() = Some(b);
-        });
+    html! {
+        <SimWorkerProvider path={WORKER_SCRIPT}>
+            <Explorer />
+        </SimWorkerProvider>
     }
+}
+
+/// The explorer.
+#[component]
+fn Explorer() -> Html {
+    let state = use_reducer(|| State::from_fragment(&browser::fragment()));
+    let worker = {
+        let dispatch = state.dispatcher();
+        use_sim_worker(move |msg| match msg {
+            // The CSV of every request goes straight to a download.
+            FromWorker::RequestsCsv(Ok(csv)) => browser::download("requests.csv", "text/csv", &csv),
+            FromWorker::RequestsCsv(Err(why)) => {
+                gloo::dialogs::alert(&format!("No request CSV: {why}."))
+            }
+            msg => dispatch.dispatch(Action::Worker {
+                msg,
+                at_ms: browser::now_ms(),
+            }),
+        })
+    };
     {
         // A link opened in this tab, Back or Forward: the fragment changes under the page.
         // (`replace_fragment` below uses `history.replaceState`, which fires no event.)
@@ -58,16 +60,8 @@ pub fn App() -> Html {
             move || drop(listener)
         });
     }
-    let send = {
-        let bridge = bridge.clone();
-        Callback::from(move |m: ToWorker| {
-            if let Some(b) = bridge.borrow().as_ref() {
-                b.send(m);
-            }
-        })
-    };
     {
-        let (state, send) = (state.clone(), send.clone());
+        let (state, worker) = (state.clone(), worker.clone());
         use_effect_with(state.generation, move |&generation| {
             if generation > 1
                 && let Some(fragment) = state.link_fragment()
@@ -76,7 +70,7 @@ pub fn App() -> Html {
             }
             match state.runnable() {
                 Some(w) => {
-                    send.emit(ToWorker::Start {
+                    worker.send(ToWorker::Start {
                         generation,
                         scenario: Box::new(w.clone()),
                         calibration: state.calibration.clone(),
@@ -87,7 +81,7 @@ pub fn App() -> Html {
                         at_ms: browser::now_ms(),
                     });
                 }
-                None => send.emit(ToWorker::Cancel),
+                None => worker.send(ToWorker::Cancel),
             }
         });
     }
@@ -97,12 +91,14 @@ pub fn App() -> Html {
     };
     let edit = dispatch.reform(Action::Edit);
     let on_stop = {
-        let (send, dispatch) = (send.clone(), dispatch.clone());
+        let (worker, dispatch) = (worker.clone(), dispatch.clone());
         Callback::from(move |()| {
-            send.emit(ToWorker::Cancel);
+            worker.send(ToWorker::Cancel);
             dispatch.emit(Action::Stop);
         })
     };
+    // For the components that post (an upload, the request CSV); replies come here.
+    let send = worker.sender();
     html! {
         <div class="app">
             <header class="top">

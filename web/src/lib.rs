@@ -8,13 +8,15 @@
 //! - [`state`]: the page state as a reducer (testable natively).
 //! - [`runner`]: the worker's job as plain Rust (validate, build the workload, step every
 //!   policy in slices, then the load sweep) — natively testable too.
-//! - [`worker`]: the Web Worker around the runner; [`protocol`]: its messages.
+//! - [`worker`]: the Web Worker around the runner; [`protocol`]: its messages; `bridge`: the
+//!   page's side of it (a context provider and a hook, as in Yew's worker examples).
 //! - `app`, `components`, `charts`: the view (charts are SVG drawn by Rust, see [`charts`]).
 //!
 //! The crate builds natively too (so `cargo clippy --workspace` and native tests work); only
 //! the binaries' `main`s are wasm32-specific.
 
 mod app;
+mod bridge;
 mod browser;
 pub mod charts;
 mod components;
