@@ -3,10 +3,12 @@
 mod record;
 mod stop;
 mod summary;
+mod window;
 
 pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, Summary, nearest_rank};
+pub use window::{CensoredMean, MetricsWindow};
 
 #[cfg(test)]
 mod tests {

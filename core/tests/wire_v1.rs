@@ -1,0 +1,128 @@
+//! Version 1 of the scenario format, frozen: links and files written by PecSched in version 1
+//! (committed under `tests/golden/v1/`, never regenerated) must decode to the same scenario
+//! forever. A new engine or policy field changes the engine's structs, not these.
+
+use pecsched_core::hardware::GpuKind;
+use pecsched_core::model::ModelKind;
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::link;
+use pecsched_core::scenario::wire::ScenarioWire;
+use pecsched_core::scenario::{EmbeddedTrace, LengthSource, Scenario, Source};
+use pecsched_core::time::SimDuration;
+use std::path::PathBuf;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1")
+}
+
+/// `(name, token)` of every committed link.
+fn links() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir().join("links.txt")).expect("links.txt");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (name, token) = l.split_once(' ').expect("`name token`");
+            (name.to_string(), token.to_string())
+        })
+        .collect()
+}
+
+fn file(name: &str) -> String {
+    std::fs::read_to_string(dir().join(format!("{name}.json"))).expect("golden scenario file")
+}
+
+#[test]
+fn every_v1_link_decodes_to_its_v1_file() {
+    let links = links();
+    assert_eq!(links.len(), 5, "the committed v1 links");
+    for (name, token) in links {
+        let wire = link::decode(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let from_file: ScenarioWire = serde_json::from_str(&file(&name)).unwrap();
+        assert_eq!(wire, from_file, "{name}: link and file differ");
+        let s = link::decode_scenario(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(s, Scenario::from_json(&file(&name)).unwrap(), "{name}");
+        // Version 1 writers stay byte-stable: the same wire encodes to the same token.
+        assert_eq!(link::encode(&wire), token, "{name}: re-encoded differently");
+    }
+}
+
+#[test]
+fn every_v1_file_is_read() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            n += 1;
+        }
+    }
+    assert_eq!(n, 6);
+}
+
+#[test]
+fn the_default_link_is_still_the_default_scenario() {
+    let (_, token) = links().into_iter().find(|(n, _)| n == "default").unwrap();
+    assert_eq!(
+        link::decode_scenario(&token).unwrap(),
+        Scenario::default_scenario()
+    );
+    assert_eq!(
+        Scenario::from_json(&file("default-full")).unwrap(),
+        Scenario::default_scenario()
+    );
+}
+
+/// Each v1 field lands on the engine, policy and workload setting of the same meaning.
+#[test]
+fn v1_fields_keep_their_meaning() {
+    let (_, token) = links()
+        .into_iter()
+        .find(|(n, _)| n == "h100-code-synthetic-all-knobs")
+        .unwrap();
+    let s = link::decode_scenario(&token).unwrap();
+    assert_eq!(s.gpu(), GpuKind::H100Sxm80);
+    assert_eq!((s.cluster().nodes, s.cluster().gpus_per_node), (16, 8));
+    assert_eq!(s.cluster().network_bytes_per_s, 3200.0e9 / 8.0);
+    assert_eq!((s.model(), s.tp()), (ModelKind::Yi34B, 2));
+    assert_eq!(s.policies(), &PolicyKind::MAIN[..]);
+    assert_eq!(s.seed(), u64::MAX);
+    assert_eq!(s.max_requests(), Some(12_345));
+    assert_eq!(s.rate_scale(), 0.05);
+    match s.source() {
+        Source::Synthetic(syn) => {
+            assert_eq!((syn.requests, syn.rate_per_s, syn.cv), (20_000, 40.0, 1.0));
+            assert_eq!(syn.lengths, LengthSource::Trace(EmbeddedTrace::AzureCode2023));
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = s.engine();
+    assert_eq!(
+        (
+            e.max_batched_tokens,
+            e.max_num_seqs,
+            e.local_queue_cap_tokens,
+            e.long_threshold_tokens,
+            e.max_short_kv_permille,
+            e.sp_tokens_per_replica,
+            e.kernels_per_layer,
+        ),
+        (4096, 128, 16_384, 65_536, 400, 65_536, 4)
+    );
+    assert_eq!(e.context_switch, SimDuration::from_micros(120));
+    assert_eq!(e.drain_limit, SimDuration::from_millis(600_000));
+    assert_eq!(s.knobs().decode_replicas, Some(3));
+    assert_eq!(s.knobs().colocation_cap_tokens_per_gpu, 1024);
+
+    let (_, token) = links()
+        .into_iter()
+        .find(|(n, _)| n == "uploaded-mooncake-window")
+        .unwrap();
+    let s = link::decode_scenario(&token).unwrap();
+    assert!(matches!(s.source(), Source::File { name, .. } if name == "my trace (v2).csv"));
+    let (a, b) = s.window().unwrap();
+    assert_eq!((a.as_secs_f64(), b.as_secs_f64()), (30.5, 930.25));
+    let li = s.long_input().unwrap();
+    assert_eq!((li.percentile, li.min_tokens, li.max_tokens), (90.0, 50_000, 200_000));
+    assert_eq!(s.policies(), &[PolicyKind::Priority][..]);
+}
