@@ -221,18 +221,44 @@ pub mod summary_as_json {
     }
 }
 
+/// Results for tests: real summaries from a few requests of the default scenario.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::SweepPoint;
+    use pecsched_core::metrics::Summary;
+    use pecsched_core::policy::PolicyKind;
+    use pecsched_core::scenario::Scenario;
+
+    /// FIFO's summary of the default scenario's first `requests` requests.
+    pub fn fifo_summary(requests: usize) -> Summary {
+        let s = Scenario::default_scenario();
+        let mut reqs = s.requests(None).unwrap();
+        reqs.truncate(requests);
+        s.run(PolicyKind::Fifo, reqs).unwrap().0
+    }
+
+    /// A FIFO point of the load sweep at `factor` and `seed` whose short p99 queueing delay
+    /// is `p99`.
+    pub fn point(factor: f64, seed: u64, p99: f64) -> SweepPoint {
+        let mut summary = fifo_summary(20);
+        summary.short.queueing_delay.p99 = p99;
+        SweepPoint {
+            factor,
+            seed,
+            summary,
+            stopped: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use pecsched_core::metrics::StopReason;
-    use pecsched_core::scenario::Scenario;
 
     #[test]
     fn a_summary_with_a_stop_reason_crosses_bincode_bit_for_bit() {
-        let s = Scenario::default_scenario();
-        let mut reqs = s.requests(None).unwrap();
-        reqs.truncate(100);
-        let (mut summary, _) = s.run(PolicyKind::Fifo, reqs).unwrap();
+        let mut summary = fixtures::fifo_summary(100);
         summary.stopped = Some(StopReason::DrainHorizon {
             at_s: 3600.1,
             unserved: 3,

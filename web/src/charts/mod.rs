@@ -26,4 +26,4 @@ pub use boxplot::BoxPlot;
 pub use card::ChartCard;
 pub use cdf::{Cdfs, step_path};
 pub use gantt::Gantt;
-pub use sweep::{SweepChart, SweepMetric, series};
+pub use sweep::{SeedRuns, SweepChart, SweepMetric, series};

@@ -69,6 +69,40 @@ impl SweepMetric {
     }
 }
 
+/// The runs of one policy at one load, one per seed that ran: `(seed, value of the metric)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedRuns(Vec<(u64, f64)>);
+
+impl SeedRuns {
+    /// The runs of `policy` at load `factor` among `points`, valued by `m`.
+    pub fn of(points: &[SweepPoint], policy: PolicyKind, factor: f64, m: SweepMetric) -> SeedRuns {
+        SeedRuns(
+            points
+                .iter()
+                .filter(|p| p.factor == factor && p.summary.policy == policy.id())
+                .map(|p| (p.seed, m.value(&p.summary)))
+                .collect(),
+        )
+    }
+
+    /// How many seeds ran.
+    pub fn seeds(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The value at `seed`, if that seed ran.
+    pub fn at(&self, seed: u64) -> Option<f64> {
+        self.0.iter().find(|v| v.0 == seed).map(|v| v.1)
+    }
+
+    /// `(min, max)` over the seeds (`(∞, −∞)` when none ran).
+    pub fn range(&self) -> (f64, f64) {
+        let lo = self.0.iter().map(|v| v.1).fold(f64::INFINITY, f64::min);
+        let hi = self.0.iter().map(|v| v.1).fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    }
+}
+
 /// Per load: (value at the scenario's seed, min, max) over the seeds that ran.
 pub fn series(
     points: &[SweepPoint],
@@ -79,18 +113,9 @@ pub fn series(
     FACTORS
         .iter()
         .filter_map(|&f| {
-            let vals: Vec<(u64, f64)> = points
-                .iter()
-                .filter(|p| p.factor == f && p.summary.policy == policy.id())
-                .map(|p| (p.seed, m.value(&p.summary)))
-                .collect();
-            if vals.is_empty() {
-                return None;
-            }
-            let own = vals.iter().find(|v| v.0 == seed).map(|v| v.1);
-            let lo = vals.iter().map(|v| v.1).fold(f64::INFINITY, f64::min);
-            let hi = vals.iter().map(|v| v.1).fold(f64::NEG_INFINITY, f64::max);
-            Some((f, own, lo, hi))
+            let runs = SeedRuns::of(points, policy, f, m);
+            let (lo, hi) = runs.range();
+            (runs.seeds() > 0).then(|| (f, runs.at(seed), lo, hi))
         })
         .collect()
 }
@@ -189,21 +214,7 @@ pub fn SweepChart(p: &Props) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pecsched_core::scenario::Scenario;
-
-    fn point(factor: f64, seed: u64, p99: f64) -> SweepPoint {
-        let s = Scenario::default_scenario();
-        let mut reqs = s.requests(None).unwrap();
-        reqs.truncate(20);
-        let (mut summary, _) = s.run(PolicyKind::Fifo, reqs).unwrap();
-        summary.short.queueing_delay.p99 = p99;
-        SweepPoint {
-            factor,
-            seed,
-            summary,
-            stopped: false,
-        }
-    }
+    use crate::protocol::fixtures::point;
 
     #[test]
     fn the_line_follows_the_scenarios_seed_and_the_band_spans_all_seeds() {

@@ -2,7 +2,7 @@
 //! other.
 
 use super::limits::{Budget, MAX_TIMELINE_SPANS};
-use super::run::{Finished, Run};
+use super::run::{Finished, Run, Slice};
 use super::{cdf, requests};
 use crate::protocol::{FromWorker, PolicyResult, Stage};
 use pecsched_core::metrics::{RequestRecord, Summary};
@@ -37,7 +37,7 @@ impl Compare {
             queue: scenario.policies.iter().copied().collect(),
             current: None,
             total: n,
-            cap: budget.compare_events / n as u64,
+            cap: budget.per_policy(n),
             events: 0,
             summaries: Vec::new(),
             records: Vec::new(),
@@ -52,17 +52,14 @@ impl Compare {
         (finished as f64 + partial) / self.total as f64
     }
 
-    /// Runs up to `max` events; returns the events used and whether every policy is done.
+    /// Runs for the events of `slice`; returns whether every policy is done.
     pub fn advance(
         &mut self,
         scenario: &Scenario,
         requests: &[Request],
-        generation: u32,
-        max: u64,
-        out: &mut Vec<FromWorker>,
-    ) -> Result<(u64, bool), String> {
-        let mut used = 0;
-        while used < max {
+        slice: &mut Slice,
+    ) -> Result<bool, String> {
+        while slice.has_room() {
             let run = match &mut self.current {
                 Some(r) => r,
                 None => match self.queue.pop_front() {
@@ -73,12 +70,10 @@ impl Compare {
                         MAX_TIMELINE_SPANS,
                         self.cap,
                     )?),
-                    None => return Ok((used, true)),
+                    None => return Ok(true),
                 },
             };
-            let (n, over) = run.advance(max - used);
-            used += n;
-            if over {
+            if slice.advance(run) {
                 let mut f = self.current.take().expect("a run in progress").finish();
                 self.events += f.events;
                 self.summaries.push(f.summary.clone());
@@ -91,8 +86,8 @@ impl Compare {
                 } else {
                     self.records.push((f.policy.id().to_string(), records));
                 }
-                out.push(FromWorker::PolicyDone {
-                    generation,
+                slice.send(FromWorker::PolicyDone {
+                    generation: slice.generation,
                     result: Box::new(result(f, slowest, scenario)),
                 });
             }
@@ -101,13 +96,8 @@ impl Compare {
             .current
             .as_ref()
             .map_or(String::new(), |r| r.policy.label().to_string());
-        out.push(FromWorker::Progress {
-            generation,
-            stage: Stage::Compare,
-            done: self.done(),
-            label,
-        });
-        Ok((used, self.current.is_none() && self.queue.is_empty()))
+        slice.progress(Stage::Compare, self.done(), label);
+        Ok(self.current.is_none() && self.queue.is_empty())
     }
 }
 

@@ -35,6 +35,14 @@ pub struct Budget {
     pub sweep_events: u64,
 }
 
+impl Budget {
+    /// The event cap of one policy's run when `policies` share the comparison's budget
+    /// (the load sweep gives each of its runs the same cap).
+    pub fn per_policy(&self, policies: usize) -> u64 {
+        self.compare_events / policies.max(1) as u64
+    }
+}
+
 impl Default for Budget {
     fn default() -> Self {
         Budget {

@@ -14,7 +14,7 @@ mod sweep;
 mod upload;
 
 pub use sweep::{FACTORS, SEEDS};
-pub use upload::{check_trace, format_id};
+pub use upload::check_trace;
 
 use crate::protocol::{FromWorker, Stage};
 use compare::Compare;
@@ -23,6 +23,7 @@ use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::Request;
+use run::Slice;
 use sweep::Sweep;
 
 /// An uploaded trace file the worker keeps for runs that read it.
@@ -122,7 +123,8 @@ impl Runner {
         let g = self.generation;
         match &mut self.phase {
             Phase::Compare(c) => {
-                let (_, done) = c.advance(&self.scenario, &self.requests, g, max, out)?;
+                let done =
+                    c.advance(&self.scenario, &self.requests, &mut Slice::new(g, max, out))?;
                 if done {
                     self.records = Some(if c.records_dropped {
                         Err(format!(
@@ -164,7 +166,8 @@ impl Runner {
                 }
             }
             Phase::Sweep(s) => {
-                let (_, done) = s.advance(&self.scenario, self.trace.as_deref(), g, max, out)?;
+                let trace = self.trace.as_deref();
+                let done = s.advance(&self.scenario, trace, &mut Slice::new(g, max, out))?;
                 if done {
                     out.push(FromWorker::SweepDone {
                         generation: g,

@@ -1,5 +1,6 @@
-//! One policy's simulation, stepped in slices under an event budget.
+//! One policy's simulation, stepped in slices under an event budget, and the slice itself.
 
+use crate::protocol::{FromWorker, Stage};
 use pecsched_core::metrics::{RequestRecord, StopReason, Summary};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
@@ -97,5 +98,53 @@ impl Run {
             events: self.events,
             stopped,
         }
+    }
+}
+
+/// One slice of the worker's time: at most a number of simulation events, shared by the runs
+/// stepped in it, and the messages for the page, tagged with the page's run number.
+pub(crate) struct Slice<'a> {
+    /// The page's run number.
+    pub generation: u32,
+    left: u64,
+    out: &'a mut Vec<FromWorker>,
+}
+
+impl<'a> Slice<'a> {
+    /// A slice of at most `max_events` events whose messages go to `out`.
+    pub fn new(generation: u32, max_events: u64, out: &'a mut Vec<FromWorker>) -> Slice<'a> {
+        Slice {
+            generation,
+            left: max_events,
+            out,
+        }
+    }
+
+    /// Whether events are left in this slice.
+    pub fn has_room(&self) -> bool {
+        self.left > 0
+    }
+
+    /// Steps `run` with the events left; returns whether the run is over.
+    pub fn advance(&mut self, run: &mut Run) -> bool {
+        let (used, over) = run.advance(self.left);
+        self.left -= used;
+        over
+    }
+
+    /// A message for the page.
+    pub fn send(&mut self, m: FromWorker) {
+        self.out.push(m);
+    }
+
+    /// Tells the page how far `stage` is (`done` from 0 to 1) and what runs now.
+    pub fn progress(&mut self, stage: Stage, done: f64, label: String) {
+        let generation = self.generation;
+        self.send(FromWorker::Progress {
+            generation,
+            stage,
+            done,
+            label,
+        });
     }
 }

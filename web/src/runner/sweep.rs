@@ -2,7 +2,7 @@
 //! policy, with several seeds where the scenario draws random numbers and the budget allows.
 
 use super::limits::Budget;
-use super::run::Run;
+use super::run::{Run, Slice};
 use crate::protocol::{FromWorker, Stage, SweepPoint};
 use pecsched_core::metrics::Summary;
 use pecsched_core::scenario::{Scenario, Source};
@@ -35,6 +35,16 @@ pub(crate) struct Sweep {
     events: u64,
     /// Why the sweep is smaller than asked, if it is.
     pub note: Option<String>,
+}
+
+impl Point {
+    /// The scenario at this point's load and seed.
+    fn scenario(&self, base: &Scenario) -> Scenario {
+        let mut s = base.clone();
+        s.rate_scale = base.rate_scale * self.factor;
+        s.seed = self.seed;
+        s
+    }
 }
 
 /// Whether the scenario's numbers depend on its seed.
@@ -86,7 +96,7 @@ impl Sweep {
             current: None,
             run: None,
             own,
-            cap: budget.compare_events / scenario.policies.len().max(1) as u64,
+            cap: budget.per_policy(scenario.policies.len()),
             budget: limit,
             events: 0,
             note,
@@ -103,46 +113,41 @@ impl Sweep {
         ((point * per_point + policy + run) / (self.points.len() as f64 * per_point)).min(1.0)
     }
 
-    /// Runs up to `max` events; returns the events used and whether the sweep is over.
+    /// Runs for the events of `slice`; returns whether the sweep is over.
     pub fn advance(
         &mut self,
         scenario: &Scenario,
         trace: Option<&str>,
-        generation: u32,
-        max: u64,
-        out: &mut Vec<FromWorker>,
-    ) -> Result<(u64, bool), String> {
-        let mut used = 0;
-        while used < max {
+        slice: &mut Slice,
+    ) -> Result<bool, String> {
+        while slice.has_room() {
             if self.events >= self.budget && self.run.is_none() {
                 self.note = Some(format!(
                     "The load sweep stopped at the explorer's budget of {} events; the points \
                      shown are complete.",
                     self.budget
                 ));
-                return Ok((used, true));
+                return Ok(true);
             }
             if let Some(run) = &mut self.run {
-                let (n, over) = run.advance(max - used);
-                used += n;
-                if over {
+                if slice.advance(run) {
                     let f = self.run.take().expect("a run").finish();
                     self.events += f.events;
                     let (p, _, _) = self.current.as_ref().expect("a point");
-                    out.push(point(generation, *p, f.summary, f.stopped.is_some()));
+                    slice.send(point(slice.generation, *p, f.summary, f.stopped.is_some()));
                 }
                 continue;
             }
             // Next policy of the current point, or the next point.
             let Some((p, reqs, i)) = &mut self.current else {
                 let Some(&p) = self.points.get(self.next) else {
-                    return Ok((used, true));
+                    return Ok(true);
                 };
                 self.next += 1;
-                let mut s = scenario.clone();
-                s.rate_scale = scenario.rate_scale * p.factor;
-                s.seed = p.seed;
-                let reqs = s.requests(trace).map_err(|e| e.to_string())?;
+                let reqs = p
+                    .scenario(scenario)
+                    .requests(trace)
+                    .map_err(|e| e.to_string())?;
                 self.current = Some((p, reqs, 0));
                 continue;
             };
@@ -155,25 +160,18 @@ impl Sweep {
                 .flatten();
             *i += 1;
             if let Some(summary) = own {
-                out.push(point(generation, *p, summary, false));
+                slice.send(point(slice.generation, *p, summary, false));
                 continue;
             }
-            let mut s = scenario.clone();
-            s.rate_scale = scenario.rate_scale * p.factor;
-            s.seed = p.seed;
-            self.run = Some(Run::start(&s, policy, reqs, 0, self.cap)?);
+            let at_point = p.scenario(scenario);
+            self.run = Some(Run::start(&at_point, policy, reqs, 0, self.cap)?);
         }
         let label = match (&self.current, &self.run) {
             (Some((p, _, _)), Some(r)) => format!("{} at {}× load", r.policy.label(), p.factor),
             _ => String::new(),
         };
-        out.push(FromWorker::Progress {
-            generation,
-            stage: Stage::Sweep,
-            done: self.done(scenario),
-            label,
-        });
-        Ok((used, false))
+        slice.progress(Stage::Sweep, self.done(scenario), label);
+        Ok(false)
     }
 }
 

@@ -3,8 +3,8 @@
 //! this table shows, per policy, the range of the headline metrics over those seeds, so a
 //! difference between policies can be told from seed noise.
 
-use crate::charts::SweepMetric;
 use crate::charts::scale::seconds;
+use crate::charts::{SeedRuns, SweepMetric};
 use crate::protocol::SweepPoint;
 use pecsched_core::policy::PolicyKind;
 use yew::prelude::*;
@@ -18,20 +18,15 @@ pub struct Props {
     pub points: Vec<SweepPoint>,
 }
 
-/// `(min, max, seeds)` of `m` at 1× load for `policy`, over the seeds that ran.
+/// `(min, max, seeds)` of `m` at 1× load for `policy`, over the seeds that ran (at least two).
 pub fn spread(
     points: &[SweepPoint],
     policy: PolicyKind,
     m: SweepMetric,
 ) -> Option<(f64, f64, usize)> {
-    let vals: Vec<f64> = points
-        .iter()
-        .filter(|p| p.factor == 1.0 && p.summary.policy == policy.id())
-        .map(|p| m.value(&p.summary))
-        .collect();
-    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (vals.len() >= 2).then_some((lo, hi, vals.len()))
+    let runs = SeedRuns::of(points, policy, 1.0, m);
+    let (lo, hi) = runs.range();
+    (runs.seeds() >= 2).then_some((lo, hi, runs.seeds()))
 }
 
 const METRICS: [(SweepMetric, &str); 3] = [
@@ -85,32 +80,18 @@ pub fn SeedSpread(p: &Props) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pecsched_core::scenario::Scenario;
+    use crate::protocol::fixtures::point;
 
     #[test]
     fn spread_needs_two_seeds_at_one_times_load() {
-        let s = Scenario::default_scenario();
-        let mut reqs = s.requests(None).unwrap();
-        reqs.truncate(30);
-        let (summary, _) = s.run(PolicyKind::Fifo, reqs).unwrap();
-        let pt = |factor: f64, seed: u64, p99: f64| {
-            let mut summary = summary.clone();
-            summary.short.queueing_delay.p99 = p99;
-            SweepPoint {
-                factor,
-                seed,
-                summary,
-                stopped: false,
-            }
-        };
         let m = SweepMetric::ShortP99Delay;
-        let pts = vec![pt(1.0, 42, 2.0), pt(0.5, 43, 9.0)];
+        let pts = vec![point(1.0, 42, 2.0), point(0.5, 43, 9.0)];
         assert_eq!(spread(&pts, PolicyKind::Fifo, m), None);
         let pts = vec![
-            pt(1.0, 42, 2.0),
-            pt(1.0, 43, 1.0),
-            pt(1.0, 44, 3.0),
-            pt(0.5, 43, 9.0),
+            point(1.0, 42, 2.0),
+            point(1.0, 43, 1.0),
+            point(1.0, 44, 3.0),
+            point(0.5, 43, 9.0),
         ];
         assert_eq!(spread(&pts, PolicyKind::Fifo, m), Some((1.0, 3.0, 3)));
     }
