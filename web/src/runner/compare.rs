@@ -4,7 +4,7 @@
 use super::limits::{Budget, MAX_TIMELINE_SPANS};
 use super::run::{Finished, Run, Slice};
 use super::{cdf, requests};
-use crate::protocol::{FromWorker, PolicyResult, Stage};
+use crate::protocol::{CdfPoints, FromWorker, PolicyResult, Stage};
 use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
@@ -78,6 +78,8 @@ impl Compare {
                 self.events += f.events;
                 self.summaries.push(f.summary.clone());
                 let slowest = requests::slowest(&f.records, requests::SLOWEST);
+                // Before the records move to the CSV store below.
+                let cdfs = cdf::all(&f.records);
                 let kept: usize = self.records.iter().map(|r| r.1.len()).sum();
                 let records = std::mem::take(&mut f.records);
                 if self.records_dropped || kept + records.len() > requests::MAX_KEPT_RECORDS {
@@ -88,7 +90,7 @@ impl Compare {
                 }
                 slice.send(FromWorker::PolicyDone {
                     generation: slice.generation,
-                    result: Box::new(result(f, slowest, scenario)),
+                    result: Box::new(result(f, slowest, cdfs, scenario)),
                 });
             }
         }
@@ -102,11 +104,16 @@ impl Compare {
 }
 
 /// The message form of a finished run.
-fn result(f: Finished, slowest: Vec<RequestRecord>, scenario: &Scenario) -> PolicyResult {
+fn result(
+    f: Finished,
+    slowest: Vec<RequestRecord>,
+    cdfs: Vec<CdfPoints>,
+    scenario: &Scenario,
+) -> PolicyResult {
     PolicyResult {
         slowest,
         policy: f.policy,
-        cdfs: cdf::all(&f.records),
+        cdfs,
         summary: f.summary,
         timeline: f.timeline,
         replicas: scenario.cluster.total_gpus() / scenario.tp,

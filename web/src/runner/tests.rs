@@ -1,5 +1,5 @@
 use super::*;
-use crate::protocol::{PolicyResult, SweepPoint};
+use crate::protocol::{CdfMetric, PolicyResult, SweepPoint};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::{SourceWire, SyntheticWire};
 
@@ -45,6 +45,15 @@ fn slices_give_the_same_summaries_as_one_core_run() {
         assert!(res.stopped.is_none());
         assert!(!res.timeline.spans.is_empty());
         assert_eq!(res.cdfs.len(), 4);
+        // Every short request of this window starts, completes and gets a first token.
+        for m in [
+            CdfMetric::ShortQueueing,
+            CdfMetric::ShortTtft,
+            CdfMetric::ShortJct,
+        ] {
+            let c = &res.cdfs[CdfMetric::ALL.iter().position(|&x| x == m).unwrap()];
+            assert_eq!(c.last().map(|p| p.1), Some(1.0), "{m:?} of {p:?}");
+        }
     }
     assert!(matches!(
         out.last(),
