@@ -16,6 +16,7 @@ pub mod perf;
 pub mod policy;
 pub mod rng;
 pub mod scenario;
+pub mod sched;
 pub mod sim;
 pub mod stats;
 pub mod time;

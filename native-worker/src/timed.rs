@@ -2,8 +2,7 @@
 //! policy and measures each `dispatch` call around it.
 
 use pecsched_core::metrics::{Class, RequestRecord};
-use pecsched_core::policy::{Decision, Policy, PolicyKind, View};
-use pecsched_core::sim::config::EngineRules;
+use pecsched_core::policy::{Decision, EngineRules, Policy, PolicyKind, View};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;

@@ -1,24 +1,81 @@
-//! The paper's common placement rules (§3.4 of the digest), shared by every policy: a short
-//! request goes to the replica with the shortest local queue in tokens; a long request gets
-//! replicas on as few nodes as possible, choosing the set with the smallest summed queue.
+//! The paper's common placement rules (paper §3.4), shared by every policy: a short request
+//! goes to the replica with the shortest local queue in tokens; a long request gets replicas on
+//! as few nodes as possible, choosing the set with the smallest summed queue.
+//!
+//! The functions work on a policy's working copy of the replicas' snapshots, in which
+//! `queued_tokens` already counts what this dispatch call has sent (so a call spreads its
+//! requests as the queues fill).
 
-use super::view::ReplicaInfo;
+use super::{Decision, LongStatus, ReplicaInfo, View};
 
-/// The candidate with the smallest load (`load[id]`), lowest id on ties.
-pub fn shortest_queue(candidates: impl Iterator<Item = ReplicaInfo>, load: &[u64]) -> Option<u32> {
+/// Whether replica `r` may take a short request now: it is not decode-only and its local queue
+/// is accepting ([`View::accepting`]).
+pub fn open_for_short(view: &View<'_>, r: &ReplicaInfo) -> bool {
+    !r.decode_only && view.accepting(r.queued_tokens)
+}
+
+/// The candidate with the smallest queue, lowest id on ties.
+pub fn shortest_queue(candidates: impl Iterator<Item = ReplicaInfo>) -> Option<u32> {
     candidates
-        .min_by_key(|r| (load[r.id as usize], r.id))
+        .min_by_key(|r| (r.queued_tokens, r.id))
         .map(|r| r.id)
 }
 
+/// The replica of `infos` open for short work ([`open_for_short`]) that passes `eligible`,
+/// with the shortest queue.
+pub fn shortest_open(
+    view: &View<'_>,
+    infos: &[ReplicaInfo],
+    eligible: impl Fn(&ReplicaInfo) -> bool,
+) -> Option<u32> {
+    shortest_queue(
+        infos
+            .iter()
+            .copied()
+            .filter(|r| open_for_short(view, r) && eligible(r)),
+    )
+}
+
+/// Sends short request `req` to the replica [`shortest_open`] picks and counts its input tokens
+/// in that replica's queue; `None` if no replica qualifies.
+pub fn place_short(
+    view: &View<'_>,
+    req: u32,
+    infos: &mut [ReplicaInfo],
+    eligible: impl Fn(&ReplicaInfo) -> bool,
+) -> Option<Decision> {
+    let replica = shortest_open(view, infos, eligible)?;
+    infos[replica as usize].queued_tokens += view.request(req).input_tokens as u64;
+    Some(Decision::Short { req, replica })
+}
+
+/// Starts long request `req` on the group [`choose_group`] picks among the replicas of `infos`
+/// that pass `eligible`, and marks the group as pending in `infos`; `None` if too few qualify.
+pub fn place_long(
+    view: &View<'_>,
+    req: u32,
+    infos: &mut [ReplicaInfo],
+    eligible: impl Fn(&ReplicaInfo) -> bool,
+) -> Option<Decision> {
+    let candidates: Vec<_> = infos.iter().copied().filter(|r| eligible(r)).collect();
+    let group = choose_group(&candidates, view.sp_degree(req))?;
+    for &g in &group {
+        infos[g as usize].long = LongStatus::Pending;
+    }
+    Some(Decision::Long {
+        req,
+        replicas: group,
+    })
+}
+
 /// Picks `k` replicas among `candidates` for a long request: same node first (the fewest nodes
-/// possible), and among those the smallest summed load. Returns replica ids sorted by node then
+/// possible), and among those the smallest summed queue. Returns replica ids sorted by node then
 /// id, or `None` if fewer than `k` candidates exist.
 ///
 /// Exact minimisation over all node subsets is exponential; the rule used here is exact for a
 /// single node (best k within the best node) and greedy across nodes: nodes are taken in order
 /// of most candidates, then least load, each contributing its least-loaded replicas.
-pub fn choose_group(candidates: &[ReplicaInfo], k: u32, load: &[u64]) -> Option<Vec<u32>> {
+pub fn choose_group(candidates: &[ReplicaInfo], k: u32) -> Option<Vec<u32>> {
     if k == 0 || (candidates.len() as u32) < k {
         return None;
     }
@@ -28,7 +85,7 @@ pub fn choose_group(candidates: &[ReplicaInfo], k: u32, load: &[u64]) -> Option<
         by_node
             .entry(c.node)
             .or_default()
-            .push((load[c.id as usize], c.id));
+            .push((c.queued_tokens, c.id));
     }
     for v in by_node.values_mut() {
         v.sort_unstable();
@@ -68,33 +125,35 @@ pub fn choose_group(candidates: &[ReplicaInfo], k: u32, load: &[u64]) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::view::LongStatus;
 
-    fn info(id: u32, node: u32) -> ReplicaInfo {
+    fn info(id: u32, node: u32, queued_tokens: u64) -> ReplicaInfo {
         ReplicaInfo {
-            id,
-            node,
-            decode_only: false,
-            queued_tokens: 0,
-            kv_free: 0,
-            kv_capacity: 0,
-            running: 0,
-            has_prefill_work: false,
-            long: LongStatus::Free,
-            job: None,
+            queued_tokens,
+            ..ReplicaInfo::new(id, node, 0)
         }
     }
 
     #[test]
     fn prefers_one_node_then_least_load() {
-        let c: Vec<_> = [(0, 0), (1, 0), (2, 1), (3, 1), (4, 2)]
-            .map(|(i, n)| info(i, n))
+        let c: Vec<_> = [(0, 0, 5), (1, 0, 9), (2, 1, 1), (3, 1, 2), (4, 2, 0)]
+            .map(|(i, n, q)| info(i, n, q))
             .to_vec();
-        let load = [5, 9, 1, 2, 0];
-        assert_eq!(choose_group(&c, 2, &load), Some(vec![2, 3]));
+        assert_eq!(choose_group(&c, 2), Some(vec![2, 3]));
         // Three replicas span nodes: take the node with most candidates first.
-        assert_eq!(choose_group(&c, 3, &load).map(|g| g.len()), Some(3));
-        assert_eq!(choose_group(&c, 6, &load), None);
-        assert_eq!(shortest_queue(c.iter().copied(), &load), Some(4));
+        assert_eq!(choose_group(&c, 3).map(|g| g.len()), Some(3));
+        assert_eq!(choose_group(&c, 6), None);
+        assert_eq!(shortest_queue(c.iter().copied()), Some(4));
+    }
+
+    #[test]
+    fn across_nodes_the_fullest_node_goes_first_then_the_least_loaded() {
+        // Nodes 0 and 1 have two candidates each, node 2 one; no node has four.
+        let c: Vec<_> = [(0, 0, 7), (1, 0, 7), (2, 1, 1), (3, 1, 1), (4, 2, 0)]
+            .map(|(i, n, q)| info(i, n, q))
+            .to_vec();
+        // Node 1 (2 candidates, load 2) before node 0 (2 candidates, load 14), then node 0's
+        // least loaded; node 2's idle replica is not reached.
+        assert_eq!(choose_group(&c, 3), Some(vec![0, 2, 3]));
+        assert_eq!(choose_group(&c, 0), None);
     }
 }

@@ -1,12 +1,10 @@
-//! Reservation (isolation), as in Llumnix: a pool of replicas big enough for one 500K-token
+//! Reservation (isolation), as in Llumnix (paper §1.3): a pool of replicas big enough for one 500K-token
 //! input serves long requests only; every other replica serves short requests only. Within each
 //! pool requests are served first come, first served.
 
-use super::placement::{choose_group, shortest_queue};
-use super::{Decision, Policy, PolicyKind, View};
+use super::placement::{place_long, place_short};
+use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, View};
 use crate::metrics::Class;
-use crate::policy::LongStatus;
-use crate::sim::config::EngineRules;
 
 /// Input length the reserved pool is sized for (the paper: 500K tokens).
 pub const RESERVED_FOR_INPUT_TOKENS: u32 = 500_000;
@@ -36,7 +34,7 @@ impl Policy for Reservation {
     }
 
     fn rules(&self) -> EngineRules {
-        super::Fifo.rules()
+        EngineRules::BASELINE
     }
 
     fn init(&mut self, view: &View<'_>) {
@@ -55,35 +53,18 @@ impl Policy for Reservation {
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let mut infos: Vec<_> = view.replicas().collect();
-        let mut load: Vec<u64> = infos.iter().map(|r| r.queued_tokens).collect();
-        let cap = view.config().local_queue_cap_tokens as u64;
+        let reserved = &self.reserved;
         for req in view.queue(Class::Short) {
-            let target = shortest_queue(
-                infos.iter().copied().filter(|r| {
-                    !self.reserved[r.id as usize] && !r.decode_only && load[r.id as usize] < cap
-                }),
-                &load,
-            );
-            let Some(replica) = target else { break };
-            load[replica as usize] += view.request(req).input_tokens as u64;
-            out.push(Decision::Short { req, replica });
+            let placed = place_short(view, req, &mut infos, |r| !reserved[r.id as usize]);
+            let Some(d) = placed else { break };
+            out.push(d);
         }
         for req in view.queue(Class::Long) {
-            let free: Vec<_> = infos
-                .iter()
-                .copied()
-                .filter(|r| self.reserved[r.id as usize] && r.long == LongStatus::Free)
-                .collect();
-            let Some(group) = choose_group(&free, view.sp_degree(req), &load) else {
-                return;
-            };
-            for &g in &group {
-                infos[g as usize].long = LongStatus::Pending;
-            }
-            out.push(Decision::Long {
-                req,
-                replicas: group,
+            let placed = place_long(view, req, &mut infos, |r| {
+                reserved[r.id as usize] && r.long == LongStatus::Free
             });
+            let Some(d) = placed else { return };
+            out.push(d);
         }
     }
 }

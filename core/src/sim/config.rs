@@ -1,7 +1,8 @@
-//! Engine knobs shared by every policy, and the rules a policy sets for how long requests share
-//! replicas with short ones.
+//! Engine knobs shared by every policy. (The rules a policy sets for how long requests share
+//! replicas with short ones are part of the scheduling interface, [`crate::sched::EngineRules`].)
 
-use crate::perf::SpMode;
+use crate::model::ModelSpec;
+use crate::sched::Sizing;
 use crate::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
@@ -52,30 +53,16 @@ impl Default for EngineConfig {
     }
 }
 
-/// How a long request's phase treats short work that lands on its replicas.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PhaseMode {
-    /// Short work on the group's replicas waits until the phase ends (no preemption).
-    Exclusive,
-    /// The phase pauses at the next kernel boundary while short work runs (preemption).
-    Yield,
-    /// Short work runs in the same iterations as the phase (continuous batching/colocation).
-    Batch,
-}
-
-/// What a policy tells the engine about sharing replicas between long and short requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EngineRules {
-    /// How a long prefill treats short work on its replicas.
-    pub long_prefill: PhaseMode,
-    /// How a long decode treats short work on its replicas.
-    pub long_decode: PhaseMode,
-    /// Short requests decode on dedicated decode-only replicas (prefill/decode disaggregation).
-    pub disaggregate: bool,
-    /// Number of decode-only replicas when `disaggregate` is set.
-    pub decode_replicas: u32,
-    /// How long prefills are parallelised.
-    pub sp_mode: SpMode,
-    /// Cap on short-prefill tokens per GPU batched into one long-decode step (colocation).
-    pub colocation_cap_tokens_per_gpu: Option<u32>,
+impl EngineConfig {
+    /// The classification and group-size rule with these knobs, for `model` on replicas of
+    /// `kv_capacity_tokens` tokens of KV.
+    pub fn sizing(&self, model: ModelSpec, kv_capacity_tokens: u64) -> Sizing {
+        Sizing {
+            long_threshold_tokens: self.long_threshold_tokens,
+            max_short_kv_permille: self.max_short_kv_permille,
+            sp_tokens_per_replica: self.sp_tokens_per_replica,
+            kv_capacity_tokens,
+            model,
+        }
+    }
 }

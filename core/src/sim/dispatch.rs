@@ -1,10 +1,10 @@
 //! Applying policy decisions: moving requests from the global queue to a replica's local queue
 //! or to a new long job, after checking that the decision is legal.
 
-use super::engine::{State, class_index, kv_per_member};
+use super::engine::{State, class_index};
 use super::job::{JobPhase, LongJob};
 use crate::metrics::Class;
-use crate::policy::Decision;
+use crate::sched::Decision;
 use crate::time::SimDuration;
 
 impl State {
@@ -69,7 +69,6 @@ impl State {
                     .sp_prefill(r.input_tokens as u64, &group, self.rules.sp_mode);
                 let slices =
                     (self.model.layers as u64 * self.cfg.kernels_per_layer.max(1) as u64).max(1);
-                let total = r.input_tokens as u64 + r.output_tokens as u64;
                 self.jobs.push(LongJob {
                     req,
                     members: replicas.clone(),
@@ -80,7 +79,9 @@ impl State {
                     prefill_total: est.time.max(SimDuration(1)),
                     prefill_done: SimDuration::ZERO,
                     kernel_slice: SimDuration(est.time.0.div_ceil(slices).max(1)),
-                    kv_per_member: kv_per_member(total, r.input_tokens as u64, k, &self.model),
+                    kv_per_member: self
+                        .sizing
+                        .kv_per_member(r.input_tokens, r.output_tokens, k),
                     generated: 0,
                     output: r.output_tokens,
                     input: r.input_tokens,

@@ -1,7 +1,7 @@
 //! The simulation state and its event handlers for arrivals, replica iterations, KV hand-over
 //! and dispatch. Long-job transitions live in `jobs.rs`.
 
-use super::config::{EngineConfig, EngineRules, PhaseMode};
+use super::config::EngineConfig;
 use super::decode_run::{DecodeRun, run_time};
 use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
@@ -15,10 +15,13 @@ use crate::metrics::{
 };
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
-use crate::policy::{Decision, Policy, View};
+use crate::sched::{
+    Decision, EngineRules, LongDecode, LongFreeIndex, LongPrefill, LongStatus, Policy, ReplicaInfo,
+    ReplicaSource, Sizing, View, ViewParts,
+};
 use crate::time::{SimDuration, SimTime};
 use crate::workload::Request;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 /// Why a simulation could not be set up.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -66,7 +69,8 @@ pub(crate) struct State {
     pub perf: PerfModel,
     pub cfg: EngineConfig,
     pub rules: EngineRules,
-    pub cluster: ClusterSpec,
+    /// The classification and group-size rule (the engine's knobs, the model, KV capacity).
+    pub sizing: Sizing,
     pub model: ModelSpec,
     pub tp: u32,
     pub log: EventLogHash,
@@ -92,13 +96,9 @@ pub(crate) struct State {
     pub quiet_since: Option<SimTime>,
     /// Hardware in the loop: times iterations instead of the model when set.
     pub oracle: Option<Box<dyn IterationOracle>>,
-    /// Replicas hosting no long request (and not decode-only), by (queued tokens, id): lets
-    /// policies find the least-loaded long-free replica in O(log R).
-    pub free_index: BTreeSet<(u64, u32)>,
-    /// The key each replica is indexed under in `free_index`, if any.
-    pub indexed: Vec<Option<u64>>,
-    /// `free_index` split by node: placing a long request (same node first) without a scan.
-    pub free_by_node: Vec<BTreeSet<(u64, u32)>>,
+    /// Replicas hosting no long request (and not decode-only), by load, overall and per node:
+    /// lets policies find the least-loaded long-free replica, or a node's, in O(log R).
+    pub long_free: LongFreeIndex,
     /// When each paused job was paused (job → instant), for timeline spans.
     pub paused_since: BTreeMap<u32, SimTime>,
 }
@@ -136,11 +136,7 @@ impl Simulation {
         let rules = policy.rules();
         let per_node = cluster.gpus_per_node / tp;
         let total = per_node * cluster.nodes;
-        let decode = if rules.disaggregate {
-            rules.decode_replicas
-        } else {
-            0
-        };
+        let decode = rules.decode_replicas();
         if decode >= total {
             return Err(SimulationError::TooManyDecodeReplicas { decode, total });
         }
@@ -155,22 +151,21 @@ impl Simulation {
                 Replica::new(
                     i / per_node,
                     decode_only,
-                    rules.disaggregate && !decode_only,
+                    rules.disaggregated() && !decode_only,
                     capacity,
                 )
             })
             .collect();
         let prefill_replicas = total - decode;
+        let sizing = cfg.sizing(model, capacity);
         let mut classes = Vec::with_capacity(requests.len());
         let mut sp_degree = Vec::with_capacity(requests.len());
         let mut records = Vec::with_capacity(requests.len());
         for r in &requests {
-            let kv = r.input_tokens as u64 + r.output_tokens as u64;
-            let long = r.input_tokens > cfg.long_threshold_tokens
-                || kv * 1000 > capacity * cfg.max_short_kv_permille as u64;
-            let class = if long { Class::Long } else { Class::Short };
+            let class = sizing.class(r.input_tokens, r.output_tokens);
+            let long = class == Class::Long;
             let k = if long {
-                long_degree(r, &cfg, &model, capacity)
+                sizing.group_size(r.input_tokens, r.output_tokens)
             } else {
                 0
             };
@@ -203,7 +198,7 @@ impl Simulation {
             perf,
             cfg,
             rules,
-            cluster,
+            sizing,
             model,
             tp,
             log: EventLogHash::default(),
@@ -219,9 +214,7 @@ impl Simulation {
             next_watch: SimTime::ZERO + super::liveness::WATCH_INTERVAL,
             quiet_since: None,
             oracle: None,
-            free_index: BTreeSet::new(),
-            indexed: vec![None; total as usize],
-            free_by_node: vec![BTreeSet::new(); cluster.nodes as usize],
+            long_free: LongFreeIndex::new(cluster.nodes, total),
             paused_since: BTreeMap::new(),
         };
         for r in 0..total {
@@ -460,49 +453,67 @@ impl Simulation {
     }
 }
 
-/// Replicas a long request gets (given one replica's KV capacity in tokens): at least 2, at least `ceil(input / sp_tokens_per_replica)`,
-/// and at least what its KV (plus one layer's activation as pause state) needs.
+/// Replicas a long request gets (given one replica's KV capacity in tokens): at least 2, at
+/// least `ceil(input / sp_tokens_per_replica)`, and at least what its KV (plus one layer's
+/// activation as pause state) needs ([`Sizing::group_size`]).
 pub fn long_degree(r: &Request, cfg: &EngineConfig, model: &ModelSpec, capacity: u64) -> u32 {
-    let total = r.input_tokens as u64 + r.output_tokens as u64;
-    let by_compute = (r.input_tokens as u64).div_ceil(cfg.sp_tokens_per_replica.max(1) as u64);
-    let mut k = by_compute.max(2);
-    while k < 4096 && kv_per_member(total, r.input_tokens as u64, k, model) > capacity {
-        k += 1;
-    }
-    k as u32
+    cfg.sizing(*model, capacity)
+        .group_size(r.input_tokens, r.output_tokens)
 }
 
-/// KV tokens one member of a `k`-replica group reserves for a long request: its share of the
-/// KV plus the pause state (one layer's hidden states of its segment, in KV-token units).
-pub(crate) fn kv_per_member(
-    total_tokens: u64,
-    input_tokens: u64,
-    k: u64,
-    model: &ModelSpec,
-) -> u64 {
-    let share = total_tokens.div_ceil(k);
-    let seg = input_tokens.div_ceil(k);
-    let activation_bytes = seg * model.hidden as u64 * crate::model::BYTES_PER_ELEMENT;
-    share + activation_bytes.div_ceil(model.kv_bytes_per_token())
+/// Policies read replicas through the engine's state: each snapshot is built on demand from the
+/// replica and its long job.
+impl ReplicaSource for State {
+    fn replica_count(&self) -> u32 {
+        self.replicas.len() as u32
+    }
+
+    fn replica(&self, id: u32) -> ReplicaInfo {
+        let r = &self.replicas[id as usize];
+        let long = match r.job {
+            None => LongStatus::Free,
+            Some(j) => {
+                let job = &self.jobs[j as usize];
+                match (job.phase, job.running.is_some()) {
+                    (JobPhase::Pending, _) => LongStatus::Pending,
+                    (JobPhase::Prefill, true) => LongStatus::PrefillRunning,
+                    (JobPhase::Prefill, false) => LongStatus::PrefillPaused,
+                    (JobPhase::Decode, true) => LongStatus::Decoding,
+                    (JobPhase::Decode, false) => LongStatus::DecodePaused,
+                    (JobPhase::Done, _) => LongStatus::Free,
+                }
+            }
+        };
+        ReplicaInfo {
+            id,
+            node: r.node,
+            decode_only: r.decode_only,
+            queued_tokens: r.queued_tokens,
+            kv_free: r.kv_free(),
+            kv_capacity: r.kv_capacity,
+            running: (r.seqs.len() + r.incoming.len()) as u32,
+            has_prefill_work: r.has_prefill_work(),
+            long,
+            job: r.job,
+        }
+    }
 }
 
 impl State {
+    /// What the policy sees now.
     pub(crate) fn view(&self) -> View<'_> {
-        View {
-            reqs: &self.reqs,
+        View::new(ViewParts {
+            replicas: self,
+            requests: &self.reqs,
             classes: &self.classes,
             sp_degree: &self.sp_degree,
-            replicas: &self.replicas,
-            jobs: &self.jobs,
-            global: &self.global,
-            cfg: &self.cfg,
+            short_queue: &self.global[class_index(Class::Short)],
+            long_queue: &self.global[class_index(Class::Long)],
+            long_free: &self.long_free,
             rules: &self.rules,
-            nodes: self.cluster.nodes,
-            model: &self.model,
-            kv_capacity: self.replicas.first().map_or(0, |r| r.kv_capacity),
-            free_index: &self.free_index,
-            free_by_node: &self.free_by_node,
-        }
+            sizing: &self.sizing,
+            local_queue_cap_tokens: self.cfg.local_queue_cap_tokens as u64,
+        })
     }
 
     /// Samples replica `r`'s queue length and KV use into the timeline (when recording).
@@ -514,23 +525,17 @@ impl State {
         }
     }
 
-    /// Re-files replica `r` in `free_index` after its queue or long-job status changed.
-    pub(crate) fn sync_index(&mut self, r: u32) {
+    /// The key replica `r` belongs under in the long-free index: its queued tokens if it hosts
+    /// no long request and is not decode-only.
+    pub(crate) fn long_free_key(&self, r: u32) -> Option<u64> {
         let rep = &self.replicas[r as usize];
-        let key = (rep.job.is_none() && !rep.decode_only).then_some(rep.queued_tokens);
-        let slot = &mut self.indexed[r as usize];
-        if *slot != key {
-            let node = rep.node as usize;
-            if let Some(old) = slot.take() {
-                self.free_index.remove(&(old, r));
-                self.free_by_node[node].remove(&(old, r));
-            }
-            if let Some(k) = key {
-                self.free_index.insert((k, r));
-                self.free_by_node[node].insert((k, r));
-            }
-            *slot = key;
-        }
+        (rep.job.is_none() && !rep.decode_only).then_some(rep.queued_tokens)
+    }
+
+    /// Re-files replica `r` in the long-free index after its queue or long-job status changed.
+    pub(crate) fn sync_index(&mut self, r: u32) {
+        let key = self.long_free_key(r);
+        self.long_free.file(r, self.replicas[r as usize].node, key);
     }
 
     fn schedule_next_arrival(&mut self) {
@@ -587,7 +592,7 @@ impl State {
         let rep = &self.replicas[r as usize];
         let mut adm = Admission {
             admit: !rep.decode_only,
-            reserve_output: !self.rules.disaggregate || rep.decode_only,
+            reserve_output: !self.rules.disaggregated() || rep.decode_only,
             token_budget: self.cfg.max_batched_tokens,
             prefill_cap: u32::MAX,
             max_seqs: self.cfg.max_num_seqs,
@@ -596,13 +601,21 @@ impl State {
         if let Some(j) = rep.job {
             let job = &self.jobs[j as usize];
             if job_step {
-                // A long-decode step: short work is batched in only under `Batch` (colocation).
-                adm.admit = self.rules.long_decode == PhaseMode::Batch;
-                if let Some(cap) = self.rules.colocation_cap_tokens_per_gpu {
-                    adm.prefill_cap = cap.saturating_mul(self.tp);
+                // A long-decode step: short work is batched in only under `Batch` (colocation),
+                // up to its per-GPU cap.
+                match self.rules.long_decode {
+                    LongDecode::Batch {
+                        prefill_cap_tokens_per_gpu,
+                    } => {
+                        adm.admit = true;
+                        if let Some(cap) = prefill_cap_tokens_per_gpu {
+                            adm.prefill_cap = cap.saturating_mul(self.tp);
+                        }
+                    }
+                    LongDecode::Exclusive | LongDecode::Yield => adm.admit = false,
                 }
             } else if job.phase == JobPhase::Pending
-                && self.rules.long_prefill == PhaseMode::Exclusive
+                && self.rules.long_prefill == LongPrefill::Exclusive
             {
                 // The replica drains for the long request: only what was queued before runs.
                 adm.admit = true;

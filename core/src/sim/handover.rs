@@ -20,14 +20,15 @@ impl State {
             self.log.record(6, [now.0, id as u64, r as u64, 0]);
         }
         let rep_decode_only = self.replicas[r as usize].decode_only;
-        if self.rules.disaggregate && !rep_decode_only {
+        if self.rules.disaggregated() && !rep_decode_only {
             for &id in &out.prefill_done {
                 if self.records[id as usize].completion.is_none() {
                     self.transfer_wait.push_back((id, r));
                 }
             }
         }
-        if self.rules.disaggregate && (!out.finished.is_empty() || !out.prefill_done.is_empty()) {
+        if self.rules.disaggregated() && (!out.finished.is_empty() || !out.prefill_done.is_empty())
+        {
             self.start_transfers(SimDuration(batch_ns));
         }
     }

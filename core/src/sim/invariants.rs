@@ -3,149 +3,309 @@
 
 use super::Simulation;
 use super::job::JobPhase;
+use crate::sched::IndexMismatch;
+
+/// Where the engine holds a request (for [`InvariantError::TwoPlaces`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// The global queue.
+    GlobalQueue,
+    /// A KV hand-over in flight.
+    InTransit,
+    /// A replica's local queue.
+    LocalQueue,
+    /// A replica's running batch.
+    RunningBatch,
+    /// A long job.
+    LongJob,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Holder::GlobalQueue => "global queue",
+            Holder::InTransit => "in transit",
+            Holder::LocalQueue => "local queue",
+            Holder::RunningBatch => "running batch",
+            Holder::LongJob => "long job",
+        })
+    }
+}
+
+/// A broken engine invariant: what broke and where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvariantError {
+    /// A request is held in two places at once.
+    #[error("request {req} is in two places (second: {second})")]
+    TwoPlaces {
+        /// Request id.
+        req: u32,
+        /// The second place it was found in.
+        second: Holder,
+    },
+    /// A sequence prefilled or generated more tokens than its request has.
+    #[error("request {req} overran its lengths on replica {replica}")]
+    Overran {
+        /// Request id.
+        req: u32,
+        /// Replica running it.
+        replica: u32,
+    },
+    /// A replica points at a job that does not list it (or has finished).
+    #[error("replica {replica} points at job {job} which does not hold it")]
+    ReplicaNotInJob {
+        /// Replica index.
+        replica: u32,
+        /// Job index.
+        job: u32,
+    },
+    /// A replica runs its own batch while its long job drives it.
+    #[error("replica {replica} runs its own batch while job {job} drives it")]
+    BatchUnderJob {
+        /// Replica index.
+        replica: u32,
+        /// Job index.
+        job: u32,
+    },
+    /// A replica is filed in the long-free index under the wrong key.
+    #[error("replica {replica}: free index holds {held:?}, expected {expected:?}")]
+    IndexKey {
+        /// Replica index.
+        replica: u32,
+        /// The key it is filed under.
+        held: Option<u64>,
+        /// The key its state calls for.
+        expected: Option<u64>,
+    },
+    /// The long-free index disagrees with itself.
+    #[error(transparent)]
+    Index(#[from] IndexMismatch),
+    /// A replica's queued-token count differs from the sum over its queue.
+    #[error("replica {replica}: queued tokens {counted} but queue holds {actual}")]
+    QueuedTokens {
+        /// Replica index.
+        replica: u32,
+        /// The running count.
+        counted: u64,
+        /// The sum over the queue.
+        actual: u64,
+    },
+    /// A replica's KV in use differs from the sum of its reservations.
+    #[error("replica {replica}: KV used {used} but reservations sum to {reserved}")]
+    KvAccounting {
+        /// Replica index.
+        replica: u32,
+        /// KV tokens recorded as used.
+        used: u64,
+        /// KV tokens its sequences, transfers and job reserve.
+        reserved: u64,
+    },
+    /// A replica uses more KV than it has.
+    #[error("replica {replica}: KV used {used} exceeds capacity {capacity}")]
+    KvOverCapacity {
+        /// Replica index.
+        replica: u32,
+        /// KV tokens used.
+        used: u64,
+        /// KV capacity in tokens.
+        capacity: u64,
+    },
+    /// A job did more prefill work than its prefill takes.
+    #[error("job {job} did more prefill work than it has")]
+    PrefillOverrun {
+        /// Job index.
+        job: u32,
+    },
+    /// A finished job did not do all its prefill work or generate all its tokens.
+    #[error("job {job} finished without doing all its work")]
+    JobUnfinished {
+        /// Job index.
+        job: u32,
+    },
+    /// A job lists a replica that does not point back at it.
+    #[error("job {job} holds replica {replica} which does not point back")]
+    JobNotOnReplica {
+        /// Job index.
+        job: u32,
+        /// Replica index.
+        replica: u32,
+    },
+    /// A replica sits idle although its next batch would not be empty.
+    #[error("replica {replica} is idle with work it could start (missed wake-up)")]
+    IdleReplica {
+        /// Replica index.
+        replica: u32,
+    },
+    /// A long job is neither running nor blocked.
+    #[error("long job {job} (request {req}) could run but is not running (missed wake-up)")]
+    IdleJob {
+        /// Job index.
+        job: u32,
+        /// Its request.
+        req: u32,
+    },
+    /// An arrived request is neither done nor held anywhere.
+    #[error("request {req} arrived, is not done, and is nowhere")]
+    Nowhere {
+        /// Request id.
+        req: u32,
+    },
+    /// A completed request is still held somewhere.
+    #[error("request {req} completed but is still held")]
+    CompletedButHeld {
+        /// Request id.
+        req: u32,
+    },
+    /// A request's first token comes before its prefill started.
+    #[error("request {req}: first token before prefill start")]
+    FirstTokenBeforePrefill {
+        /// Request id.
+        req: u32,
+    },
+    /// A request completed before its first token.
+    #[error("request {req}: completion before first token")]
+    CompletionBeforeFirstToken {
+        /// Request id.
+        req: u32,
+    },
+}
 
 impl Simulation {
     /// Checks every invariant of the current state; `Err` says which one broke and where.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub fn check_invariants(&self) -> Result<(), InvariantError> {
         let st = &self.st;
         // Where each arrived request is: exactly one place.
         let mut place = vec![0u8; st.reqs.len()];
-        let mut seen = |id: u32, what: &str| -> Result<(), String> {
-            let p = &mut place[id as usize];
+        let mut seen = |req: u32, second: Holder| -> Result<(), InvariantError> {
+            let p = &mut place[req as usize];
             *p += 1;
             if *p > 1 {
-                Err(format!("request {id} is in two places (second: {what})"))
+                Err(InvariantError::TwoPlaces { req, second })
             } else {
                 Ok(())
             }
         };
         for &id in st.global.iter().flatten() {
-            seen(id, "global queue")?;
+            seen(id, Holder::GlobalQueue)?;
         }
         let mut dest_kv = vec![0u64; st.replicas.len()];
         for (&id, (seq, to)) in &st.in_transit {
-            seen(id, "in transit")?;
+            seen(id, Holder::InTransit)?;
             dest_kv[*to as usize] += seq.kv_reserved;
         }
         for (i, r) in st.replicas.iter().enumerate() {
+            let replica = i as u32;
             let mut kv = dest_kv[i];
             let mut queued = 0;
             for &id in &r.queue {
-                seen(id, "local queue")?;
+                seen(id, Holder::LocalQueue)?;
                 queued += st.reqs[id as usize].input_tokens as u64;
             }
             for s in r.seqs.iter().chain(&r.incoming) {
-                seen(s.req, "running batch")?;
+                seen(s.req, Holder::RunningBatch)?;
                 kv += s.kv_reserved;
                 if s.prefilled > s.input || s.generated > s.output {
-                    return Err(format!(
-                        "request {} overran its lengths on replica {i}",
-                        s.req
-                    ));
+                    return Err(InvariantError::Overran {
+                        req: s.req,
+                        replica,
+                    });
                 }
             }
-            if let Some(j) = r.job {
-                let job = &st.jobs[j as usize];
-                if !job.members.contains(&(i as u32)) || job.phase == JobPhase::Done {
-                    return Err(format!(
-                        "replica {i} points at job {j} which does not hold it"
-                    ));
+            if let Some(job) = r.job {
+                let j = &st.jobs[job as usize];
+                if !j.members.contains(&replica) || j.phase == JobPhase::Done {
+                    return Err(InvariantError::ReplicaNotInJob { replica, job });
                 }
-                if matches!(job.phase, JobPhase::Prefill | JobPhase::Decode) {
-                    kv += job.kv_per_member;
-                    if job.running.is_some() && r.iter.is_some() {
-                        return Err(format!(
-                            "replica {i} runs its own batch while job {j} drives it"
-                        ));
+                if matches!(j.phase, JobPhase::Prefill | JobPhase::Decode) {
+                    kv += j.kv_per_member;
+                    if j.running.is_some() && r.iter.is_some() {
+                        return Err(InvariantError::BatchUnderJob { replica, job });
                     }
                 }
             }
-            let key = (r.job.is_none() && !r.decode_only).then_some(r.queued_tokens);
-            if st.indexed[i] != key || key.is_some_and(|k| !st.free_index.contains(&(k, i as u32)))
-            {
-                return Err(format!(
-                    "replica {i}: free index holds {:?}, expected {key:?}",
-                    st.indexed[i]
-                ));
+            let expected = st.long_free_key(replica);
+            let held = st.long_free.key(replica);
+            if held != expected {
+                return Err(InvariantError::IndexKey {
+                    replica,
+                    held,
+                    expected,
+                });
             }
             if queued != r.queued_tokens {
-                return Err(format!(
-                    "replica {i}: queued tokens {} but queue holds {queued}",
-                    r.queued_tokens
-                ));
+                return Err(InvariantError::QueuedTokens {
+                    replica,
+                    counted: r.queued_tokens,
+                    actual: queued,
+                });
             }
             if kv != r.kv_used {
-                return Err(format!(
-                    "replica {i}: KV used {} but reservations sum to {kv}",
-                    r.kv_used
-                ));
+                return Err(InvariantError::KvAccounting {
+                    replica,
+                    used: r.kv_used,
+                    reserved: kv,
+                });
             }
             if r.kv_used > r.kv_capacity {
-                return Err(format!(
-                    "replica {i}: KV used {} exceeds capacity {}",
-                    r.kv_used, r.kv_capacity
-                ));
+                return Err(InvariantError::KvOverCapacity {
+                    replica,
+                    used: r.kv_used,
+                    capacity: r.kv_capacity,
+                });
             }
         }
-        if st.free_by_node.iter().map(|n| n.len()).sum::<usize>() != st.free_index.len() {
-            return Err("per-node free index disagrees with the free index".into());
-        }
-        if st.free_index.len() != st.indexed.iter().filter(|k| k.is_some()).count() {
-            return Err("free index has stale entries".into());
-        }
+        st.long_free.check()?;
         for (j, job) in st.jobs.iter().enumerate() {
+            let j = j as u32;
             if job.prefill_done > job.prefill_total {
-                return Err(format!("job {j} did more prefill work than it has"));
+                return Err(InvariantError::PrefillOverrun { job: j });
             }
             if job.phase == JobPhase::Done {
                 if job.prefill_done != job.prefill_total || job.generated != job.output {
-                    return Err(format!("job {j} finished without doing all its work"));
+                    return Err(InvariantError::JobUnfinished { job: j });
                 }
                 continue;
             }
-            seen(job.req, "long job")?;
+            seen(job.req, Holder::LongJob)?;
             for &m in &job.members {
-                if st.replicas[m as usize].job != Some(j as u32) {
-                    return Err(format!(
-                        "job {j} holds replica {m} which does not point back"
-                    ));
+                if st.replicas[m as usize].job != Some(j) {
+                    return Err(InvariantError::JobNotOnReplica { job: j, replica: m });
                 }
             }
         }
         // Liveness: nothing idle with work it could start (a missed wake-up strands work).
         match st.idle_with_work() {
-            Some(super::liveness::Idle::Replica(r)) => {
-                return Err(format!(
-                    "replica {r} is idle with work it could start (missed wake-up)"
-                ));
+            Some(super::liveness::Idle::Replica(replica)) => {
+                return Err(InvariantError::IdleReplica { replica });
             }
-            Some(super::liveness::Idle::Job(j)) => {
-                return Err(format!(
-                    "long job {j} (request {}) could run but is not running (missed wake-up)",
-                    st.jobs[j as usize].req
-                ));
+            Some(super::liveness::Idle::Job(job)) => {
+                return Err(InvariantError::IdleJob {
+                    job,
+                    req: st.jobs[job as usize].req,
+                });
             }
             None => {}
         }
         for (id, rec) in st.records.iter().enumerate() {
-            let arrived = (id as u32) < st.next_arrival;
+            let req = id as u32;
+            let arrived = req < st.next_arrival;
             let done = rec.completion.is_some() || rec.rejected;
             let placed = place[id] == 1;
             if arrived && !done && !placed {
-                return Err(format!("request {id} arrived, is not done, and is nowhere"));
+                return Err(InvariantError::Nowhere { req });
             }
             if done && placed && rec.completion.is_some() {
-                return Err(format!("request {id} completed but is still held"));
+                return Err(InvariantError::CompletedButHeld { req });
             }
             if let (Some(a), Some(b)) = (rec.prefill_start, rec.first_token)
                 && b < a
             {
-                return Err(format!("request {id}: first token before prefill start"));
+                return Err(InvariantError::FirstTokenBeforePrefill { req });
             }
             if let (Some(a), Some(b)) = (rec.first_token, rec.completion)
                 && b < a
             {
-                return Err(format!("request {id}: completion before first token"));
+                return Err(InvariantError::CompletionBeforeFirstToken { req });
             }
         }
         Ok(())

@@ -1,7 +1,6 @@
 //! Long-job transitions: gathering the group, running and pausing the prefill (preemption at
 //! kernel boundaries), decode steps with colocated short work, and completion.
 
-use super::config::PhaseMode;
 use super::decode_run::run_time;
 use super::engine::State;
 use super::event::Event;
@@ -9,6 +8,7 @@ use super::job::{JobPhase, Segment};
 use super::replica::Applied;
 use super::timeline::{Span, SpanKind};
 use crate::perf::{SpChoice, SpGroup, SpPlan};
+use crate::sched::{LongDecode, LongPrefill};
 use crate::time::SimDuration;
 
 impl State {
@@ -51,7 +51,7 @@ impl State {
         rep.seqs.iter().any(|s| s.in_prefill())
             || self.queue_head_admissible(m)
             || !rep.incoming.is_empty()
-            || (!self.rules.disaggregate && rep.seqs.iter().any(|s| s.decoding()))
+            || (!self.rules.disaggregated() && rep.seqs.iter().any(|s| s.decoding()))
     }
 
     /// Re-examines job `j` after something changed on its replicas.
@@ -61,7 +61,7 @@ impl State {
             (JobPhase::Done, _) => {}
             (JobPhase::Pending, _) | (_, false) => self.try_run(j),
             (JobPhase::Prefill, true) => {
-                let yields = self.rules.long_prefill == PhaseMode::Yield;
+                let yields = self.rules.long_prefill == LongPrefill::Yield;
                 if yields && job.members.iter().any(|&m| self.short_work_yields_to(m)) {
                     self.request_pause(j);
                 }
@@ -282,7 +282,7 @@ impl State {
 
     /// Continues a decoding job: pauses it if its phase yields and short prefills wait.
     fn next_decode_step(&mut self, j: u32) {
-        let yields = self.rules.long_decode == PhaseMode::Yield;
+        let yields = self.rules.long_decode == LongDecode::Yield;
         if yields
             && self.jobs[j as usize]
                 .members

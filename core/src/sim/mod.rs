@@ -1,5 +1,6 @@
 //! The discrete-event engine: replicas, long jobs, the global queue, and the loop that applies
-//! policy decisions and advances iterations in integer simulated time.
+//! policy decisions and advances iterations in integer simulated time. It talks to policies
+//! only through the scheduling interface ([`crate::sched`]).
 //!
 //! The engine is steppable: [`Simulation::step`] processes one event, [`Simulation::run_until`]
 //! advances to an instant, [`Simulation::run`] to the end. The driver (CLI, web worker, replay)
@@ -21,9 +22,9 @@ pub(crate) mod replica;
 pub mod timeline;
 pub mod trace_event;
 
-pub(crate) use engine::class_index;
 pub use engine::long_degree;
 pub use engine::{Simulation, SimulationError};
+pub use invariants::{Holder, InvariantError};
 pub use liveness::WATCH_INTERVAL;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,8 @@ use crate::hardware::ClusterSpec;
 use crate::metrics::{Class, RequestRecord, StopReason, Summary};
 use crate::model::ModelKind;
 use crate::perf::{BatchShape, Calibration, PerfModel};
-use crate::policy::{PolicyKind, PolicyKnobs};
+use crate::policy::PolicyKnobs;
+use crate::sched::{Decision, EngineRules, Policy, PolicyKind, View};
 use crate::time::{NANOS_PER_SEC, SimDuration, SimTime};
 use crate::workload::Request;
 
@@ -364,20 +365,20 @@ fn without_disaggregation_short_decodes_stay_on_their_prefill_replica() {
 /// places a long one.
 struct NeverPlacesLong;
 
-impl crate::policy::Policy for NeverPlacesLong {
+impl Policy for NeverPlacesLong {
     fn kind(&self) -> PolicyKind {
         PolicyKind::Fifo
     }
-    fn rules(&self) -> super::config::EngineRules {
-        crate::policy::Fifo.rules()
+    fn rules(&self) -> EngineRules {
+        EngineRules::BASELINE
     }
-    fn dispatch(&mut self, view: &crate::policy::View<'_>, out: &mut Vec<crate::policy::Decision>) {
+    fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let mut fifo = crate::policy::Fifo;
         let mut all = Vec::new();
         fifo.dispatch(view, &mut all);
         out.extend(
             all.into_iter()
-                .filter(|d| matches!(d, crate::policy::Decision::Short { .. })),
+                .filter(|d| matches!(d, Decision::Short { .. })),
         );
     }
 }

@@ -1,9 +1,9 @@
 //! The read-only view of the cluster a policy decides on.
 
+use super::index::LongFreeIndex;
+use super::rules::EngineRules;
+use super::sizing::Sizing;
 use crate::metrics::Class;
-use crate::sim::config::{EngineConfig, EngineRules};
-use crate::sim::job::{JobPhase, LongJob};
-use crate::sim::replica::Replica;
 use crate::workload::Request;
 use std::collections::VecDeque;
 
@@ -50,69 +50,99 @@ pub struct ReplicaInfo {
 }
 
 impl ReplicaInfo {
+    /// An idle replica: nothing queued or running, no long request, all KV free.
+    pub fn new(id: u32, node: u32, kv_capacity: u64) -> ReplicaInfo {
+        ReplicaInfo {
+            id,
+            node,
+            decode_only: false,
+            queued_tokens: 0,
+            kv_free: kv_capacity,
+            kv_capacity,
+            running: 0,
+            has_prefill_work: false,
+            long: LongStatus::Free,
+            job: None,
+        }
+    }
+
     /// No work of any kind here.
     pub fn idle(&self) -> bool {
         self.running == 0 && self.queued_tokens == 0 && self.long == LongStatus::Free
     }
 }
 
-/// Read-only access to the simulation state for a policy.
+/// Where a [`View`] reads per-replica snapshots: the engine's state, or plain data.
+pub trait ReplicaSource {
+    /// Number of replicas (including decode-only ones).
+    fn replica_count(&self) -> u32;
+    /// A snapshot of replica `id`.
+    fn replica(&self, id: u32) -> ReplicaInfo;
+}
+
+impl ReplicaSource for Vec<ReplicaInfo> {
+    fn replica_count(&self) -> u32 {
+        self.len() as u32
+    }
+
+    fn replica(&self, id: u32) -> ReplicaInfo {
+        self[id as usize]
+    }
+}
+
+/// Everything a [`View`] reads, borrowed from its owner (the engine, or a [`super::ViewBuilder`]).
+pub struct ViewParts<'a> {
+    /// Per-replica snapshots.
+    pub replicas: &'a dyn ReplicaSource,
+    /// Every request of the run, by id.
+    pub requests: &'a [Request],
+    /// The class of each request, by id.
+    pub classes: &'a [Class],
+    /// Replicas each long request needs (0 for short ones), by id.
+    pub sp_degree: &'a [u32],
+    /// Short requests waiting in the global queue, in arrival order.
+    pub short_queue: &'a VecDeque<u32>,
+    /// Long requests waiting in the global queue, in arrival order.
+    pub long_queue: &'a VecDeque<u32>,
+    /// The long-free replicas by load, consistent with `replicas`.
+    pub long_free: &'a LongFreeIndex,
+    /// The rules of the running policy.
+    pub rules: &'a EngineRules,
+    /// The classification and group-size rule.
+    pub sizing: &'a Sizing,
+    /// A replica accepts another short request while its local queue holds fewer input tokens
+    /// than this.
+    pub local_queue_cap_tokens: u64,
+}
+
+/// Read-only access to the cluster's state for a policy.
 pub struct View<'a> {
-    pub(crate) reqs: &'a [Request],
-    pub(crate) classes: &'a [Class],
-    pub(crate) sp_degree: &'a [u32],
-    pub(crate) replicas: &'a [Replica],
-    pub(crate) jobs: &'a [LongJob],
-    pub(crate) global: &'a [VecDeque<u32>; 2],
-    pub(crate) cfg: &'a EngineConfig,
-    pub(crate) rules: &'a EngineRules,
-    pub(crate) nodes: u32,
-    pub(crate) model: &'a crate::model::ModelSpec,
-    pub(crate) kv_capacity: u64,
-    pub(crate) free_index: &'a std::collections::BTreeSet<(u64, u32)>,
-    pub(crate) free_by_node: &'a [std::collections::BTreeSet<(u64, u32)>],
+    parts: ViewParts<'a>,
+}
+
+impl<'a> View<'a> {
+    /// A view over `parts`.
+    pub fn new(parts: ViewParts<'a>) -> View<'a> {
+        debug_assert_eq!(parts.requests.len(), parts.classes.len());
+        debug_assert_eq!(parts.requests.len(), parts.sp_degree.len());
+        View { parts }
+    }
 }
 
 impl View<'_> {
     /// Number of replicas (including decode-only ones).
     pub fn replica_count(&self) -> u32 {
-        self.replicas.len() as u32
+        self.parts.replicas.replica_count()
     }
 
     /// Number of nodes.
     pub fn nodes(&self) -> u32 {
-        self.nodes
+        self.parts.long_free.nodes()
     }
 
     /// A snapshot of replica `id`.
     pub fn replica(&self, id: u32) -> ReplicaInfo {
-        let r = &self.replicas[id as usize];
-        let long = match r.job {
-            None => LongStatus::Free,
-            Some(j) => {
-                let job = &self.jobs[j as usize];
-                match (job.phase, job.running.is_some()) {
-                    (JobPhase::Pending, _) => LongStatus::Pending,
-                    (JobPhase::Prefill, true) => LongStatus::PrefillRunning,
-                    (JobPhase::Prefill, false) => LongStatus::PrefillPaused,
-                    (JobPhase::Decode, true) => LongStatus::Decoding,
-                    (JobPhase::Decode, false) => LongStatus::DecodePaused,
-                    (JobPhase::Done, _) => LongStatus::Free,
-                }
-            }
-        };
-        ReplicaInfo {
-            id,
-            node: r.node,
-            decode_only: r.decode_only,
-            queued_tokens: r.queued_tokens,
-            kv_free: r.kv_free(),
-            kv_capacity: r.kv_capacity,
-            running: (r.seqs.len() + r.incoming.len()) as u32,
-            has_prefill_work: r.has_prefill_work(),
-            long,
-            job: r.job,
-        }
+        self.parts.replicas.replica(id)
     }
 
     /// Snapshots of every replica, in index order.
@@ -124,24 +154,24 @@ impl View<'_> {
     /// least loaded first. O(log R) to start, for policies that must scale to thousands of
     /// replicas.
     pub fn long_free_by_load(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        self.free_index.iter().copied()
+        self.parts.long_free.by_load()
     }
 
     /// Long-free replicas of `node` as `(queued tokens, id)`, least loaded first.
     pub fn long_free_on_node(&self, node: u32) -> impl Iterator<Item = (u64, u32)> + '_ {
-        self.free_by_node[node as usize].iter().copied()
+        self.parts.long_free.on_node(node)
     }
 
     /// Number of long-free replicas on `node`.
     pub fn long_free_count(&self, node: u32) -> u32 {
-        self.free_by_node[node as usize].len() as u32
+        self.parts.long_free.count_on_node(node)
     }
 
     /// Requests waiting in the global queue, in arrival order (both classes merged).
     pub fn global_queue(&self) -> impl Iterator<Item = u32> + '_ {
         let (mut a, mut b) = (
-            self.global[0].iter().copied().peekable(),
-            self.global[1].iter().copied().peekable(),
+            self.parts.short_queue.iter().copied().peekable(),
+            self.parts.long_queue.iter().copied().peekable(),
         );
         std::iter::from_fn(move || match (a.peek(), b.peek()) {
             (Some(&x), Some(&y)) => {
@@ -158,52 +188,52 @@ impl View<'_> {
 
     /// Requests of one class waiting in the global queue, in arrival order.
     pub fn queue(&self, class: Class) -> impl Iterator<Item = u32> + '_ {
-        self.global[crate::sim::class_index(class)].iter().copied()
+        match class {
+            Class::Short => self.parts.short_queue,
+            Class::Long => self.parts.long_queue,
+        }
+        .iter()
+        .copied()
     }
 
     /// Number of requests waiting in the global queue.
     pub fn global_len(&self) -> usize {
-        self.global[0].len() + self.global[1].len()
+        self.parts.short_queue.len() + self.parts.long_queue.len()
     }
 
     /// Request `id`.
     pub fn request(&self, id: u32) -> &Request {
-        &self.reqs[id as usize]
+        &self.parts.requests[id as usize]
     }
 
     /// Class of request `id`.
     pub fn class(&self, id: u32) -> Class {
-        self.classes[id as usize]
+        self.parts.classes[id as usize]
     }
 
     /// Replicas a long request needs (0 for short requests).
     pub fn sp_degree(&self, id: u32) -> u32 {
-        self.sp_degree[id as usize]
+        self.parts.sp_degree[id as usize]
     }
 
     /// Replicas a hypothetical long request of these lengths would need.
     pub fn sp_degree_for(&self, input_tokens: u32, output_tokens: u32) -> u32 {
-        let r = Request {
-            id: 0,
-            arrival: crate::time::SimTime::ZERO,
-            input_tokens,
-            output_tokens,
-        };
-        crate::sim::long_degree(&r, self.cfg, self.model, self.kv_capacity)
+        self.parts.sizing.group_size(input_tokens, output_tokens)
     }
 
-    /// The engine's knobs.
-    pub fn config(&self) -> &EngineConfig {
-        self.cfg
+    /// The classification and group-size rule.
+    pub fn sizing(&self) -> &Sizing {
+        self.parts.sizing
     }
 
     /// The rules the running policy set.
     pub fn rules(&self) -> &EngineRules {
-        self.rules
+        self.parts.rules
     }
 
-    /// Whether a replica accepts another short request now (its queue is below the cap).
-    pub fn accepting(&self, info: &ReplicaInfo) -> bool {
-        info.queued_tokens < self.cfg.local_queue_cap_tokens as u64
+    /// Whether a replica whose local queue holds `queued_tokens` input tokens accepts another
+    /// short request: the one acceptance rule of every policy (the queue is below the cap).
+    pub fn accepting(&self, queued_tokens: u64) -> bool {
+        queued_tokens < self.parts.local_queue_cap_tokens
     }
 }

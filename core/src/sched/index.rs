@@ -1,0 +1,112 @@
+//! The load index of long-free replicas: policies that must scale to thousands of replicas find
+//! the least-loaded one, or a node's least-loaded ones, without scanning every replica.
+
+use std::collections::BTreeSet;
+
+/// Replicas hosting no long request (decode-only ones excluded), keyed by `(queued tokens,
+/// id)`: over the whole cluster and per node. The owner re-files a replica whenever its queue
+/// or long-request status changes ([`LongFreeIndex::file`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LongFreeIndex {
+    all: BTreeSet<(u64, u32)>,
+    by_node: Vec<BTreeSet<(u64, u32)>>,
+    /// The key each replica is filed under, if any.
+    keys: Vec<Option<u64>>,
+}
+
+impl LongFreeIndex {
+    /// An empty index of `replicas` replicas on `nodes` nodes.
+    pub fn new(nodes: u32, replicas: u32) -> LongFreeIndex {
+        LongFreeIndex {
+            all: BTreeSet::new(),
+            by_node: vec![BTreeSet::new(); nodes as usize],
+            keys: vec![None; replicas as usize],
+        }
+    }
+
+    /// Files replica `id` of `node` under `queued_tokens` if it is long-free, or takes it out
+    /// (`None`). O(log R), and nothing when the key is unchanged.
+    pub fn file(&mut self, id: u32, node: u32, queued_tokens: Option<u64>) {
+        let slot = &mut self.keys[id as usize];
+        if *slot == queued_tokens {
+            return;
+        }
+        let node = node as usize;
+        if let Some(old) = slot.take() {
+            self.all.remove(&(old, id));
+            self.by_node[node].remove(&(old, id));
+        }
+        if let Some(k) = queued_tokens {
+            self.all.insert((k, id));
+            self.by_node[node].insert((k, id));
+        }
+        *slot = queued_tokens;
+    }
+
+    /// The key replica `id` is filed under (`None`: not long-free).
+    pub fn key(&self, id: u32) -> Option<u64> {
+        self.keys[id as usize]
+    }
+
+    /// Long-free replicas as `(queued tokens, id)`, least loaded first.
+    pub fn by_load(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.all.iter().copied()
+    }
+
+    /// Long-free replicas of `node` as `(queued tokens, id)`, least loaded first.
+    pub fn on_node(&self, node: u32) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.by_node[node as usize].iter().copied()
+    }
+
+    /// Number of long-free replicas on `node`.
+    pub fn count_on_node(&self, node: u32) -> u32 {
+        self.by_node[node as usize].len() as u32
+    }
+
+    /// Number of nodes.
+    pub fn nodes(&self) -> u32 {
+        self.by_node.len() as u32
+    }
+
+    /// Whether the three views of the index agree: each filed key is in the whole-cluster set,
+    /// the per-node sets and the whole-cluster set hold as many entries as there are filed
+    /// replicas. `Err` names the first disagreement.
+    pub fn check(&self) -> Result<(), IndexMismatch> {
+        for (id, key) in self.keys.iter().enumerate() {
+            if let Some(k) = *key
+                && !self.all.contains(&(k, id as u32))
+            {
+                return Err(IndexMismatch::Missing {
+                    replica: id as u32,
+                    key: k,
+                });
+            }
+        }
+        if self.by_node.iter().map(BTreeSet::len).sum::<usize>() != self.all.len() {
+            return Err(IndexMismatch::PerNode);
+        }
+        if self.all.len() != self.keys.iter().filter(|k| k.is_some()).count() {
+            return Err(IndexMismatch::Stale);
+        }
+        Ok(())
+    }
+}
+
+/// How a [`LongFreeIndex`] disagrees with itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IndexMismatch {
+    /// A replica's recorded key has no entry.
+    #[error("replica {replica}: free index holds no entry for its key {key}")]
+    Missing {
+        /// Replica index.
+        replica: u32,
+        /// Its recorded key (queued tokens).
+        key: u64,
+    },
+    /// The per-node sets and the whole-cluster set hold different numbers of entries.
+    #[error("per-node free index disagrees with the free index")]
+    PerNode,
+    /// Entries remain for replicas no longer filed.
+    #[error("free index has stale entries")]
+    Stale,
+}

@@ -1,0 +1,77 @@
+//! The rules a policy sets for how long requests share replicas with short ones. Each mode
+//! carries the data it needs and nothing else, so a rule set cannot say something the engine
+//! would have to ignore (a colocation cap without colocation, decode replicas without
+//! disaggregation).
+
+use crate::perf::SpMode;
+use std::num::NonZeroU32;
+
+/// How a long prefill treats short work that lands on its replicas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LongPrefill {
+    /// Short work on the group's replicas waits until the prefill ends (the baselines, /PE).
+    Exclusive,
+    /// The prefill pauses at its next kernel boundary while short work runs (preemption,
+    /// paper §2.4).
+    Yield,
+}
+
+/// How a long decode treats short work that lands on its replicas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LongDecode {
+    /// Short work on the group's replicas waits until the decode ends.
+    Exclusive,
+    /// The decode pauses at its next step boundary while short work runs (PecSched /CoL).
+    Yield,
+    /// Short work runs in the decode's own steps (continuous batching; PecSched's colocation,
+    /// paper §2.6).
+    Batch {
+        /// At most this many short-prefill tokens per GPU join one long-decode step (`None`:
+        /// no cap beyond the iteration's token budget, as in vLLM).
+        prefill_cap_tokens_per_gpu: Option<u32>,
+    },
+}
+
+/// Prefill/decode disaggregation of short requests (paper §2.5): finished short prefills hand
+/// their KV to a pool of decode-only replicas, the last replicas of the cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodePool {
+    /// Decode-only replicas.
+    pub replicas: NonZeroU32,
+}
+
+/// What a policy tells the engine about sharing replicas between long and short requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineRules {
+    /// How a long prefill treats short work on its replicas.
+    pub long_prefill: LongPrefill,
+    /// How a long decode treats short work on its replicas.
+    pub long_decode: LongDecode,
+    /// Short requests decode on a pool of decode-only replicas (`None`: where they prefilled).
+    pub disaggregation: Option<DecodePool>,
+    /// How long prefills are parallelised.
+    pub sp_mode: SpMode,
+}
+
+impl EngineRules {
+    /// The baselines' rules (paper §1.3): a long prefill runs alone on its group, a long decode
+    /// batches with short work like any sequence, no disaggregation, ring attention.
+    pub const BASELINE: EngineRules = EngineRules {
+        long_prefill: LongPrefill::Exclusive,
+        long_decode: LongDecode::Batch {
+            prefill_cap_tokens_per_gpu: None,
+        },
+        disaggregation: None,
+        sp_mode: SpMode::RingOnly,
+    };
+
+    /// Whether short requests decode on a decode-only pool.
+    pub fn disaggregated(&self) -> bool {
+        self.disaggregation.is_some()
+    }
+
+    /// Decode-only replicas (0 without disaggregation).
+    pub fn decode_replicas(&self) -> u32 {
+        self.disaggregation.map_or(0, |p| p.replicas.get())
+    }
+}
