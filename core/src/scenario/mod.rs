@@ -36,7 +36,7 @@ pub mod limits {
     pub const MAX_RATE_SCALE: f64 = 1000.0;
     /// Most events one run processes before it stops with partial results (the conversation
     /// trace under the four main policies needs about 0.2 M each).
-    pub const MAX_EVENTS: u64 = 50_000_000;
+    pub const MAX_EVENTS: u64 = crate::sim::config::DEFAULT_MAX_EVENTS;
     /// Latest arrival accepted, in seconds after the first request (about 31.7 years). Every
     /// reader refuses later ones, naming the row or field: the trace parsers, the synthetic
     /// generator, rate scaling and time windows. With the drain limit (at most 30 days) this

@@ -6,6 +6,14 @@ use crate::sched::Sizing;
 use crate::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
+/// Most events one run processes before it stops with partial results, unless configured
+/// otherwise (the conversation trace under the four main policies needs about 0.2 M each).
+pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+
+fn default_max_events() -> u64 {
+    DEFAULT_MAX_EVENTS
+}
+
 /// Knobs of the serving engine common to all policies. Defaults are vLLM-like; each is a named
 /// parameter because the paper does not state it (see ARCHITECTURE.md, "Decisions").
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +43,10 @@ pub struct EngineConfig {
     /// The run stops this long after the last arrival; requests not served by then are
     /// reported as starved or unfinished.
     pub drain_limit: SimDuration,
+    /// The run stops after this many events with partial results (a scenario-size limit; the
+    /// summary says so).
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +61,7 @@ impl Default for EngineConfig {
             kernels_per_layer: 8,
             context_switch: SimDuration::from_micros(50),
             drain_limit: SimDuration::from_millis(3_600_000),
+            max_events: DEFAULT_MAX_EVENTS,
         }
     }
 }

@@ -208,7 +208,7 @@ impl Simulation {
             events_processed: 0,
             dirty: false,
             timeline: Timeline::default(),
-            event_limit: crate::scenario::limits::MAX_EVENTS,
+            event_limit: cfg.max_events,
             stopped: None,
             wake: Vec::new(),
             next_watch: SimTime::ZERO + super::liveness::WATCH_INTERVAL,
@@ -329,7 +329,7 @@ impl Simulation {
         }
     }
 
-    /// Stops the run after `events` events (default `scenario::limits::MAX_EVENTS`); the
+    /// Stops the run after `events` events (default [`EngineConfig::max_events`]); the
     /// summary then says the results are partial.
     pub fn set_event_limit(&mut self, events: u64) {
         self.st.event_limit = events;
