@@ -3,6 +3,7 @@
 
 use super::engine::{State, class_index};
 use super::job::{JobPhase, LongJob};
+use super::log::LogTag;
 use crate::metrics::Class;
 use crate::sched::Decision;
 use crate::time::SimDuration;
@@ -30,8 +31,10 @@ impl State {
                 let rec = &mut self.records[req as usize];
                 rec.dispatched = Some(self.now);
                 rec.replicas = 1;
-                self.log
-                    .record(2, [self.now.0, req as u64, replica as u64, 0]);
+                self.log.record(
+                    LogTag::ShortDispatched,
+                    [self.now.0, req as u64, replica as u64, 0],
+                );
                 self.sample(replica);
                 if let Some(j) = self.replicas[replica as usize].job {
                     self.reconsider_job(j);
@@ -93,8 +96,10 @@ impl State {
                 let rec = &mut self.records[req as usize];
                 rec.dispatched = Some(self.now);
                 rec.replicas = k as u32;
-                self.log
-                    .record(3, [self.now.0, req as u64, k, replicas[0] as u64]);
+                self.log.record(
+                    LogTag::LongDispatched,
+                    [self.now.0, req as u64, k, replicas[0] as u64],
+                );
                 self.reconsider_job(j);
             }
         }

@@ -5,7 +5,7 @@ use super::config::EngineConfig;
 use super::decode_run::{DecodeRun, run_time};
 use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
-use super::log::EventLogHash;
+use super::log::{EventLogHash, LogTag};
 use super::oracle::IterationOracle;
 use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
@@ -547,7 +547,8 @@ impl State {
     fn handle(&mut self, ev: Event) {
         match ev {
             Event::Arrival(id) => {
-                self.log.record(1, [self.now.0, id as u64, 0, 0]);
+                self.log
+                    .record(LogTag::Arrival, [self.now.0, id as u64, 0, 0]);
                 self.next_arrival += 1;
                 self.schedule_next_arrival();
                 if !self.records[id as usize].rejected {
@@ -569,8 +570,10 @@ impl State {
                 }
             }
             Event::KvArrived { req, replica } => {
-                self.log
-                    .record(4, [self.now.0, req as u64, replica as u64, 0]);
+                self.log.record(
+                    LogTag::KvArrived,
+                    [self.now.0, req as u64, replica as u64, 0],
+                );
                 let (seq, _) = self
                     .in_transit
                     .remove(&req)
@@ -709,7 +712,7 @@ impl State {
             .expect("an iteration in flight");
         self.replicas[r as usize].busy_ns += it.end.0 - it.start.0;
         self.log.record(
-            5,
+            LogTag::IterationEnd,
             [
                 self.now.0,
                 r as u64,

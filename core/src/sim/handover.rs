@@ -4,6 +4,7 @@
 
 use super::engine::State;
 use super::event::Event;
+use super::log::LogTag;
 use super::replica::Applied;
 use crate::time::SimDuration;
 
@@ -17,7 +18,8 @@ impl State {
         }
         for &id in &out.finished {
             self.records[id as usize].completion = Some(now);
-            self.log.record(6, [now.0, id as u64, r as u64, 0]);
+            self.log
+                .record(LogTag::ShortCompleted, [now.0, id as u64, r as u64, 0]);
         }
         let rep_decode_only = self.replicas[r as usize].decode_only;
         if self.rules.disaggregated() && !rep_decode_only {

@@ -5,6 +5,7 @@ use super::decode_run::run_time;
 use super::engine::State;
 use super::event::Event;
 use super::job::{JobPhase, Segment};
+use super::log::LogTag;
 use super::replica::Applied;
 use super::timeline::{Span, SpanKind};
 use crate::perf::{SpChoice, SpGroup, SpPlan};
@@ -132,12 +133,15 @@ impl State {
                             + (mlp == SpChoice::Ulysses) as u64
                     }
                 };
-                self.log.record(7, [now.0, req as u64, j as u64, plan]);
+                self.log.record(
+                    LogTag::LongPrefillStart,
+                    [now.0, req as u64, j as u64, plan],
+                );
                 self.run_prefill_segment(j, SimDuration::ZERO);
             }
             JobPhase::Prefill => {
                 self.log.record(
-                    8,
+                    LogTag::LongPrefillResume,
                     [now.0, j as u64, self.jobs[j as usize].prefill_done.0, 0],
                 );
                 self.run_prefill_segment(j, self.cfg.context_switch);
@@ -233,7 +237,8 @@ impl State {
                     job.generated = 1;
                     let req = job.req;
                     self.records[req as usize].first_token = Some(now);
-                    self.log.record(9, [now.0, req as u64, 0, 0]);
+                    self.log
+                        .record(LogTag::LongFirstToken, [now.0, req as u64, 0, 0]);
                     if self.jobs[j as usize].generated >= self.jobs[j as usize].output {
                         self.finish_job(j);
                     } else {
@@ -271,7 +276,8 @@ impl State {
         self.records[req as usize].preemptions += 1;
         let done = job.prefill_done.0;
         self.paused_since.insert(j, self.now);
-        self.log.record(10, [self.now.0, req as u64, done, 0]);
+        self.log
+            .record(LogTag::LongPaused, [self.now.0, req as u64, done, 0]);
         for m in self.jobs[j as usize].members.clone() {
             self.timeline
                 .mark(m, self.now, super::timeline::MarkKind::Preempted { req });
@@ -353,7 +359,8 @@ impl State {
         job.phase = JobPhase::Done;
         let (req, kv) = (job.req, job.kv_per_member);
         self.records[req as usize].completion = Some(now);
-        self.log.record(11, [now.0, req as u64, j as u64, 0]);
+        self.log
+            .record(LogTag::LongCompleted, [now.0, req as u64, j as u64, 0]);
         for m in self.jobs[j as usize].members.clone() {
             let rep = &mut self.replicas[m as usize];
             rep.kv_used -= kv;

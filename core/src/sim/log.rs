@@ -1,6 +1,35 @@
 //! A running hash of everything the engine did, to test determinism directly: two runs of the
 //! same scenario must give the same hash, natively and in wasm.
 
+/// What an event-log record says happened. The discriminants are mixed into the hash: they are
+/// fixed, so that the golden event-log hashes stay valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LogTag {
+    /// A request arrived: `[time, request, 0, 0]`.
+    Arrival = 1,
+    /// A short request was sent to a replica: `[time, request, replica, 0]`.
+    ShortDispatched = 2,
+    /// A long request was given a group: `[time, request, group size, first replica]`.
+    LongDispatched = 3,
+    /// A handed-over KV arrived at its decode replica: `[time, request, replica, 0]`.
+    KvArrived = 4,
+    /// A replica's iteration (or decode run) ended: `[time, replica, steps, prefill chunks]`.
+    IterationEnd = 5,
+    /// A short request completed: `[time, request, replica, 0]`.
+    ShortCompleted = 6,
+    /// A long prefill started: `[time, request, job, SP plan code]`.
+    LongPrefillStart = 7,
+    /// A paused long prefill resumed: `[time, job, prefill work done (ns), 0]`.
+    LongPrefillResume = 8,
+    /// A long prefill finished (first token): `[time, request, 0, 0]`.
+    LongFirstToken = 9,
+    /// A long prefill or decode was paused: `[time, request, prefill work done (ns), 0]`.
+    LongPaused = 10,
+    /// A long request completed: `[time, request, job, 0]`.
+    LongCompleted = 11,
+}
+
 /// FNV-1a (64-bit) over a stream of integers. The algorithm is fixed here, unlike std's
 /// hashers, so the value is stable across targets and toolchain versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,9 +49,9 @@ impl Default for EventLogHash {
 
 impl EventLogHash {
     /// Mixes one record (a tag and up to four integers) into the hash.
-    pub fn record(&mut self, tag: u8, values: [u64; 4]) {
+    pub fn record(&mut self, tag: LogTag, values: [u64; 4]) {
         self.events += 1;
-        self.mix_byte(tag);
+        self.mix_byte(tag as u8);
         for v in values {
             for b in v.to_le_bytes() {
                 self.mix_byte(b);
@@ -52,17 +81,37 @@ mod tests {
 
     #[test]
     fn order_and_content_change_the_hash() {
+        use LogTag::{Arrival, ShortDispatched};
         let mut a = EventLogHash::default();
-        a.record(1, [1, 2, 3, 4]);
-        a.record(2, [5, 6, 7, 8]);
+        a.record(Arrival, [1, 2, 3, 4]);
+        a.record(ShortDispatched, [5, 6, 7, 8]);
         let mut b = EventLogHash::default();
-        b.record(2, [5, 6, 7, 8]);
-        b.record(1, [1, 2, 3, 4]);
+        b.record(ShortDispatched, [5, 6, 7, 8]);
+        b.record(Arrival, [1, 2, 3, 4]);
         assert_ne!(a.value(), b.value());
         let mut c = EventLogHash::default();
-        c.record(1, [1, 2, 3, 4]);
-        c.record(2, [5, 6, 7, 8]);
+        c.record(Arrival, [1, 2, 3, 4]);
+        c.record(ShortDispatched, [5, 6, 7, 8]);
         assert_eq!(a, c);
         assert_eq!(a.records(), 2);
+    }
+
+    #[test]
+    fn tags_keep_the_values_the_golden_hashes_were_made_with() {
+        use LogTag::*;
+        let tags = [
+            Arrival,
+            ShortDispatched,
+            LongDispatched,
+            KvArrived,
+            IterationEnd,
+            ShortCompleted,
+            LongPrefillStart,
+            LongPrefillResume,
+            LongFirstToken,
+            LongPaused,
+            LongCompleted,
+        ];
+        assert_eq!(tags.map(|t| t as u8), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     }
 }
