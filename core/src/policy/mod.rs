@@ -9,6 +9,8 @@ mod pecsched;
 pub mod placement;
 mod priority;
 mod reservation;
+#[cfg(test)]
+mod tests;
 
 pub use crate::sched::{
     Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy, PolicyKind,
