@@ -1,10 +1,12 @@
 //! What a run measured: per-request records and the aggregates the paper reports.
 
+mod offered;
 mod record;
 mod stop;
 mod summary;
 mod window;
 
+pub use offered::{Demand, ShortCapacity};
 pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, Summary, nearest_rank};
