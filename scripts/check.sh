@@ -30,7 +30,7 @@ step "format" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --target "$WASM" \
     -p pecsched-core -p pecsched-web --lib --bins --test cross_target \
-    --test same_numbers --test speed -- -D warnings
+    --test same_numbers --bench speed -- -D warnings
 step "format (python/)" cargo fmt --manifest-path python/Cargo.toml --check
 step "clippy (python/)" cargo clippy --manifest-path python/Cargo.toml -- -D warnings
 step "docs (core, gpu)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p pecsched-core -p pecsched-gpu
