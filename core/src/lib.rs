@@ -9,7 +9,10 @@
 //! iteration order is deterministic. The same scenario gives bit-identical results natively
 //! and in wasm32.
 
+pub mod golden;
 pub mod hardware;
+pub mod hash;
+pub mod ids;
 pub mod metrics;
 pub mod model;
 pub mod perf;

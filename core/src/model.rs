@@ -132,6 +132,17 @@ impl ModelSpec {
     pub fn kv_bytes_per_token_per_layer(&self) -> u64 {
         self.kv_bytes_per_token() / self.layers as u64
     }
+
+    /// Bytes of one token's hidden state in one layer (`hidden · 2 bytes`): what a paused long
+    /// prefill keeps per token of its segment (the pause state, paper §2.4).
+    pub fn pause_state_bytes_per_token(&self) -> u64 {
+        self.hidden as u64 * BYTES_PER_ELEMENT
+    }
+
+    /// The pause state as a share of the same tokens' KV (all layers).
+    pub fn pause_state_share(&self) -> f64 {
+        self.pause_state_bytes_per_token() as f64 / self.kv_bytes_per_token() as f64
+    }
 }
 
 #[cfg(test)]
@@ -161,6 +172,15 @@ mod tests {
         assert!((billions(ModelKind::Yi34B) - 34.39).abs() < 0.1);
         assert!((billions(ModelKind::Llama31_70B) - 70.55).abs() < 0.1);
         assert!((billions(ModelKind::Llama31_8B) - 8.03).abs() < 0.05);
+    }
+
+    #[test]
+    fn pause_state_is_one_layer_of_hidden_states() {
+        // Llama-3.1-70B: hidden 8192, 80 layers, 8 KV heads of 128: 16 KiB vs 320 KiB a token.
+        let m = ModelKind::Llama31_70B.spec();
+        assert_eq!(m.pause_state_bytes_per_token(), 16_384);
+        assert_eq!(m.kv_bytes_per_token(), 327_680);
+        assert_eq!(m.pause_state_share(), 0.05);
     }
 
     #[test]

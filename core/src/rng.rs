@@ -1,8 +1,8 @@
 //! The one source of randomness: a named, seeded ChaCha8 generator.
 //!
 //! Every random draw in the core comes from a [`SimRng`] built from the scenario's seed and a
-//! *stream name* (`"synthetic/arrivals"`, `"workload/long-input"`, …). Separate streams keep
-//! unrelated draws independent: adding a draw to one stream never shifts another.
+//! *stream name*, one of [`streams`]. Separate streams keep unrelated draws independent: adding
+//! a draw to one stream never shifts another.
 //!
 //! The key derivation below is part of the project's reproducibility contract: changing it
 //! changes every seeded result, so a golden test pins the first outputs. It uses only fixed
@@ -11,6 +11,17 @@
 //!
 //! All transcendental maths goes through `libm`, so native and wasm32 builds draw bit-identical
 //! values.
+
+/// The stream names the core draws from (their text is part of the reproducibility contract:
+/// renaming one changes every result seeded through it).
+pub mod streams {
+    /// The paper's long-input transform: which requests become long and their new lengths.
+    pub const LONG_INPUT: &str = "long-input";
+    /// Synthetic workloads: inter-arrival times.
+    pub const SYNTHETIC_ARRIVALS: &str = "synthetic/arrivals";
+    /// Synthetic workloads: input and output lengths.
+    pub const SYNTHETIC_LENGTHS: &str = "synthetic/lengths";
+}
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
@@ -21,16 +32,6 @@ use rand_core::{Rng, SeedableRng};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimRng {
     inner: ChaCha8Rng,
-}
-
-/// FNV-1a, 64-bit, over the bytes of `s`.
-fn fnv1a64(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in s.as_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// The SplitMix64 finaliser: a bijection on `u64` that spreads every input bit.
@@ -48,7 +49,7 @@ impl SimRng {
     /// mix(len(stream))]` (little-endian words). The first two words make the key injective in
     /// `(seed, FNV-1a hash of the name)`.
     pub fn new(seed: u64, stream: &str) -> SimRng {
-        let h = fnv1a64(stream);
+        let h = crate::hash::fnv1a64(stream.as_bytes());
         let words = [
             mix64(seed),
             mix64(h),

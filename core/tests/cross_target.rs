@@ -21,6 +21,7 @@
 //! With `PECSCHED_UPDATE_GOLDEN=1` the native test rewrites the file instead of comparing
 //! (the variable is ignored in wasm32, which has no file system).
 
+use pecsched_core::golden;
 use pecsched_core::model::ModelKind;
 use pecsched_core::time::{SimDuration, SimTime};
 use std::fmt::{Display, Write as _};
@@ -200,40 +201,19 @@ fn probe() -> String {
     p.out
 }
 
-/// Panics with the differing lines (not two whole files) when `actual` is not the golden text.
-fn assert_matches_golden(actual: &str) {
-    if actual == GOLDEN {
-        return;
-    }
-    let mut report = String::new();
-    let (mut golden_lines, mut actual_lines) = (GOLDEN.lines(), actual.lines());
-    for line in 1.. {
-        match (golden_lines.next(), actual_lines.next()) {
-            (None, None) => break,
-            (g, a) if g == a => {}
-            (g, a) => writeln!(report, "line {line}:\n  golden: {g:?}\n  actual: {a:?}").unwrap(),
-        }
-    }
-    panic!(
-        "probe() differs from tests/golden/cross_target.txt on {}:\n{report}\
-         If the change is intended, regenerate natively with PECSCHED_UPDATE_GOLDEN=1 \
-         (see this file's header).",
-        std::env::consts::ARCH
-    );
-}
-
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn probe_matches_golden() {
     let actual = probe();
     #[cfg(not(target_arch = "wasm32"))]
-    if std::env::var_os("PECSCHED_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+    if std::env::var_os(golden::UPDATE_VAR).is_some_and(|v| v == "1") {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/cross_target.txt");
         std::fs::write(path, &actual).unwrap();
-        eprintln!("rewrote {path}");
         return;
     }
-    assert_matches_golden(&actual);
+    let on = std::env::consts::ARCH;
+    golden::compare("core/tests/golden/cross_target.txt", GOLDEN, &actual)
+        .unwrap_or_else(|e| panic!("on {on}: {e}"));
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -14,8 +14,9 @@
 use pecsched_core::metrics::{StopReason, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
-use pecsched_core::scenario::wire::{LongInputWire, SyntheticWire};
-use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source};
+use pecsched_core::scenario::{
+    EmbeddedTrace, LengthSource, LongInput, Scenario, Source, SyntheticSource,
+};
 use pecsched_core::time::{NANOS_PER_SEC, SimDuration, SimTime};
 use pecsched_core::workload::Request;
 use proptest::prelude::*;
@@ -76,12 +77,11 @@ fn scenario(c: &Case) -> Option<Scenario> {
     s.source = match c.trace {
         0 => Source::Embedded(EmbeddedTrace::AzureConv2023),
         1 => Source::Embedded(EmbeddedTrace::AzureCode2023),
-        _ => Source::Synthetic(SyntheticWire {
+        _ => Source::Synthetic(SyntheticSource {
             requests: 1_500,
             rate_per_s: 2.0 * c.rate_scale,
             cv: 2.0,
-            lengths_from: Some("azure-conv-2023".into()),
-            lognormal: None,
+            lengths: LengthSource::Trace(EmbeddedTrace::AzureConv2023),
         }),
     };
     s.window = (c.trace < 2).then(|| {
@@ -92,7 +92,7 @@ fn scenario(c: &Case) -> Option<Scenario> {
         )
     });
     s.rate_scale = c.rate_scale;
-    s.long_input = c.long_input.then_some(LongInputWire {
+    s.long_input = c.long_input.then_some(LongInput {
         percentile: 95.0,
         min_tokens: 100_000,
         max_tokens: 500_000,
@@ -229,12 +229,16 @@ fn the_default_scenario_at_four_to_sixteen_times_its_load_never_stalls() {
 #[test]
 fn a_burst_of_identical_short_requests_is_served_in_full() {
     let mut s = Scenario::default_scenario();
-    s.source = Source::Synthetic(SyntheticWire {
+    s.source = Source::Synthetic(SyntheticSource {
         requests: 1,
         rate_per_s: 1.0,
         cv: 1.0,
-        lengths_from: None,
-        lognormal: None,
+        lengths: LengthSource::LogNormal {
+            input_median: 500.0,
+            input_sigma: 0.0,
+            output_median: 100.0,
+            output_sigma: 0.0,
+        },
     });
     s.window = None;
     s.rate_scale = 1.0;

@@ -29,8 +29,9 @@ struct Cli {
 enum Command {
     /// Simulate a scenario under one or more policies and print the paper's metrics.
     Simulate(simulate::SimulateArgs),
-    /// Print the embedded default scenario as JSON (a starting point for --scenario files).
-    Scenario,
+    /// Print a scenario as JSON: the embedded default (a starting point for --scenario files),
+    /// or the one an explorer link holds (--link).
+    Scenario(simulate::ScenarioArgs),
     /// Print predicted per-op and per-iteration times for one batch on one replica.
     Predict(predict::PredictArgs),
     /// Reproduce the paper's evaluation (4 models × 8 policies on 32 A100) beside its claims.
@@ -101,10 +102,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
-        Command::Scenario => Ok(outln!(
-            "{}",
-            pecsched_core::scenario::Scenario::default_scenario().to_json()
-        )?),
+        Command::Scenario(args) => simulate::print_scenario(&args),
         Command::Predict(args) => predict::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),

@@ -1,18 +1,18 @@
 //! `pecsched-worker repro`: the paper's evaluation (32 A100 in 4 nodes, four models, the Azure
 //! trace with the long-input transform; FIFO, Reservation, Priority, PecSched and its four
-//! ablations), printed beside the paper's claims (digest §5).
+//! ablations), printed beside the paper's claims (paper §3.6, §5).
 
 use crate::output::OutputFile;
 use crate::timed::{Samples, Timed};
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pecsched_core::metrics::{RequestRecord, Summary, nearest_rank};
+use pecsched_core::metrics::{Class, RequestRecord, Summary, nearest_rank};
 use pecsched_core::model::ModelKind;
-use pecsched_core::perf::{SpGroup, SpMode};
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::limits;
-use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source};
+use pecsched_core::scenario::wire::SourceWire;
+use pecsched_core::scenario::{EmbeddedTrace, Scenario};
 use pecsched_core::time::SimTime;
 use pecsched_core::workload::Request;
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ use std::path::PathBuf;
 pub struct ReproArgs {
     /// Models to run (default: the paper's four): mistral-7b, phi3-14b, yi-34b, llama3.1-70b.
     #[arg(long = "model", value_name = "ID")]
-    pub models: Vec<String>,
+    pub models: Vec<ModelKind>,
     /// Offered long-prefill load: the share of the cluster's replica-time that the long
     /// requests' prefills would take at ring-attention speed. Sets each model's rate scale.
     #[arg(long, default_value_t = 0.6)]
@@ -32,7 +32,7 @@ pub struct ReproArgs {
     pub window: String,
     /// Embedded trace: azure-conv-2023 or azure-code-2023.
     #[arg(long, default_value = "azure-conv-2023")]
-    pub trace: String,
+    pub trace: EmbeddedTrace,
     /// Seed of the long-input transform.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -64,8 +64,11 @@ pub struct ModelRun {
     pub requests: usize,
     /// Long requests.
     pub long_requests: usize,
-    /// Summaries: the 8 policies, then `fifo-no-long` (FIFO with the long requests removed).
+    /// Summaries of the 8 policies, in `PolicyKind::ALL` order.
     pub summaries: Vec<Summary>,
+    /// FIFO on the same workload with the long requests removed (the paper's §1.3 baseline
+    /// for the cost of long requests).
+    pub fifo_no_long: Summary,
     /// p99 scheduling time / JCT per class for PecSched (short, long), in percent.
     pub overhead_p99_pct: (f64, f64),
     /// Why the rate scale is lower than `--long-load` asks, if it is (capped at ×1).
@@ -74,6 +77,17 @@ pub struct ModelRun {
     pub decision_p99_us: f64,
     /// One layer's activation as a share of the request's KV (the pause state).
     pub pause_state_share: f64,
+}
+
+impl ModelRun {
+    /// The table rows: each policy under its id, then FIFO without long requests as
+    /// `fifo-no-long`.
+    pub fn rows(&self) -> Vec<(&str, &Summary)> {
+        let mut rows: Vec<(&str, &Summary)> =
+            self.summaries.iter().map(|s| (s.policy.id(), s)).collect();
+        rows.push(("fifo-no-long", &self.fifo_no_long));
+        rows
+    }
 }
 
 /// Runs `repro`.
@@ -92,17 +106,13 @@ pub fn run(a: ReproArgs) -> Result<()> {
             ModelKind::Llama31_70B,
         ]
     } else {
-        a.models
-            .iter()
-            .map(|m| ModelKind::from_id(m).with_context(|| format!("--model {m:?}: unknown")))
-            .collect::<Result<_>>()?
+        a.models.clone()
     };
     anyhow::ensure!(
         a.long_load.is_finite() && a.long_load > 0.0,
         "--long-load must be a positive number"
     );
-    let trace = EmbeddedTrace::from_id(&a.trace)
-        .with_context(|| format!("--trace {:?}: unknown", a.trace))?;
+    let trace = a.trace;
     let window = parse_window(&a.window)?;
     let bar = ProgressBar::new((models.len() * (PolicyKind::ALL.len() + 1)) as u64);
     bar.set_style(
@@ -131,7 +141,7 @@ pub fn run(a: ReproArgs) -> Result<()> {
             if let Some(note) = &r.rate_capped {
                 crate::outln!("note: {note}")?;
             }
-            crate::table::print_summaries(r.summaries.iter())?;
+            crate::table::print_labelled(&r.rows())?;
         }
         crate::outln!()?;
         crate::output::stdout_text(&crate::repro_claims::claims_markdown(&runs))?;
@@ -146,7 +156,7 @@ pub fn run(a: ReproArgs) -> Result<()> {
             if let Some(note) = &r.rate_capped {
                 md += &format!("Note: {note}.\n\n");
             }
-            md += &crate::repro_claims::summaries_markdown(&r.summaries);
+            md += &crate::repro_claims::summaries_markdown(&r.rows());
         }
         md += "\n### Claims\n\n";
         md += &crate::repro_claims::claims_markdown(&runs);
@@ -191,19 +201,27 @@ fn run_model(
     window: (SimTime, SimTime),
     bar: &ProgressBar,
 ) -> Result<ModelRun> {
-    let mut s = Scenario::default_scenario();
-    s.model = m;
-    s.tp = paper_tp(m);
-    s.source = Source::Embedded(trace);
-    s.window = Some(window);
-    s.seed = a.seed;
-    s.rate_scale = 1.0;
-    s.policies = PolicyKind::ALL.to_vec();
-    let raw = s.requests(None)?;
-    let wanted = rate_scale_for(&s, &raw, a.long_load)?;
+    let mut w = Scenario::default_scenario().to_wire();
+    w.model = m.id().to_string();
+    w.tp = paper_tp(m);
+    w.workload.source = SourceWire::Embedded(trace.id().to_string());
+    w.workload.window_s = Some((window.0.as_secs_f64(), window.1.as_secs_f64()));
+    w.workload.rate_scale = 1.0;
+    w.seed = a.seed;
+    w.policies = PolicyKind::ALL.iter().map(|p| p.id().to_string()).collect();
+    let at_one = Scenario::from_wire(&w)?;
+    let raw = at_one.requests(None)?;
+    // The rate scale at which the long prefills would occupy `long_load` of the cluster.
+    let demand = at_one.long_prefill_load(&raw)?;
+    let wanted = if demand > 0.0 {
+        a.long_load / demand
+    } else {
+        1.0
+    };
     // The trace is never replayed faster than recorded (×1): it would compress the window's
     // arrivals beyond what the paper's workload is. Say so rather than silently offering less.
-    s.rate_scale = wanted.min(1.0);
+    w.workload.rate_scale = wanted.min(1.0);
+    let s = Scenario::from_wire(&w)?;
     let capped = (wanted > 1.0).then(|| {
         let offered = a.long_load / wanted;
         format!(
@@ -216,10 +234,7 @@ fn run_model(
         bar.suspend(|| eprintln!("note: {note}"));
     }
     let reqs = s.requests(None)?;
-    let long = reqs
-        .iter()
-        .filter(|r| r.input_tokens > s.engine.long_threshold_tokens)
-        .count();
+    let long = s.long_count(&reqs)?;
     let mut summaries = Vec::new();
     let mut overhead = (0.0, 0.0);
     let mut decision_p99_us = 0.0;
@@ -242,66 +257,27 @@ fn run_model(
         bar.inc(1);
     }
     bar.set_message(format!("{} fifo-no-long", m.id()));
+    let sizing = s.sizing()?;
     let shorts: Vec<Request> = reqs
         .iter()
-        .filter(|r| r.input_tokens <= s.engine.long_threshold_tokens)
+        .filter(|r| sizing.class(r.input_tokens, r.output_tokens) == Class::Short)
         .enumerate()
         .map(|(i, r)| Request { id: i as u32, ..*r })
         .collect();
-    let (mut no_long, _) = s.run(PolicyKind::Fifo, shorts)?;
-    no_long.policy = "fifo-no-long".into();
-    summaries.push(no_long);
+    let (fifo_no_long, _) = s.run(PolicyKind::Fifo, shorts)?;
     bar.inc(1);
     let spec = m.spec();
     Ok(ModelRun {
         model: spec.name.to_string(),
-        rate_scale: s.rate_scale,
+        rate_scale: s.rate_scale(),
         rate_capped: capped,
         requests: reqs.len(),
         long_requests: long,
         summaries,
+        fifo_no_long,
         overhead_p99_pct: overhead,
         decision_p99_us,
-        pause_state_share: (spec.hidden as f64 * 2.0) / spec.kv_bytes_per_token() as f64,
-    })
-}
-
-/// The rate scale at which the long requests' prefills, at ring-attention speed on their
-/// groups, would occupy `long_load` of the cluster's replica-time (uncapped: the caller caps
-/// it at ×1 and says so).
-fn rate_scale_for(s: &Scenario, raw: &[Request], long_load: f64) -> Result<f64> {
-    let perf = s.perf_model()?;
-    let per_node = s.cluster.gpus_per_node / s.tp;
-    let replicas = (s.cluster.total_gpus() / s.tp) as f64;
-    let span = raw.last().map_or(1.0, |r| r.arrival.as_secs_f64()).max(1.0);
-    let mut replica_seconds = 0.0;
-    for r in raw
-        .iter()
-        .filter(|r| r.input_tokens > s.engine.long_threshold_tokens)
-    {
-        let k = s.sp_degree_for(r.input_tokens, r.output_tokens)?;
-        let mut nodes = Vec::new();
-        let mut left = k;
-        while left > 0 {
-            nodes.push(left.min(per_node));
-            left -= left.min(per_node);
-        }
-        let t = perf
-            .sp_prefill(
-                r.input_tokens as u64,
-                &SpGroup {
-                    replicas_per_node: nodes,
-                },
-                SpMode::RingOnly,
-            )
-            .time;
-        replica_seconds += k as f64 * t.as_secs_f64();
-    }
-    let demand = replica_seconds / span / replicas; // share of the cluster at rate ×1
-    Ok(if demand > 0.0 {
-        long_load / demand
-    } else {
-        1.0
+        pause_state_share: spec.pause_state_share(),
     })
 }
 

@@ -1,12 +1,13 @@
-//! The paper's claims (digest §5) beside our figures, as Markdown tables.
+//! The paper's claims (paper §5) beside our figures, as Markdown tables.
 
 use crate::repro::ModelRun;
 use pecsched_core::metrics::Summary;
+use pecsched_core::policy::PolicyKind;
 
-fn find<'a>(r: &'a ModelRun, id: &str) -> &'a Summary {
+fn find(r: &ModelRun, p: PolicyKind) -> &Summary {
     r.summaries
         .iter()
-        .find(|s| s.policy == id)
+        .find(|s| s.policy == p)
         .expect("every policy ran")
 }
 
@@ -39,8 +40,8 @@ const CLAIMS: &[Claim] = &[
         paper: "2.5× / 2.78× / 3.84× / 10.2×",
         ours: |r| {
             ratio(
-                find(r, "fifo").short.queueing_delay.p99,
-                find(r, "fifo-no-long").short.queueing_delay.p99,
+                find(r, PolicyKind::Fifo).short.queueing_delay.p99,
+                r.fifo_no_long.short.queueing_delay.p99,
             )
         },
     },
@@ -49,28 +50,28 @@ const CLAIMS: &[Claim] = &[
         paper: "0.64× / 0.56× / 0.39× / 0.19×",
         ours: |r| {
             ratio(
-                find(r, "fifo").short.throughput_rps,
-                find(r, "fifo-no-long").short.throughput_rps,
+                find(r, PolicyKind::Fifo).short.throughput_rps,
+                r.fifo_no_long.short.throughput_rps,
             )
         },
     },
     Claim {
         text: "GPU idle rate, FIFO",
         paper: "0.0004 / 0.00009 / 0.0005 / 0.00008",
-        ours: |r| format!("{:.3}", find(r, "fifo").gpu_idle_rate),
+        ours: |r| format!("{:.3}", find(r, PolicyKind::Fifo).gpu_idle_rate),
     },
     Claim {
         text: "GPU idle rate, Reservation",
         paper: "0.16 / 0.22 / 0.25 / 0.41",
-        ours: |r| format!("{:.3}", find(r, "reservation").gpu_idle_rate),
+        ours: |r| format!("{:.3}", find(r, PolicyKind::Reservation).gpu_idle_rate),
     },
     Claim {
         text: "Reservation ÷ FIFO short p99 queueing delay",
         paper: "1.2× / 1.35× / 1.8× / 1.94×",
         ours: |r| {
             ratio(
-                find(r, "reservation").short.queueing_delay.p99,
-                find(r, "fifo").short.queueing_delay.p99,
+                find(r, PolicyKind::Reservation).short.queueing_delay.p99,
+                find(r, PolicyKind::Fifo).short.queueing_delay.p99,
             )
         },
     },
@@ -79,23 +80,28 @@ const CLAIMS: &[Claim] = &[
         paper: "0.49× / 0.47× / 0.46× / 0.44×",
         ours: |r| {
             ratio(
-                find(r, "reservation").short.throughput_rps,
-                find(r, "fifo").short.throughput_rps,
+                find(r, PolicyKind::Reservation).short.throughput_rps,
+                find(r, PolicyKind::Fifo).short.throughput_rps,
             )
         },
     },
     Claim {
         text: "Priority: long requests never served",
         paper: "92% / 97% / 100% / 100%",
-        ours: |r| format!("{:.0}%", find(r, "priority").long.starvation_share * 100.0),
+        ours: |r| {
+            format!(
+                "{:.0}%",
+                find(r, PolicyKind::Priority).long.starvation_share * 100.0
+            )
+        },
     },
     Claim {
         text: "PecSched vs FIFO, short p99 queueing delay",
         paper: "−58% … −87%",
         ours: |r| {
             delta(
-                find(r, "pecsched").short.queueing_delay.p99,
-                find(r, "fifo").short.queueing_delay.p99,
+                find(r, PolicyKind::PecSched).short.queueing_delay.p99,
+                find(r, PolicyKind::Fifo).short.queueing_delay.p99,
             )
         },
     },
@@ -104,8 +110,8 @@ const CLAIMS: &[Claim] = &[
         paper: "−61% … −92%",
         ours: |r| {
             delta(
-                find(r, "pecsched").short.queueing_delay.p99,
-                find(r, "reservation").short.queueing_delay.p99,
+                find(r, PolicyKind::PecSched).short.queueing_delay.p99,
+                find(r, PolicyKind::Reservation).short.queueing_delay.p99,
             )
         },
     },
@@ -114,8 +120,8 @@ const CLAIMS: &[Claim] = &[
         paper: "≈ equal",
         ours: |r| {
             delta(
-                find(r, "pecsched").short.queueing_delay.p99,
-                find(r, "priority").short.queueing_delay.p99,
+                find(r, PolicyKind::PecSched).short.queueing_delay.p99,
+                find(r, PolicyKind::Priority).short.queueing_delay.p99,
             )
         },
     },
@@ -124,8 +130,8 @@ const CLAIMS: &[Claim] = &[
         paper: "+42% … +318%",
         ours: |r| {
             delta(
-                find(r, "pecsched").short.throughput_rps,
-                find(r, "fifo").short.throughput_rps,
+                find(r, PolicyKind::PecSched).short.throughput_rps,
+                find(r, PolicyKind::Fifo).short.throughput_rps,
             )
         },
     },
@@ -134,8 +140,8 @@ const CLAIMS: &[Claim] = &[
         paper: "+193% … +595%",
         ours: |r| {
             delta(
-                find(r, "pecsched").short.throughput_rps,
-                find(r, "reservation").short.throughput_rps,
+                find(r, PolicyKind::PecSched).short.throughput_rps,
+                find(r, PolicyKind::Reservation).short.throughput_rps,
             )
         },
     },
@@ -144,8 +150,8 @@ const CLAIMS: &[Claim] = &[
         paper: "+4% … +7%",
         ours: |r| {
             delta(
-                find(r, "pecsched").long.jct.mean,
-                find(r, "fifo").long.jct.mean,
+                find(r, PolicyKind::PecSched).long.jct.mean,
+                find(r, PolicyKind::Fifo).long.jct.mean,
             )
         },
     },
@@ -154,8 +160,8 @@ const CLAIMS: &[Claim] = &[
         paper: "+6% … +13%",
         ours: |r| {
             delta(
-                find(r, "pecsched").long.jct.mean,
-                find(r, "reservation").long.jct.mean,
+                find(r, PolicyKind::PecSched).long.jct.mean,
+                find(r, PolicyKind::Reservation).long.jct.mean,
             )
         },
     },
@@ -164,8 +170,11 @@ const CLAIMS: &[Claim] = &[
         paper: "+75% … +376%",
         ours: |r| {
             delta(
-                find(r, "pecsched/pe").short.queueing_delay.p99,
-                find(r, "pecsched").short.queueing_delay.p99,
+                find(r, PolicyKind::PecSchedNoPreemption)
+                    .short
+                    .queueing_delay
+                    .p99,
+                find(r, PolicyKind::PecSched).short.queueing_delay.p99,
             )
         },
     },
@@ -174,8 +183,10 @@ const CLAIMS: &[Claim] = &[
         paper: "−21% … −48%",
         ours: |r| {
             delta(
-                find(r, "pecsched/pe").short.throughput_rps,
-                find(r, "pecsched").short.throughput_rps,
+                find(r, PolicyKind::PecSchedNoPreemption)
+                    .short
+                    .throughput_rps,
+                find(r, PolicyKind::PecSched).short.throughput_rps,
             )
         },
     },
@@ -184,8 +195,8 @@ const CLAIMS: &[Claim] = &[
         paper: "−14% … −18%",
         ours: |r| {
             delta(
-                find(r, "pecsched/pe").long.jct.mean,
-                find(r, "pecsched").long.jct.mean,
+                find(r, PolicyKind::PecSchedNoPreemption).long.jct.mean,
+                find(r, PolicyKind::PecSched).long.jct.mean,
             )
         },
     },
@@ -194,8 +205,8 @@ const CLAIMS: &[Claim] = &[
         paper: "+21% … +29%",
         ours: |r| {
             delta(
-                find(r, "pecsched/dis").long.jct.mean,
-                find(r, "pecsched").long.jct.mean,
+                find(r, PolicyKind::PecSchedNoDisaggregation).long.jct.mean,
+                find(r, PolicyKind::PecSched).long.jct.mean,
             )
         },
     },
@@ -204,8 +215,8 @@ const CLAIMS: &[Claim] = &[
         paper: "+23% … +26%",
         ours: |r| {
             delta(
-                find(r, "pecsched/col").long.jct.mean,
-                find(r, "pecsched").long.jct.mean,
+                find(r, PolicyKind::PecSchedNoColocation).long.jct.mean,
+                find(r, PolicyKind::PecSched).long.jct.mean,
             )
         },
     },
@@ -214,30 +225,45 @@ const CLAIMS: &[Claim] = &[
         paper: "+39% … +55%",
         ours: |r| {
             delta(
-                find(r, "pecsched/fsp").long.jct.mean,
-                find(r, "pecsched").long.jct.mean,
+                find(r, PolicyKind::PecSchedNoFastSp).long.jct.mean,
+                find(r, PolicyKind::PecSched).long.jct.mean,
             )
         },
     },
     Claim {
         text: "Preemptions, PecSched",
         paper: "94,057 / 116,290 / 139,247 / 170,914",
-        ours: |r| find(r, "pecsched").long.preemptions.to_string(),
+        ours: |r| find(r, PolicyKind::PecSched).long.preemptions.to_string(),
     },
     Claim {
         text: "Preemptions, /Dis",
         paper: "108,552 / 133,784 / 156,891 / 203,628",
-        ours: |r| find(r, "pecsched/dis").long.preemptions.to_string(),
+        ours: |r| {
+            find(r, PolicyKind::PecSchedNoDisaggregation)
+                .long
+                .preemptions
+                .to_string()
+        },
     },
     Claim {
         text: "Preemptions, /CoL",
         paper: "130,925 / 167,607 / 209,834 / 261,720",
-        ours: |r| find(r, "pecsched/col").long.preemptions.to_string(),
+        ours: |r| {
+            find(r, PolicyKind::PecSchedNoColocation)
+                .long
+                .preemptions
+                .to_string()
+        },
     },
     Claim {
         text: "Preemptions, /FSP",
         paper: "167,394 / 205,947 / 278,504 / 379,305",
-        ours: |r| find(r, "pecsched/fsp").long.preemptions.to_string(),
+        ours: |r| {
+            find(r, PolicyKind::PecSchedNoFastSp)
+                .long
+                .preemptions
+                .to_string()
+        },
     },
     Claim {
         text: "Pause state (one layer's activation) ÷ request KV",
@@ -283,14 +309,14 @@ pub fn claims_markdown(runs: &[ModelRun]) -> String {
 /// One row per policy with the headline metrics: each class as served/total with the counts
 /// never started, unfinished and rejected, latencies with the number of requests they cover,
 /// and why a run stopped early, if it did.
-pub fn summaries_markdown(rows: &[Summary]) -> String {
+pub fn summaries_markdown(rows: &[(&str, &Summary)]) -> String {
     let mut s = String::from(
         "| policy | short served | never / unfin / rej | qd n | qd p50 s | qd p99 s | TTFT p50 s | short RPS | long served | never / unfin / rej | JCT n | long JCT mean s | preemptions | idle | stop |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
-    for r in rows {
+    for &(label, r) in rows {
         s += &format!(
             "| {} | {} | {} / {} / {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} / {} / {} | {} | {:.1} | {} | {:.3} | {} |\n",
-            r.policy,
+            label,
             r.short.served_label(),
             r.short.starved,
             r.short.unfinished,

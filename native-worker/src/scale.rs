@@ -20,7 +20,7 @@ pub struct ScaleArgs {
     pub gpus: Vec<u32>,
     /// Model (served at TP = 4 for 34B/70B, else TP = 1).
     #[arg(long, default_value = "llama3.1-70b")]
-    pub model: String,
+    pub model: ModelKind,
     /// Requests per run.
     #[arg(long, default_value_t = 20_000)]
     pub requests: u32,
@@ -30,15 +30,13 @@ pub struct ScaleArgs {
     pub rate_per_gpu: f64,
     /// Policy whose decisions are timed.
     #[arg(long, default_value = "pecsched")]
-    pub policy: String,
+    pub policy: PolicyKind,
 }
 
 /// Runs `scale`.
 pub fn run(a: ScaleArgs) -> Result<()> {
-    let model =
-        ModelKind::from_id(&a.model).with_context(|| format!("--model {:?}: unknown", a.model))?;
-    let policy = PolicyKind::from_id(&a.policy)
-        .with_context(|| format!("--policy {:?}: unknown", a.policy))?;
+    let model = a.model;
+    let policy = a.policy;
     // Checked here, naming the flag: the scenario would report its own field
     // (`workload.source.synthetic.rate_per_s`) and a value already multiplied by the GPUs.
     anyhow::ensure!(

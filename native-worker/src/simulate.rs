@@ -10,19 +10,24 @@ use pecsched_core::hardware::GpuKind;
 use pecsched_core::metrics::{RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
-use pecsched_core::scenario::wire::{LongInputWire, Transform};
-use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, format_from_id};
+use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SourceWire, Transform};
+use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, link};
 use pecsched_core::sim::trace_event::TraceEvents;
+use pecsched_core::workload::TraceFormat;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `simulate`. Every flag overrides the scenario (the embedded default unless
-/// `--scenario` names a file).
+/// `--scenario` or `--link` names another).
 #[derive(Args, Debug, Clone)]
 pub struct SimulateArgs {
     /// Scenario JSON file (see `pecsched-worker scenario` for the default one to start from).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "link")]
     pub scenario: Option<PathBuf>,
+    /// The explorer's share link (the whole URL, its `#s=…` fragment, or the token): reruns
+    /// exactly the scenario on the page. Quote it in the shell (it may contain `&`).
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
     /// Read requests from this trace file instead of the scenario's source. The trace is
     /// replayed as recorded (rate ×1, every request, lengths unchanged) unless --rate-scale,
     /// --window, --max-requests or --long-input ask for a transform.
@@ -30,16 +35,16 @@ pub struct SimulateArgs {
     pub trace: Option<PathBuf>,
     /// Format of --trace: azure, mooncake, burstgpt or plain (detected from the header if omitted).
     #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    pub format: Option<TraceFormat>,
     /// Use an embedded trace: azure-conv-2023 or azure-code-2023.
     #[arg(long, value_name = "NAME")]
-    pub embedded: Option<String>,
+    pub embedded: Option<EmbeddedTrace>,
     /// Model: mistral-7b, phi3-14b, yi-34b, llama3.1-70b or llama3.1-8b.
     #[arg(long)]
-    pub model: Option<String>,
+    pub model: Option<ModelKind>,
     /// GPU: a100, h100 or h200.
     #[arg(long)]
-    pub gpu: Option<String>,
+    pub gpu: Option<GpuKind>,
     /// Number of nodes.
     #[arg(long)]
     pub nodes: Option<u32>,
@@ -51,7 +56,7 @@ pub struct SimulateArgs {
     pub tp: Option<u32>,
     /// Policy to run; repeat to compare several (default: the scenario's list).
     #[arg(long = "policy", value_name = "ID")]
-    pub policies: Vec<String>,
+    pub policies: Vec<PolicyKind>,
     /// Seed of every random draw (the long-input transform, synthetic arrivals).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -59,8 +64,8 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub rate_scale: Option<f64>,
     /// Keep arrivals in START:END seconds of the trace (e.g. 0:600).
-    #[arg(long, value_name = "START:END")]
-    pub window: Option<String>,
+    #[arg(long, value_name = "START:END", value_parser = parse_window)]
+    pub window: Option<(f64, f64)>,
     /// Keep all arrivals (drop the scenario's time window).
     #[arg(long, conflicts_with = "window")]
     pub no_window: bool,
@@ -91,32 +96,74 @@ pub struct SimulateArgs {
     pub quiet: bool,
 }
 
+/// Flags of `scenario`.
+#[derive(Args, Debug, Clone)]
+pub struct ScenarioArgs {
+    /// Print the scenario of this explorer share link (the whole URL, its `#s=…` fragment, or
+    /// the token) instead of the default, with every knob explicit.
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
+}
+
+/// Runs `scenario`: the validated scenario as JSON, every engine and policy knob written out.
+pub fn print_scenario(a: &ScenarioArgs) -> Result<()> {
+    let w = base_wire(None, a.link.as_deref())?;
+    let s = Scenario::from_wire(&w).context("in the linked scenario")?;
+    crate::outln!("{}", s.to_json())?;
+    Ok(())
+}
+
 /// Most spans (and most instant events, and most counter samples) one policy's timeline keeps
 /// in a `--timeline-trace` file; a run with more is marked truncated in the file.
 pub const TIMELINE_TRACE_SPANS: u32 = 4_000_000;
 
-/// Builds the scenario the flags describe, and the trace file it reads, if any (not read
-/// yet: see [`crate::trace_file::read`]).
-pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFile>)> {
-    let mut s = match &a.scenario {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading scenario {}", p.display()))?;
-            Scenario::from_json(&text)
-                .with_context(|| format!("in scenario file {}", p.display()))?
-        }
-        None => Scenario::default_scenario(),
+/// `START:END` seconds (validated with the rest of the scenario).
+pub fn parse_window(w: &str) -> Result<(f64, f64), String> {
+    let (x, y) = w
+        .split_once(':')
+        .ok_or_else(|| "expected START:END in seconds".to_string())?;
+    let num = |v: &str, what: &str| {
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("{what} {v:?} is not a number"))
     };
+    Ok((num(x, "start")?, num(y, "end")?))
+}
+
+/// The wire form of the scenario a `--scenario` file or `--link` names, or of the default.
+pub fn base_wire(scenario: Option<&Path>, link_text: Option<&str>) -> Result<ScenarioWire> {
+    if let Some(p) = scenario {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("reading scenario {}", p.display()))?;
+        return ScenarioWire::from_json(&text)
+            .with_context(|| format!("in scenario file {}", p.display()));
+    }
+    if let Some(l) = link_text {
+        let token = link::token_from_link(l).with_context(|| {
+            format!("--link {l:?}: it holds no scenario (expected …#s=<token>)")
+        })?;
+        return link::decode(token).with_context(|| format!("--link: {}", shorten(l)));
+    }
+    Ok(Scenario::default_scenario().to_wire())
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// Builds the scenario the flags describe, and the trace file it reads, if any (not read
+/// yet: see [`crate::trace_file::read`]). Flags change the wire form; the result is validated
+/// once.
+pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFile>)> {
+    let mut w = base_wire(a.scenario.as_deref(), a.link.as_deref())?;
+    let wl = &mut w.workload;
     let mut trace = None;
-    let mut window_s: Option<(f64, f64)> = None;
     if let Some(p) = &a.trace {
-        let given = match &a.format {
-            Some(f) => Some(format_from_id(f).with_context(|| {
-                format!("--format {f:?}: expected azure, mooncake, burstgpt or plain")
-            })?),
-            None => None,
-        };
-        let format = crate::trace_file::format_of(p, given)?;
+        let format = crate::trace_file::format_of(p, a.format)?;
         let name = p.file_name().map_or_else(
             || p.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -124,109 +171,73 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFil
         // A user's trace is replayed as recorded: the default scenario's window, rate and
         // long-input transform were chosen for the embedded trace, not for this one. A
         // scenario file written for a trace file keeps the transforms it asks for.
-        if !matches!(s.source, Source::File { .. }) {
-            s.window = None;
-            s.rate_scale = 1.0;
-            s.max_requests = None;
-            s.long_input = None;
+        if !matches!(wl.source, SourceWire::File { .. }) {
+            wl.window_s = None;
+            wl.rate_scale = 1.0;
+            wl.max_requests = None;
+            wl.long_input = None;
         }
-        s.source = Source::File { name, format };
+        wl.source = SourceWire::File {
+            name,
+            format: format.id().to_string(),
+        };
         trace = Some(TraceFile {
             path: p.clone(),
             format,
         });
-    } else if let Some(e) = &a.embedded {
-        let t = EmbeddedTrace::from_id(e).with_context(|| {
-            format!("--embedded {e:?}: expected azure-conv-2023 or azure-code-2023")
-        })?;
-        s.source = Source::Embedded(t);
-    }
-    if let Some(m) = &a.model {
-        s.model = ModelKind::from_id(m).with_context(|| {
-            let ids: Vec<_> = ModelKind::ALL.iter().map(|m| m.id()).collect();
-            format!(
-                "--model {m:?}: unknown model; expected one of {}",
-                ids.join(", ")
-            )
-        })?;
-    }
-    if let Some(g) = &a.gpu {
-        s.gpu = GpuKind::from_id(g)
-            .with_context(|| format!("--gpu {g:?}: expected a100, h100 or h200"))?;
-        s.cluster.gpu = s.gpu.spec();
-    }
-    if let Some(n) = a.nodes {
-        s.cluster.nodes = n;
-    }
-    if let Some(n) = a.gpus_per_node {
-        s.cluster.gpus_per_node = n;
-    }
-    if let Some(tp) = a.tp {
-        s.tp = tp;
-    }
-    if !a.policies.is_empty() {
-        s.policies = a
-            .policies
-            .iter()
-            .map(|p| {
-                PolicyKind::from_id(p).with_context(|| {
-                    let ids: Vec<_> = PolicyKind::ALL.iter().map(|p| p.id()).collect();
-                    format!(
-                        "--policy {p:?}: unknown policy; expected one of {}",
-                        ids.join(", ")
-                    )
-                })
-            })
-            .collect::<Result<_>>()?;
-    }
-    if let Some(seed) = a.seed {
-        s.seed = seed;
+    } else if let Some(t) = a.embedded {
+        wl.source = SourceWire::Embedded(t.id().to_string());
     }
     if let Some(r) = a.rate_scale {
-        s.rate_scale = r;
+        wl.rate_scale = r;
     }
     if a.no_window {
-        s.window = None;
+        wl.window_s = None;
     }
-    if let Some(w) = &a.window {
-        let (x, y) = w
-            .split_once(':')
-            .with_context(|| format!("--window {w:?}: expected START:END in seconds"))?;
-        let x: f64 = x
-            .trim()
-            .parse()
-            .with_context(|| format!("--window start {x:?} is not a number"))?;
-        let y: f64 = y
-            .trim()
-            .parse()
-            .with_context(|| format!("--window end {y:?} is not a number"))?;
-        // Validated with the rest of the scenario below (the wire form keeps the raw numbers).
-        window_s = Some((x, y));
+    if let Some(win) = a.window {
+        wl.window_s = Some(win);
     }
     if let Some(n) = a.max_requests {
-        s.max_requests = Some(n);
+        wl.max_requests = Some(n);
     }
     if a.no_long_input {
-        s.long_input = None;
+        wl.long_input = None;
     }
     if a.long_input {
         let (percentile, min_tokens, max_tokens) = pecsched_core::workload::LONG_INPUT_DEFAULTS;
-        s.long_input = Some(LongInputWire {
+        wl.long_input = Some(LongInputWire {
             percentile,
             min_tokens,
             max_tokens,
         });
     }
-    // Re-validate everything the flags may have broken, through the wire form.
-    let mut wire = s.to_wire();
-    if window_s.is_some() {
-        wire.workload.window_s = window_s;
+    if let Some(m) = a.model {
+        w.model = m.id().to_string();
     }
-    let s = Scenario::from_wire(&wire).map(|mut v| {
-        v.calibration = s.calibration.clone();
-        v
-    });
-    Ok((s.context("invalid flags")?, trace))
+    if let Some(g) = a.gpu {
+        w.cluster.gpu = g.id().to_string();
+    }
+    if let Some(n) = a.nodes {
+        w.cluster.nodes = n;
+    }
+    if let Some(n) = a.gpus_per_node {
+        w.cluster.gpus_per_node = n;
+    }
+    if let Some(tp) = a.tp {
+        w.tp = tp;
+    }
+    if !a.policies.is_empty() {
+        w.policies = a.policies.iter().map(|p| p.id().to_string()).collect();
+    }
+    if let Some(seed) = a.seed {
+        w.seed = seed;
+    }
+    let s = Scenario::from_wire(&w).with_context(|| match (&a.scenario, &a.link) {
+        (Some(p), _) => format!("in scenario file {}", p.display()),
+        (None, Some(_)) => "in the linked scenario".to_string(),
+        (None, None) => "invalid flags".to_string(),
+    })?;
+    Ok((s, trace))
 }
 
 /// Runs `simulate`.
@@ -261,7 +272,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         None => scenario.requests(None)?,
     };
     let mut results: Vec<(Summary, Vec<RequestRecord>)> = Vec::new();
-    for &p in &scenario.policies {
+    for &p in scenario.policies() {
         let mut sim = scenario.simulation(p, requests.clone())?;
         if timeline_trace.is_some() {
             sim.record_timeline_detail(TIMELINE_TRACE_SPANS);
@@ -286,8 +297,8 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         }
         bar.finish_and_clear();
         if timeline_trace.is_some() {
-            let per_node = scenario.cluster.gpus_per_node / scenario.tp;
-            let replicas = per_node * scenario.cluster.nodes;
+            let per_node = scenario.cluster().gpus_per_node / scenario.tp();
+            let replicas = scenario.replicas();
             trace_events.add_run(p.id(), sim.timeline(), per_node, replicas);
             if sim.timeline().truncated {
                 eprintln!(
@@ -318,7 +329,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         crate::table::print_summaries(results.iter().map(|r| &r.0))?;
         for (s, _) in &results {
             if let Some(why) = &s.stopped {
-                eprintln!("warning: {}: {why}", s.policy);
+                eprintln!("warning: {}: {why}", s.policy.id());
             }
         }
     }
@@ -326,21 +337,21 @@ pub fn run(a: SimulateArgs) -> Result<()> {
 }
 
 fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), StdoutError> {
-    let source = match &s.source {
+    let source = match s.source() {
         Source::Embedded(t) => t.label().to_string(),
         Source::File { name, .. } => name.clone(),
         Source::Synthetic(_) => "synthetic".to_string(),
     };
     crate::outln!(
         "{} × {} ({} nodes × {} GPUs, TP={}), {}, {} requests, seed {}",
-        s.model.spec().name,
-        s.gpu.spec().name,
-        s.cluster.nodes,
-        s.cluster.gpus_per_node,
-        s.tp,
+        s.model().spec().name,
+        s.gpu().spec().name,
+        s.cluster().nodes,
+        s.cluster().gpus_per_node,
+        s.tp(),
         source,
         n,
-        s.seed
+        s.seed()
     )?;
     crate::outln!("transforms: {}", transforms(s))?;
     if let Some(note) = note {
@@ -383,7 +394,7 @@ fn write_requests_csv(
     writeln!(f, "{}", pecsched_core::metrics::CSV_HEADER)?;
     for (s, recs) in results {
         for r in recs {
-            writeln!(f, "{}", r.csv_row(&s.policy))?;
+            writeln!(f, "{}", r.csv_row(s.policy))?;
         }
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! Plain-text tables for the terminal, honest about what each run served (issue 11).
+//! Plain-text tables for the terminal, honest about what each run served.
 //!
 //! Each class shows served/total and how many requests were never started, unfinished or
 //! rejected; latency columns say how many requests they cover (`n`); rejected requests are
@@ -9,10 +9,15 @@ use crate::output::StdoutError;
 use pecsched_core::metrics::{ClassSummary, Percentiles, Summary};
 use std::fmt::Write;
 
-/// Prints the tables for `rows` (see [`render`]).
+/// Prints the tables for `rows`, each labelled with its policy's id (see [`render`]).
 pub fn print_summaries<'a>(rows: impl Iterator<Item = &'a Summary>) -> Result<(), StdoutError> {
-    let rows: Vec<&Summary> = rows.collect();
+    let rows: Vec<(&str, &Summary)> = rows.map(|s| (s.policy.id(), s)).collect();
     crate::output::stdout_text(&render(&rows))
+}
+
+/// Prints the tables for rows with labels of their own (e.g. `fifo-no-long`).
+pub fn print_labelled(rows: &[(&str, &Summary)]) -> Result<(), StdoutError> {
+    crate::output::stdout_text(&render(rows))
 }
 
 /// `v` with `prec` decimals, or `—` when no request was measured (`n` = 0): never a 0 that
@@ -34,17 +39,17 @@ fn served(c: &ClassSummary) -> String {
 /// The tables as text: an alert line per partial or overloaded run, the short-request table,
 /// the long-request table, then notes (unserved counts in words, rejection reasons, stop
 /// reasons in full).
-pub fn render(rows: &[&Summary]) -> String {
+pub fn render(rows: &[(&str, &Summary)]) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
-    for s in rows {
+    for &(label, s) in rows {
         if let Some(why) = &s.stopped {
             let what = if why.is_partial() {
                 "PARTIAL RESULTS"
             } else {
                 "OVERLOADED"
             };
-            let _ = writeln!(out, "{what}: {}: {why}", s.policy);
+            let _ = writeln!(out, "{what}: {label}: {why}");
         }
     }
     let _ = writeln!(
@@ -64,12 +69,12 @@ pub fn render(rows: &[&Summary]) -> String {
         "idle",
         "stop"
     );
-    for s in rows {
+    for &(label, s) in rows {
         let c = &s.short;
         let _ = writeln!(
             out,
             "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9.3} {:>6.3} {:>14}",
-            s.policy,
+            label,
             served(c),
             c.starved,
             c.unfinished,
@@ -89,12 +94,12 @@ pub fn render(rows: &[&Summary]) -> String {
         "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>10} {:>10} {:>8}",
         "long", "served", "never", "unfin", "rej", "JCT n", "JCT mean s", "JCT p99 s", "preempt"
     );
-    for s in rows {
+    for &(label, s) in rows {
         let c = &s.long;
         let _ = writeln!(
             out,
             "{:<14} {:>13} {:>6} {:>6} {:>6} {:>7} {:>10} {:>10} {:>8}",
-            s.policy,
+            label,
             served(c),
             c.starved,
             c.unfinished,
@@ -106,13 +111,12 @@ pub fn render(rows: &[&Summary]) -> String {
         );
     }
     let mut notes = Vec::new();
-    for s in rows {
+    for &(label, s) in rows {
         for (name, c) in [("short", &s.short), ("long", &s.long)] {
             if !c.fully_served() {
                 notes.push(format!(
-                    "{}: {name}: {} served of {}: {} never started, {} unfinished; its latencies \
+                    "{label}: {name}: {} served of {}: {} never started, {} unfinished; its latencies \
                      cover only the requests that started (qd n = {}) or completed (JCT n = {})",
-                    s.policy,
                     c.completed,
                     c.count,
                     c.starved,
@@ -123,8 +127,7 @@ pub fn render(rows: &[&Summary]) -> String {
             }
             if c.rejected > 0 {
                 notes.push(format!(
-                    "{}: {name}: {} rejected (can never be served on this cluster): {}",
-                    s.policy,
+                    "{label}: {name}: {} rejected (can never be served on this cluster): {}",
                     c.rejected,
                     c.rejection.as_deref().unwrap_or("no reason recorded")
                 ));
@@ -144,8 +147,9 @@ pub fn render(rows: &[&Summary]) -> String {
 mod tests {
     use super::*;
     use pecsched_core::metrics::StopReason;
+    use pecsched_core::policy::PolicyKind;
 
-    fn summary(policy: &str) -> Summary {
+    fn summary(policy: PolicyKind) -> Summary {
         let mut short = ClassSummary {
             count: 10,
             completed: 10,
@@ -153,7 +157,7 @@ mod tests {
         };
         short.queueing_delay.n = 10;
         Summary {
-            policy: policy.into(),
+            policy,
             short,
             long: ClassSummary::default(),
             gpu_idle_rate: 0.5,
@@ -166,15 +170,15 @@ mod tests {
 
     #[test]
     fn a_complete_run_has_no_alert_and_no_notes() {
-        let s = summary("fifo");
-        let t = render(&[&s]);
+        let s = summary(PolicyKind::Fifo);
+        let t = render(&[(s.policy.id(), &s)]);
         assert!(!t.contains("PARTIAL") && !t.contains("notes"), "{t}");
         assert!(t.contains("10/10"), "{t}");
     }
 
     #[test]
     fn a_stalled_run_says_so_and_counts_what_it_left() {
-        let mut s = summary("pecsched");
+        let mut s = summary(PolicyKind::PecSched);
         s.short.completed = 7;
         s.short.starved = 2;
         s.short.unfinished = 1;
@@ -185,7 +189,7 @@ mod tests {
         )
         .unwrap();
         s.stopped = Some(stalled);
-        let t = render(&[&s]);
+        let t = render(&[(s.policy.id(), &s)]);
         let first = t.lines().next().unwrap();
         assert!(
             first.starts_with("PARTIAL RESULTS: pecsched: STALLED (engine bug) at 405.700 s"),
@@ -203,7 +207,7 @@ mod tests {
 
     #[test]
     fn rejected_requests_are_labelled_rejected_with_the_reason() {
-        let mut s = summary("fifo");
+        let mut s = summary(PolicyKind::Fifo);
         s.long = ClassSummary {
             count: 3,
             rejected: 3,
@@ -212,7 +216,7 @@ mod tests {
             ),
             ..ClassSummary::default()
         };
-        let t = render(&[&s]);
+        let t = render(&[(s.policy.id(), &s)]);
         assert!(t.contains("0/3"), "{t}");
         assert!(!t.contains("0/3 !"), "rejected ones are not unserved: {t}");
         assert!(

@@ -29,13 +29,13 @@ fn default_scenario() -> String {
 #[pyfunction]
 fn scenario_from_link(link_text: &str) -> PyResult<String> {
     let text = link_text.trim();
-    let fragment = text.split_once('#').map_or(text, |(_, f)| f);
-    let token = link::token_from_fragment(fragment).unwrap_or(fragment);
-    if token.is_empty() {
-        return Err(err(format!(
-            "link `{text}` carries no scenario (expected …#s=<token>)"
-        )));
-    }
+    let token = link::token_from_link(text)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            err(format!(
+                "link `{text}` carries no scenario (expected …#s=<token>)"
+            ))
+        })?;
     let scenario = link::decode_scenario(token).map_err(|e| err(format!("link: {e}")))?;
     Ok(scenario.to_json())
 }
@@ -113,7 +113,7 @@ fn simulate(
             .map_err(|e| format!("workload: {e}"))?;
         let mut summaries = Vec::new();
         let mut records = serde_json::Map::new();
-        for &p in &scenario.policies {
+        for &p in scenario.policies() {
             let (summary, recs) = scenario
                 .run(p, reqs.clone())
                 .map_err(|e| format!("{}: {e}", p.id()))?;

@@ -1,12 +1,12 @@
-//! The bad-input table (issue 7): traces, scenario JSON, links and calibration profiles that
+//! The bad-input table: traces, scenario JSON, links and calibration profiles that
 //! are wrong in one way each, with the exact message each must produce. Every message says
 //! what was wrong and where (line, column or field, and the value); no case may panic, and no
-//! case may be accepted. The CLI's flag cases are in `native-worker/tests/cli_errors.rs`; the
+//! case may be accepted. The CLI's flag cases are in `native-worker/tests/cli/cli_errors.rs`; the
 //! whole table, with the fuzzing campaign, is in `docs/reliability.md`.
 //!
-//! The table tests report every mismatching case at once. Cases that document a bug found by
-//! this work (and not yet fixed) are separate tests named `regression_*`, one per bug, so that
-//! each fix turns exactly one test green.
+//! The table tests report every mismatching case at once. Cases that guard one past mistake
+//! each (a lost position, a silently ignored knob, …) are separate tests named after what they
+//! guard, so that a regression names itself.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -55,13 +55,13 @@ impl Reader {
             Reader::Plain => trace(parse_plain_csv(input)),
             Reader::Detect => trace(TraceFormat::detect_and_parse(input).map(|(_, r)| r)),
             Reader::ScenarioJson => Scenario::from_json(input)
-                .map(|s| format!("a scenario of {} policies", s.policies.len()))
+                .map(|s| format!("a scenario of {} policies", s.policies().len()))
                 .map_err(|e| e.to_string()),
             Reader::ScenarioBuild => {
                 let s = Scenario::from_json(input).map_err(|e| e.to_string())?;
                 let reqs = s.requests(None).map_err(|e| e.to_string())?;
                 let n = reqs.len();
-                s.simulation(s.policies[0], reqs)
+                s.simulation(s.policies()[0], reqs)
                     .map_err(|e| e.to_string())?;
                 Ok(format!("a runnable scenario of {n} requests"))
             }
@@ -136,7 +136,7 @@ fn check(cases: &[Case]) {
     );
 }
 
-/// Runs one case (for the `regression_*` tests).
+/// Runs one case (for the single-case tests).
 fn check_one(name: &'static str, reader: Reader, input: impl Into<String>, expected: &str) {
     check(&[case(name, reader, input, expected)]);
 }
@@ -272,7 +272,7 @@ fn trace_table() {
             "plain csv line 3, column arrival_s: \"1e30\" is not a non-negative number of seconds (too large (more than 584 years))",
         ),
         case(
-            "arrival past the simulable span (issue 11: was accepted, time saturated)",
+            "arrival past the simulable span (once accepted, time saturated)",
             Plain,
             plain("0,1,1\n18446744073.5,200000,1\n18446744073.6,1,1\n"),
             "plain csv line 3: timestamp \"18446744073.5\" is 18446744073 s after the first request; at most 1000000000 s (about 31 years) can be simulated",
@@ -412,7 +412,7 @@ fn scenario_table() {
             "scenario JSON line 1, column 1: expected value at line 1 column 1",
         ),
         case(
-            "a list, not a scenario (issue 11: named the internal struct VersionOnly)",
+            "a list, not a scenario (once named the internal struct VersionOnly)",
             ScenarioJson,
             "[]",
             "scenario JSON line 1, column 1: the top level is a list ([…]); expected a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}",
@@ -571,7 +571,7 @@ fn scenario_table() {
             "scenario field `workload.source.synthetic.cv` = 1e200: expected a number in (0, 100]",
         ),
         case(
-            "synthetic rate too slow to fit simulated time (issue 11: was 50/50 long requests with JCT 0)",
+            "synthetic rate too slow to fit simulated time (once gave 50/50 long requests with JCT 0)",
             ScenarioJson,
             scenario_with("\"rate_per_s\": 2.0", "\"rate_per_s\": 1e-9"),
             "scenario field `workload.source.synthetic.rate_per_s` = 1e-9: expected at least 1.9e-8 per second, so that 20 requests arrive within 1000000000 s (limits::MAX_ARRIVAL_S, about 31 years)",
@@ -823,9 +823,9 @@ fn accepted_by_design() {
     ))
     .unwrap();
     assert_eq!(reqs.len(), 1);
-    // A scenario file with a byte order mark, like a trace (issue 11: was "line 1 column 1").
+    // A scenario file with a byte order mark, like a trace (once refused at "line 1 column 1").
     let s = Scenario::from_json(&format!("\u{feff}{SCENARIO}")).unwrap();
-    assert_eq!(s.policies.len(), 2);
+    assert_eq!(s.policies().len(), 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -833,12 +833,10 @@ fn accepted_by_design() {
 // fails until its bug is fixed; docs/reliability.md lists them with the suggested fix.
 // ---------------------------------------------------------------------------------------------
 
-/// `Scenario::from_json` parses to a `serde_json::Value` first, then converts: every type
-/// error (wrong type, unknown or missing field) loses its position and says "line 0, column 0".
-/// (The expected text keeps serde's own " at line … column …" suffix, as the syntax errors of
-/// `scenario_table` do: the minimal fix is to deserialize `ScenarioWire` from the text.)
+/// A type error in a scenario file names its line and column (the wire struct is read from the
+/// text itself, not through an intermediate value that would lose the position).
 #[test]
-fn regression_scenario_type_errors_have_a_position() {
+fn scenario_type_errors_have_a_position() {
     check_one(
         "nodes is a string",
         Reader::ScenarioJson,
@@ -847,9 +845,9 @@ fn regression_scenario_type_errors_have_a_position() {
     );
 }
 
-/// Same bug: an unknown field is refused (good) but at "line 0, column 0".
+/// An unknown field is refused at its line and column.
 #[test]
-fn regression_scenario_unknown_field_has_a_position() {
+fn scenario_unknown_field_has_a_position() {
     check_one(
         "unknown top-level field",
         Reader::ScenarioJson,
@@ -858,9 +856,9 @@ fn regression_scenario_unknown_field_has_a_position() {
     );
 }
 
-/// Scenario version 0 (or any version below the current one) is reported as *newer*.
+/// A version below the current one is reported as unsupported, not as newer.
 #[test]
-fn regression_scenario_version_0_is_not_newer() {
+fn scenario_version_0_is_not_newer() {
     check_one(
         "version 0",
         Reader::ScenarioJson,
@@ -869,10 +867,9 @@ fn regression_scenario_version_0_is_not_newer() {
     );
 }
 
-/// `EngineConfig` has no `deny_unknown_fields`: a misspelt engine knob is silently ignored
-/// and the run uses the default instead.
+/// A misspelt engine knob is refused, not silently replaced by its default.
 #[test]
-fn regression_scenario_unknown_engine_knob_is_refused() {
+fn scenario_unknown_engine_knob_is_refused() {
     check_one(
         "misspelt engine knob",
         Reader::ScenarioJson,
@@ -884,9 +881,9 @@ fn regression_scenario_unknown_engine_knob_is_refused() {
     );
 }
 
-/// `PolicyKnobs` has no `deny_unknown_fields`: a misspelt knob is silently ignored.
+/// A misspelt policy knob is refused, not silently ignored.
 #[test]
-fn regression_scenario_unknown_policy_knob_is_refused() {
+fn scenario_unknown_policy_knob_is_refused() {
     check_one(
         "misspelt policy knob",
         Reader::ScenarioJson,
@@ -898,11 +895,10 @@ fn regression_scenario_unknown_policy_knob_is_refused() {
     );
 }
 
-/// `knobs.decode_replicas = 0` under PecSched is accepted, and then every short request is
-/// prefilled and waits forever for a decode replica that does not exist: the run reports all
-/// of them unfinished, with no error.
+/// `knobs.decode_replicas = 0` is refused when the scenario is read (under PecSched every short
+/// request would wait forever for a decode replica that does not exist).
 #[test]
-fn regression_scenario_zero_decode_replicas_is_refused() {
+fn scenario_zero_decode_replicas_is_refused() {
     check_one(
         "zero decode replicas",
         Reader::ScenarioJson,
@@ -914,10 +910,10 @@ fn regression_scenario_zero_decode_replicas_is_refused() {
     );
 }
 
-/// The synthetic generator's parameters are not checked when a scenario is read: a link
-/// with a negative rate decodes fine and fails only when run, without naming the field.
+/// The synthetic generator's parameters are checked when a scenario is read, naming the field
+/// (not only when it runs).
 #[test]
-fn regression_scenario_synthetic_rate_is_checked_on_read() {
+fn scenario_synthetic_rate_is_checked_on_read() {
     check_one(
         "negative synthetic rate",
         Reader::ScenarioJson,
@@ -926,9 +922,9 @@ fn regression_scenario_synthetic_rate_is_checked_on_read() {
     );
 }
 
-/// `engine.context_switch` is not range-checked: 584 years per pause is accepted.
+/// `engine.context_switch` is range-checked (584 years per pause is refused).
 #[test]
-fn regression_scenario_context_switch_is_bounded() {
+fn scenario_context_switch_is_bounded() {
     check_one(
         "context switch of 584 years",
         Reader::ScenarioJson,
@@ -940,11 +936,10 @@ fn regression_scenario_context_switch_is_bounded() {
     );
 }
 
-/// `scenario::field` prints floats with `Display`, which writes 1e300 as 301 digits: the
-/// message is correct but unreadable. (Suggested: `Display` for `1e-5 <= |v| < 1e16` or 0, else
-/// `Debug`, which writes `1e300`, so that `-1` and `400` keep their current form.)
+/// Huge numbers in field errors are written in scientific form (`1e300`, not 301 digits);
+/// ordinary ones (`-1`, `400`) as they are.
 #[test]
-fn regression_scenario_huge_numbers_are_readable() {
+fn scenario_huge_numbers_are_readable() {
     check_one(
         "huge rate scale",
         Reader::ScenarioJson,

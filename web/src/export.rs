@@ -66,7 +66,7 @@ pub fn csv(results: &[Rc<PolicyResult>]) -> String {
     }
     out.push('\n');
     for res in results {
-        out.push_str(&csv_field(&res.summary.policy));
+        out.push_str(&csv_field(res.summary.policy.id()));
         for r in ROWS {
             out.push(',');
             out.push_str(&csv_field(&(r.get)(&res.summary).exact()));
@@ -85,7 +85,7 @@ pub fn sweep_csv(points: &[SweepPoint]) -> String {
         let s = &p.summary;
         out.push_str(&format!(
             "{},{:?},{},{:?},{:?},{:?},{},{},{}\n",
-            csv_field(&s.policy),
+            csv_field(s.policy.id()),
             p.factor,
             p.seed,
             s.short.queueing_delay.p99,

@@ -434,7 +434,7 @@ mod tests {
         let mut short = pecsched_core::metrics::ClassSummary::default();
         short.queueing_delay.p99 = p99;
         Summary {
-            policy: "x".into(),
+            policy: pecsched_core::policy::PolicyKind::Fifo,
             short,
             long: Default::default(),
             gpu_idle_rate: 0.0,

@@ -10,6 +10,7 @@
 //! Regenerate natively with `PECSCHED_UPDATE_GOLDEN=1` after an intended change of the model,
 //! review the diff, and run the wasm32 command.
 
+use pecsched_core::golden;
 use pecsched_core::metrics::Summary;
 use pecsched_core::scenario::Scenario;
 use pecsched_web::protocol::FromWorker;
@@ -47,22 +48,12 @@ fn render() -> String {
 fn summaries_match_the_golden_file() {
     let got = render();
     #[cfg(not(target_arch = "wasm32"))]
-    if std::env::var_os("PECSCHED_UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+    if std::env::var_os(golden::UPDATE_VAR).is_some_and(|v| v == "1") {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/summaries.json");
         std::fs::write(path, &got).expect("write the golden file");
         return;
     }
-    if got != GOLDEN {
-        let line = got
-            .lines()
-            .zip(GOLDEN.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        panic!(
-            "summaries differ from tests/golden/summaries.json at line {}:\n  golden: {:?}\n  actual: {:?}",
-            line + 1,
-            GOLDEN.lines().nth(line),
-            got.lines().nth(line)
-        );
+    if let Err(e) = golden::compare("web/tests/golden/summaries.json", GOLDEN, &got) {
+        panic!("{e}");
     }
 }

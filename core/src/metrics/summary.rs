@@ -6,6 +6,7 @@
 
 use super::record::{Class, RequestRecord};
 use super::stop::StopReason;
+use crate::policy::PolicyKind;
 use serde::{Deserialize, Serialize};
 
 /// Percentiles of a latency distribution, in seconds (nearest-rank).
@@ -164,8 +165,9 @@ impl ClassSummary {
 /// The result of one simulation run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Policy identifier (e.g. `fifo`, `pecsched`, `pecsched/fsp`).
-    pub policy: String,
+    /// The policy that ran (serialized as its id, e.g. `fifo`, `pecsched/fsp`).
+    #[serde(with = "crate::ids::policy_id")]
+    pub policy: PolicyKind,
     /// Short requests.
     pub short: ClassSummary,
     /// Long requests.

@@ -52,6 +52,17 @@ impl SpGroup {
         }
     }
 
+    /// `k` replicas packed same node first on nodes of `per_node` replicas: full nodes, then
+    /// the remainder (the paper's placement when the cluster is free, §3.4).
+    pub fn packed(k: u32, per_node: u32) -> SpGroup {
+        let per_node = per_node.max(1);
+        let mut replicas_per_node = vec![per_node; (k / per_node) as usize];
+        if !k.is_multiple_of(per_node) {
+            replicas_per_node.push(k % per_node);
+        }
+        SpGroup { replicas_per_node }
+    }
+
     /// Total replicas (at least 1).
     pub fn replicas(&self) -> u32 {
         self.replicas_per_node.iter().sum::<u32>().max(1)

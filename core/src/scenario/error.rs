@@ -5,7 +5,7 @@ use crate::sim::SimulationError;
 use crate::workload::{ParamError, TraceError};
 
 /// Why a scenario could not be read, built or run.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, thiserror::Error)]
 pub enum ScenarioError {
     /// The JSON is malformed or has fields of the wrong type.
     #[error("scenario JSON line {line}, column {column}: {message}")]

@@ -18,10 +18,8 @@
 //! Uploaded trace files are not part of a link: [`super::wire::SourceWire::File`] carries only
 //! the file's name and format.
 
-use super::wire::ScenarioWire;
+use super::wire::{EngineWire, KnobsWire, ScenarioWire};
 use super::{Scenario, ScenarioError};
-use crate::policy::PolicyKnobs;
-use crate::sim::config::EngineConfig;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -89,22 +87,12 @@ pub enum LinkError {
     },
     /// The payload decodes but is not a valid scenario.
     #[error("the link's scenario is invalid: {0}")]
-    Invalid(String),
+    Invalid(#[from] ScenarioError),
 }
 
-impl From<ScenarioError> for LinkError {
-    fn from(e: ScenarioError) -> Self {
-        LinkError::Invalid(e.to_string())
-    }
-}
-
-/// FNV-1a, 32 bits: a cheap integrity check against accidental or casual edits (not a
-/// cryptographic signature).
-fn fnv1a32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
-        (h ^ b as u32).wrapping_mul(0x0100_0193)
-    })
-}
+/// The checksum: FNV-1a, 32 bits, a cheap integrity check against accidental or casual edits
+/// (not a cryptographic signature).
+use crate::hash::fnv1a32;
 
 /// Encodes a wire scenario as a link token (the part after `#s=`).
 ///
@@ -127,10 +115,10 @@ pub fn encode(wire: &ScenarioWire) -> String {
 /// defaults are left out (reading fills them in again, so the scenario is the same).
 pub fn compact_wire(scenario: &Scenario) -> ScenarioWire {
     let mut w = scenario.to_wire();
-    if w.engine == Some(EngineConfig::default()) {
+    if w.engine == Some(EngineWire::default()) {
         w.engine = None;
     }
-    if w.knobs == Some(PolicyKnobs::default()) {
+    if w.knobs == Some(KnobsWire::default()) {
         w.knobs = None;
     }
     w
@@ -235,14 +223,32 @@ pub fn decode_scenario(token: &str) -> Result<Scenario, LinkError> {
     Ok(Scenario::from_wire(&wire)?)
 }
 
-/// The scenario token of a URL fragment (`#s=…`, with or without the `#`; other `&`-separated
-/// keys are ignored), or `None` if the fragment names no scenario.
-pub fn token_from_fragment(fragment: &str) -> Option<&str> {
+/// The value of `key` in a URL fragment of `&`-separated `key=value` pairs (with or without
+/// the leading `#`), or `None` if the fragment has no such key.
+pub fn fragment_value<'a>(fragment: &'a str, key: &str) -> Option<&'a str> {
     let f = fragment.strip_prefix('#').unwrap_or(fragment);
     f.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        (k == FRAGMENT_KEY).then_some(v)
+        (k == key).then_some(v)
     })
+}
+
+/// The scenario token of a URL fragment (`#s=…`, with or without the `#`; other `&`-separated
+/// keys are ignored), or `None` if the fragment names no scenario.
+pub fn token_from_fragment(fragment: &str) -> Option<&str> {
+    fragment_value(fragment, FRAGMENT_KEY)
+}
+
+/// The scenario token of what a person pastes: a whole share URL (`https://…/#s=…`), its
+/// fragment (`#s=…` or `s=…`), or the bare token. `None` when a URL or fragment names no
+/// scenario.
+pub fn token_from_link(text: &str) -> Option<&str> {
+    let text = text.trim();
+    match text.split_once('#') {
+        Some((_, fragment)) => token_from_fragment(fragment),
+        None if text.contains('=') => token_from_fragment(text),
+        None => Some(text),
+    }
 }
 
 /// The URL fragment of a token, `#s=<token>`.
@@ -322,6 +328,19 @@ mod tests {
         w.tp = 3;
         let err = decode_scenario(&encode(&w)).unwrap_err();
         assert!(err.to_string().contains("`tp` = 3"), "{err}");
+    }
+
+    #[test]
+    fn pasted_links() {
+        assert_eq!(
+            token_from_link("https://x.org/pecsched/#s=abc&c=h100"),
+            Some("abc")
+        );
+        assert_eq!(token_from_link(" #c=h100&s=abc\n"), Some("abc"));
+        assert_eq!(token_from_link("s=abc"), Some("abc"));
+        assert_eq!(token_from_link("abc"), Some("abc"));
+        assert_eq!(token_from_link("https://x.org/pecsched/#c=h100"), None);
+        assert_eq!(fragment_value("#s=abc&c=h100", "c"), Some("h100"));
     }
 
     #[test]
@@ -413,7 +432,7 @@ mod tests {
                             max_tokens: 200_000,
                         });
                         w.policies = pols.into_iter().map(String::from).collect();
-                        w.knobs = Some(PolicyKnobs {
+                        w.knobs = Some(KnobsWire {
                             decode_replicas: k.0,
                             colocation_cap_tokens_per_gpu: k.1,
                         });

@@ -1,8 +1,14 @@
 //! The versioned wire format of a scenario (JSON, and later the compact link encoding).
 //!
-//! Wire structs are plain data with string identifiers; [`super::Scenario::from_wire`] turns
-//! them into the validated [`super::Scenario`]. Engine internals are never serialized.
+//! Wire structs are plain data with string identifiers, owned by this module and frozen per
+//! version: [`super::Scenario::from_wire`] maps them onto the engine's and policies' own types
+//! ([`crate::sim::config::EngineConfig`], [`crate::policy::PolicyKnobs`]) and validates them
+//! into a [`super::Scenario`], so a new engine field never changes what an old file or link
+//! means. Links encode these structs positionally (postcard, `link.rs`): a field may only be
+//! added to a new version, never to version 1. `core/tests/wire_v1.rs` decodes files and links
+//! committed in version 1 and must keep passing unchanged.
 
+use super::ScenarioError;
 use serde::{Deserialize, Serialize};
 
 /// Current wire-format version. Readers reject newer versions with a clear message.
@@ -27,14 +33,53 @@ pub struct ScenarioWire {
     pub workload: WorkloadWire,
     /// Policy ids to run (see `PolicyKind::id`).
     pub policies: Vec<String>,
-    /// Engine knobs; omitted fields take their defaults.
+    /// Engine knobs; `None` (or omitted) takes the defaults, and so does each omitted field.
     #[serde(default)]
-    pub engine: Option<crate::sim::config::EngineConfig>,
-    /// Policy knobs; omitted fields take their defaults.
+    pub engine: Option<EngineWire>,
+    /// Policy knobs; `None` (or omitted) takes the defaults, and so does each omitted field.
     #[serde(default)]
-    pub knobs: Option<crate::policy::PolicyKnobs>,
+    pub knobs: Option<KnobsWire>,
     /// Seed of every random draw.
     pub seed: u64,
+}
+
+impl ScenarioWire {
+    /// Parses a scenario file's JSON (not yet validated: see
+    /// [`super::Scenario::from_wire`]). A newer version is refused before any other field is
+    /// read, so a newer file gets "update PecSched" rather than an unknown-field error; other
+    /// errors keep their line and column.
+    pub fn from_json(text: &str) -> Result<ScenarioWire, ScenarioError> {
+        // A byte order mark (files saved by Notepad or Excel) is accepted, as in traces.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // First the version alone (other fields ignored), so that a newer file gets the
+        // "update PecSched" message rather than an unknown-field error; then the whole wire
+        // struct straight from the text, so errors keep their line and column.
+        #[derive(serde::Deserialize)]
+        #[serde(expecting = "a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}")]
+        struct VersionOnly {
+            version: Option<u64>,
+        }
+        // serde reads a list as a struct's fields in order ("invalid length 0"): say plainly.
+        let start = text.trim_start();
+        if start.starts_with('[') {
+            let before = &text[..text.len() - start.len()];
+            return Err(ScenarioError::Json {
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+                message: "the top level is a list ([…]); expected a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}".into(),
+            });
+        }
+        let v: VersionOnly = serde_json::from_str(text).map_err(ScenarioError::json)?;
+        if let Some(ver) = v.version
+            && ver > WIRE_VERSION as u64
+        {
+            return Err(ScenarioError::NewerVersion {
+                found: ver,
+                supported: WIRE_VERSION,
+            });
+        }
+        serde_json::from_str(text).map_err(ScenarioError::json)
+    }
 }
 
 /// The cluster part of a scenario.
@@ -176,4 +221,116 @@ pub struct LongInputWire {
     pub min_tokens: u32,
     /// Largest long input (paper: 500,000).
     pub max_tokens: u32,
+}
+
+/// Engine knobs as version 1 of the wire format writes them (the meaning of each field is
+/// that of [`crate::sim::config::EngineConfig`]'s field of the same name). Durations are
+/// integer nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    default,
+    deny_unknown_fields,
+    expecting = "engine knobs: an object with max_batched_tokens, max_num_seqs, … (see `pecsched-worker scenario`)"
+)]
+pub struct EngineWire {
+    /// Token budget of one iteration on one replica.
+    pub max_batched_tokens: u32,
+    /// Sequences one replica runs at once.
+    pub max_num_seqs: u32,
+    /// A replica accepts dispatches while its local queue holds fewer tokens than this.
+    pub local_queue_cap_tokens: u32,
+    /// Requests with more input tokens than this are long.
+    pub long_threshold_tokens: u32,
+    /// A request is also long if its KV needs more than this share of a replica, per mille.
+    pub max_short_kv_permille: u32,
+    /// A long request gets at least `ceil(input / this)` replicas.
+    pub sp_tokens_per_replica: u32,
+    /// Preemption points per layer of a long prefill.
+    pub kernels_per_layer: u32,
+    /// Cost of pausing or resuming a long prefill, nanoseconds.
+    pub context_switch: u64,
+    /// How long after the last arrival the run stops, nanoseconds.
+    pub drain_limit: u64,
+}
+
+impl Default for EngineWire {
+    fn default() -> Self {
+        EngineWire::from(&crate::sim::config::EngineConfig::default())
+    }
+}
+
+impl From<&crate::sim::config::EngineConfig> for EngineWire {
+    fn from(e: &crate::sim::config::EngineConfig) -> Self {
+        EngineWire {
+            max_batched_tokens: e.max_batched_tokens,
+            max_num_seqs: e.max_num_seqs,
+            local_queue_cap_tokens: e.local_queue_cap_tokens,
+            long_threshold_tokens: e.long_threshold_tokens,
+            max_short_kv_permille: e.max_short_kv_permille,
+            sp_tokens_per_replica: e.sp_tokens_per_replica,
+            kernels_per_layer: e.kernels_per_layer,
+            context_switch: e.context_switch.0,
+            drain_limit: e.drain_limit.0,
+        }
+    }
+}
+
+impl EngineWire {
+    /// The engine's configuration with these knobs (fields the wire does not carry keep the
+    /// engine's defaults). Not validated: [`super::Scenario::from_wire`] does that.
+    pub fn to_engine(&self) -> crate::sim::config::EngineConfig {
+        use crate::time::SimDuration;
+        crate::sim::config::EngineConfig {
+            max_batched_tokens: self.max_batched_tokens,
+            max_num_seqs: self.max_num_seqs,
+            local_queue_cap_tokens: self.local_queue_cap_tokens,
+            long_threshold_tokens: self.long_threshold_tokens,
+            max_short_kv_permille: self.max_short_kv_permille,
+            sp_tokens_per_replica: self.sp_tokens_per_replica,
+            kernels_per_layer: self.kernels_per_layer,
+            context_switch: SimDuration(self.context_switch),
+            drain_limit: SimDuration(self.drain_limit),
+            ..crate::sim::config::EngineConfig::default()
+        }
+    }
+}
+
+/// Policy knobs as version 1 of the wire format writes them (meanings: those of
+/// [`crate::policy::PolicyKnobs`]'s fields of the same names).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    default,
+    deny_unknown_fields,
+    expecting = "policy knobs: an object with decode_replicas and colocation_cap_tokens_per_gpu"
+)]
+pub struct KnobsWire {
+    /// PecSched's decode-only replicas; `None` = the paper's share (1/8 of the replicas).
+    pub decode_replicas: Option<u32>,
+    /// Short-prefill tokens per GPU colocated with one long-decode step.
+    pub colocation_cap_tokens_per_gpu: u32,
+}
+
+impl Default for KnobsWire {
+    fn default() -> Self {
+        KnobsWire::from(&crate::policy::PolicyKnobs::default())
+    }
+}
+
+impl From<&crate::policy::PolicyKnobs> for KnobsWire {
+    fn from(k: &crate::policy::PolicyKnobs) -> Self {
+        KnobsWire {
+            decode_replicas: k.decode_replicas,
+            colocation_cap_tokens_per_gpu: k.colocation_cap_tokens_per_gpu,
+        }
+    }
+}
+
+impl KnobsWire {
+    /// The policies' knobs with these values (not validated).
+    pub fn to_knobs(&self) -> crate::policy::PolicyKnobs {
+        crate::policy::PolicyKnobs {
+            decode_replicas: self.decode_replicas,
+            colocation_cap_tokens_per_gpu: self.colocation_cap_tokens_per_gpu,
+        }
+    }
 }

@@ -427,7 +427,7 @@ impl Simulation {
             1.0 - busy as f64 / total as f64
         };
         let summary = Summary {
-            policy: self.policy.kind().id().to_string(),
+            policy: self.policy.kind(),
             short: ClassSummary::of(&st.records, Class::Short),
             long: ClassSummary::of(&st.records, Class::Long),
             gpu_idle_rate: idle_rate.clamp(0.0, 1.0),

@@ -31,6 +31,22 @@ impl TraceFormat {
         TraceFormat::PlainCsv,
     ];
 
+    /// Stable identifier used in scenario files, links and flags (`azure`, `mooncake`,
+    /// `burstgpt`, `plain`).
+    pub const fn id(self) -> &'static str {
+        match self {
+            TraceFormat::AzureCsv => "azure",
+            TraceFormat::MooncakeJsonl => "mooncake",
+            TraceFormat::BurstGptCsv => "burstgpt",
+            TraceFormat::PlainCsv => "plain",
+        }
+    }
+
+    /// Parses [`TraceFormat::id`].
+    pub fn from_id(id: &str) -> Option<TraceFormat> {
+        TraceFormat::ALL.into_iter().find(|f| f.id() == id)
+    }
+
     /// A short lower-case name, as used in error messages (`azure csv`).
     pub const fn name(self) -> &'static str {
         match self {

@@ -151,8 +151,8 @@ impl SyntheticSpec {
     /// gaps from the arrival process (rounded to the nanosecond).
     pub fn generate(&self) -> Result<Vec<Request>, ParamError> {
         self.validate()?;
-        let mut arrivals = SimRng::new(self.seed, "synthetic/arrivals");
-        let mut lengths = SimRng::new(self.seed, "synthetic/lengths");
+        let mut arrivals = SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_ARRIVALS);
+        let mut lengths = SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_LENGTHS);
         let mut t = SimTime::ZERO;
         let mut out = Vec::with_capacity(self.requests as usize);
         for id in 0..self.requests {

@@ -142,7 +142,7 @@ fn long_input_transform_on_the_conv_trace() {
     let reqs = parse_azure_csv(AZURE_CONV).unwrap();
     let (p, lo, hi) = LONG_INPUT_DEFAULTS;
     let run = |seed| {
-        let mut rng = SimRng::new(seed, "workload/long-input");
+        let mut rng = SimRng::new(seed, crate::rng::streams::LONG_INPUT);
         long_input_transform(&reqs, p, lo, hi, &mut rng).unwrap()
     };
     let a = run(7);

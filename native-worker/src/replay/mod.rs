@@ -18,8 +18,11 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use pecsched_core::hardware::GpuKind;
 use pecsched_core::metrics::StopReason;
+use pecsched_core::model::ModelKind;
 use pecsched_core::perf::{Calibration, LayerShapes};
+use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_gpu::Gpu;
 use pecsched_gpu::timing::Plan;
@@ -41,10 +44,10 @@ pub struct ReplayArgs {
     pub scenario: Option<PathBuf>,
     /// Model (see `simulate --help`).
     #[arg(long, default_value = "llama3.1-8b")]
-    pub model: String,
+    pub model: ModelKind,
     /// GPU the cluster is made of (a100, h100, h200).
     #[arg(long, default_value = "h100")]
-    pub gpu: String,
+    pub gpu: GpuKind,
     /// Nodes.
     #[arg(long, default_value_t = 1)]
     pub nodes: u32,
@@ -56,10 +59,10 @@ pub struct ReplayArgs {
     pub tp: u32,
     /// Policies to compare (repeat); default fifo and pecsched.
     #[arg(long = "policy", value_name = "ID")]
-    pub policies: Vec<String>,
+    pub policies: Vec<PolicyKind>,
     /// Arrivals kept, START:END seconds of the trace.
-    #[arg(long, default_value = "0:300")]
-    pub window: String,
+    #[arg(long, default_value = "0:300", value_parser = crate::simulate::parse_window)]
+    pub window: (f64, f64),
     /// Arrival-rate multiplier.
     #[arg(long, default_value_t = 0.05)]
     pub rate_scale: f64,
@@ -162,22 +165,23 @@ struct Report {
 fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
     let sim = SimulateArgs {
         scenario: a.scenario.clone(),
+        link: None,
         trace: None,
         format: None,
         embedded: None,
-        model: Some(a.model.clone()),
-        gpu: Some(a.gpu.clone()),
+        model: Some(a.model),
+        gpu: Some(a.gpu),
         nodes: Some(a.nodes),
         gpus_per_node: Some(a.gpus_per_node),
         tp: Some(a.tp),
         policies: if a.policies.is_empty() {
-            vec!["fifo".into(), "pecsched".into()]
+            vec![PolicyKind::Fifo, PolicyKind::PecSched]
         } else {
             a.policies.clone()
         },
         seed: a.seed,
         rate_scale: Some(a.rate_scale),
-        window: Some(a.window.clone()),
+        window: Some(a.window),
         no_window: false,
         max_requests: a.max_requests,
         no_long_input: a.no_long_input,
@@ -187,7 +191,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         timeline_trace: None,
         quiet: true,
     };
-    let (mut s, _) = scenario_from_args(&sim)?;
+    let (s, _) = scenario_from_args(&sim)?;
     let (calib, label) = match Calibration::builtin(&a.calibration) {
         Ok(c) => (c, format!("built-in `{}`", a.calibration)),
         Err(_) => {
@@ -200,8 +204,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
             (Calibration::from_json(&text)?, a.calibration.clone())
         }
     };
-    s.calibration = calib;
-    Ok((s, label))
+    Ok((s.with_calibration(calib), label))
 }
 
 /// Runs `replay`.
@@ -214,7 +217,7 @@ pub fn run(a: ReplayArgs) -> Result<()> {
     let (sc, calib_label) = scenario(&a)?;
     let requests = sc.requests(None)?;
     let perf = sc.perf_model()?;
-    let model = sc.model.spec();
+    let model = sc.model().spec();
     let dims = rig::shrink(*perf.layer_shapes(), a.shrink);
     let pool_budget = (a.kv_gb * 1e9 / (2 * dims.kv_row_bytes()) as f64) as u64;
     let kv_tokens = perf
@@ -225,7 +228,7 @@ pub fn run(a: ReplayArgs) -> Result<()> {
     let size = RigSize {
         dims,
         layers: a.layers,
-        max_tokens: sc.engine.max_batched_tokens + sc.engine.max_num_seqs + 1,
+        max_tokens: sc.engine().max_batched_tokens + sc.engine().max_num_seqs + 1,
         kv_tokens,
     };
     if a.plan {
@@ -271,9 +274,9 @@ pub fn run(a: ReplayArgs) -> Result<()> {
         ));
     }
     let log = Rc::new(RefCell::new(OracleLog::default()));
-    let share = a.max_wall_s / sc.policies.len().max(1) as f64;
+    let share = a.max_wall_s / sc.policies().len().max(1) as f64;
     let mut results = Vec::new();
-    for &p in &sc.policies {
+    for &p in sc.policies() {
         let (modelled, _) = sc.run(p, requests.clone())?;
         let mut sim = sc.simulation(p, requests.clone())?;
         sim.set_oracle(Box::new(GpuOracle::new(
@@ -384,7 +387,7 @@ pub fn run(a: ReplayArgs) -> Result<()> {
 fn plan(sc: &Scenario, requests: &[pecsched_core::workload::Request]) -> Result<()> {
     let log = Rc::new(RefCell::new(oracle::PlanLog::default()));
     println!("{} requests", requests.len());
-    for &p in &sc.policies {
+    for &p in sc.policies() {
         let before = log.borrow().iters;
         let mut sim = sc.simulation(p, requests.to_vec())?;
         sim.set_oracle(Box::new(oracle::PlanOracle(log.clone())));

@@ -46,6 +46,50 @@ fn subcommand_help_works() {
     }
 }
 
+/// The default scenario's share link, as the explorer writes it (core/tests/golden/v1).
+const DEFAULT_LINK: &str = "https://example.org/pecsched/#s=AX8AAQRhMTAwBAgAAAAAAAB5QAxsbGFtYTMuMS03MGIEAA9henVyZS1jb252LTIwMjMBAAAAAAAAAAAAAAAAAMCSQJqZmZmZmak_AAEAAAAAAMBXQKCNBqDCHgQEZmlmbwtyZXNlcnZhdGlvbghwcmlvcml0eQhwZWNzY2hlZAAAKl5PAQE&c=datasheet";
+
+#[test]
+fn a_link_reruns_the_explorers_scenario() {
+    // `scenario --link` prints the linked scenario in full: here the default one.
+    assert_eq!(
+        success_stdout(&["scenario", "--link", DEFAULT_LINK]),
+        success_stdout(&["scenario"])
+    );
+    // A v1 link with every knob set prints those knobs.
+    let golden = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/golden/v1/links.txt"
+    ))
+    .unwrap();
+    let token = golden
+        .lines()
+        .find_map(|l| l.strip_prefix("h100-code-synthetic-all-knobs "))
+        .unwrap();
+    let json = success_stdout(&["scenario", "--link", token]);
+    for field in [
+        "\"gpu\": \"h100\"",
+        "\"max_batched_tokens\": 4096",
+        "\"decode_replicas\": 3",
+        "\"seed\": 18446744073709551615",
+    ] {
+        assert!(json.contains(field), "{field} missing:\n{json}");
+    }
+    // `simulate --link` runs it, and flags still override it.
+    let args = [
+        "--max-requests",
+        "40",
+        "--policy",
+        "fifo",
+        "--json",
+        "--quiet",
+    ];
+    let by_link = success_stdout(&[&["simulate", "--link", DEFAULT_LINK][..], &args].concat());
+    let by_default = success_stdout(&[&["simulate"][..], &args].concat());
+    assert_eq!(by_link, by_default);
+    assert!(by_link.contains("\"policy\": \"fifo\""), "{by_link}");
+}
+
 #[test]
 fn unknown_subcommand_fails() {
     let out = worker(&["no-such-subcommand"]);

@@ -122,16 +122,13 @@ fn simulate_flag_table() {
     let cases = [
         simulate(
             &["--window", "abc"],
-            ERROR,
-            "Error: --window \"abc\": expected START:END in seconds",
+            USAGE,
+            usage("invalid value 'abc' for '--window <START:END>': expected START:END in seconds"),
         ),
         simulate(
             &["--window", "1:x"],
-            ERROR,
-            caused(
-                "--window end \"x\" is not a number",
-                "invalid float literal",
-            ),
+            USAGE,
+            usage("invalid value '1:x' for '--window <START:END>': end \"x\" is not a number"),
         ),
         simulate(
             &["--window", "600:0"],
@@ -207,15 +204,20 @@ fn simulate_flag_table() {
                 "scenario field `workload.rate_scale` = -1: expected a number in (0, 1000]",
             ),
         ),
+        // Catalog ids are parsed one way by every command (the core's `FromStr`).
         simulate(
             &["--gpu", "v100"],
-            ERROR,
-            "Error: --gpu \"v100\": expected a100, h100 or h200",
+            USAGE,
+            usage(
+                "invalid value 'v100' for '--gpu <GPU>': unknown GPU \"v100\"; expected one of a100, h100, h200",
+            ),
         ),
         simulate(
             &["--embedded", "sharegpt"],
-            ERROR,
-            "Error: --embedded \"sharegpt\": expected azure-conv-2023 or azure-code-2023",
+            USAGE,
+            usage(
+                "invalid value 'sharegpt' for '--embedded <NAME>': unknown embedded trace \"sharegpt\"; expected one of azure-conv-2023, azure-code-2023",
+            ),
         ),
         simulate(
             &["--seed", "abc"],
@@ -229,13 +231,17 @@ fn simulate_flag_table() {
         ),
         simulate(
             &["--model", "gpt-5"],
-            ERROR,
-            "Error: --model \"gpt-5\": unknown model; expected one of mistral-7b, phi3-14b, yi-34b, llama3.1-70b, llama3.1-8b",
+            USAGE,
+            usage(
+                "invalid value 'gpt-5' for '--model <MODEL>': unknown model \"gpt-5\"; expected one of mistral-7b, phi3-14b, yi-34b, llama3.1-70b, llama3.1-8b",
+            ),
         ),
         case(
             &["simulate", "--policy", "sjf"],
-            ERROR,
-            "Error: --policy \"sjf\": unknown policy; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp",
+            USAGE,
+            usage(
+                "invalid value 'sjf' for '--policy <ID>': unknown policy \"sjf\"; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp",
+            ),
         ),
         case(
             &["simulate", "--max-requests", "0", "--policy", "fifo"],
@@ -326,8 +332,10 @@ fn simulate_file_table() {
         ),
         simulate(
             &["--trace", &good, "--format", "parquet"],
-            ERROR,
-            "Error: --format \"parquet\": expected azure, mooncake, burstgpt or plain",
+            USAGE,
+            usage(
+                "invalid value 'parquet' for '--format <FORMAT>': unknown trace format \"parquet\"; expected one of azure, mooncake, burstgpt, plain",
+            ),
         ),
         simulate(
             &["--scenario", &future],
@@ -410,7 +418,7 @@ fn predict_table() {
             &["predict", "--model", "gpt-5"],
             USAGE,
             usage(
-                "invalid value 'gpt-5' for '--model <MODEL>': unknown model `gpt-5` (known: mistral-7b, phi3-14b, yi-34b, llama3.1-70b, llama3.1-8b)",
+                "invalid value 'gpt-5' for '--model <MODEL>': unknown model \"gpt-5\"; expected one of mistral-7b, phi3-14b, yi-34b, llama3.1-70b, llama3.1-8b",
             ),
         ),
         case(
@@ -454,7 +462,47 @@ fn predict_table() {
     check(&cases);
 }
 
-/// Issue 11's smaller cases for `repro` and `scale`.
+/// Links pasted from the explorer that cannot be rerun say why.
+#[test]
+fn link_table() {
+    let cases = [
+        case(
+            &["simulate", "--link", "https://example.org/pecsched/#c=h100"],
+            ERROR,
+            "Error: --link \"https://example.org/pecsched/#c=h100\": it holds no scenario (expected …#s=<token>)",
+        ),
+        case(
+            &[
+                "simulate",
+                "--link",
+                "https://example.org/#s=AX8AAQRhMTAwBAgAAAAAAAB5QAxsbGFtYTMu",
+            ],
+            ERROR,
+            caused(
+                "--link: https://example.org/#s=AX8AAQRhMTAwBAgAAAAAAAB5QAxsbGFtYTMu",
+                "the link is truncated: it holds 27 of the scenario's 134 bytes; copy the whole link again",
+            ),
+        ),
+        case(
+            &["scenario", "--link", "#s=abc$def"],
+            ERROR,
+            caused(
+                "--link: #s=abc$def",
+                "the link is malformed: character '$' at position 4 is not base64url",
+            ),
+        ),
+        case(
+            &["simulate", "--link", "x", "--scenario", "y.json"],
+            USAGE,
+            usage(
+                "the argument '--link <URL>' cannot be used with '--scenario <PATH>'\n\nUsage: pecsched-worker simulate --link <URL>",
+            ),
+        ),
+    ];
+    check(&cases);
+}
+
+/// Smaller cases for `repro` and `scale`.
 #[test]
 fn repro_and_scale_table() {
     let cases = [

@@ -79,7 +79,7 @@ impl SeedRuns {
         SeedRuns(
             points
                 .iter()
-                .filter(|p| p.factor == factor && p.summary.policy == policy.id())
+                .filter(|p| p.factor == factor && p.summary.policy == policy)
                 .map(|p| (p.seed, m.value(&p.summary)))
                 .collect(),
         )

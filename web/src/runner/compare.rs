@@ -24,7 +24,7 @@ pub(crate) struct Compare {
     /// Every request record of finished runs (policy id, records), for the CSV download;
     /// emptied and `records_dropped` set when they would exceed
     /// [`requests::MAX_KEPT_RECORDS`].
-    pub records: Vec<(String, Vec<RequestRecord>)>,
+    pub records: Vec<(PolicyKind, Vec<RequestRecord>)>,
     /// The records were too many to keep.
     pub records_dropped: bool,
 }
@@ -86,7 +86,7 @@ impl Compare {
                     self.records_dropped = true;
                     self.records.clear();
                 } else {
-                    self.records.push((f.policy.id().to_string(), records));
+                    self.records.push((f.policy, records));
                 }
                 slice.send(FromWorker::PolicyDone {
                     generation: slice.generation,

@@ -2,10 +2,11 @@
 //! request as CSV, in the columns and format of `pecsched-worker simulate --requests-csv`.
 
 use pecsched_core::metrics::RequestRecord;
+use pecsched_core::policy::PolicyKind;
 use std::fmt::Write as _;
 
 /// Every request record of a comparison, per policy id; `Err` says why none were kept.
-pub type Records = Result<Vec<(String, Vec<RequestRecord>)>, String>;
+pub type Records = Result<Vec<(PolicyKind, Vec<RequestRecord>)>, String>;
 
 /// Slowest requests sent to the page per policy.
 pub const SLOWEST: usize = 50;
@@ -30,12 +31,12 @@ pub const HEADER: &str = pecsched_core::metrics::CSV_HEADER;
 
 /// Every request of every policy as CSV, formatted as the CLI writes it (the core's
 /// `RequestRecord::csv_row`).
-pub fn csv(runs: &[(String, Vec<RequestRecord>)]) -> String {
+pub fn csv(runs: &[(PolicyKind, Vec<RequestRecord>)]) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
     for (policy, recs) in runs {
         for r in recs {
-            let _ = writeln!(out, "{}", r.csv_row(policy));
+            let _ = writeln!(out, "{}", r.csv_row(*policy));
         }
     }
     out
@@ -67,7 +68,7 @@ mod tests {
 
     #[test]
     fn csv_has_the_clis_columns_and_one_line_per_request() {
-        let text = csv(&[("fifo".into(), vec![rec(0, 0, Some(2_000_000_000))])]);
+        let text = csv(&[(PolicyKind::Fifo, vec![rec(0, 0, Some(2_000_000_000))])]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], HEADER);
         assert!(

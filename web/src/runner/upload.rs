@@ -4,16 +4,6 @@ use super::limits::{MAX_TRACE_BYTES, check_requests};
 use crate::protocol::FromWorker;
 use pecsched_core::workload::TraceFormat;
 
-/// The format id the scenario wire uses for `f` (`azure`, `mooncake`, `burstgpt`, `plain`).
-pub fn format_id(f: TraceFormat) -> &'static str {
-    match f {
-        TraceFormat::AzureCsv => "azure",
-        TraceFormat::MooncakeJsonl => "mooncake",
-        TraceFormat::BurstGptCsv => "burstgpt",
-        TraceFormat::PlainCsv => "plain",
-    }
-}
-
 /// Detects the format of an uploaded file and parses it, replying with its format and size or
 /// with the core's error (which names the line and the value).
 pub fn check_trace(name: &str, text: &str) -> FromWorker {
@@ -32,7 +22,7 @@ pub fn check_trace(name: &str, text: &str) -> FromWorker {
         Ok((format, requests)) => match check_requests(requests.len()) {
             Ok(()) => FromWorker::TraceLoaded {
                 name: name.to_string(),
-                format: format_id(format).to_string(),
+                format: format.id().to_string(),
                 requests: requests.len() as u32,
             },
             Err(e) => reject(e),
@@ -44,14 +34,6 @@ pub fn check_trace(name: &str, text: &str) -> FromWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pecsched_core::scenario::format_from_id;
-
-    #[test]
-    fn format_ids_match_the_core() {
-        for f in TraceFormat::ALL {
-            assert_eq!(format_from_id(format_id(f)), Some(f));
-        }
-    }
 
     #[test]
     fn errors_name_the_line() {

@@ -186,7 +186,7 @@ fn synth(w: &mut ScenarioWire, f: impl FnOnce(&mut SyntheticWire)) {
     }
 }
 
-fn knobs(w: &mut ScenarioWire) -> &mut pecsched_core::policy::PolicyKnobs {
+fn knobs(w: &mut ScenarioWire) -> &mut pecsched_core::scenario::wire::KnobsWire {
     w.knobs.get_or_insert_with(Default::default)
 }
 

@@ -16,7 +16,7 @@ fn result(policy: PolicyKind) -> Box<PolicyResult> {
     Box::new(PolicyResult {
         policy,
         summary: Summary {
-            policy: policy.id().into(),
+            policy,
             short: Default::default(),
             long: Default::default(),
             gpu_idle_rate: 0.5,

@@ -3,8 +3,9 @@
 use super::field::{CheckField, NumberField, num};
 use crate::runner::limits::MAX_GPUS;
 use crate::state::{Action, Edit};
-use pecsched_core::policy::{PolicyKind, PolicyKnobs};
+use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU;
+use pecsched_core::scenario::wire::KnobsWire;
 use pecsched_core::scenario::wire::ScenarioWire;
 use yew::prelude::*;
 
@@ -53,7 +54,7 @@ fn tip(p: PolicyKind) -> &'static str {
 pub fn PolicyEditor(p: &Props) -> Html {
     let e = p.edit.clone();
     let knobs = p.draft.knobs.unwrap_or_default();
-    let defaults = PolicyKnobs::default();
+    let defaults = KnobsWire::default();
     let seed = e.clone();
     html! {
         <>
