@@ -11,13 +11,10 @@ use pecsched_core::scenario::link::{self, LinkError};
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::scenario::{Scenario, ScenarioError};
 
-/// The calibration profile id of a URL fragment (`…&c=<id>`), if any.
+/// The calibration profile id of a URL fragment (`…&c=<id>`), if any: the core's fragment
+/// reader, the one that finds the scenario (`s=`).
 pub fn calibration_from_fragment(fragment: &str) -> Option<&str> {
-    let f = fragment.strip_prefix('#').unwrap_or(fragment);
-    f.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == CALIBRATION_KEY).then_some(v)
-    })
+    link::fragment_value(fragment, CALIBRATION_KEY)
 }
 
 /// What a fragment opens.
