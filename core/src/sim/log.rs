@@ -1,6 +1,8 @@
 //! A running hash of everything the engine did, to test determinism directly: two runs of the
 //! same scenario must give the same hash, natively and in wasm.
 
+use crate::hash::Fnv1a64;
+
 /// What an event-log record says happened. The discriminants are mixed into the hash: they are
 /// fixed, so that the golden event-log hashes stay valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,43 +32,27 @@ pub enum LogTag {
     LongCompleted = 11,
 }
 
-/// FNV-1a (64-bit) over a stream of integers. The algorithm is fixed here, unlike std's
-/// hashers, so the value is stable across targets and toolchain versions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// FNV-1a (64-bit, [`crate::hash`]) over a stream of records: unlike std's hashers, the value
+/// is stable across targets and toolchain versions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EventLogHash {
-    state: u64,
+    hash: Fnv1a64,
     events: u64,
-}
-
-impl Default for EventLogHash {
-    fn default() -> Self {
-        EventLogHash {
-            state: 0xcbf2_9ce4_8422_2325,
-            events: 0,
-        }
-    }
 }
 
 impl EventLogHash {
     /// Mixes one record (a tag and up to four integers) into the hash.
     pub fn record(&mut self, tag: LogTag, values: [u64; 4]) {
         self.events += 1;
-        self.mix_byte(tag as u8);
+        self.hash.write_u8(tag as u8);
         for v in values {
-            for b in v.to_le_bytes() {
-                self.mix_byte(b);
-            }
+            self.hash.write(&v.to_le_bytes());
         }
-    }
-
-    fn mix_byte(&mut self, b: u8) {
-        self.state ^= b as u64;
-        self.state = self.state.wrapping_mul(0x0000_0100_0000_01b3);
     }
 
     /// The hash so far.
     pub fn value(&self) -> u64 {
-        self.state
+        self.hash.finish()
     }
 
     /// Number of records mixed in.
