@@ -453,14 +453,6 @@ impl Simulation {
     }
 }
 
-/// Replicas a long request gets (given one replica's KV capacity in tokens): at least 2, at
-/// least `ceil(input / sp_tokens_per_replica)`, and at least what its KV (plus one layer's
-/// activation as pause state) needs ([`Sizing::group_size`]).
-pub fn long_degree(r: &Request, cfg: &EngineConfig, model: &ModelSpec, capacity: u64) -> u32 {
-    cfg.sizing(*model, capacity)
-        .group_size(r.input_tokens, r.output_tokens)
-}
-
 /// Policies read replicas through the engine's state: each snapshot is built on demand from the
 /// replica and its long job.
 impl ReplicaSource for State {

@@ -22,7 +22,6 @@ pub(crate) mod replica;
 pub mod timeline;
 pub mod trace_event;
 
-pub use engine::long_degree;
 pub use engine::{Simulation, SimulationError};
 pub use invariants::{Holder, InvariantError};
 pub use liveness::WATCH_INTERVAL;
