@@ -1,12 +1,17 @@
-//! Aggregate metrics as the paper reports them: queueing-delay percentiles, throughput, mean
-//! JCT, starvation share, preemptions and the GPU idle rate (Eq. 1), plus TTFT and TBT.
+//! Aggregate metrics as the paper reports them (§3.5): queueing-delay percentiles, throughput,
+//! mean JCT (over the completed requests, and over every request with the unfinished ones
+//! censored), starvation share, preemptions and the GPU idle rate (Eq. 1), plus TTFT and TBT.
+//! Rates and service are measured over the run's [`MetricsWindow`]; docs/metrics.md defines
+//! each figure once, in words, as the code here does.
 //!
 //! Every figure is computed from integer nanoseconds with IEEE-exact arithmetic (`+ − × ÷`, no
 //! transcendental functions), so summaries are bit-identical natively and in wasm.
 
 use super::record::{Class, RequestRecord};
 use super::stop::StopReason;
+use super::window::{CensoredMean, MetricsWindow};
 use crate::policy::PolicyKind;
+use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 
 /// Percentiles of a latency distribution, in seconds (nearest-rank).
@@ -66,13 +71,14 @@ pub struct ClassSummary {
     pub count: u64,
     /// Requests that completed.
     pub completed: u64,
-    /// Requests that never started executing by the end of the run.
+    /// Requests that had not started executing by the window's horizon (or where the run
+    /// stopped, if earlier): never served.
     pub starved: u64,
     /// Requests that started but did not complete by the end of the run.
     pub unfinished: u64,
     /// Requests that can never be served on this cluster (too large).
     pub rejected: u64,
-    /// Share of requests never served (starved + rejected) / count.
+    /// Share of requests never served: (starved + rejected) / count.
     pub starvation_share: f64,
     /// Arrival → first prefill execution, over requests that started.
     pub queueing_delay: Percentiles,
@@ -80,19 +86,92 @@ pub struct ClassSummary {
     pub ttft: Percentiles,
     /// Mean time between tokens, per request.
     pub tbt: Percentiles,
-    /// Arrival → completion (job completion time).
+    /// Arrival → completion (job completion time), over the **completed** requests only.
     pub jct: Percentiles,
-    /// Completed requests per second, over the first arrival → last completion of the class.
+    /// Arrival → completion over **every** request of the class but the rejected ones, a
+    /// request not completed by the horizon counted at its time in system there (censored:
+    /// the mean is then a lower bound), with how many were censored.
+    #[serde(default)]
+    pub jct_all: CensoredMean,
+    /// Requests of this class completed per second over the window's rate span (the arrivals'
+    /// span): completions inside it ÷ its length.
     pub throughput_rps: f64,
     /// Total preemptions suffered by requests of this class.
     pub preemptions: u64,
     /// Why requests of this class were rejected (the first rejected one's reason), if any was.
     #[serde(default)]
     pub rejection: Option<String>,
+    /// The window the run was measured over (the same for both classes; see
+    /// [`Summary::window`]). Zero in summaries written before it existed.
+    #[serde(default)]
+    pub window: MetricsWindow,
 }
 
 impl ClassSummary {
-    /// Summarises the records of `class`.
+    /// Summarises the records of `class` over `window`, the run having observed the cluster
+    /// until `observed_until` (its horizon if it reached it, else its last event).
+    pub fn measure(
+        records: &[RequestRecord],
+        class: Class,
+        window: MetricsWindow,
+        observed_until: SimTime,
+    ) -> ClassSummary {
+        let rs: Vec<&RequestRecord> = records.iter().filter(|r| r.class == class).collect();
+        let judged_at = window.horizon().min(observed_until);
+        let count = rs.len() as u64;
+        let completed = rs.iter().filter(|r| r.completion.is_some()).count() as u64;
+        let rejected = rs.iter().filter(|r| r.rejected).count() as u64;
+        let started = |r: &RequestRecord| r.prefill_start.is_some_and(|t| t <= judged_at);
+        let starved = rs.iter().filter(|r| !r.rejected && !started(r)).count() as u64;
+        let unfinished = rs
+            .iter()
+            .filter(|r| started(r) && r.completion.is_none())
+            .count() as u64;
+        let (from, to) = window.observed_rate_span(observed_until);
+        let in_span = rs
+            .iter()
+            .filter(|r| r.completion.is_some_and(|t| t >= from && t <= to))
+            .count() as u64;
+        ClassSummary {
+            count,
+            completed,
+            starved,
+            unfinished,
+            rejected,
+            starvation_share: if count == 0 {
+                0.0
+            } else {
+                (starved + rejected) as f64 / count as f64
+            },
+            queueing_delay: Percentiles::of(
+                rs.iter().filter_map(|r| r.queueing_delay_ns()).collect(),
+            ),
+            ttft: Percentiles::of(rs.iter().filter_map(|r| r.ttft_ns()).collect()),
+            tbt: Percentiles::of(rs.iter().filter_map(|r| r.tbt_ns()).collect()),
+            jct: Percentiles::of(rs.iter().filter_map(|r| r.jct_ns()).collect()),
+            jct_all: CensoredMean::of(
+                rs.iter()
+                    .filter(|r| !r.rejected)
+                    .map(|r| (r.arrival, r.completion)),
+                judged_at,
+            ),
+            throughput_rps: if to > from {
+                in_span as f64 / ((to.0 - from.0) as f64 / 1e9)
+            } else {
+                0.0
+            },
+            preemptions: rs.iter().map(|r| r.preemptions as u64).sum(),
+            rejection: rs
+                .iter()
+                .find_map(|r| r.rejected_reason)
+                .map(|why| why.to_string()),
+            window,
+        }
+    }
+
+    /// The summary of `class` before metrics windows (issue 14): starvation at the end of the
+    /// run, throughput over the first arrival → the last completion of the class, no window.
+    /// Kept only while the engine moves to [`Summary::of`].
     pub fn of(records: &[RequestRecord], class: Class) -> ClassSummary {
         let rs: Vec<&RequestRecord> = records.iter().filter(|r| r.class == class).collect();
         let count = rs.len() as u64;
@@ -137,6 +216,8 @@ impl ClassSummary {
                 .iter()
                 .find_map(|r| r.rejected_reason)
                 .map(|why| why.to_string()),
+            jct_all: CensoredMean::default(),
+            window: MetricsWindow::default(),
         }
     }
 
@@ -172,7 +253,8 @@ pub struct Summary {
     pub short: ClassSummary,
     /// Long requests.
     pub long: ClassSummary,
-    /// The paper's Eq. 1: Σ idle / Σ (busy + idle) over GPUs, from time 0 to the end of the run.
+    /// The paper's Eq. 1, Σ idle / Σ (busy + idle) over GPUs, over the window's rate span (the
+    /// arrivals' span, [`Summary::window`]).
     pub gpu_idle_rate: f64,
     /// End of the run (last event processed), seconds.
     pub makespan_s: f64,
@@ -186,7 +268,65 @@ pub struct Summary {
     pub stopped: Option<StopReason>,
 }
 
+/// What the engine hands the metrics when a run ends (see [`Summary::of`]).
+#[derive(Clone, Debug)]
+pub struct RunEnd<'a> {
+    /// The policy that ran.
+    pub policy: PolicyKind,
+    /// Every request's record.
+    pub records: &'a [RequestRecord],
+    /// The window the run is measured over.
+    pub window: MetricsWindow,
+    /// GPUs of the cluster.
+    pub gpus: u64,
+    /// GPU-nanoseconds of work inside the window's rate span (a replica's iteration counts its
+    /// TP GPUs, a long job's segment every GPU of its group), as far as the run got.
+    pub busy_gpu_ns: u128,
+    /// The last event processed.
+    pub end: SimTime,
+    /// Events processed.
+    pub events: u64,
+    /// Hash of the event log.
+    pub log_hash: String,
+    /// Why the run ended before serving everything, if it did.
+    pub stopped: Option<StopReason>,
+}
+
 impl Summary {
+    /// The summary of a run. A complete run (every request served or rejected) or one that
+    /// stopped at its horizon observed the cluster up to the horizon (nothing happened between
+    /// its last event and the horizon); a partial run (stalled, event limit, ended early) only
+    /// up to its last event: starvation and censoring are judged there, and the rate span is
+    /// cut there.
+    pub fn of(run: RunEnd<'_>) -> Summary {
+        let observed_until = match &run.stopped {
+            Some(why) if why.is_partial() => run.end,
+            _ => run.window.horizon().max(run.end),
+        };
+        let (from, to) = run.window.observed_rate_span(observed_until);
+        let total = run.gpus as u128 * (to.0 - from.0) as u128;
+        let gpu_idle_rate = if total == 0 {
+            0.0
+        } else {
+            (1.0 - run.busy_gpu_ns as f64 / total as f64).clamp(0.0, 1.0)
+        };
+        Summary {
+            policy: run.policy,
+            short: ClassSummary::measure(run.records, Class::Short, run.window, observed_until),
+            long: ClassSummary::measure(run.records, Class::Long, run.window, observed_until),
+            gpu_idle_rate,
+            makespan_s: run.end.as_secs_f64(),
+            events: run.events,
+            log_hash: run.log_hash,
+            stopped: run.stopped,
+        }
+    }
+
+    /// The window the run was measured over.
+    pub fn window(&self) -> MetricsWindow {
+        self.short.window
+    }
+
     /// The summary of `class`.
     pub fn class(&self, class: Class) -> &ClassSummary {
         match class {
