@@ -13,13 +13,13 @@ use pecsched_core::scenario::Scenario;
 use std::hint::black_box;
 
 fn scenario(long: bool) -> Scenario {
-    let mut s = Scenario::default_scenario();
-    s.window = None;
+    let mut w = Scenario::default_scenario().to_wire();
+    w.workload.window_s = None;
     if !long {
-        s.long_input = None;
-        s.rate_scale = 1.0;
+        w.workload.long_input = None;
+        w.workload.rate_scale = 1.0;
     }
-    s
+    Scenario::from_wire(&w).unwrap()
 }
 
 fn bench(c: &mut Criterion) {

@@ -134,7 +134,7 @@ impl ModelSpec {
     }
 
     /// Bytes of one token's hidden state in one layer (`hidden · 2 bytes`): what a paused long
-    /// prefill keeps per token of its segment (the pause state, paper §2.4).
+    /// prefill keeps per token of its segment (the pause state, docs/paper.md §2.4).
     pub fn pause_state_bytes_per_token(&self) -> u64 {
         self.hidden as u64 * BYTES_PER_ELEMENT
     }
@@ -150,7 +150,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kv_bytes_match_the_paper_digest_table() {
+    fn kv_bytes_match_the_papers_model_table() {
         // Digest §3.2: KV/token 128 KiB, 200 KiB, 240 KiB, 320 KiB.
         assert_eq!(ModelKind::Mistral7B.spec().kv_bytes_per_token(), 128 * 1024);
         assert_eq!(

@@ -7,7 +7,7 @@
 //! # Overflow
 //!
 //! Adding times never saturates silently: a run whose clock reached 2⁶⁴ ns would report
-//! latencies of 0 (issue 11). Readers bound what comes in instead — arrivals at most
+//! latencies of 0. Readers bound what comes in instead — arrivals at most
 //! [`limits::MAX_ARRIVAL_S`](crate::scenario::limits::MAX_ARRIVAL_S) after the first request,
 //! a drain limit of at most 30 days — so that every instant of a run fits with centuries to
 //! spare. Code that adds a value it has not bounded uses [`SimTime::checked_add`] or

@@ -96,8 +96,9 @@ fn summary_lines(p: &mut Probe, prefix: &str, s: &pecsched_core::metrics::Summar
 /// The embedded default scenario (Azure conv, long-input transform) under the four main
 /// policies, on its first 400 requests to keep the wasm debug run short.
 fn probe_default_scenario(p: &mut Probe) {
-    let mut s = pecsched_core::scenario::Scenario::default_scenario();
-    s.max_requests = Some(400);
+    let mut w = pecsched_core::scenario::Scenario::default_scenario().to_wire();
+    w.workload.max_requests = Some(400);
+    let s = pecsched_core::scenario::Scenario::from_wire(&w).unwrap();
     let reqs = s.requests(None).unwrap();
     p.exact("requests", reqs.len());
     p.exact(

@@ -14,10 +14,12 @@
 use pecsched_core::metrics::{StopReason, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
-use pecsched_core::scenario::{
-    EmbeddedTrace, LengthSource, LongInput, Scenario, Source, SyntheticSource,
+use pecsched_core::perf::CalibrationField;
+use pecsched_core::scenario::Scenario;
+use pecsched_core::scenario::wire::{
+    EngineWire, KnobsWire, LongInputWire, SourceWire, SyntheticWire,
 };
-use pecsched_core::time::{NANOS_PER_SEC, SimDuration, SimTime};
+use pecsched_core::time::{NANOS_PER_SEC, SimTime};
 use pecsched_core::workload::Request;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -71,56 +73,64 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-/// The scenario of a case, or `None` when the model does not fit the replica.
+/// The scenario of a case (built through the wire form and validated, like any scenario), or
+/// `None` when the model does not fit the replica.
 fn scenario(c: &Case) -> Option<Scenario> {
-    let mut s = Scenario::default_scenario();
-    s.source = match c.trace {
-        0 => Source::Embedded(EmbeddedTrace::AzureConv2023),
-        1 => Source::Embedded(EmbeddedTrace::AzureCode2023),
-        _ => Source::Synthetic(SyntheticSource {
+    let mut w = Scenario::default_scenario().to_wire();
+    w.workload.source = match c.trace {
+        0 => SourceWire::Embedded("azure-conv-2023".into()),
+        1 => SourceWire::Embedded("azure-code-2023".into()),
+        _ => SourceWire::Synthetic(SyntheticWire {
             requests: 1_500,
             rate_per_s: 2.0 * c.rate_scale,
             cv: 2.0,
-            lengths: LengthSource::Trace(EmbeddedTrace::AzureConv2023),
+            lengths_from: Some("azure-conv-2023".into()),
+            lognormal: None,
         }),
     };
-    s.window = (c.trace < 2).then(|| {
-        let start = c.window_start_s * NANOS_PER_SEC;
-        (
-            SimTime(start),
-            SimTime(start + c.window_len_s * NANOS_PER_SEC),
-        )
+    w.workload.window_s = (c.trace < 2).then(|| {
+        let start = c.window_start_s as f64;
+        (start, start + c.window_len_s as f64)
     });
-    s.rate_scale = c.rate_scale;
-    s.long_input = c.long_input.then_some(LongInput {
+    w.workload.rate_scale = c.rate_scale;
+    w.workload.long_input = c.long_input.then_some(LongInputWire {
         percentile: 95.0,
         min_tokens: 100_000,
         max_tokens: 500_000,
     });
-    s.model = c.model;
+    w.model = c.model.id().into();
     let (nodes, tp) = c.nodes_tp;
-    s.cluster.nodes = nodes;
-    s.tp = if c.model == ModelKind::Llama31_70B {
+    w.cluster.nodes = nodes;
+    w.tp = if c.model == ModelKind::Llama31_70B {
         tp.max(2)
     } else {
         tp
     };
-    s.engine.max_num_seqs = c.max_num_seqs;
-    s.engine.drain_limit = SimDuration::from_millis(c.drain_s * 1000);
-    s.knobs.decode_replicas = c.decode_replicas;
-    s.seed = c.seed;
+    w.engine = Some(EngineWire {
+        max_num_seqs: c.max_num_seqs,
+        drain_limit: c.drain_s * NANOS_PER_SEC,
+        ..EngineWire::default()
+    });
+    w.knobs = Some(KnobsWire {
+        decode_replicas: c.decode_replicas,
+        ..KnobsWire::default()
+    });
+    w.seed = c.seed;
+    let mut s = Scenario::from_wire(&w).expect("every case is a valid scenario");
     if let Some(tokens) = c.kv_tokens {
         // Holds back all GPU memory but `tokens` of KV per replica.
         let spec = c.model.spec();
-        let per_gpu = s.cluster.gpu.memory_bytes as f64 * 0.9
-            - spec.weight_bytes() as f64 / s.tp as f64
-            - (tokens * spec.kv_bytes_per_token()) as f64 / s.tp as f64;
+        let tp = s.tp() as f64;
+        let per_gpu = s.cluster().gpu.memory_bytes as f64 * 0.9
+            - spec.weight_bytes() as f64 / tp
+            - (tokens * spec.kv_bytes_per_token()) as f64 / tp;
         if per_gpu <= 0.0 {
             return None;
         }
-        s.calibration
-            .set("activation_reserve_bytes_per_gpu", per_gpu)
+        let mut cal = s.calibration().clone();
+        cal.set(CalibrationField::ActivationReserveBytesPerGpu, per_gpu)
             .ok()?;
+        s = s.with_calibration(cal);
     }
     s.perf_model().ok()?;
     Some(s)
@@ -202,8 +212,9 @@ fn no_policy_stalls_on_overloaded_random_scenarios() {
 #[test]
 fn the_default_scenario_at_four_to_sixteen_times_its_load_never_stalls() {
     for rate in [4.0, 8.0, 16.0] {
-        let mut s = Scenario::default_scenario();
-        s.rate_scale = rate;
+        let mut w = Scenario::default_scenario().to_wire();
+        w.workload.rate_scale = rate;
+        let s = Scenario::from_wire(&w).unwrap();
         let reqs = s.requests(None).unwrap();
         for p in PolicyKind::ALL {
             let (summary, records) = s.run(p, reqs.clone()).unwrap();
@@ -228,21 +239,8 @@ fn the_default_scenario_at_four_to_sixteen_times_its_load_never_stalls() {
 /// when they leave (`State::wake`), so the request queued behind them starts.
 #[test]
 fn a_burst_of_identical_short_requests_is_served_in_full() {
-    let mut s = Scenario::default_scenario();
-    s.source = Source::Synthetic(SyntheticSource {
-        requests: 1,
-        rate_per_s: 1.0,
-        cv: 1.0,
-        lengths: LengthSource::LogNormal {
-            input_median: 500.0,
-            input_sigma: 0.0,
-            output_median: 100.0,
-            output_sigma: 0.0,
-        },
-    });
-    s.window = None;
-    s.rate_scale = 1.0;
-    s.long_input = None;
+    // The default cluster; the requests are given below (the scenario's own source unused).
+    let s = Scenario::default_scenario();
     let reqs: Vec<Request> = (0..5342)
         .map(|id| Request {
             id,
@@ -263,20 +261,23 @@ fn a_burst_of_identical_short_requests_is_served_in_full() {
 /// at the drain horizon with every request counted as unserved.
 #[test]
 fn an_absurdly_slow_calibration_ends_at_the_horizon_without_overflow() {
-    let mut s = Scenario::default_scenario();
-    s.window = Some((SimTime::ZERO, SimTime(60 * NANOS_PER_SEC)));
+    let mut w = Scenario::default_scenario().to_wire();
+    w.workload.window_s = Some((0.0, 60.0));
+    let s = Scenario::from_wire(&w).unwrap();
+    let mut cal = s.calibration().clone();
     for field in [
-        "gemm_efficiency",
-        "hbm_efficiency",
-        "gemm_stream_efficiency",
-        "decode_attn_bw_efficiency",
-        "decode_attn_flop_efficiency",
-        "prefill_attn_max_efficiency",
-        "nvlink_efficiency",
-        "network_efficiency",
+        CalibrationField::GemmEfficiency,
+        CalibrationField::HbmEfficiency,
+        CalibrationField::GemmStreamEfficiency,
+        CalibrationField::DecodeAttnBwEfficiency,
+        CalibrationField::DecodeAttnFlopEfficiency,
+        CalibrationField::PrefillAttnMaxEfficiency,
+        CalibrationField::NvlinkEfficiency,
+        CalibrationField::NetworkEfficiency,
     ] {
-        s.calibration.set(field, 1e-300).unwrap();
+        cal.set(field, 1e-300).unwrap();
     }
+    let s = s.with_calibration(cal);
     let reqs = s.requests(None).unwrap();
     for p in PolicyKind::MAIN {
         let summary = run_checked(&s, p, reqs.clone()).unwrap();

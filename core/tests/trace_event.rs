@@ -123,8 +123,8 @@ fn the_default_scenario_exports_a_valid_perfetto_trace() {
         sim.record_timeline_detail(2_000_000);
         while sim.step() {}
         assert!(!sim.timeline().truncated, "{}", p.id());
-        let per_node = s.cluster.gpus_per_node / s.tp;
-        trace.add_run(p.id(), sim.timeline(), per_node, per_node * s.cluster.nodes);
+        let per_node = s.cluster().gpus_per_node / s.tp();
+        trace.add_run(p.id(), sim.timeline(), per_node, per_node * s.cluster().nodes);
     }
     let text = trace.finish();
     let counts = validate(&text).unwrap_or_else(|e| panic!("invalid trace: {e}"));

@@ -92,7 +92,10 @@ fn v1_fields_keep_their_meaning() {
     match s.source() {
         Source::Synthetic(syn) => {
             assert_eq!((syn.requests, syn.rate_per_s, syn.cv), (20_000, 40.0, 1.0));
-            assert_eq!(syn.lengths, LengthSource::Trace(EmbeddedTrace::AzureCode2023));
+            assert_eq!(
+                syn.lengths,
+                LengthSource::Trace(EmbeddedTrace::AzureCode2023)
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -123,6 +126,9 @@ fn v1_fields_keep_their_meaning() {
     let (a, b) = s.window().unwrap();
     assert_eq!((a.as_secs_f64(), b.as_secs_f64()), (30.5, 930.25));
     let li = s.long_input().unwrap();
-    assert_eq!((li.percentile, li.min_tokens, li.max_tokens), (90.0, 50_000, 200_000));
+    assert_eq!(
+        (li.percentile, li.min_tokens, li.max_tokens),
+        (90.0, 50_000, 200_000)
+    );
     assert_eq!(s.policies(), &[PolicyKind::Priority][..]);
 }

@@ -10,10 +10,10 @@
 //!   values, sometimes out of range), optional calibration overrides, and, for a file source,
 //!   the trace text itself.
 //!
-//! A scenario that validates is then bounded so that one input runs in milliseconds (at most
+//! The decoded wire form is bounded so that one input runs in milliseconds (at most
 //! [`MAX_NODES`] nodes and [`MAX_REQUESTS`] requests, embedded traces cut to their first rows,
-//! [`MAX_EVENTS`] events over all policies), its requests are built, and every policy it names
-//! is stepped. Errors are fine; panics are not, and neither are: a broken engine invariant
+//! [`MAX_EVENTS`] events over all policies) and validated; a scenario that validates has its
+//! requests built, and every policy it names is stepped. Errors are fine; panics are not, and neither are: a broken engine invariant
 //! (`Simulation::check_invariants`, checked every [`CHECK_EVERY`] events and at the end), a
 //! record whose timestamps go backwards, or a summary with non-finite or inconsistent figures.
 
@@ -23,14 +23,13 @@ use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use pecsched_core::metrics::{ClassSummary, RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
-use pecsched_core::perf::Calibration;
-use pecsched_core::policy::{PolicyKind, PolicyKnobs};
+use pecsched_core::perf::CalibrationField;
+use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::{
-    ClusterWire, LongInputWire, ScenarioWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
+    ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire, SyntheticWire,
+    WIRE_VERSION, WorkloadWire,
 };
-use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, link};
-use pecsched_core::sim::config::EngineConfig;
-use pecsched_core::time::SimDuration;
+use pecsched_core::scenario::{EmbeddedTrace, Scenario, link};
 use pecsched_core::workload::TraceFormat;
 use std::sync::OnceLock;
 
@@ -50,15 +49,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let decoded = match mode % 4 {
-        0 => Scenario::from_json(&pecsched_fuzz::text(rest))
-            .map(|s| (s, None))
-            .ok(),
-        1 => link::decode_scenario(&pecsched_fuzz::text(rest))
-            .map(|s| (s, None))
-            .ok(),
+        0 => ScenarioWire::from_json(&pecsched_fuzz::text(rest))
+            .ok()
+            .and_then(|w| validated(w, None, &[])),
+        1 => link::decode(&pecsched_fuzz::text(rest))
+            .ok()
+            .and_then(|w| validated(w, None, &[])),
         2 => pecsched_fuzz::link_token(rest)
-            .and_then(|t| link::decode_scenario(&t).ok())
-            .map(|s| (s, None)),
+            .and_then(|t| link::decode(&t).ok())
+            .and_then(|w| validated(w, None, &[])),
         _ => structured(&mut Unstructured::new(rest)).ok().flatten(),
     };
     if let Some((scenario, trace)) = decoded {
@@ -66,17 +65,32 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// Bounds `scenario`, builds its requests and steps every policy; panics on a broken
+/// `w` bounded to fuzzing size and validated, with its calibration overrides applied, and the
+/// trace text it reads; `None` if it is refused.
+fn validated(
+    mut w: ScenarioWire,
+    trace: Option<String>,
+    calibration_overrides: &[(usize, f64)],
+) -> Option<(Scenario, Option<String>)> {
+    let trace = bound(&mut w, trace);
+    let scenario = Scenario::from_wire(&w).ok()?;
+    let mut calibration = scenario.calibration().clone();
+    for &(i, v) in calibration_overrides {
+        let _ = calibration.set(CalibrationField::ALL[i], v);
+    }
+    Some((scenario.with_calibration(calibration), trace))
+}
+
+/// Builds the requests of a bounded scenario and steps every policy; panics on a broken
 /// invariant or an inconsistent result.
-fn simulate(mut scenario: Scenario, trace: Option<String>) {
-    let trace = bound(&mut scenario, trace);
+fn simulate(scenario: Scenario, trace: Option<String>) {
     let Ok(requests) = scenario.requests(trace.as_deref()) else {
         return;
     };
     assert!(!requests.is_empty(), "requests() returned no requests");
     assert!(requests.len() <= MAX_REQUESTS as usize);
     let mut budget = MAX_EVENTS;
-    for &policy in &scenario.policies {
+    for &policy in scenario.policies() {
         let Ok(mut sim) = scenario.simulation(policy, requests.clone()) else {
             continue;
         };
@@ -107,24 +121,25 @@ fn simulate(mut scenario: Scenario, trace: Option<String>) {
     }
 }
 
-/// Shrinks a validated scenario to fuzzing size; returns the trace text to read.
-fn bound(s: &mut Scenario, trace: Option<String>) -> Option<String> {
-    s.cluster.nodes = s.cluster.nodes.min(MAX_NODES);
-    s.max_requests = Some(s.max_requests.unwrap_or(MAX_REQUESTS).min(MAX_REQUESTS));
-    match &mut s.source {
-        Source::Synthetic(w) => {
-            w.requests = w.requests.min(MAX_REQUESTS);
+/// Shrinks a wire scenario to fuzzing size; returns the trace text to read.
+fn bound(w: &mut ScenarioWire, trace: Option<String>) -> Option<String> {
+    w.cluster.nodes = w.cluster.nodes.min(MAX_NODES);
+    let wl = &mut w.workload;
+    wl.max_requests = Some(wl.max_requests.unwrap_or(MAX_REQUESTS).min(MAX_REQUESTS));
+    match &mut wl.source {
+        SourceWire::Synthetic(syn) => {
+            syn.requests = syn.requests.min(MAX_REQUESTS);
             trace
         }
-        Source::Embedded(t) => {
-            let t = *t;
-            s.source = Source::File {
+        SourceWire::Embedded(id) => {
+            let t = id.parse::<EmbeddedTrace>().ok()?;
+            wl.source = SourceWire::File {
                 name: t.id().to_string(),
-                format: TraceFormat::AzureCsv,
+                format: TraceFormat::AzureCsv.id().to_string(),
             };
             Some(embedded_head(t).to_string())
         }
-        Source::File { .. } => Some(trace.unwrap_or_else(|| {
+        SourceWire::File { .. } => Some(trace.unwrap_or_else(|| {
             "arrival_s,input_tokens,output_tokens\n0,100,10\n0.5,200000,20\n1,300,1\n".to_string()
         })),
     }
@@ -175,7 +190,7 @@ fn check_results(policy: PolicyKind, summary: &Summary, records: &[RequestRecord
             );
         }
     }
-    assert_eq!(summary.policy, p);
+    assert_eq!(summary.policy, policy);
     assert_eq!(
         summary.short.count + summary.long.count,
         n as u64,
@@ -293,8 +308,8 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
         ids
     };
     let engine = if u.ratio(1, 2)? {
-        let d = EngineConfig::default();
-        Some(EngineConfig {
+        let d = EngineWire::default();
+        Some(EngineWire {
             max_batched_tokens: pick(u, &[d.max_batched_tokens, 16, 512, 2048, 1 << 20])?,
             max_num_seqs: pick(u, &[d.max_num_seqs, 1, 2, 16, 4096])?,
             local_queue_cap_tokens: pick(u, &[d.local_queue_cap_tokens, 1, 512, 1 << 24])?,
@@ -302,17 +317,17 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
             max_short_kv_permille: pick(u, &[d.max_short_kv_permille, 1, 100, 1000])?,
             sp_tokens_per_replica: pick(u, &[d.sp_tokens_per_replica, 1024, 8192, 1 << 26])?,
             kernels_per_layer: pick(u, &[d.kernels_per_layer, 1, 3, 1000])?,
-            context_switch: SimDuration(pick(u, &[50_000u64, 0, 1, 1_000_000_000, u64::MAX])?),
-            drain_limit: SimDuration(pick(
+            context_switch: pick(u, &[50_000u64, 0, 1, 1_000_000_000, u64::MAX])?,
+            drain_limit: pick(
                 u,
-                &[d.drain_limit.0, 1, 1_000_000, 60_000_000_000, u64::MAX],
-            )?),
+                &[d.drain_limit, 1, 1_000_000, 60_000_000_000, u64::MAX],
+            )?,
         })
     } else {
         None
     };
     let knobs = if u.ratio(1, 3)? {
-        Some(PolicyKnobs {
+        Some(KnobsWire {
             decode_replicas: if u.arbitrary()? {
                 Some(u.int_in_range(0..=9)?)
             } else {
@@ -354,7 +369,7 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
         (0..n)
             .map(|_| {
                 Ok((
-                    u.choose_index(Calibration::FIELDS.len())?,
+                    u.choose_index(CalibrationField::ALL.len())?,
                     number(u, &[1.0, 0.01, 1e-6, 0.5, 10.0, 0.0])?,
                 ))
             })
@@ -366,11 +381,5 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
         Some(_) => Some(pecsched_fuzz::text(u.bytes(u.len())?).into_owned()),
         None => None,
     };
-    let Ok(mut scenario) = Scenario::from_wire(&wire) else {
-        return Ok(None);
-    };
-    for (i, v) in calibration_overrides {
-        let _ = scenario.calibration.set(Calibration::FIELDS[i].0, v);
-    }
-    Ok(Some((scenario, trace)))
+    Ok(validated(wire, trace, &calibration_overrides))
 }

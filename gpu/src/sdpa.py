@@ -1,4 +1,4 @@
-"""PyTorch timings on the shapes `pecsched-worker bench` measured, side by side (issue 5).
+"""PyTorch timings on the shapes `pecsched-worker bench` measured, side by side.
 
 usage: python3 sdpa.py points.json out.json
 Prefill/decode: torch.nn.functional.scaled_dot_product_attention (default backend choice),

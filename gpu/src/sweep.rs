@@ -1,4 +1,4 @@
-//! The shapes `bench` measures. `full` is the H100 sweep of issue 5 (prefill S 512–32K,
+//! The shapes `bench` measures. `full` is the full H100 sweep (prefill S 512–32K,
 //! decode L 1K–128K with batch 1–64, head dims 64/128, GQA ratios 1 and 4, ragged batches,
 //! merges, GEMMs of Llama-sized projections); `quick` is a seconds-long smoke sweep for a
 //! software adapter.

@@ -26,7 +26,7 @@ use crate::output::OutputFile;
 /// Which sweep.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
-    /// The H100 sweep of issue 5 (a few minutes on an H100).
+    /// The full H100 sweep (a few minutes on an H100).
     Full,
     /// A smoke sweep for software adapters.
     Quick,

@@ -1,4 +1,4 @@
-//! Writing results safely (issue 11).
+//! Writing results safely.
 //!
 //! - **Files**: every output path is checked before any work starts ([`OutputFile::check`]),
 //!   so a typo costs no simulation; results are written to a temporary file in the same folder

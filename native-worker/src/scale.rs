@@ -1,4 +1,4 @@
-//! `pecsched-worker scale`: the paper's scalability experiment (§3.7.4 of the digest). Cluster
+//! `pecsched-worker scale`: the paper's scalability experiment (docs/paper.md §3.7). Cluster
 //! sizes up to 8,192 GPUs (8 per node), Poisson arrivals at a rate proportional to the cluster,
 //! PecSched's decision time per request measured around its `dispatch` calls.
 

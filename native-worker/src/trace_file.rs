@@ -1,4 +1,4 @@
-//! Reading a trace file from disk without holding it whole (issue 11): lines go one at a time
+//! Reading a trace file from disk without holding it whole: lines go one at a time
 //! through a buffer to the core's [`TraceReader`], which stops as soon as it has what the
 //! scenario keeps (its window, `--max-requests`) and fails at the first row past the most
 //! requests a run takes. Large files show a progress bar on a terminal.

@@ -410,7 +410,7 @@ mod tests {
         let reqs = s.requests(None).unwrap();
         let mut small = reqs;
         small.truncate(300);
-        let (sum, _) = s.run(s.policies[0], small).unwrap();
+        let (sum, _) = s.run(s.policies()[0], small).unwrap();
         let json = serde_json::to_value(&sum).unwrap();
         for row in ROWS {
             let v = row.key.split('.').fold(&json, |j, k| &j[k]);

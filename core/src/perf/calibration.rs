@@ -316,22 +316,6 @@ impl std::str::FromStr for CalibrationField {
     }
 }
 
-/// A name read at run time (a profile's key, a flag, a fuzz input) for [`Calibration::set`].
-impl TryFrom<&str> for CalibrationField {
-    type Error = CalibrationError;
-
-    fn try_from(name: &str) -> Result<CalibrationField, CalibrationError> {
-        name.parse()
-    }
-}
-
-/// [`Calibration::set`] with a [`CalibrationField`] cannot fail to name a field.
-impl From<std::convert::Infallible> for CalibrationError {
-    fn from(never: std::convert::Infallible) -> CalibrationError {
-        match never {}
-    }
-}
-
 fn check(field: CalibrationField, value: f64) -> Result<(), CalibrationError> {
     let kind = field.kind();
     let field = field.id().to_string();
@@ -369,15 +353,9 @@ impl Calibration {
         Ok(())
     }
 
-    /// Sets a field after checking its range. `field` is a [`CalibrationField`]; a name read
-    /// at run time (`&str`) is accepted too and fails with
-    /// [`CalibrationError::UnknownField`] when it names no field.
-    pub fn set<F>(&mut self, field: F, value: f64) -> Result<(), CalibrationError>
-    where
-        F: TryInto<CalibrationField>,
-        CalibrationError: From<F::Error>,
-    {
-        let field = field.try_into()?;
+    /// Sets a field after checking its range. A name read at run time is parsed first
+    /// (`name.parse::<CalibrationField>()`, which names the known fields when it fails).
+    pub fn set(&mut self, field: CalibrationField, value: f64) -> Result<(), CalibrationError> {
         check(field, value)?;
         *self.slot(field) = value;
         Ok(())

@@ -37,7 +37,7 @@ fn fields_by_type_and_by_name_set_the_same_slot() {
     let mut a = Calibration::datasheet_default();
     a.set(CalibrationField::MergePartS, 1e-7).unwrap();
     let mut b = Calibration::datasheet_default();
-    b.set("merge_part_s", 1e-7).unwrap();
+    b.set(CalibrationField::MergePartS, 1e-7).unwrap();
     assert_eq!(a, b);
     assert_eq!(a.merge_part_s, 1e-7);
     assert_eq!(a.get(CalibrationField::MergePartS), 1e-7);
@@ -142,7 +142,7 @@ fn every_error_path_names_what_is_wrong() {
         .unwrap_err();
     assert!(matches!(e, CalibrationError::NonFinite { .. }));
     assert!(matches!(
-        c.set("nope", 1.0),
+        "nope".parse::<CalibrationField>(),
         Err(CalibrationError::UnknownField { .. })
     ));
     c.ring_attn_step_penalty = f64::NAN;
@@ -152,7 +152,7 @@ fn every_error_path_names_what_is_wrong() {
 
 #[test]
 fn profiles_written_before_the_gemm_fields_still_parse() {
-    // The `h100-wgpu` profile as first committed (issue 5): no `gemm_stream_efficiency`, no
+    // The `h100-wgpu` profile as first committed: no `gemm_stream_efficiency`, no
     // `gemm_serial_fraction`. Linear layers then stream at the datasheet 0.90 and overlap fully.
     let old = r#"{"schema":"pecsched-calibration/1",
         "provenance":{"adapter":"NVIDIA H100 80GB HBM3","driver":"NVIDIA 580.159.04",

@@ -87,7 +87,7 @@ mod tests {
         let usable = 4.0 * 80.0 * gib * 0.9 - weights - 4.0 * 2.0 * gib;
         let expected = (usable / (320.0 * 1024.0)) as u64;
         assert_eq!(p.kv_capacity_tokens(), expected);
-        // ≈ 148 GiB of KV space: ~486K tokens, so a 500K request needs two replicas (§6).
+        // ≈ 148 GiB of KV space: ~486K tokens, so a 500K request needs two replicas (docs/paper.md §3.2).
         assert!((480_000..495_000).contains(&expected), "{expected}");
     }
 

@@ -9,7 +9,7 @@
 //! - [`PerfModel`] (in `replica.rs` and `kv.rs`): one replica of `tp` GPUs — iteration time
 //!   of a mixed prefill/decode batch, per-op breakdown, KV capacity and KV transfers;
 //! - [`sp`]: a long prefill spread over several replicas, ring attention only (baselines, the
-//!   /FSP ablation) or PecSched's fast sequence parallelism (§2.7 of the paper digest);
+//!   /FSP ablation) or PecSched's fast sequence parallelism (docs/paper.md §2.7);
 //! - [`calibration`]: the named constants and their versioned JSON profile;
 //! - [`kernel`]: the time of one GPU kernel from its shape (what the native worker measures);
 //! - [`profiles`]: the built-in calibration profiles (datasheet, GPU-measured).

@@ -5,7 +5,7 @@
 //!
 //! - [`SpMode::RingOnly`] (baselines and the /FSP ablation): ring attention across the `k`
 //!   replicas of the group, TP inside each replica.
-//! - [`SpMode::Fast`] (PecSched, digest §2.7): per layer, the cheapest of the four
+//! - [`SpMode::Fast`] (PecSched, docs/paper.md §2.7): per layer, the cheapest of the four
 //!   {Megatron-SP, Ulysses-SP} attention × {Megatron-SP, Ulysses-SP} MLP combinations, by
 //!   estimated communication + computation (summed, not overlapped, as the paper sums them).
 //!   Labels follow §5.3 and the cost table (conventional naming), not §4.2's swapped prose.
@@ -182,7 +182,7 @@ pub struct SpCostRow {
 /// The paper's §5.3 cost table for a segment of `s` tokens per GPU, TP size `tp` (T) and
 /// `gpus_per_node` GPUs (G), per layer, for the four combinations.
 ///
-/// Deviations from the digest's table, all toward the real models: QKV uses GQA's exact
+/// Deviations from the paper's cost table (docs/paper.md §2.7), all toward the real models: QKV uses GQA's exact
 /// `N_h + 2·N_h^KV` heads (the table has `N_h + N_h^KV`), O uses `N_h·d_h·d` (= `d²` when
 /// `N_h·d_h = d`), the parameter gathers use the exact attention/MLP parameter counts, and the
 /// MLP is SwiGLU: `6·s·d·I` FLOPs and `3·d·I` parameters (the table's GeLU `16·s·d²`, `8·d²`).

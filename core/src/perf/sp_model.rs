@@ -215,7 +215,7 @@ impl PerfModel {
     }
 
     /// Extra time per decode step of a long request whose KV is spread over `group`
-    /// (digest §2.6, Fig. 7): per layer, the new token's Q goes to every replica holding KV
+    /// (docs/paper.md §2.6, Fig. 7): per layer, the new token's Q goes to every replica holding KV
     /// (over the network once per remote node, then NVLink), the partial attention outputs
     /// with their log-sum-exp (bf16 output + f32 LSE per head) are all-reduced — inside each
     /// node over NVLink among its replicas, then between nodes over the network — and one

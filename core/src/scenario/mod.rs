@@ -126,7 +126,7 @@ pub enum LengthSource {
     },
 }
 
-/// The paper's long-input transform (§3.1): requests above `percentile` of input length get
+/// The paper's long-input transform (docs/paper.md §2.1): requests above `percentile` of input length get
 /// inputs drawn uniformly from `[min_tokens, max_tokens]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LongInput {
@@ -138,37 +138,40 @@ pub struct LongInput {
     pub max_tokens: u32,
 }
 
-/// A validated scenario.
+/// A validated scenario. Its fields are private: a scenario is built only by validation
+/// ([`Scenario::from_wire`], [`Scenario::from_json`], [`link::decode_scenario`]) and changed
+/// through its wire form ([`Scenario::to_wire`], edit, validate again), so it never holds a
+/// value validation would refuse.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     /// GPU model.
-    pub gpu: GpuKind,
+    gpu: GpuKind,
     /// The cluster.
-    pub cluster: ClusterSpec,
+    cluster: ClusterSpec,
     /// The LLM served.
-    pub model: ModelKind,
+    model: ModelKind,
     /// Tensor-parallel size of one replica.
-    pub tp: u32,
+    tp: u32,
     /// Request source.
-    pub source: Source,
+    source: Source,
     /// Arrivals kept, relative to the first request.
-    pub window: Option<(SimTime, SimTime)>,
+    window: Option<(SimTime, SimTime)>,
     /// Arrival-rate multiplier.
-    pub rate_scale: f64,
+    rate_scale: f64,
     /// Keep at most this many requests.
-    pub max_requests: Option<u32>,
+    max_requests: Option<u32>,
     /// The paper's long-input transform, if applied.
-    pub long_input: Option<LongInput>,
+    long_input: Option<LongInput>,
     /// Policies to compare.
-    pub policies: Vec<PolicyKind>,
+    policies: Vec<PolicyKind>,
     /// Engine knobs.
-    pub engine: EngineConfig,
+    engine: EngineConfig,
     /// Policy knobs.
-    pub knobs: PolicyKnobs,
+    knobs: PolicyKnobs,
     /// Performance-model calibration.
-    pub calibration: Calibration,
+    calibration: Calibration,
     /// Seed of every random draw.
-    pub seed: u64,
+    seed: u64,
 }
 
 /// Read access: a scenario is only built validated ([`Scenario::from_wire`],
@@ -233,6 +236,16 @@ impl Scenario {
     /// Seed of every random draw.
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// The same scenario at `factor` × its arrival rate with another seed (a point of a load
+    /// sweep), validated like any scenario (a rate past [`limits::MAX_RATE_SCALE`] is refused);
+    /// the calibration is kept.
+    pub fn at_load(&self, factor: f64, seed: u64) -> Result<Scenario, ScenarioError> {
+        let mut w = self.to_wire();
+        w.workload.rate_scale = self.rate_scale * factor;
+        w.seed = seed;
+        Ok(Scenario::from_wire(&w)?.with_calibration(self.calibration.clone()))
     }
 
     /// This scenario priced with another calibration profile (profiles are not part of the

@@ -1,4 +1,4 @@
-//! Reading a trace line by line (issue 11): the caller hands over one line at a time (the
+//! Reading a trace line by line: the caller hands over one line at a time (the
 //! command line reads a file through a buffer, never holding it whole), and the reader can stop
 //! as soon as it has what the scenario keeps — the end of its time window, its request limit —
 //! or fail at the first row past [`limits::MAX_REQUESTS`](crate::scenario::limits::MAX_REQUESTS)

@@ -117,13 +117,13 @@ pub struct LongInputResult {
     pub threshold: u32,
 }
 
-/// The paper's long-input transform (PecSched §5.1; project digest §2.1 and §3.3): requests
+/// The paper's long-input transform (docs/paper.md §2.1, §3.3): requests
 /// whose input length is strictly above the nearest-rank `percentile` (the paper: 95) of the
 /// workload's input lengths get a new input length drawn **uniformly** from
 /// `min_tokens..=max_tokens` (the paper: 100K–500K). Outputs and arrivals are unchanged.
 ///
 /// The paper does not state the sampling distribution; uniform is this project's assumption
-/// (digest §4, item 3). Draws are taken from `rng` in arrival order, one per transformed
+/// (docs/paper.md §4). Draws are taken from `rng` in arrival order, one per transformed
 /// request, so the result is a pure function of the workload and the generator's state.
 ///
 /// # Errors

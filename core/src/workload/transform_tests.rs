@@ -79,7 +79,7 @@ fn scale_rate_rejects_bad_factors_and_overflow() {
     let far = [req(0, u64::MAX / 2, 1)];
     assert!(scale_rate(&far, 0.25).is_err());
     assert!(scale_rate(&far, 1e-300).is_err());
-    // Arrivals may not be scaled past limits::MAX_ARRIVAL_S (issue 11), to the nanosecond.
+    // Arrivals may not be scaled past limits::MAX_ARRIVAL_S, to the nanosecond.
     let last = [req(0, MAX_ARRIVAL.0 / 2, 1)];
     assert_eq!(scale_rate(&last, 0.5).unwrap()[0].arrival, MAX_ARRIVAL);
     let e = scale_rate(&[req(0, MAX_ARRIVAL.0 / 2 + 1, 1)], 0.5).unwrap_err();

@@ -1,4 +1,4 @@
-//! The command line's part of the bad-input table (issue 7): wrong flags and bad files, each
+//! The command line's part of the bad-input table: wrong flags and bad files, each
 //! with the exit code and the exact message on stderr it must give. Every message says what
 //! was wrong and where (the flag or file, the field, the value); no case may panic (exit 101)
 //! and no case may be accepted. The core's cases are in `tests/tests/bad_inputs.rs`; the whole
@@ -573,7 +573,7 @@ fn output_file_table() {
     );
     let profile = scratch().join("never-written.json").display().to_string();
     let cases = [
-        // Checked before simulating (issue 11: was found only after the whole run).
+        // Checked before simulating (was found only after the whole run).
         simulate(
             &["--requests-csv", &in_missing],
             ERROR,
@@ -618,7 +618,7 @@ fn output_file_table() {
 }
 
 /// Standard output that cannot be written (a full disk, a closed descriptor) is an error with
-/// a message and exit 1, never a panic (exit 101) or a silent exit 0 (issue 11).
+/// a message and exit 1, never a panic (exit 101) or a silent exit 0.
 #[test]
 fn unwritable_stdout_is_an_error() {
     use std::process::Stdio;

@@ -12,7 +12,7 @@
 //! with the time window off); the copied link opens in a fresh browser with the same numbers; a tampered link shows its error and the default
 //! scenario; an uploaded trace with a bad line shows the line; the timeline zooms.
 //!
-//! And the defects of issue 12, each with its own check: a new link opened in the open tab
+//! And the explorer defects once reported, each with its own check: a new link opened in the open tab
 //! (`hashchange`) and Back load their scenario; a link with an unrepresentable window is
 //! refused in words; an uploaded trace and the synthetic generator run as given; text typed
 //! while the load sweep runs is kept exactly; a field refuses a value out of range; Stop is

@@ -1,4 +1,4 @@
-//! Per-request results, seed spread and the reading guide (issue 12, item 6).
+//! Per-request results, seed spread and the reading guide.
 
 use crate::chrome::wait_js;
 use crate::page;

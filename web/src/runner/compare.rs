@@ -32,9 +32,9 @@ pub(crate) struct Compare {
 impl Compare {
     /// A comparison of the scenario's policies within `budget`.
     pub fn new(scenario: &Scenario, budget: Budget) -> Compare {
-        let n = scenario.policies.len().max(1);
+        let n = scenario.policies().len().max(1);
         Compare {
-            queue: scenario.policies.iter().copied().collect(),
+            queue: scenario.policies().iter().copied().collect(),
             current: None,
             total: n,
             cap: budget.per_policy(n),
@@ -116,7 +116,7 @@ fn result(
         cdfs,
         summary: f.summary,
         timeline: f.timeline,
-        replicas: scenario.cluster.total_gpus() / scenario.tp,
+        replicas: scenario.replicas(),
         stopped: f.stopped,
     }
 }

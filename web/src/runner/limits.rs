@@ -85,7 +85,7 @@ pub fn check_wire(w: &ScenarioWire) -> Result<(), String> {
 
 /// Refuses a validated scenario too large for a browser tab.
 pub fn check_scenario(s: &Scenario) -> Result<(), String> {
-    let gpus = s.cluster.nodes as u64 * s.cluster.gpus_per_node as u64;
+    let gpus = s.cluster().nodes as u64 * s.cluster().gpus_per_node as u64;
     if gpus > MAX_GPUS as u64 {
         return Err(format!(
             "the cluster has {gpus} GPUs; the explorer simulates at most {MAX_GPUS} \

@@ -66,7 +66,7 @@ impl Runner {
         limits::check_wire(wire)?;
         let scenario = Scenario::from_wire(wire).map_err(|e| e.to_string())?;
         limits::check_scenario(&scenario)?;
-        let text = match &scenario.source {
+        let text = match scenario.source() {
             pecsched_core::scenario::Source::File { name, .. } => {
                 trace.filter(|t| &t.name == name).map(|t| t.text.clone())
             }
@@ -91,7 +91,8 @@ impl Runner {
     /// Uses the built-in calibration profile `id` (see
     /// [`pecsched_core::perf::profiles::BUILTIN_PROFILES`]) instead of the datasheet one.
     pub fn with_calibration(mut self, id: &str) -> Result<Runner, String> {
-        self.scenario.calibration = Calibration::builtin(id).map_err(|e| e.to_string())?;
+        let calibration = Calibration::builtin(id).map_err(|e| e.to_string())?;
+        self.scenario = self.scenario.with_calibration(calibration);
         Ok(self)
     }
 

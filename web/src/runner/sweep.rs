@@ -38,18 +38,16 @@ pub(crate) struct Sweep {
 }
 
 impl Point {
-    /// The scenario at this point's load and seed.
-    fn scenario(&self, base: &Scenario) -> Scenario {
-        let mut s = base.clone();
-        s.rate_scale = base.rate_scale * self.factor;
-        s.seed = self.seed;
-        s
+    /// The scenario at this point's load and seed (validated by the core).
+    fn scenario(&self, base: &Scenario) -> Result<Scenario, String> {
+        base.at_load(self.factor, self.seed)
+            .map_err(|e| format!("{}× load: {e}", self.factor))
     }
 }
 
 /// Whether the scenario's numbers depend on its seed.
 fn is_random(s: &Scenario) -> bool {
-    s.long_input.is_some() || matches!(s.source, Source::Synthetic(_))
+    s.long_input().is_some() || matches!(s.source(), Source::Synthetic(_))
 }
 
 impl Sweep {
@@ -86,7 +84,7 @@ impl Sweep {
             .flat_map(|&factor| {
                 (0..seeds).map(move |k| Point {
                     factor,
-                    seed: scenario.seed.wrapping_add(k),
+                    seed: scenario.seed().wrapping_add(k),
                 })
             })
             .collect();
@@ -96,7 +94,7 @@ impl Sweep {
             current: None,
             run: None,
             own,
-            cap: budget.per_policy(scenario.policies.len()),
+            cap: budget.per_policy(scenario.policies().len()),
             budget: limit,
             events: 0,
             note,
@@ -104,7 +102,7 @@ impl Sweep {
     }
 
     fn done(&self, scenario: &Scenario) -> f64 {
-        let per_point = scenario.policies.len().max(1) as f64;
+        let per_point = scenario.policies().len().max(1) as f64;
         let policy = self.current.as_ref().map_or(0, |c| c.2) as f64;
         let run = self.run.as_ref().map_or(0.0, |r| r.progress());
         let point = self
@@ -145,17 +143,17 @@ impl Sweep {
                 };
                 self.next += 1;
                 let reqs = p
-                    .scenario(scenario)
+                    .scenario(scenario)?
                     .requests(trace)
                     .map_err(|e| e.to_string())?;
                 self.current = Some((p, reqs, 0));
                 continue;
             };
-            let Some(&policy) = scenario.policies.get(*i) else {
+            let Some(&policy) = scenario.policies().get(*i) else {
                 self.current = None;
                 continue;
             };
-            let own = (p.factor == 1.0 && p.seed == scenario.seed)
+            let own = (p.factor == 1.0 && p.seed == scenario.seed())
                 .then(|| self.own.get(*i).cloned())
                 .flatten();
             *i += 1;
@@ -163,7 +161,7 @@ impl Sweep {
                 slice.send(point(slice.generation, *p, summary, false));
                 continue;
             }
-            let at_point = p.scenario(scenario);
+            let at_point = p.scenario(scenario)?;
             self.run = Some(Run::start(&at_point, policy, reqs, 0, self.cap)?);
         }
         let label = match (&self.current, &self.run) {

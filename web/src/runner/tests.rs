@@ -38,7 +38,7 @@ fn slices_give_the_same_summaries_as_one_core_run() {
     while r.advance(997, &mut out) {}
     let got = results(&out);
     assert_eq!(got.len(), 2);
-    for (res, &p) in got.iter().zip(&s.policies) {
+    for (res, &p) in got.iter().zip(s.policies()) {
         let (want, _) = s.run(p, reqs.clone()).unwrap();
         assert_eq!(res.summary, want);
         assert_eq!(res.policy, p);
@@ -80,9 +80,10 @@ fn the_sweep_covers_every_load_seed_and_policy_and_reuses_the_scenario_itself() 
         .iter()
         .find(|p| p.factor == 0.5 && p.seed == 43)
         .unwrap();
-    let mut s = Scenario::from_wire(&w).unwrap();
-    s.rate_scale *= 0.5;
-    s.seed = 43;
+    let mut w = w.clone();
+    w.workload.rate_scale *= 0.5;
+    w.seed = 43;
+    let s = Scenario::from_wire(&w).unwrap();
     let (want, _) = s.run(PolicyKind::Fifo, s.requests(None).unwrap()).unwrap();
     assert_eq!(p.summary, want);
     assert!(matches!(
