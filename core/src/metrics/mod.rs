@@ -17,7 +17,7 @@ pub use window::{CensoredMean, MetricsWindow};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::SimTime;
+    use crate::time::{SimDuration, SimTime};
 
     #[test]
     fn nearest_rank_percentiles_of_one_to_hundred() {
@@ -37,12 +37,14 @@ mod tests {
         a.prefill_start = Some(SimTime(1_000_000_000));
         a.first_token = Some(SimTime(2_000_000_000));
         a.completion = Some(SimTime(4_000_000_000));
-        let b = RequestRecord::new(1, Class::Short, 10, 3, SimTime(0));
-        let s = ClassSummary::of(&[a, b], Class::Short);
+        let b = RequestRecord::new(1, Class::Short, 10, 3, SimTime(8_000_000_000));
+        let window = MetricsWindow::new(SimTime(0), b.arrival, SimDuration(10_000_000_000));
+        let s = ClassSummary::of(&[a, b], Class::Short, window, SimTime::MAX);
         assert_eq!((s.count, s.completed, s.starved), (2, 1, 1));
         assert_eq!(s.starvation_share, 0.5);
         assert_eq!(s.queueing_delay.p50, 1.0);
         assert_eq!(s.tbt.p50, 1.0);
-        assert_eq!(s.throughput_rps, 0.25);
+        // One completion over the 8 s of arrivals.
+        assert_eq!(s.throughput_rps, 0.125);
     }
 }

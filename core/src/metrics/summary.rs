@@ -110,7 +110,7 @@ pub struct ClassSummary {
 impl ClassSummary {
     /// Summarises the records of `class` over `window`, the run having observed the cluster
     /// until `observed_until` (its horizon if it reached it, else its last event).
-    pub fn measure(
+    pub fn of(
         records: &[RequestRecord],
         class: Class,
         window: MetricsWindow,
@@ -166,58 +166,6 @@ impl ClassSummary {
                 .find_map(|r| r.rejected_reason)
                 .map(|why| why.to_string()),
             window,
-        }
-    }
-
-    /// The summary of `class` before metrics windows (issue 14): starvation at the end of the
-    /// run, throughput over the first arrival → the last completion of the class, no window.
-    /// Kept only while the engine moves to [`Summary::of`].
-    pub fn of(records: &[RequestRecord], class: Class) -> ClassSummary {
-        let rs: Vec<&RequestRecord> = records.iter().filter(|r| r.class == class).collect();
-        let count = rs.len() as u64;
-        let completed = rs.iter().filter(|r| r.completion.is_some()).count() as u64;
-        let rejected = rs.iter().filter(|r| r.rejected).count() as u64;
-        let starved = rs.iter().filter(|r| !r.rejected && r.starved()).count() as u64;
-        let unfinished = rs
-            .iter()
-            .filter(|r| r.prefill_start.is_some() && r.completion.is_none())
-            .count() as u64;
-        let first_arrival = rs.iter().map(|r| r.arrival.0).min().unwrap_or(0);
-        let last_completion = rs
-            .iter()
-            .filter_map(|r| r.completion.map(|t| t.0))
-            .max()
-            .unwrap_or(0);
-        let span = last_completion.saturating_sub(first_arrival);
-        ClassSummary {
-            count,
-            completed,
-            starved,
-            unfinished,
-            rejected,
-            starvation_share: if count == 0 {
-                0.0
-            } else {
-                (starved + rejected) as f64 / count as f64
-            },
-            queueing_delay: Percentiles::of(
-                rs.iter().filter_map(|r| r.queueing_delay_ns()).collect(),
-            ),
-            ttft: Percentiles::of(rs.iter().filter_map(|r| r.ttft_ns()).collect()),
-            tbt: Percentiles::of(rs.iter().filter_map(|r| r.tbt_ns()).collect()),
-            jct: Percentiles::of(rs.iter().filter_map(|r| r.jct_ns()).collect()),
-            throughput_rps: if span == 0 {
-                0.0
-            } else {
-                completed as f64 / (span as f64 / 1e9)
-            },
-            preemptions: rs.iter().map(|r| r.preemptions as u64).sum(),
-            rejection: rs
-                .iter()
-                .find_map(|r| r.rejected_reason)
-                .map(|why| why.to_string()),
-            jct_all: CensoredMean::default(),
-            window: MetricsWindow::default(),
         }
     }
 
@@ -312,8 +260,8 @@ impl Summary {
         };
         Summary {
             policy: run.policy,
-            short: ClassSummary::measure(run.records, Class::Short, run.window, observed_until),
-            long: ClassSummary::measure(run.records, Class::Long, run.window, observed_until),
+            short: ClassSummary::of(run.records, Class::Short, run.window, observed_until),
+            long: ClassSummary::of(run.records, Class::Long, run.window, observed_until),
             gpu_idle_rate,
             makespan_s: run.end.as_secs_f64(),
             events: run.events,

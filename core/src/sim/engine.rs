@@ -11,7 +11,7 @@ use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
 use crate::metrics::{
-    Class, ClassSummary, Rejection, RequestRecord, StallCheck, StopReason, Summary,
+    Class, MetricsWindow, Rejection, RequestRecord, RunEnd, StallCheck, StopReason, Summary,
 };
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
@@ -66,6 +66,9 @@ pub(crate) struct State {
     pub events: EventQueue,
     pub now: SimTime,
     pub horizon: SimTime,
+    /// The window the run's metrics cover: the arrivals' span and the drain limit after it
+    /// (its horizon is `horizon`). Busy time is counted only inside its rate span.
+    pub window: MetricsWindow,
     pub perf: PerfModel,
     pub cfg: EngineConfig,
     pub rules: EngineRules,
@@ -184,6 +187,8 @@ impl Simulation {
             records.push(rec);
         }
         let horizon = requests.last().map_or(SimTime::ZERO, |r| r.arrival) + cfg.drain_limit;
+        let window =
+            MetricsWindow::of_arrivals(requests.iter().map(|r| r.arrival), cfg.drain_limit);
         let mut st = State {
             reqs: requests,
             classes,
@@ -195,6 +200,7 @@ impl Simulation {
             events: EventQueue::default(),
             now: SimTime::ZERO,
             horizon,
+            window,
             perf,
             cfg,
             rules,
@@ -405,37 +411,34 @@ impl Simulation {
         let mut st = self.st;
         st.stopped = stopped;
         let end = st.now;
+        // Work inside the window's rate span, as far as the run got: finished iterations and
+        // segments were counted when they ended, those in flight up to now.
+        let w = st.window;
         let mut busy: u128 = 0;
         for r in &st.replicas {
             let mut b = r.busy_ns;
             if let Some(it) = &r.iter {
-                b += end.0.min(it.end.0).saturating_sub(it.start.0);
+                b += w.rate_span_overlap_ns(it.start, it.end.min(end));
             }
             busy += b as u128 * st.tp as u128;
         }
         for j in &st.jobs {
             if let Some(seg) = j.running {
-                let b = end.0.min(seg.end.0).saturating_sub(seg.start.0.min(end.0));
+                let b = w.rate_span_overlap_ns(seg.start.min(end), seg.end.min(end));
                 busy += b as u128 * st.tp as u128 * j.members.len() as u128;
             }
         }
-        let gpus = st.replicas.len() as u128 * st.tp as u128;
-        let total = gpus * end.0 as u128;
-        let idle_rate = if total == 0 {
-            0.0
-        } else {
-            1.0 - busy as f64 / total as f64
-        };
-        let summary = Summary {
+        let summary = Summary::of(RunEnd {
             policy: self.policy.kind(),
-            short: ClassSummary::of(&st.records, Class::Short),
-            long: ClassSummary::of(&st.records, Class::Long),
-            gpu_idle_rate: idle_rate.clamp(0.0, 1.0),
-            makespan_s: end.as_secs_f64(),
+            records: &st.records,
+            window: w,
+            gpus: st.replicas.len() as u64 * st.tp as u64,
+            busy_gpu_ns: busy,
+            end,
             events: st.events_processed,
             log_hash: format!("{:016x}", st.log.value()),
             stopped: st.stopped.clone(),
-        };
+        });
         (summary, st.records)
     }
 
@@ -702,7 +705,7 @@ impl State {
             .iter
             .take()
             .expect("an iteration in flight");
-        self.replicas[r as usize].busy_ns += it.end.0 - it.start.0;
+        self.replicas[r as usize].busy_ns += self.window.rate_span_overlap_ns(it.start, it.end);
         self.log.record(
             LogTag::IterationEnd,
             [

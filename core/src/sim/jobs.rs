@@ -207,7 +207,8 @@ impl State {
         let req = self.jobs[j as usize].req;
         let decoding = self.jobs[j as usize].phase == JobPhase::Decode;
         for (i, &m) in members.iter().enumerate() {
-            self.replicas[m as usize].busy_ns += seg.end.0.saturating_sub(seg.start.0);
+            self.replicas[m as usize].busy_ns +=
+                self.window.rate_span_overlap_ns(seg.start, seg.end);
             let (kind, tokens) = match self.jobs[j as usize].step_batches.get(i) {
                 Some(b) if decoding && !b.chunks.is_empty() => {
                     (SpanKind::Colocated, b.chunks.iter().map(|c| c.1).sum())

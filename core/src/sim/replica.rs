@@ -109,7 +109,8 @@ pub(crate) struct Replica {
     pub generation: u64,
     /// Set while a long job waits for this replica to stop its own loop.
     pub hold: bool,
-    /// Nanoseconds spent executing (for the GPU idle rate).
+    /// Nanoseconds spent executing inside the metrics window's rate span (for the GPU idle
+    /// rate, `MetricsWindow::rate_span_overlap_ns`).
     pub busy_ns: u64,
 }
 
