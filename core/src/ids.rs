@@ -4,7 +4,7 @@
 
 use crate::hardware::GpuKind;
 use crate::model::ModelKind;
-use crate::policy::PolicyKind;
+use crate::policy_kind::PolicyKind;
 use crate::scenario::EmbeddedTrace;
 use crate::workload::TraceFormat;
 use std::str::FromStr;
@@ -70,24 +70,6 @@ impl FromStr for TraceFormat {
     type Err = UnknownId;
     fn from_str(s: &str) -> Result<Self, UnknownId> {
         parse("trace format", s, &TraceFormat::ALL, TraceFormat::id)
-    }
-}
-
-/// Serde for a [`PolicyKind`] field as its id (`"pecsched/fsp"`), the form result files and
-/// JSON summaries have always used: `#[serde(with = "crate::ids::policy_id")]`.
-pub mod policy_id {
-    use super::PolicyKind;
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    /// Writes the id.
-    pub fn serialize<S: Serializer>(p: &PolicyKind, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(p.id())
-    }
-
-    /// Reads an id, naming the known ones when it is not one.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PolicyKind, D::Error> {
-        let id = String::deserialize(d)?;
-        id.parse().map_err(D::Error::custom)
     }
 }
 

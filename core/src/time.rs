@@ -8,7 +8,7 @@
 //!
 //! Adding times never saturates silently: a run whose clock reached 2⁶⁴ ns would report
 //! latencies of 0. Readers bound what comes in instead — arrivals at most
-//! [`limits::MAX_ARRIVAL_S`](crate::scenario::limits::MAX_ARRIVAL_S) after the first request,
+//! [`limits::MAX_ARRIVAL_S`](crate::limits::MAX_ARRIVAL_S) after the first request,
 //! a drain limit of at most 30 days — so that every instant of a run fits with centuries to
 //! spare. Code that adds a value it has not bounded uses [`SimTime::checked_add`] or
 //! [`SimDuration::checked_add`]; the `+` operators panic on overflow, as a broken invariant.
@@ -132,7 +132,7 @@ impl SimDuration {
 fn overflow(a: u64, b: u64) -> ! {
     panic!(
         "simulated time overflow: {a} ns + {b} ns does not fit in u64 nanoseconds (584 years); \
-         inputs are bounded by scenario::limits, so this is a bug"
+         inputs are bounded by crate::limits, so this is a bug"
     )
 }
 

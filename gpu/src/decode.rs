@@ -14,7 +14,6 @@ use crate::merge::{MergeBuffers, MergeKernel};
 use crate::pipelines::PipelineCache;
 use crate::{Gpu, GpuError};
 
-pub(super) const SRC: &str = include_str!("decode.wgsl");
 /// Workgroups the automatic split aims for (several per multiprocessor on a large GPU).
 const TARGET_WORKGROUPS: u64 = 1024;
 /// Shortest automatic split, tokens (keeps partial traffic to a few % of the KV bytes).

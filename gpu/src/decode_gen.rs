@@ -2,8 +2,10 @@
 //! statement generated here, fully unrolled in plain variables: on the H100 the same kernel
 //! written with small arrays indexed in loops ran 2–4× slower (decode GQA 580–830 GB/s).
 
-use crate::decode::SRC;
 use crate::template::render;
+
+/// The decode kernel's WGSL template, rendered per configuration by [`source`].
+const SRC: &str = include_str!("decode.wgsl");
 
 /// The WGSL source: head dim `d`, `lpt` lanes per token, `gt` heads per workgroup, `nb` KV
 /// buffers. Every per-head and per-load statement is unrolled here.

@@ -145,7 +145,7 @@ impl RequestRecord {
     /// This record as one CSV row under [`CSV_HEADER`] (no line end): times in seconds with
     /// 6 decimals, empty when the event did not happen; the rejection reason quoted (it holds
     /// commas).
-    pub fn csv_row(&self, policy: crate::policy::PolicyKind) -> String {
+    pub fn csv_row(&self, policy: crate::policy_kind::PolicyKind) -> String {
         let policy = policy.id();
         let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
         let d = |x: Option<u64>| x.map_or(String::new(), |v| format!("{:.6}", v as f64 / 1e9));

@@ -10,7 +10,7 @@
 use super::record::{Class, RequestRecord};
 use super::stop::StopReason;
 use super::window::{CensoredMean, MetricsWindow};
-use crate::policy::PolicyKind;
+use crate::policy_kind::PolicyKind;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 
@@ -195,7 +195,7 @@ impl ClassSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The policy that ran (serialized as its id, e.g. `fifo`, `pecsched/fsp`).
-    #[serde(with = "crate::ids::policy_id")]
+    #[serde(with = "crate::policy_kind::as_id")]
     pub policy: PolicyKind,
     /// Short requests.
     pub short: ClassSummary,

@@ -2,7 +2,7 @@
 //! throughput, starvation and the GPU idle rate over the window.
 
 use super::*;
-use crate::policy::PolicyKind;
+use crate::policy_kind::PolicyKind;
 use crate::time::{SimDuration, SimTime};
 
 const S: u64 = 1_000_000_000;

@@ -10,14 +10,13 @@
 
 mod builder;
 mod index;
-mod kind;
 mod rules;
 mod sizing;
 mod view;
 
 pub use builder::ViewBuilder;
 pub use index::{IndexMismatch, LongFreeIndex};
-pub use kind::PolicyKind;
+pub use crate::policy_kind::PolicyKind;
 pub use rules::{DecodePool, EngineRules, LongDecode, LongPrefill};
 pub use sizing::Sizing;
 pub use view::{LongStatus, ReplicaInfo, ReplicaSource, View, ViewParts};

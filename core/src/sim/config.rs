@@ -6,6 +6,10 @@ use crate::sched::Sizing;
 use crate::time::SimDuration;
 use serde::{Deserialize, Serialize};
 
+/// How often (in simulated time) the engine looks for replicas or jobs idle with work they
+/// could start (`sim::liveness`): a stall is reported at most this long after it begins.
+pub const WATCH_INTERVAL: SimDuration = SimDuration::from_millis(10_000);
+
 /// Most events one run processes before it stops with partial results, unless configured
 /// otherwise (the conversation trace under the four main policies needs about 0.2 M each).
 pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;

@@ -217,7 +217,7 @@ impl Simulation {
             event_limit: cfg.max_events,
             stopped: None,
             wake: Vec::new(),
-            next_watch: SimTime::ZERO + super::liveness::WATCH_INTERVAL,
+            next_watch: SimTime::ZERO + super::config::WATCH_INTERVAL,
             quiet_since: None,
             oracle: None,
             long_free: LongFreeIndex::new(cluster.nodes, total),
@@ -306,7 +306,7 @@ impl Simulation {
         self.st.dirty = false;
         self.st.note_quiet();
         if self.st.now >= self.st.next_watch {
-            self.st.next_watch = self.st.now + super::liveness::WATCH_INTERVAL;
+            self.st.next_watch = self.st.now + super::config::WATCH_INTERVAL;
             if let Some(stall) = self.st.watchdog() {
                 self.st.stopped = Some(stall);
                 return false;

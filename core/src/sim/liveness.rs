@@ -4,14 +4,11 @@
 //! classifies the end of a run (`Simulation::stop_reason`); `check_invariants` runs it after
 //! every event in tests.
 
+use super::config::WATCH_INTERVAL;
 use super::engine::State;
 use super::job::JobPhase;
 use crate::metrics::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
-use crate::time::{SimDuration, SimTime};
-
-/// How often (in simulated time) the engine looks for replicas or jobs idle with work they
-/// could start: a stall is reported at most this long after it begins.
-pub const WATCH_INTERVAL: SimDuration = SimDuration::from_millis(10_000);
+use crate::time::SimTime;
 
 /// Something idle that could run now (a missed wake-up).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,6 +24,6 @@ pub mod trace_event;
 
 pub use engine::{Simulation, SimulationError};
 pub use invariants::{Holder, InvariantError};
-pub use liveness::WATCH_INTERVAL;
+pub use config::WATCH_INTERVAL;
 #[cfg(test)]
 mod tests;

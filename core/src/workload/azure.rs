@@ -5,26 +5,12 @@
 //! `2024-05-10 00:00:00.009930+00:00`, some rows without a fractional part. Both are read
 //! exactly, to the nanosecond, with the zone offset applied.
 
-use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
 use super::rows::{Clock, Timed, bad_value, parse_tokens};
-use super::stream::TraceReader;
 use super::timestamp::parse_datetime;
 
-/// The required columns, in the order the files write them.
-pub(crate) const COLUMNS: [&str; 3] = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"];
-
-/// Parses an Azure LLM inference trace into requests.
-///
-/// Rows must be sorted by time (ties allowed); arrivals are relative to the first row, ids
-/// `0..n` in file order. `ContextTokens` is the input length and must be ≥ 1;
-/// `GeneratedTokens` of 0 is read as 1 (see the module docs of [`crate::workload`]). Accepts
-/// CRLF line ends, a UTF-8 byte order mark, blank lines and a missing final newline;
-/// timestamps take 0–9 fractional digits and an optional `Z`/`±HH:MM` zone.
-pub fn parse_azure_csv(text: &str) -> Result<Vec<Request>, TraceError> {
-    TraceReader::new(TraceFormat::AzureCsv).read_str(text)
-}
+use super::format::AZURE_COLUMNS as COLUMNS;
 
 /// One data row (`f`: the required columns, in [`COLUMNS`] order).
 pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
@@ -45,8 +31,8 @@ pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Tim
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::time::SimTime;
+    use crate::workload::parse::*;
 
     fn err(text: &str) -> String {
         parse_azure_csv(text).unwrap_err().to_string()

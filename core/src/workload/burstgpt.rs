@@ -11,41 +11,11 @@
 //! skipped rows is available from [`parse_burstgpt_csv_detailed`]. Every row, skipped or
 //! not, must still be well-formed. All models and log types are kept.
 
-use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
 use super::rows::{Clock, Timed};
-use super::stream::TraceReader;
 
-/// The columns read, in the order the files write them.
-pub(crate) const COLUMNS: [&str; 3] = ["Timestamp", "Request tokens", "Response tokens"];
-
-/// A BurstGPT trace with the number of failed rows left out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BurstGptTrace {
-    /// The served requests, ids `0..n`, arrivals relative to the first served request.
-    pub requests: Vec<Request>,
-    /// Rows with `Response tokens` = 0 (failures), skipped.
-    pub failed_skipped: u32,
-}
-
-/// Parses a BurstGPT CSV into requests, skipping failed rows (`Response tokens` = 0).
-///
-/// Rows must be sorted by `Timestamp` (ties allowed); `Request tokens` must be ≥ 1.
-pub fn parse_burstgpt_csv(text: &str) -> Result<Vec<Request>, TraceError> {
-    parse_burstgpt_csv_detailed(text).map(|t| t.requests)
-}
-
-/// Like [`parse_burstgpt_csv`], also reporting how many failed rows were skipped.
-pub fn parse_burstgpt_csv_detailed(text: &str) -> Result<BurstGptTrace, TraceError> {
-    let mut reader = TraceReader::new(TraceFormat::BurstGptCsv);
-    reader.push_text(text)?;
-    let read = reader.finish()?;
-    Ok(BurstGptTrace {
-        requests: read.requests,
-        failed_skipped: read.failed_skipped,
-    })
-}
+use super::format::BURSTGPT_COLUMNS as COLUMNS;
 
 /// One data row (`f`: the required columns, in [`COLUMNS`] order); `None` for a failed
 /// request (`Response tokens` = 0), which is checked like any row and then skipped.
@@ -62,8 +32,8 @@ pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Tim
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::time::SimTime;
+    use crate::workload::parse::*;
 
     const HEADER: &str = "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n";
 

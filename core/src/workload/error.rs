@@ -127,7 +127,7 @@ pub enum TraceError {
     },
 
     /// A row arrives later after the first request than a run can simulate
-    /// ([`limits::MAX_ARRIVAL_S`](crate::scenario::limits::MAX_ARRIVAL_S), about 31 years).
+    /// ([`limits::MAX_ARRIVAL_S`](crate::limits::MAX_ARRIVAL_S), about 31 years).
     #[error(
         "{format} line {line}: timestamp {value:?} is {after_s} s after the first request; at most {max_s} s (about 31 years) can be simulated"
     )]

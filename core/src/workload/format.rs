@@ -1,9 +1,13 @@
 //! The supported trace formats, by name, with detection from a trace's first line.
 
-use super::Request;
-use super::error::{TraceError, shorten};
-use super::rows::lines;
 use std::fmt;
+
+/// The Azure trace's required columns, in the order the files write them.
+pub(crate) const AZURE_COLUMNS: [&str; 3] = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"];
+/// BurstGPT's columns read, in the order the files write them.
+pub(crate) const BURSTGPT_COLUMNS: [&str; 3] = ["Timestamp", "Request tokens", "Response tokens"];
+/// The plain CSV's header columns, in order.
+pub(crate) const PLAIN_COLUMNS: [&str; 3] = ["arrival_s", "input_tokens", "output_tokens"];
 
 /// A request-trace file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,50 +64,10 @@ impl TraceFormat {
     /// The CSV columns this format requires, or none for JSON lines.
     pub const fn required_columns(self) -> &'static [&'static str] {
         match self {
-            TraceFormat::AzureCsv => &super::azure::COLUMNS,
+            TraceFormat::AzureCsv => &AZURE_COLUMNS,
             TraceFormat::MooncakeJsonl => &[],
-            TraceFormat::BurstGptCsv => &super::burstgpt::COLUMNS,
-            TraceFormat::PlainCsv => &super::plain::COLUMNS,
-        }
-    }
-
-    /// Parses `text` in this format into requests (ids `0..n`, arrivals relative to the
-    /// first request).
-    pub fn parse(self, text: &str) -> Result<Vec<Request>, TraceError> {
-        match self {
-            TraceFormat::AzureCsv => super::parse_azure_csv(text),
-            TraceFormat::MooncakeJsonl => super::parse_mooncake_jsonl(text),
-            TraceFormat::BurstGptCsv => super::parse_burstgpt_csv(text),
-            TraceFormat::PlainCsv => super::parse_plain_csv(text),
-        }
-    }
-
-    /// Guesses the format from the first non-blank line: a JSON object means Mooncake; a CSV
-    /// header is matched against each format's required columns (case-insensitively).
-    pub fn detect(text: &str) -> Option<TraceFormat> {
-        let first = lines(text).next()?.text.trim();
-        if first.starts_with('{') {
-            return Some(TraceFormat::MooncakeJsonl);
-        }
-        let names: Vec<&str> = first.split(',').map(str::trim).collect();
-        TraceFormat::ALL.into_iter().find(|f| {
-            let cols = f.required_columns();
-            !cols.is_empty()
-                && cols
-                    .iter()
-                    .all(|c| names.iter().any(|n| n.eq_ignore_ascii_case(c)))
-        })
-    }
-
-    /// Detects the format of `text` and parses it; [`TraceError::Blank`] if the text has no
-    /// non-blank line, [`TraceError::UnknownFormat`] if no format matches.
-    pub fn detect_and_parse(text: &str) -> Result<(TraceFormat, Vec<Request>), TraceError> {
-        let first = lines(text).next().ok_or(TraceError::Blank)?;
-        match TraceFormat::detect(text) {
-            Some(f) => Ok((f, f.parse(text)?)),
-            None => Err(TraceError::UnknownFormat {
-                first_line: shorten(first.text, 80),
-            }),
+            TraceFormat::BurstGptCsv => &BURSTGPT_COLUMNS,
+            TraceFormat::PlainCsv => &PLAIN_COLUMNS,
         }
     }
 }
@@ -111,61 +75,5 @@ impl TraceFormat {
 impl fmt::Display for TraceFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detects_each_format_from_its_header() {
-        let cases = [
-            (
-                "TIMESTAMP,ContextTokens,GeneratedTokens\n",
-                TraceFormat::AzureCsv,
-            ),
-            (
-                "\u{feff}timestamp,contexttokens,generatedtokens\r\n",
-                TraceFormat::AzureCsv,
-            ),
-            (
-                "\n{\"timestamp\": 0, \"input_length\": 1}",
-                TraceFormat::MooncakeJsonl,
-            ),
-            (
-                "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type",
-                TraceFormat::BurstGptCsv,
-            ),
-            (
-                "arrival_s,input_tokens,output_tokens\n0,1,1\n",
-                TraceFormat::PlainCsv,
-            ),
-        ];
-        for (text, want) in cases {
-            assert_eq!(TraceFormat::detect(text), Some(want), "{text:?}");
-        }
-        assert_eq!(TraceFormat::detect(""), None);
-        assert_eq!(TraceFormat::detect("a,b,c\n1,2,3"), None);
-    }
-
-    #[test]
-    fn blank_text_is_reported_as_empty() {
-        for text in ["", "\n \r\n", "\u{feff}\n"] {
-            assert_eq!(
-                TraceFormat::detect_and_parse(text).unwrap_err().to_string(),
-                "the trace is empty: it has no non-blank line",
-                "{text:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_format_quotes_the_first_line() {
-        let err = TraceFormat::detect_and_parse("\n\nfoo;bar\n").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unknown trace format: first line \"foo;bar\" is neither a JSON object nor a known CSV header"
-        );
     }
 }

@@ -33,6 +33,7 @@ mod burstgpt;
 mod error;
 mod format;
 mod mooncake;
+mod parse;
 mod plain;
 mod rows;
 mod stats;
@@ -46,12 +47,13 @@ mod test_data;
 #[cfg(test)]
 mod trace_tests;
 
-pub use azure::parse_azure_csv;
-pub use burstgpt::{BurstGptTrace, parse_burstgpt_csv, parse_burstgpt_csv_detailed};
 pub use error::{ParamError, TraceError};
 pub use format::TraceFormat;
-pub use mooncake::parse_mooncake_jsonl;
-pub use plain::{parse_plain_csv, to_plain_csv};
+pub use parse::{
+    BurstGptTrace, parse_azure_csv, parse_burstgpt_csv, parse_burstgpt_csv_detailed,
+    parse_mooncake_jsonl, parse_plain_csv,
+};
+pub use plain::to_plain_csv;
 pub use stats::{LengthStats, TraceStats, nearest_rank_sorted};
 pub use stream::{Flow, Keep, TraceRead, TraceReader};
 pub use synthetic::{Arrival, Lengths, SyntheticSpec};

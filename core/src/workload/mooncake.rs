@@ -1,25 +1,14 @@
 //! The Mooncake trace (kvcache-ai/Mooncake): one JSON object per line,
 //! `{"timestamp": <ms>, "input_length": n, "output_length": n, "hash_ids": [...]}`.
 
-use super::Request;
 use super::error::{TraceError, shorten};
 use super::format::TraceFormat;
 use super::rows::{Clock, Line, Timed, bad_value, parse_tokens};
-use super::stream::TraceReader;
 use serde_json::{Map, Value};
 
 const TIMESTAMP: &str = "timestamp";
 pub(crate) const INPUT: &str = "input_length";
 const OUTPUT: &str = "output_length";
-
-/// Parses a Mooncake JSON-lines trace into requests.
-///
-/// `timestamp` is a non-negative integer of milliseconds; `input_length` (≥ 1) and
-/// `output_length` are token counts (0 outputs are read as 1). Other fields (`hash_ids`, …)
-/// are ignored, blank lines skipped. Records must be sorted by timestamp (ties allowed).
-pub fn parse_mooncake_jsonl(text: &str) -> Result<Vec<Request>, TraceError> {
-    TraceReader::new(TraceFormat::MooncakeJsonl).read_str(text)
-}
 
 /// One record, on a non-blank `line`.
 pub(crate) fn row(clock: &mut Clock, line: Line<'_>) -> Result<Option<Timed>, TraceError> {
@@ -103,8 +92,8 @@ fn locate<'a>(haystack: &'a str, needle: &str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::time::SimTime;
+    use crate::workload::parse::*;
 
     fn err(text: &str) -> String {
         parse_mooncake_jsonl(text).unwrap_err().to_string()

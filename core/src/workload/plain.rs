@@ -7,21 +7,10 @@ use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
 use super::rows::{Clock, Timed, bad_value, parse_tokens};
-use super::stream::TraceReader;
 use super::timestamp::{format_decimal_seconds, parse_decimal_seconds};
 use std::fmt::Write;
 
-/// The header columns, in order.
-pub(crate) const COLUMNS: [&str; 3] = ["arrival_s", "input_tokens", "output_tokens"];
-
-/// Parses a plain CSV (header required) into requests.
-///
-/// `arrival_s` is non-negative decimal seconds (`12`, `0.25`, `1e-3`; digits past the
-/// nanosecond round half up); rows must be sorted by it (ties allowed) and arrivals are made
-/// relative to the first row. `input_tokens` must be ≥ 1; `output_tokens` 0 is read as 1.
-pub fn parse_plain_csv(text: &str) -> Result<Vec<Request>, TraceError> {
-    TraceReader::new(TraceFormat::PlainCsv).read_str(text)
-}
+use super::format::PLAIN_COLUMNS as COLUMNS;
 
 /// One data row (`f`: the required columns, in [`COLUMNS`] order).
 pub(crate) fn row(clock: &mut Clock, line: u32, f: &[&str]) -> Result<Option<Timed>, TraceError> {
@@ -71,6 +60,7 @@ pub fn to_plain_csv(requests: &[Request]) -> String {
 mod tests {
     use super::*;
     use crate::time::SimTime;
+    use crate::workload::parse::*;
 
     #[test]
     fn reads_exact_decimal_arrivals() {
@@ -125,6 +115,7 @@ mod tests {
 mod proptests {
     use super::*;
     use crate::time::SimTime;
+    use crate::workload::parse_plain_csv;
     use proptest::prelude::*;
 
     fn workload() -> impl Strategy<Value = Vec<Request>> {

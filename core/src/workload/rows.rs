@@ -9,7 +9,7 @@
 
 use super::error::{TraceError, shorten};
 use super::format::TraceFormat;
-use crate::scenario::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
+use crate::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
 use crate::time::{NANOS_PER_SEC, SimTime};
 
 /// Longest offending value quoted in an error message, in characters.

@@ -1,7 +1,7 @@
 //! Reading a trace line by line: the caller hands over one line at a time (the
 //! command line reads a file through a buffer, never holding it whole), and the reader can stop
 //! as soon as it has what the scenario keeps — the end of its time window, its request limit —
-//! or fail at the first row past [`limits::MAX_REQUESTS`](crate::scenario::limits::MAX_REQUESTS)
+//! or fail at the first row past [`limits::MAX_REQUESTS`](crate::limits::MAX_REQUESTS)
 //! instead of after reading everything.
 //!
 //! The `&str` parsers ([`parse_azure_csv`](super::parse_azure_csv) and the others) are thin
@@ -70,10 +70,10 @@ impl TraceReader {
     /// A reader of `format` that keeps every request.
     pub fn new(format: TraceFormat) -> TraceReader {
         let input_column = match format {
-            TraceFormat::AzureCsv => azure::COLUMNS[1],
+            TraceFormat::AzureCsv => super::format::AZURE_COLUMNS[1],
             TraceFormat::MooncakeJsonl => mooncake::INPUT,
-            TraceFormat::BurstGptCsv => burstgpt::COLUMNS[1],
-            TraceFormat::PlainCsv => plain::COLUMNS[1],
+            TraceFormat::BurstGptCsv => super::format::BURSTGPT_COLUMNS[1],
+            TraceFormat::PlainCsv => super::format::PLAIN_COLUMNS[1],
         };
         TraceReader {
             format,

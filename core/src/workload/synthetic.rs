@@ -6,8 +6,8 @@
 
 use super::Request;
 use super::error::ParamError;
+use crate::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
 use crate::rng::SimRng;
-use crate::scenario::limits::{MAX_ARRIVAL, MAX_ARRIVAL_S};
 use crate::time::{SimDuration, SimTime};
 
 /// How requests arrive.

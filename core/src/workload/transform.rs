@@ -7,8 +7,8 @@
 use super::Request;
 use super::error::ParamError;
 use super::stats::nearest_rank_sorted;
+use crate::limits::MAX_ARRIVAL;
 use crate::rng::SimRng;
-use crate::scenario::limits::MAX_ARRIVAL;
 use crate::time::SimTime;
 
 /// Sorts by `(arrival, old id)` (deterministic, stable) and renumbers ids `0..n`.
@@ -41,7 +41,7 @@ pub fn window(reqs: &[Request], start: SimTime, end: SimTime) -> Vec<Request> {
 ///
 /// # Errors
 /// If `factor` is not finite and > 0, or if a scaled arrival would come later than
-/// [`limits::MAX_ARRIVAL_S`](crate::scenario::limits::MAX_ARRIVAL_S).
+/// [`limits::MAX_ARRIVAL_S`](crate::limits::MAX_ARRIVAL_S).
 pub fn scale_rate(reqs: &[Request], factor: f64) -> Result<Vec<Request>, ParamError> {
     if !(factor.is_finite() && factor > 0.0) {
         return Err(ParamError::new(

@@ -1,7 +1,7 @@
 //! Tests of the workload transforms, on small hand-made workloads and on the Azure trace.
 
 use super::*;
-use crate::scenario::limits::MAX_ARRIVAL;
+use crate::limits::MAX_ARRIVAL;
 use crate::workload::parse_azure_csv;
 use crate::workload::test_data::AZURE_CONV;
 

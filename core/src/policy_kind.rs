@@ -1,10 +1,11 @@
-//! The names of the policies the simulator offers. Building one is [`crate::policy`]'s job
-//! (`PolicyKind::build`); the engine only needs the name, for summaries.
+//! The names of the policies the simulator offers: a catalog, like [`crate::model`] and
+//! [`crate::hardware`], below every module that names a policy (summaries, the scheduling
+//! interface, scenarios). Building one is [`crate::policy`]'s job (`PolicyKind::build`).
 
 use serde::{Deserialize, Serialize};
 
-/// The policies the simulator offers: the paper's three baselines (paper §1.3), PecSched, and
-/// its four ablations (paper §3.6).
+/// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, and
+/// its four ablations (docs/paper.md §3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyKind {
     /// First come, first served over one shared pool (vLLM-like).
@@ -77,5 +78,29 @@ impl PolicyKind {
             PolicyKind::PecSchedNoColocation => "PecSched /CoL",
             PolicyKind::PecSchedNoFastSp => "PecSched /FSP",
         }
+    }
+}
+
+/// Serde for a [`PolicyKind`] field as its id (`"pecsched/fsp"`), the form result files and
+/// JSON summaries have always used: `#[serde(with = "crate::policy_kind::as_id")]`.
+pub mod as_id {
+    use super::PolicyKind;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    /// Writes the id.
+    pub fn serialize<S: Serializer>(p: &PolicyKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(p.id())
+    }
+
+    /// Reads an id, naming the known ones when it is not one.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PolicyKind, D::Error> {
+        let id = String::deserialize(d)?;
+        PolicyKind::from_id(&id).ok_or_else(|| {
+            let known: Vec<&str> = PolicyKind::ALL.iter().map(|p| p.id()).collect();
+            D::Error::custom(format!(
+                "unknown policy {id:?}; expected one of {}",
+                known.join(", ")
+            ))
+        })
     }
 }
