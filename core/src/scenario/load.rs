@@ -11,14 +11,8 @@ use crate::workload::Request;
 impl Scenario {
     /// The engine's classification and group-size rule on this scenario's cluster and model.
     pub fn sizing(&self) -> Result<Sizing, ScenarioError> {
-        let e = self.engine();
-        Ok(Sizing {
-            long_threshold_tokens: e.long_threshold_tokens,
-            max_short_kv_permille: e.max_short_kv_permille,
-            sp_tokens_per_replica: e.sp_tokens_per_replica,
-            kv_capacity_tokens: self.perf_model()?.kv_capacity_tokens(),
-            model: self.model().spec(),
-        })
+        let capacity = self.perf_model()?.kv_capacity_tokens();
+        Ok(self.engine().sizing(self.model().spec(), capacity))
     }
 
     /// Replicas a long request of these lengths gets (the engine's rule), on this cluster.
