@@ -328,17 +328,7 @@ impl Scenario {
         policy: PolicyKind,
         requests: Vec<Request>,
     ) -> Result<Simulation, ScenarioError> {
-        let perf = self.perf_model()?;
-        let p = self.build_policy(policy);
-        Ok(Simulation::new(
-            self.cluster,
-            self.model.spec(),
-            perf,
-            self.tp,
-            self.engine,
-            p,
-            requests,
-        )?)
+        self.simulation_with(self.build_policy(policy), requests)
     }
 
     /// A steppable simulation driven by a caller-supplied policy object (e.g. a wrapper that
