@@ -328,35 +328,6 @@ fn predict_warns_when_the_kv_does_not_fit() {
     assert!(fits.status.success() && fits.stderr.is_empty());
 }
 
-/// Issue 11: `repro --long-load` beyond what the trace's own rate offers is capped at ×1 with
-/// a note (stderr, the table and the JSON), never silently.
-#[test]
-fn repro_says_when_it_caps_the_long_load() {
-    let out = worker(&[
-        "repro",
-        "--model",
-        "mistral-7b",
-        "--window",
-        "0:60",
-        "--long-load",
-        "100",
-        "--json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let note = "--long-load 100 needs rate ×78.4475 for Mistral-7B-v0.3; capped at ×1 (the trace is never replayed faster than recorded), so the offered long load is 1.275";
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr).trim_end(),
-        format!("note: {note}")
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v[0]["rate_scale"], 1.0);
-    assert_eq!(v[0]["rate_capped"], note);
-}
-
 /// `simulate --timeline-trace` writes the default scenario's timelines as Chrome trace-event
 /// JSON: one named process per node of each policy, slices, preemptions and KV hand-overs,
 /// counters; timestamps never go back on a track. (The full format check runs on the same

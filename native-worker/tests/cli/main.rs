@@ -4,9 +4,11 @@
 //! - [`cli`]: every subcommand on good input;
 //! - [`cli_errors`]: the command line's part of the bad-input table;
 //! - [`no_gpu`]: the GPU commands where Vulkan finds no adapter;
-//! - [`replay`]: the hardware-in-the-loop replay on whatever adapter exists (lavapipe in CI).
+//! - [`replay`]: the hardware-in-the-loop replay on whatever adapter exists (lavapipe in CI);
+//! - [`repro`]: the paper's evaluation on a tiny run: the claims file and the report.
 
 mod cli;
 mod cli_errors;
 mod no_gpu;
 mod replay;
+mod repro;
