@@ -135,16 +135,21 @@ fn fifo_places_long_requests_only_on_replicas_no_long_request_uses() {
 }
 
 #[test]
-fn fifo_never_places_a_request_behind_a_head_it_cannot_place() {
+fn fifo_dispatches_a_short_request_past_a_waiting_long_one_to_another_replicas_queue() {
+    // docs/paper.md §3.4: every request goes to local queues at once; no global head-of-line
+    // blocking.
     let mut b = cluster(&Fifo, 1, 4);
     b.long(&[0, 1], LongStatus::PrefillRunning, 0);
+    b.queued(3, 100);
     let head = b.request(long_input(3), 10);
     let behind = b.request(500, 10);
-    // Two long-free replicas for a request that needs three: the head waits, and so does the
-    // short request behind it although replicas 2 and 3 are idle.
+    let long_behind = b.request(long_input(2), 10);
+    // Two long-free replicas for a request that needs three: the head waits in the global
+    // queue, the short request behind it goes to replica 2 (the shortest accepting queue), and
+    // the later long request, which would fit, waits behind the earlier one.
     assert_eq!(b.view().sp_degree(head), 3);
-    assert_eq!(dispatch(&mut Fifo, &b), []);
-    let _ = behind;
+    assert_eq!(dispatch(&mut Fifo, &b), [short(behind, 2)]);
+    let _ = long_behind;
 }
 
 #[test]
