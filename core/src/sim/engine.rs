@@ -595,6 +595,7 @@ impl State {
             prefill_cap: u32::MAX,
             max_seqs: self.cfg.max_num_seqs,
             multi_step: !job_step,
+            max_admits: u32::MAX,
         };
         if let Some(j) = rep.job {
             let job = &self.jobs[j as usize];
@@ -612,11 +613,19 @@ impl State {
                     }
                     LongDecode::Exclusive | LongDecode::Yield => adm.admit = false,
                 }
-            } else if job.phase == JobPhase::Pending
-                && self.rules.long_prefill == LongPrefill::Exclusive
-            {
-                // The replica drains for the long request: only what was queued before runs.
-                adm.admit = true;
+            } else if job.phase == JobPhase::Pending {
+                match self.rules.long_prefill {
+                    // The replica drains for the long request: only what was queued before
+                    // runs (no policy sends short work to a pending replica under this rule).
+                    LongPrefill::Exclusive => adm.admit = true,
+                    // The long request waits only for the short prefills already running
+                    // (docs/paper.md §2.3); queued ones preempt it once it runs (§2.4).
+                    LongPrefill::Yield => adm.max_admits = 0,
+                }
+            } else if let Some(n) = rep.pause_admits {
+                // A paused job: only the batch of short requests present at the pause runs
+                // (docs/paper.md §2.4).
+                adm.max_admits = n;
             }
         }
         adm
@@ -636,6 +645,9 @@ impl State {
         let mut adm = self.admission(r, false);
         adm.multi_step &= self.oracle.is_none();
         let batch = self.replicas[r as usize].form_batch(&self.reqs, adm);
+        if let Some(n) = self.replicas[r as usize].pause_admits.as_mut() {
+            *n -= batch.started.len() as u32;
+        }
         self.sync_index(r);
         if batch.is_empty() {
             return;

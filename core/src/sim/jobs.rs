@@ -36,7 +36,16 @@ impl State {
         let job = &self.jobs[j as usize];
         let rep = &self.replicas[m as usize];
         match job.phase {
-            JobPhase::Pending => rep.has_prefill_work() || rep.kv_free() < job.kv_per_member,
+            JobPhase::Pending => {
+                let prefill = match self.rules.long_prefill {
+                    // Under `Exclusive` the shorts queued before it run first (local FIFO).
+                    LongPrefill::Exclusive => rep.has_prefill_work(),
+                    // docs/paper.md §2.3: only the short prefills already running.
+                    LongPrefill::Yield => rep.seqs.iter().any(|s| s.in_prefill()),
+                };
+                prefill || rep.kv_free() < job.kv_per_member
+            }
+            // Paused: the pause's batch is not done (the members admit only its requests).
             JobPhase::Prefill | JobPhase::Decode => self.short_work_yields_to(m),
             JobPhase::Done => false,
         }
@@ -95,7 +104,9 @@ impl State {
             return;
         }
         for &m in &members {
-            self.replicas[m as usize].hold = false;
+            let rep = &mut self.replicas[m as usize];
+            rep.hold = false;
+            rep.pause_admits = None;
         }
         let now = self.now;
         if let Some(since) = self.paused_since.remove(&j) {
@@ -149,6 +160,10 @@ impl State {
             JobPhase::Decode => self.start_decode_step(j),
             JobPhase::Done => unreachable!("a finished job is never run"),
         }
+        // Short work that arrived during the pause (or was queued while the job was pending)
+        // preempts the prefill again at its next kernel boundary: a new preemption with its own
+        // batch (docs/paper.md §2.4). A decode is checked at the end of its step.
+        self.reconsider_job(j);
     }
 
     /// Runs the rest of the prefill as one segment (cut later if a pause is requested).
@@ -178,7 +193,11 @@ impl State {
             return;
         }
         let elapsed = SimDuration(now.0.saturating_sub(seg.start.0)).min(seg.work);
-        let boundary = job.next_boundary(job.prefill_done + elapsed);
+        // The next kernel boundary strictly after the segment's start: every resume runs at
+        // least one kernel, so a stream of short arrivals slows the prefill but cannot hold it
+        // at zero progress while it is counted as preempted again and again.
+        let boundary =
+            job.next_boundary((job.prefill_done + elapsed).max(job.prefill_done + SimDuration(1)));
         if boundary >= job.prefill_total {
             return; // the next boundary is the end of the prefill
         }
@@ -277,6 +296,13 @@ impl State {
         self.records[req as usize].preemptions += 1;
         let done = job.prefill_done.0;
         self.paused_since.insert(j, self.now);
+        // The pause's batch: the short prefills present now (running, and queued on a member).
+        // Each member runs its own share of it — the policy already sent each short request to
+        // the shortest queue, which balances tokens across the group.
+        for m in self.jobs[j as usize].members.clone() {
+            let rep = &mut self.replicas[m as usize];
+            rep.pause_admits = Some(rep.queue.len() as u32);
+        }
         self.log
             .record(LogTag::LongPaused, [self.now.0, req as u64, done, 0]);
         for m in self.jobs[j as usize].members.clone() {
@@ -367,6 +393,7 @@ impl State {
             rep.kv_used -= kv;
             rep.job = None;
             rep.hold = false;
+            rep.pause_admits = None;
             self.sync_index(m);
             self.maybe_start(m);
         }

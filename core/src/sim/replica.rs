@@ -68,6 +68,10 @@ pub(crate) struct Admission {
     pub max_seqs: u32,
     /// Whether the batch may run several decode steps (no one else needs the boundary).
     pub multi_step: bool,
+    /// At most this many requests may be admitted from the local queue (`u32::MAX`: no
+    /// limit). A paused long job limits its members to the short requests present at the
+    /// pause (docs/paper.md §2.4).
+    pub max_admits: u32,
 }
 
 /// An iteration in flight on a replica's own loop.
@@ -109,6 +113,10 @@ pub(crate) struct Replica {
     pub generation: u64,
     /// Set while a long job waits for this replica to stop its own loop.
     pub hold: bool,
+    /// While this replica's long job is paused: how many more requests of the local queue
+    /// belong to the pause's batch (the short requests present at the pause, docs/paper.md
+    /// §2.4); later arrivals wait for the job to resume, then preempt it again.
+    pub pause_admits: Option<u32>,
     /// Nanoseconds spent executing inside the metrics window's rate span (for the GPU idle
     /// rate, `MetricsWindow::rate_span_overlap_ns`).
     pub busy_ns: u64,
@@ -130,6 +138,7 @@ impl Replica {
             iter: None,
             generation: 0,
             hold: false,
+            pause_admits: None,
             busy_ns: 0,
         }
     }
@@ -148,7 +157,7 @@ impl Replica {
     /// over but not yet merged count), its KV fits. The one admission rule of
     /// [`Replica::form_batch`], also read by the engine's liveness checks.
     pub fn admissible_head(&self, reqs: &[Request], adm: &Admission) -> Option<(u32, u64)> {
-        if !adm.admit || adm.token_budget == 0 || adm.prefill_cap == 0 {
+        if !adm.admit || adm.max_admits == 0 || adm.token_budget == 0 || adm.prefill_cap == 0 {
             return None;
         }
         let &id = self.queue.front()?;
@@ -190,6 +199,7 @@ impl Replica {
                 prefill_budget -= chunk;
             }
         }
+        let mut adm = adm;
         while prefill_budget > 0 {
             let Some((id, need)) = self.admissible_head(reqs, &adm) else {
                 break;
@@ -212,6 +222,7 @@ impl Replica {
             batch.chunks.push((id, chunk));
             batch.started.push(id);
             prefill_budget -= chunk;
+            adm.max_admits -= 1;
         }
         batch.steps = if batch.chunks.is_empty() && batch.decodes > 0 && adm.multi_step {
             self.seqs
@@ -321,6 +332,7 @@ mod tests {
             prefill_cap: u32::MAX,
             max_seqs: 8,
             multi_step: true,
+            max_admits: u32::MAX,
         }
     }
 

@@ -439,3 +439,49 @@ fn a_quiet_cluster_with_queued_work_is_reported_while_arrivals_keep_time_moving(
         other => panic!("expected a stall, got {other:?}"),
     }
 }
+
+/// Long request 0 (300K tokens, the three prefill replicas of one node) and short requests
+/// arriving at `shorts` (ms, input tokens) under PecSched.
+fn preempted(shorts: &[(u64, u32)]) -> Vec<RequestRecord> {
+    let mut reqs = vec![req(0, 0, 300_000, 5)];
+    for (i, &(at, input)) in shorts.iter().enumerate() {
+        reqs.push(req(i as u32 + 1, at, input, 10));
+    }
+    run(PolicyKind::PecSched, 1, reqs).1
+}
+
+#[test]
+fn short_arrivals_present_at_a_pause_run_in_one_batch_one_preemption() {
+    // docs/paper.md §2.4: the short prefills present at the pause run as one batch, then the
+    // long prefill resumes: three shorts arriving together cost one preemption.
+    let recs = preempted(&[(500, 800), (500, 900), (500, 1_000)]);
+    assert_eq!(recs[0].preemptions, 1);
+    assert!(recs[0].first_token.unwrap() > SimTime(1_000_000_000));
+    for r in &recs[1..] {
+        assert!(r.prefill_start.unwrap() < recs[0].first_token.unwrap());
+    }
+}
+
+#[test]
+fn a_later_short_arrival_preempts_the_resumed_long_prefill_again() {
+    // The first batch ends and the prefill resumes; a short request arriving later pauses it
+    // again, and each pause is counted.
+    let recs = preempted(&[(500, 800), (2_000, 800)]);
+    assert!(recs[0].first_token.unwrap() > SimTime(2_500_000_000));
+    assert_eq!(recs[0].preemptions, 2);
+}
+
+#[test]
+fn a_short_arrival_during_a_pause_waits_for_the_resume_and_preempts_again() {
+    // The pause takes effect at the next kernel boundary (about 0.6 s); the second request
+    // arrives while the first batch (an 8K-token prefill) still runs: it is
+    // not part of that batch, so the long prefill resumes and is preempted a second time.
+    let recs = preempted(&[(500, 8_000), (800, 800)]);
+    let first_done = recs[1].first_token.unwrap();
+    assert!(
+        recs[2].arrival < first_done,
+        "the second arrives during the first batch"
+    );
+    assert!(recs[2].prefill_start.unwrap() >= first_done);
+    assert_eq!(recs[0].preemptions, 2);
+}
