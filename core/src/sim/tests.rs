@@ -485,3 +485,24 @@ fn a_short_arrival_during_a_pause_waits_for_the_resume_and_preempts_again() {
     assert!(recs[2].prefill_start.unwrap() >= first_done);
     assert_eq!(recs[0].preemptions, 2);
 }
+
+#[test]
+fn without_disaggregation_short_decodes_preempt_a_long_prefill() {
+    // docs/paper.md §3.6 (/Dis): short decodes also preempt the long prefill. A short request
+    // decodes on replica 0 when a 300K-token request takes replicas 0–2: the long prefill
+    // starts (it waits only for running prefills), is paused for the decode, and the short
+    // request finishes long before the long prefill (about 30 s) would have let it.
+    let reqs = vec![req(0, 0, 1_000, 300), req(1, 100, 300_000, 5)];
+    let (_, recs) = run(PolicyKind::PecSchedNoDisaggregation, 1, reqs.clone());
+    assert_eq!(recs[1].replicas, 3);
+    assert!(
+        recs[1].preemptions >= 1,
+        "the decode preempts the long prefill"
+    );
+    assert!(recs[1].prefill_start.unwrap() < recs[0].completion.unwrap());
+    assert!(recs[0].completion.unwrap() < SimTime(10 * NANOS_PER_SEC));
+    assert!(recs[0].completion.unwrap() < recs[1].first_token.unwrap());
+    // With disaggregation the decode leaves for the decode pool: nothing to preempt for.
+    let (_, pec) = run(PolicyKind::PecSched, 1, reqs);
+    assert_eq!(pec[1].preemptions, 0);
+}
