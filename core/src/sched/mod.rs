@@ -9,14 +9,15 @@
 //! whose answer is known.
 
 mod builder;
+pub mod colocation;
 mod index;
 mod rules;
 mod sizing;
 mod view;
 
+pub use crate::policy_kind::PolicyKind;
 pub use builder::ViewBuilder;
 pub use index::{IndexMismatch, LongFreeIndex};
-pub use crate::policy_kind::PolicyKind;
 pub use rules::{DecodePool, EngineRules, LongDecode, LongPrefill};
 pub use sizing::Sizing;
 pub use view::{LongStatus, ReplicaInfo, ReplicaSource, View, ViewParts};
