@@ -18,8 +18,8 @@ pub use crate::sched::{
 };
 pub use fifo::Fifo;
 pub use pecsched::{Mechanisms, PecSched};
-pub use priority::Priority;
-pub use reservation::Reservation;
+pub use priority::{Priority, PriorityPlacement};
+pub use reservation::{Reservation, ReservationPool};
 
 use crate::model::ModelKind;
 use serde::{Deserialize, Serialize};
@@ -58,7 +58,7 @@ impl PolicyKind {
         match self {
             PolicyKind::Fifo => Box::new(Fifo),
             PolicyKind::Reservation => Box::new(Reservation::default()),
-            PolicyKind::Priority => Box::new(Priority),
+            PolicyKind::Priority => Box::new(Priority::default()),
             _ => Box::new(PecSched {
                 kind: self,
                 mechanisms: self.mechanisms().expect("a PecSched variant"),

@@ -1,16 +1,45 @@
-//! Priority, as in Past-Future (paper §1.3): one shared pool; short requests have high
+//! Priority, as in Past-Future (docs/paper.md §1.3): one shared pool; short requests have high
 //! priority, long-input requests low priority. Short requests are placed first (in arrival
-//! order); a long request is placed only when no short request waits and enough replicas are
-//! completely idle — it runs on spare capacity only, so under sustained short load it starves,
-//! which is measured, not hidden.
-
+//! order); a long request is placed only when no short request waits in the global queue, on
+//! replicas chosen by [`PriorityPlacement`] — it runs on capacity short work leaves over, so
+//! under sustained short load it starves, which is measured, not hidden.
 use super::placement::{place_long, place_short};
-use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, View};
+use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, ReplicaInfo, View};
 use crate::metrics::Class;
+
+/// Which replicas a low-priority (long) request may take (the paper does not say).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PriorityPlacement {
+    /// Replicas free of long work with no short request queued: no high-priority request waits
+    /// there (running short work continues). The default: a priority scheduler serves a
+    /// low-priority request as soon as no higher-priority one is waiting, which is what
+    /// docs/paper.md §1.3 describes; see ARCHITECTURE.md.
+    #[default]
+    NoQueuedShortWork,
+    /// Only completely idle replicas (nothing queued or running, no long request): long
+    /// requests run on spare capacity only.
+    CompletelyIdle,
+}
+
+impl PriorityPlacement {
+    /// Whether replica `r` may take a long request under this rule.
+    pub fn admits(self, r: &ReplicaInfo) -> bool {
+        !r.decode_only
+            && match self {
+                PriorityPlacement::NoQueuedShortWork => {
+                    r.long == LongStatus::Free && r.queued_tokens == 0
+                }
+                PriorityPlacement::CompletelyIdle => r.idle(),
+            }
+    }
+}
 
 /// The priority policy.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Priority;
+pub struct Priority {
+    /// Which replicas a long request may take.
+    pub placement: PriorityPlacement,
+}
 
 impl Policy for Priority {
     fn kind(&self) -> PolicyKind {
@@ -31,8 +60,9 @@ impl Policy for Priority {
             let Some(d) = placed else { return };
             out.push(d);
         }
+        let placement = self.placement;
         for req in view.queue(Class::Long) {
-            let placed = place_long(view, req, &mut infos, |r| !r.decode_only && r.idle());
+            let placed = place_long(view, req, &mut infos, |r| placement.admits(r));
             let Some(d) = placed else { return };
             out.push(d);
         }

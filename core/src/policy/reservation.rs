@@ -11,10 +11,47 @@ pub const RESERVED_FOR_INPUT_TOKENS: u32 = 500_000;
 /// Output length assumed when sizing the reserved pool (above every trace's maximum output).
 pub const RESERVED_FOR_OUTPUT_TOKENS: u32 = 2_048;
 
+/// How big Reservation's long-request pool is (docs/paper.md §1.3: "a pool sized for one
+/// 500K-token input").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReservationPool {
+    /// The replicas one request of these lengths needs under the engine's group-size rule.
+    ForRequest {
+        /// Input tokens (default [`RESERVED_FOR_INPUT_TOKENS`]).
+        input_tokens: u32,
+        /// Output tokens (default [`RESERVED_FOR_OUTPUT_TOKENS`]).
+        output_tokens: u32,
+    },
+    /// A fixed number of replicas.
+    Replicas(u32),
+}
+
+impl Default for ReservationPool {
+    /// The paper's sizing: the replicas one 500K-token input needs.
+    fn default() -> Self {
+        ReservationPool::ForRequest {
+            input_tokens: RESERVED_FOR_INPUT_TOKENS,
+            output_tokens: RESERVED_FOR_OUTPUT_TOKENS,
+        }
+    }
+}
+
 /// The reservation policy.
 #[derive(Clone, Debug, Default)]
 pub struct Reservation {
+    /// The pool's size.
+    pub pool: ReservationPool,
     reserved: Vec<bool>,
+}
+
+impl Reservation {
+    /// A reservation policy whose pool is sized by `pool`.
+    pub fn with_pool(pool: ReservationPool) -> Reservation {
+        Reservation {
+            pool,
+            reserved: Vec::new(),
+        }
+    }
 }
 
 impl Reservation {
@@ -38,7 +75,13 @@ impl Policy for Reservation {
     }
 
     fn init(&mut self, view: &View<'_>) {
-        let k = view.sp_degree_for(RESERVED_FOR_INPUT_TOKENS, RESERVED_FOR_OUTPUT_TOKENS);
+        let k = match self.pool {
+            ReservationPool::ForRequest {
+                input_tokens,
+                output_tokens,
+            } => view.sp_degree_for(input_tokens, output_tokens),
+            ReservationPool::Replicas(n) => n,
+        };
         // The pool takes the first replicas (node 0 upwards): same node first, as for any group.
         let usable = view.replicas().filter(|r| !r.decode_only).count() as u32;
         // At least one replica must stay for short requests; with fewer than two replicas no

@@ -3,7 +3,8 @@
 
 use super::{
     Decision, DecodePool, EngineRules, Fifo, LongDecode, LongPrefill, LongStatus, Policy,
-    PolicyKind, PolicyKnobs, Priority, Reservation, ViewBuilder,
+    PolicyKind, PolicyKnobs, Priority, PriorityPlacement, Reservation, ReservationPool,
+    ViewBuilder,
 };
 use crate::model::ModelKind;
 use crate::perf::SpMode;
@@ -216,13 +217,13 @@ fn reservation_places_long_requests_inside_its_pool_only() {
 
 #[test]
 fn priority_serves_waiting_short_requests_before_an_earlier_long_one() {
-    let mut b = cluster(&Priority, 1, 4);
+    let mut b = cluster(&Priority::default(), 1, 4);
     let l = b.request(long_input(2), 10);
     let s1 = b.request(1_000, 10);
     // One short request leaves three idle replicas: the long request goes after it, on two of
     // them.
     assert_eq!(
-        dispatch(&mut Priority, &b),
+        dispatch(&mut Priority::default(), &b),
         [short(s1, 0), long(l, &[1, 2])]
     );
     // FIFO serves in arrival order instead: the long request first.
@@ -231,13 +232,13 @@ fn priority_serves_waiting_short_requests_before_an_earlier_long_one() {
 
 #[test]
 fn priority_holds_a_long_request_while_short_work_takes_the_idle_replicas() {
-    let mut b = cluster(&Priority, 1, 4);
+    let mut b = cluster(&Priority::default(), 1, 4);
     let l = b.request(long_input(2), 10);
     let shorts: Vec<u32> = (0..3).map(|_| b.request(1_000, 10)).collect();
     // Three short requests take three of the four idle replicas: one idle replica is left,
     // too few for the long request, which waits (FIFO would have placed it first).
     assert_eq!(
-        dispatch(&mut Priority, &b),
+        dispatch(&mut Priority::default(), &b),
         [
             short(shorts[0], 0),
             short(shorts[1], 1),
@@ -248,19 +249,49 @@ fn priority_holds_a_long_request_while_short_work_takes_the_idle_replicas() {
 }
 
 #[test]
-fn priority_places_long_requests_on_completely_idle_replicas_only() {
-    let mut b = cluster(&Priority, 1, 4);
+fn priority_places_long_requests_on_completely_idle_replicas_only_when_asked() {
+    let mut b = cluster(&Priority::default(), 1, 4);
     // Replicas 0 and 1 run short decodes with empty queues: long-free but not idle.
     b.set_replica(0, |r| r.running = 2);
     b.set_replica(1, |r| r.running = 1);
     let l = b.request(long_input(2), 10);
     let l2 = b.request(long_input(2), 10);
-    assert_eq!(dispatch(&mut Priority, &b), [long(l, &[2, 3])]);
-    // FIFO takes any long-free replica.
-    assert_eq!(
-        dispatch(&mut Fifo, &b),
-        [long(l, &[0, 1]), long(l2, &[2, 3])]
-    );
+    let mut idle_only = Priority {
+        placement: PriorityPlacement::CompletelyIdle,
+    };
+    assert_eq!(dispatch(&mut idle_only, &b), [long(l, &[2, 3])]);
+    // The default (no queued short work) and FIFO take any long-free replica.
+    let both = [long(l, &[0, 1]), long(l2, &[2, 3])];
+    assert_eq!(dispatch(&mut Priority::default(), &b), both);
+    assert_eq!(dispatch(&mut Fifo, &b), both);
+}
+
+#[test]
+fn priority_by_default_keeps_long_requests_off_replicas_where_short_work_is_queued() {
+    // docs/paper.md §1.3: a low-priority request is served where no high-priority one waits.
+    let mut b = cluster(&Priority::default(), 1, 4);
+    b.queued(0, 100).queued(2, 100);
+    let l = b.request(long_input(2), 10);
+    assert_eq!(dispatch(&mut Priority::default(), &b), [long(l, &[1, 3])]);
+    // FIFO takes the two least-loaded long-free replicas too, but counts queues only as load.
+    b.queued(3, 50);
+    assert_eq!(dispatch(&mut Priority::default(), &b), []);
+    assert_eq!(dispatch(&mut Fifo, &b), [long(l, &[1, 3])]);
+}
+
+#[test]
+fn reservation_pool_size_is_a_parameter() {
+    let mut fixed = Reservation::with_pool(ReservationPool::Replicas(2));
+    fixed.init(&cluster(&fixed, 2, 4).view());
+    assert_eq!(fixed.reserved().collect::<Vec<_>>(), [0, 1]);
+    // Sized for a 300K-token request: ⌈300K / 128Ki⌉ = 3 replicas.
+    let mut smaller = Reservation::with_pool(ReservationPool::ForRequest {
+        input_tokens: 300_000,
+        output_tokens: 2_048,
+    });
+    smaller.init(&cluster(&smaller, 2, 4).view());
+    assert_eq!(smaller.reserved().collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(smaller.long_group_limit(), Some(3));
 }
 
 // ---- PecSched and its ablations ----
