@@ -189,14 +189,21 @@ fn short_context(p: &Point, run: &ModelRun, policies: &[PolicyKind]) -> String {
     );
     for &k in policies {
         let c = &s(p, k).short;
+        let p99 = if c.queueing_delay.n == 0 {
+            "none started".to_string()
+        } else {
+            format!(
+                "p99 {} s (n {})",
+                short(c.queueing_delay.p99),
+                c.queueing_delay.n
+            )
+        };
         out += &format!(
-            "; {}: {} req/s in the span, {}/{} served, p99 {} s (n {})",
+            "; {}: {} req/s in the span, {}/{} served, {p99}",
             k.id(),
             short(c.throughput_rps),
             c.completed,
             c.count,
-            short(c.queueing_delay.p99),
-            c.queueing_delay.n
         );
     }
     out
@@ -217,15 +224,19 @@ fn long_context(p: &Point, policies: &[PolicyKind]) -> String {
     };
     for &k in policies {
         let c = &s(p, k).long;
+        let completed = if c.jct.n == 0 {
+            "none completed".to_string()
+        } else {
+            format!("completed {} s", short(c.jct.mean))
+        };
         out += &format!(
-            "; {}: {}/{} long served, {} never started, JCT all {} s ({} censored), completed {} s",
+            "; {}: {}/{} long served, {} never started, JCT all {} s ({} censored), {completed}",
             k.id(),
             c.completed,
             c.count,
             c.starved,
             short(c.jct_all.mean_s),
             c.jct_all.censored,
-            short(c.jct.mean)
         );
     }
     out
