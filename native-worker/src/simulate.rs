@@ -326,6 +326,13 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         crate::outln!("{}", serde_json::to_string_pretty(&summaries)?)?;
     } else {
         print_header(&scenario, requests.len(), note.as_deref())?;
+        if let Some((first, _)) = results.first() {
+            // The same window for every policy: it depends on the arrivals and the drain only.
+            crate::outln!(
+                "metrics window: {} (throughput and idle rate over the arrivals, starvation at the end of the drain; docs/metrics.md)",
+                first.window()
+            )?;
+        }
         crate::table::print_summaries(results.iter().map(|r| &r.0))?;
         for (s, _) in &results {
             if let Some(why) = &s.stopped {
