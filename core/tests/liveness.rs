@@ -13,8 +13,8 @@
 
 use pecsched_core::metrics::{StopReason, Summary};
 use pecsched_core::model::ModelKind;
-use pecsched_core::policy::PolicyKind;
 use pecsched_core::perf::CalibrationField;
+use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::{
     EngineWire, KnobsWire, LongInputWire, SourceWire, SyntheticWire,

@@ -124,7 +124,12 @@ fn the_default_scenario_exports_a_valid_perfetto_trace() {
         while sim.step() {}
         assert!(!sim.timeline().truncated, "{}", p.id());
         let per_node = s.cluster().gpus_per_node / s.tp();
-        trace.add_run(p.id(), sim.timeline(), per_node, per_node * s.cluster().nodes);
+        trace.add_run(
+            p.id(),
+            sim.timeline(),
+            per_node,
+            per_node * s.cluster().nodes,
+        );
     }
     let text = trace.finish();
     let counts = validate(&text).unwrap_or_else(|e| panic!("invalid trace: {e}"));

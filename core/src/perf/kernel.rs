@@ -397,7 +397,8 @@ mod tests {
         };
         // Off by default: pure bandwidth.
         assert_eq!(m(1024, &c).compute_s, 0.0);
-        c.set(crate::perf::CalibrationField::MergePartS, 1e-7).unwrap();
+        c.set(crate::perf::CalibrationField::MergePartS, 1e-7)
+            .unwrap();
         // 32 partials per row at 0.1 µs: 3.2 µs, above the 0.2 µs of traffic.
         let x = m(1024, &c);
         assert!((x.compute_s - 3.2e-6).abs() < 1e-15);

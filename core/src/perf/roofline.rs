@@ -340,7 +340,8 @@ mod tests {
         let g = GpuKind::H100Sxm80.spec();
         let base = Calibration::datasheet_default();
         let mut c = base.clone();
-        c.set(crate::perf::CalibrationField::GemmStreamEfficiency, 0.15).unwrap();
+        c.set(crate::perf::CalibrationField::GemmStreamEfficiency, 0.15)
+            .unwrap();
         let (r0, r1) = (Roof::new(&g, &base), Roof::new(&g, &c));
         let lin = Linear::new(4096.0 * 4096.0, 4096.0, 4096.0);
         // Memory-bound linear: slower by exactly 0.9/0.15.
@@ -354,7 +355,8 @@ mod tests {
         );
         assert_eq!(a.decode(4.0, 4096.0, &r1), a.decode(4.0, 4096.0, &r0));
         // The unhidden fraction adds f·min to the longer term; the bound stays.
-        c.set(crate::perf::CalibrationField::GemmSerialFraction, 1.0).unwrap();
+        c.set(crate::perf::CalibrationField::GemmSerialFraction, 1.0)
+            .unwrap();
         let r2 = Roof::new(&g, &c);
         for tokens in [1.0, 512.0, 8192.0] {
             let (plain, serial) = (lin.eval(tokens, &r1), lin.eval(tokens, &r2));
@@ -369,7 +371,8 @@ mod tests {
         let g = GpuKind::H100Sxm80.spec();
         let base = Calibration::datasheet_default();
         let mut c = base.clone();
-        c.set(crate::perf::CalibrationField::GemmHalfTiles, 100.0).unwrap();
+        c.set(crate::perf::CalibrationField::GemmHalfTiles, 100.0)
+            .unwrap();
         let (r0, r1) = (Roof::new(&g, &base), Roof::new(&g, &c));
         let narrow = Linear::new(4096.0 * 4096.0, 4096.0, 4096.0); // 64 tiles at M ≤ 64
         let wide = Linear::new(4096.0 * 28672.0, 4096.0, 28672.0); // 448 tiles
@@ -393,7 +396,8 @@ mod tests {
         let g = GpuKind::H100Sxm80.spec();
         let base = Calibration::datasheet_default();
         let mut c = base.clone();
-        c.set(crate::perf::CalibrationField::PrefillAttnPairFlops, 512.0).unwrap();
+        c.set(crate::perf::CalibrationField::PrefillAttnPairFlops, 512.0)
+            .unwrap();
         let (r0, r1) = (Roof::new(&g, &base), Roof::new(&g, &c));
         let (d64, d128) = (
             AttentionShape::new(32.0, 32.0, 64.0),

@@ -22,8 +22,8 @@ pub(crate) mod replica;
 pub mod timeline;
 pub mod trace_event;
 
+pub use config::WATCH_INTERVAL;
 pub use engine::{Simulation, SimulationError};
 pub use invariants::{Holder, InvariantError};
-pub use config::WATCH_INTERVAL;
 #[cfg(test)]
 mod tests;
