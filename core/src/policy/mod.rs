@@ -19,7 +19,9 @@ pub use crate::sched::{
 pub use fifo::Fifo;
 pub use pecsched::{Mechanisms, PecSched};
 pub use priority::{Priority, PriorityPlacement};
-pub use reservation::{Reservation, ReservationPool};
+pub use reservation::{
+    RESERVED_FOR_INPUT_TOKENS, RESERVED_FOR_OUTPUT_TOKENS, Reservation, ReservationPool,
+};
 
 use crate::model::ModelKind;
 use serde::{Deserialize, Serialize};
