@@ -55,7 +55,7 @@ pub struct ReproArgs {
     #[arg(long, conflicts_with = "short_load")]
     pub no_short_load: bool,
     /// Points where each model's long prefills at ring-attention speed take this share of the
-    /// cluster (`repro`'s only regime before issue 14; none by default).
+    /// cluster (`repro`'s only regime in earlier versions; none by default).
     #[arg(long, value_delimiter = ',')]
     pub long_load: Vec<f64>,
     /// Embedded trace: azure-conv-2023 or azure-code-2023.

@@ -15,7 +15,7 @@
 use crate::perf::{BatchShape, PerfModel, SpGroup};
 
 /// Default slowdown bound: a colocated long-decode step may take at most 5 % (50 ‰) longer than
-/// the step alone (issue 14; the paper's "not slowed" needs some tolerance on a model where any
+/// the step alone (the paper's "not slowed" needs some tolerance on a model where any
 /// extra token costs something).
 pub const DEFAULT_MAX_SLOWDOWN_PERMILLE: u32 = 50;
 

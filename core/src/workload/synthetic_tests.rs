@@ -192,7 +192,7 @@ fn extreme_gamma_cv_is_an_error_not_a_panic() {
     assert_eq!(ok.generate().unwrap().len(), 50);
 }
 
-/// Issue 11: a rate of 1e-9 per second used to push arrivals past 2⁶⁴ ns, where the clock
+/// A rate of 1e-9 per second used to push arrivals past 2⁶⁴ ns, where the clock
 /// saturated and every latency read 0. A rate too slow on average is refused up front; a draw
 /// that lands past the limit anyway is refused when generated, never saturated.
 #[test]

@@ -37,7 +37,7 @@ pub enum Regime {
         share: f64,
     },
     /// The rate at which this model's long prefills at ring-attention speed would take `share`
-    /// of the cluster (`Scenario::long_prefill_load`; `repro`'s only regime before issue 14).
+    /// of the cluster (`Scenario::long_prefill_load`; `repro`'s only regime in earlier versions).
     LongLoad {
         /// Share of the cluster.
         share: f64,

@@ -106,7 +106,7 @@ fn scratch_file(name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
-/// Issue 11: `simulate --trace FILE` replays the file as recorded (rate ×1, every request
+/// `simulate --trace FILE` replays the file as recorded (rate ×1, every request
 /// including those after the default scenario's 1200 s window, input lengths unchanged), and
 /// the header says so; transforms apply only when asked for, and the header names each one.
 #[test]
@@ -174,7 +174,7 @@ fn a_user_trace_is_replayed_as_recorded() {
     );
 }
 
-/// Issue 11: a request that can never fit is labelled rejected with its reason, in the table
+/// A request that can never fit is labelled rejected with its reason, in the table
 /// and the per-request CSV, and not counted as starved or unserved.
 #[test]
 fn rejected_requests_are_labelled_with_their_reason() {
@@ -227,7 +227,7 @@ fn rejected_requests_are_labelled_with_their_reason() {
     );
 }
 
-/// Issue 11: a run that ends with work unserved says so above the table, marks the class,
+/// A run that ends with work unserved says so above the table, marks the class,
 /// and its JSON carries the typed stop reason.
 #[test]
 fn a_run_cut_by_its_drain_horizon_says_so() {
@@ -239,7 +239,13 @@ fn a_run_cut_by_its_drain_horizon_says_so() {
     let path = scratch_file("one-second-drain.json", &s.to_string());
     let p = path.to_str().unwrap();
     let table = success_stdout(&["simulate", "--scenario", p, "--quiet"]);
-    let first = table.lines().nth(2).unwrap();
+    // Scenario, transforms, metrics window, then the alert above the tables.
+    let window = table.lines().nth(2).unwrap();
+    assert!(
+        window.starts_with("metrics window: arrivals 0.0–1225.3 s + drain 1 s"),
+        "{table}"
+    );
+    let first = table.lines().nth(3).unwrap();
     assert!(
         first.starts_with("OVERLOADED: fifo: overloaded: the drain horizon ("),
         "{table}"
@@ -253,7 +259,7 @@ fn a_run_cut_by_its_drain_horizon_says_so() {
     assert!(stopped["unserved"].as_u64().unwrap() > 0, "{stopped}");
 }
 
-/// Issue 11: the trace is streamed, and reading stops at what the scenario keeps: with
+/// The trace is streamed, and reading stops at what the scenario keeps: with
 /// `--max-requests 2` or a window ending before them, the broken rows further down are never
 /// read.
 #[test]
@@ -287,7 +293,7 @@ fn reading_stops_at_the_request_limit_and_the_window_end() {
     );
 }
 
-/// Issue 11: BurstGPT rows with 0 response tokens (failed requests) are skipped and counted,
+/// BurstGPT rows with 0 response tokens (failed requests) are skipped and counted,
 /// and the count is reported.
 #[test]
 fn skipped_burstgpt_failures_are_reported() {
@@ -315,7 +321,7 @@ fn skipped_burstgpt_failures_are_reported() {
     );
 }
 
-/// Issue 11: a KV cache larger than the replica holds is priced, with a warning saying so.
+/// A KV cache larger than the replica holds is priced, with a warning saying so.
 #[test]
 fn predict_warns_when_the_kv_does_not_fit() {
     let out = worker(&["predict", "--decode", "4294967295x4294967295"]);

@@ -357,7 +357,7 @@ fn simulate_file_table() {
     check(&cases);
 }
 
-/// Issue 11: past the most requests a run takes, reading stops with an error at the first
+/// Past the most requests a run takes, reading stops with an error at the first
 /// row beyond it (the broken row after it is never read), instead of after the whole file.
 #[test]
 fn a_trace_past_the_request_limit_fails_at_the_limit() {

@@ -73,7 +73,7 @@ fn replay_times_every_iteration_on_the_gpu() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Issue 11: full-width layers on an adapter whose storage bindings are smaller than one
+/// Full-width layers on an adapter whose storage bindings are smaller than one
 /// weight matrix (lavapipe: 128 MiB against Llama-3.1-70B's 224 MiB at TP = 4) fail with a
 /// message naming the buffer, the limit and the way out, not wgpu's raw "Buffer binding …
 /// exceeds limit" validation error. On a GPU with larger bindings the run proceeds.

@@ -1,5 +1,7 @@
 //! `repro` end to end on a tiny run (one model, a short window, one regime): the claims file is
-//! valid JSON with the keys issue 14 asks for, and the report names the exact command.
+//! valid JSON with the keys the claims file promises (`id`, `paper`, `ours`,
+//! `direction_reproduced`, `within_25pct`, `regime`, `note`), and the report names the exact
+//! command.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

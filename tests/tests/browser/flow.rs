@@ -280,7 +280,7 @@ async fn upload(c: &Client, exe: &Path, out: &Path) {
         "{status:?}"
     );
     let (t, pol) = page::table(c).await;
-    // Issue 12, item 4: the file runs as recorded (whole file, rate ×1, no long-input
+    // The file runs as recorded (whole file, rate ×1, no long-input
     // transform), and the page says so.
     let want = cli(
         exe,

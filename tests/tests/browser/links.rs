@@ -4,7 +4,7 @@ use crate::page::{self, Table};
 use fantoccini::Client;
 use pecsched_core::scenario::{Scenario, link};
 
-/// Issue 12, item 2: setting a new fragment in an open tab loads its scenario; Back returns
+/// Setting a new fragment in an open tab loads its scenario; Back returns
 /// to the previous one. `current` is the table of the scenario the tab shows now (seed
 /// `seed`), `default` the default scenario's.
 pub async fn hashchange(c: &Client, current: &Table, seed: &str, default: &Table) {
@@ -42,7 +42,7 @@ pub async fn hashchange(c: &Client, current: &Table, seed: &str, default: &Table
     eprintln!("hashchange: a new link and Back both load their scenario");
 }
 
-/// Issue 12, item 5: a link whose window ends at 1e300 s is refused with a clear banner, in
+/// A link whose window ends at 1e300 s is refused with a clear banner, in
 /// words (no internal names, no saturated 18446744073.7).
 pub async fn huge_window_is_refused(c: &Client, base: &str, default: &Table) {
     let mut w = Scenario::default_scenario().to_wire();

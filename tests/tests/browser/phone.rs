@@ -5,7 +5,7 @@ use crate::chrome::Driver;
 use crate::page;
 use std::path::Path;
 
-/// Issue 12, item 3: the default page at 390 px, screenshot kept.
+/// The default page at 390 px, screenshot kept.
 pub async fn phone_layout(driver: &Driver, profile: &Path, base: &str, out: &Path) {
     let c = driver.session_sized(profile, 390, 844).await;
     let (c2, base, out) = (c.clone(), base.to_string(), out.to_path_buf());

@@ -46,7 +46,7 @@ async fn status_changes(c: &Client) -> u64 {
         .unwrap_or(0)
 }
 
-/// Issue 12, item 1: a number typed while the load sweep runs is kept exactly, and the
+/// A number typed while the load sweep runs is kept exactly, and the
 /// scenario simulated is the one typed.
 pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
     let g = page::generation(c).await;
@@ -118,7 +118,7 @@ pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
     assert_eq!(page::text(c, "f-nodes-error").await, "");
 }
 
-/// Issue 12, item 5: Stop is reported as the user's choice, not as a failure.
+/// Stop is reported as the user's choice, not as a failure.
 pub async fn stop_is_not_a_failure(c: &Client, out: &Path) {
     let g = page::generation(c).await;
     page::set_field(c, "f-seed", "5").await;
