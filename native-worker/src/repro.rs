@@ -1,6 +1,6 @@
 //! `pecsched-worker repro`: the paper's evaluation (32 A100 in 4 nodes, four models, the Azure
 //! trace with the long-input transform; FIFO, Reservation, Priority, PecSched and its four
-//! ablations) at several load regimes, with the paper's claims (paper doc §5) judged where the
+//! ablations) at several load regimes, with the paper's claims (docs/paper.md §5) judged where the
 //! paper's regime holds.
 //!
 //! - `repro/points.rs`: the regimes (rate scales the same for every model, ×1 the recorded

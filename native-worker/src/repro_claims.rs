@@ -1,4 +1,4 @@
-//! The paper's claims (paper doc §5), one per model, judged on our runs: the checkable
+//! The paper's claims (docs/paper.md §5), one per model, judged on our runs: the checkable
 //! objects `repro --claims-json` writes and the generated docs/reproduction.md reads.
 //!
 //! Each claim is judged at its model's chosen point (the paper's regime, see

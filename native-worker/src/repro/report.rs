@@ -40,8 +40,8 @@ pub fn markdown(h: &Header<'_>, runs: &[ModelRun], claims: &[ClaimResult]) -> St
         w,
         "Every number below comes from that command on the engine of the commit that holds this \
          file; the claims as JSON: `--claims-json`. The metric definitions are in \
-         [metrics.md](metrics.md); the paper's claims are §5 of the paper doc \
-         (`../shared/docs/pecsched-paper.md`).\n"
+         [metrics.md](metrics.md); the paper's claims are §5 of [paper.md](paper.md) (its \
+         figures in §1.4 and §3.7).\n"
     );
     summary(w, claims, runs);
     setup(w, h, runs);
