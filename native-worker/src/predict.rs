@@ -11,6 +11,10 @@ use pecsched_core::perf::{
     BatchShape, Calibration, OpEstimate, PerfModel, SpCandidate, SpEstimate, SpGroup, SpMode,
     SpPlan,
 };
+use pecsched_core::policy::PolicyKnobs;
+use pecsched_core::sched::colocation::{
+    DEFAULT_MAX_SLOWDOWN_PERMILLE, colocation_cap_tokens_per_gpu,
+};
 use serde_json::json;
 
 /// A prefill chunk: `new` tokens after `prefix` cached tokens.
@@ -342,7 +346,21 @@ fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) -> Result<(), Stdout
         ring.time.as_secs_f64() / fast.time.as_secs_f64(),
         perf.sp_decode_overhead(group)
     )?;
+    crate::outln!(
+        "  colocation cap during its decode (a step slowed by at most {} %): {} short-prefill \
+         tokens per GPU (the engine's knob `colocation_cap_tokens_per_gpu` still defaults to {})",
+        DEFAULT_MAX_SLOWDOWN_PERMILLE as f64 / 10.0,
+        colocation_cap(perf, tokens, group),
+        PolicyKnobs::default().colocation_cap_tokens_per_gpu
+    )?;
     Ok(())
+}
+
+/// The derived colocation cap for a long request of `tokens` input tokens spread over `group`
+/// (each member holds its share of the KV), at the default slowdown bound.
+fn colocation_cap(perf: &PerfModel, tokens: u64, group: &SpGroup) -> u32 {
+    let local_kv = tokens.div_ceil(u64::from(group.replicas()));
+    colocation_cap_tokens_per_gpu(perf, local_kv, group, DEFAULT_MAX_SLOWDOWN_PERMILLE)
 }
 
 fn print_json(
@@ -380,6 +398,8 @@ fn print_json(
             "fast": estimate(&perf.sp_prefill(*tokens, group, SpMode::Fast)),
             "candidates": candidates,
             "decode_overhead_s": perf.sp_decode_overhead(group).as_secs_f64(),
+            "colocation_cap_tokens_per_gpu": colocation_cap(perf, *tokens, group),
+            "colocation_max_slowdown_permille": DEFAULT_MAX_SLOWDOWN_PERMILLE,
         })
     });
     let out = json!({

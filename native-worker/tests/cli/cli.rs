@@ -386,3 +386,26 @@ fn the_default_scenario_writes_a_perfetto_timeline() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `predict --long-prefill` shows the colocation cap derived from the cost model (the largest
+/// per-GPU short-prefill token count that slows the long decode step by at most 5 %), in the
+/// text and in the JSON.
+#[test]
+fn predict_shows_the_derived_colocation_cap() {
+    let args = ["predict", "--long-prefill", "200000", "--sp-group", "2"];
+    let text = success_stdout(&args);
+    assert!(
+        text.contains("colocation cap during its decode (a step slowed by at most 5 %):"),
+        "{text}"
+    );
+    let json = success_stdout(&[&args[..], &["--json"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cap = v["long_prefill"]["colocation_cap_tokens_per_gpu"]
+        .as_u64()
+        .expect("a number");
+    assert_eq!(v["long_prefill"]["colocation_max_slowdown_permille"], 50);
+    assert!(
+        text.contains(&format!(": {cap} short-prefill tokens per GPU")),
+        "{text}"
+    );
+}
