@@ -29,7 +29,7 @@ step() {
 step "format" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --target "$WASM" \
-    -p pecsched-core -p pecsched-web --lib --bins --test cross_target \
+    -p pecsched-core -p pecsched-web --lib --bins --test cross_target --test wire_v1 \
     --test same_numbers --bench speed -- -D warnings
 step "format (python/)" cargo fmt --manifest-path python/Cargo.toml --check
 step "clippy (python/)" cargo clippy --manifest-path python/Cargo.toml -- -D warnings
@@ -53,6 +53,8 @@ wasm_test() {
 }
 step "tests (Python package: wheel, pytest, Ray)" bash scripts/python-test.sh
 step "tests (core, wasm32 in Node)" wasm_test pecsched-core cross_target probe_matches_golden
+step "tests (v1 links and files, wasm32 in Node)" \
+    wasm_test pecsched-core wire_v1 every_v1_link_decodes_to_its_v1_file
 step "tests (explorer = native, wasm32 in Node)" \
     wasm_test pecsched-web same_numbers summaries_match_the_golden_file
 

@@ -1,6 +1,9 @@
 //! Version 1 of the scenario format, frozen: links and files written by PecSched in version 1
 //! (committed under `tests/golden/v1/`, never regenerated) must decode to the same scenario
-//! forever. A new engine or policy field changes the engine's structs, not these.
+//! forever. A new engine or policy field changes the engine's structs, not these. The files
+//! are compiled in (`include_str!`), so the same test runs natively and in wasm32 under Node
+//! (`cargo test --target wasm32-unknown-unknown -p pecsched-core --test wire_v1`): the explorer
+//! decodes links in the browser.
 
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
@@ -9,16 +12,36 @@ use pecsched_core::scenario::link;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::scenario::{EmbeddedTrace, LengthSource, Scenario, Source};
 use pecsched_core::time::SimDuration;
-use std::path::PathBuf;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1")
-}
+/// The committed links: `name token` per line.
+const LINKS: &str = include_str!("golden/v1/links.txt");
+
+/// Every committed v1 scenario file, by name.
+const FILES: [(&str, &str); 6] = [
+    ("default", include_str!("golden/v1/default.json")),
+    ("default-full", include_str!("golden/v1/default-full.json")),
+    (
+        "synthetic-lognormal-ablations",
+        include_str!("golden/v1/synthetic-lognormal-ablations.json"),
+    ),
+    (
+        "h100-code-synthetic-all-knobs",
+        include_str!("golden/v1/h100-code-synthetic-all-knobs.json"),
+    ),
+    (
+        "uploaded-mooncake-window",
+        include_str!("golden/v1/uploaded-mooncake-window.json"),
+    ),
+    (
+        "h200-code-embedded",
+        include_str!("golden/v1/h200-code-embedded.json"),
+    ),
+];
 
 /// `(name, token)` of every committed link.
 fn links() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(dir().join("links.txt")).expect("links.txt");
-    text.lines()
+    LINKS
+        .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let (name, token) = l.split_once(' ').expect("`name token`");
@@ -28,10 +51,15 @@ fn links() -> Vec<(String, String)> {
 }
 
 fn file(name: &str) -> String {
-    std::fs::read_to_string(dir().join(format!("{name}.json"))).expect("golden scenario file")
+    FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| text.to_string())
+        .expect("a golden scenario file of that name")
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn every_v1_link_decodes_to_its_v1_file() {
     let links = links();
     assert_eq!(links.len(), 5, "the committed v1 links");
@@ -46,21 +74,32 @@ fn every_v1_link_decodes_to_its_v1_file() {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn every_v1_file_is_read() {
-    let mut n = 0;
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            n += 1;
-        }
+    for (name, text) in FILES {
+        Scenario::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    assert_eq!(n, 6);
+    // Natively, also check that no file in the folder is missing from the list above.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1");
+        let on_disk = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count();
+        assert_eq!(on_disk, FILES.len());
+    }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn the_default_link_is_still_the_default_scenario() {
     let (_, token) = links().into_iter().find(|(n, _)| n == "default").unwrap();
     assert_eq!(
@@ -74,7 +113,8 @@ fn the_default_link_is_still_the_default_scenario() {
 }
 
 /// Each v1 field lands on the engine, policy and workload setting of the same meaning.
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn v1_fields_keep_their_meaning() {
     let (_, token) = links()
         .into_iter()
