@@ -24,5 +24,6 @@ pub mod scenario;
 pub mod sched;
 pub mod sim;
 pub mod stats;
+pub mod text;
 pub mod time;
 pub mod workload;

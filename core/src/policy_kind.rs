@@ -94,13 +94,7 @@ pub mod as_id {
 
     /// Reads an id, naming the known ones when it is not one.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PolicyKind, D::Error> {
-        let id = String::deserialize(d)?;
-        PolicyKind::from_id(&id).ok_or_else(|| {
-            let known: Vec<&str> = PolicyKind::ALL.iter().map(|p| p.id()).collect();
-            D::Error::custom(format!(
-                "unknown policy {id:?}; expected one of {}",
-                known.join(", ")
-            ))
-        })
+        // `FromStr` (crate::ids) names the known ids when it is not one.
+        String::deserialize(d)?.parse().map_err(D::Error::custom)
     }
 }

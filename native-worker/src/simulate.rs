@@ -13,6 +13,7 @@ use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SourceWire, Transform};
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, link};
 use pecsched_core::sim::trace_event::TraceEvents;
+use pecsched_core::text::shorten;
 use pecsched_core::workload::TraceFormat;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -142,17 +143,9 @@ pub fn base_wire(scenario: Option<&Path>, link_text: Option<&str>) -> Result<Sce
         let token = link::token_from_link(l).with_context(|| {
             format!("--link {l:?}: it holds no scenario (expected …#s=<token>)")
         })?;
-        return link::decode(token).with_context(|| format!("--link: {}", shorten(l)));
+        return link::decode(token).with_context(|| format!("--link: {}", shorten(l, 60)));
     }
     Ok(Scenario::default_scenario().to_wire())
-}
-
-fn shorten(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
-    }
 }
 
 /// Builds the scenario the flags describe, and the trace file it reads, if any (not read

@@ -407,7 +407,7 @@ impl Calibration {
                     let field: CalibrationField = name.parse()?;
                     let v = value.as_f64().ok_or_else(|| CalibrationError::NotANumber {
                         field: name.clone(),
-                        value: shorten(&value.to_string(), 80),
+                        value: crate::text::shorten(&value.to_string(), 80),
                     })?;
                     calib.set(field, v)?;
                 }
@@ -430,14 +430,6 @@ impl Calibration {
             overrides,
         };
         serde_json::to_string_pretty(&wire).unwrap_or_default()
-    }
-}
-
-/// `text` cut to at most `max` characters, with an ellipsis when cut.
-fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
     }
 }
 

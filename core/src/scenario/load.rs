@@ -29,13 +29,16 @@ impl Scenario {
     /// of `requests`' arrivals (at least 1 s). A value of 1 means the long prefills alone
     /// would keep every replica busy.
     pub fn long_prefill_load(&self, requests: &[Request]) -> Result<f64, ScenarioError> {
+        let available = arrival_span_s(requests) * self.replicas() as f64;
+        Ok(self.long_prefill_replica_s(requests)? / available)
+    }
+
+    /// Replica-seconds of the long requests' prefills at ring-attention speed, each on a group
+    /// of its size packed same node first.
+    fn long_prefill_replica_s(&self, requests: &[Request]) -> Result<f64, ScenarioError> {
         let sizing = self.sizing()?;
         let perf = self.perf_model()?;
         let per_node = self.cluster().gpus_per_node / self.tp();
-        let span = requests
-            .last()
-            .map_or(1.0, |r| r.arrival.as_secs_f64())
-            .max(1.0);
         let mut replica_seconds = 0.0;
         for r in requests {
             if sizing.class(r.input_tokens, r.output_tokens) != Class::Long {
@@ -51,7 +54,7 @@ impl Scenario {
                 .time;
             replica_seconds += k as f64 * t.as_secs_f64();
         }
-        Ok(replica_seconds / span / self.replicas() as f64)
+        Ok(replica_seconds)
     }
 
     /// How many of `requests` the engine serves as long requests.
@@ -163,10 +166,7 @@ impl Scenario {
         if requests.is_empty() {
             return Ok(None);
         }
-        let span_s = requests
-            .last()
-            .map_or(1.0, |r| r.arrival.as_secs_f64())
-            .max(1.0);
+        let span_s = arrival_span_s(requests);
         let available_replica_s = span_s * self.replicas() as f64;
         let cap = self.short_capacity(requests)?;
         let long_requests = self.long_count(requests)? as u64;
@@ -176,9 +176,18 @@ impl Scenario {
             short_requests: cap.map_or(0, |c| c.requests),
             short_replica_s: cap.map_or(0.0, |c| c.requests as f64 / c.per_replica_rps),
             long_requests,
-            long_prefill_replica_s: self.long_prefill_load(requests)? * available_replica_s,
+            long_prefill_replica_s: self.long_prefill_replica_s(requests)?,
         }))
     }
+}
+
+/// Seconds from the first to the last arrival of `requests` (arrivals are relative to the
+/// first), at least 1 s.
+fn arrival_span_s(requests: &[Request]) -> f64 {
+    requests
+        .last()
+        .map_or(1.0, |r| r.arrival.as_secs_f64())
+        .max(1.0)
 }
 
 #[cfg(test)]

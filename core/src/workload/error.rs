@@ -203,13 +203,4 @@ impl ParamError {
     }
 }
 
-/// `text` shortened to at most `max` characters, with an ellipsis when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max).collect();
-        s.push('…');
-        s
-    }
-}
+pub(crate) use crate::text::shorten;
