@@ -31,6 +31,9 @@ pub struct GpuSpec {
     pub memory_bytes: u64,
     /// NVLink bandwidth per GPU per direction, bytes/s.
     pub nvlink_bytes_per_s: f64,
+    /// Streaming multiprocessors: how many GEMM output tiles run at once (one wave), for the
+    /// wave quantisation of `perf` (`gemm_tile_m`/`gemm_tile_n`).
+    pub sm_count: u32,
 }
 
 const GIB: u64 = 1 << 30;
@@ -43,7 +46,8 @@ impl GpuKind {
     pub fn spec(self) -> GpuSpec {
         match self {
             // NVIDIA A100 datasheet: 312 TFLOP/s dense BF16, 2,039 GB/s HBM2e (80 GB SXM),
-            // NVLink 3: 600 GB/s bidirectional = 300 GB/s per direction.
+            // NVLink 3: 600 GB/s bidirectional = 300 GB/s per direction. 108 SMs (NVIDIA A100
+            // Tensor Core GPU Architecture whitepaper, table 1: "SMs 108").
             GpuKind::A100Sxm80 => GpuSpec {
                 kind: self,
                 name: "A100-SXM 80GB",
@@ -51,9 +55,11 @@ impl GpuKind {
                 hbm_bytes_per_s: 2039e9,
                 memory_bytes: 80 * GIB,
                 nvlink_bytes_per_s: 300e9,
+                sm_count: 108,
             },
             // NVIDIA H100 datasheet (SXM5): 989.4 TFLOP/s dense BF16, 3.35 TB/s HBM3,
-            // NVLink 4: 900 GB/s bidirectional = 450 GB/s per direction.
+            // NVLink 4: 900 GB/s bidirectional = 450 GB/s per direction. 132 SMs (NVIDIA H100
+            // Tensor Core GPU Architecture whitepaper, table 2: H100 SXM5 "SMs 132").
             GpuKind::H100Sxm80 => GpuSpec {
                 kind: self,
                 name: "H100-SXM 80GB",
@@ -61,8 +67,10 @@ impl GpuKind {
                 hbm_bytes_per_s: 3350e9,
                 memory_bytes: 80 * GIB,
                 nvlink_bytes_per_s: 450e9,
+                sm_count: 132,
             },
-            // NVIDIA H200 datasheet (SXM): 989.4 TFLOP/s dense BF16, 4.8 TB/s HBM3e, 141 GB.
+            // NVIDIA H200 datasheet (SXM): 989.4 TFLOP/s dense BF16, 4.8 TB/s HBM3e, 141 GB;
+            // the H100 SXM5's GH100 die (same compute figures), so 132 SMs as the H100.
             GpuKind::H200Sxm141 => GpuSpec {
                 kind: self,
                 name: "H200-SXM 141GB",
@@ -70,6 +78,7 @@ impl GpuKind {
                 hbm_bytes_per_s: 4800e9,
                 memory_bytes: 141_000_000_000,
                 nvlink_bytes_per_s: 450e9,
+                sm_count: 132,
             },
         }
     }

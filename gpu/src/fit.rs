@@ -31,7 +31,7 @@ fn fields_for(family: KernelFamily) -> &'static [CalibrationField] {
         KernelFamily::Decode => &[
             C::DecodeAttnBwEfficiency,
             C::DecodeAttnFlopEfficiency,
-            C::AttentionOverheadS,
+            C::DecodeAttnOverheadS,
             C::HbmEfficiency,
             C::KernelOverheadS,
         ],
@@ -47,7 +47,7 @@ fn fields_for(family: KernelFamily) -> &'static [CalibrationField] {
 }
 
 /// The range the search explores for `field` (every field, so a new one needs a decision).
-fn field(field: CalibrationField) -> Field {
+pub fn field_range(field: CalibrationField) -> (f64, f64) {
     use CalibrationField as C;
     let (lo, hi) = match field {
         C::PrefillAttnHalfTokens => (1.0, 1e6),
@@ -57,8 +57,20 @@ fn field(field: CalibrationField) -> Field {
         C::KernelOverheadS
         | C::MergePartS
         | C::AttentionOverheadS
+        | C::DecodeAttnOverheadS
         | C::IterationOverheadS
-        | C::RingStepOverheadS => SECONDS,
+        | C::RingStepOverheadS
+        | C::AllreduceLatencyS
+        | C::CustomAllreduceLatencyS
+        | C::ElementwiseKernelS
+        | C::IterationOverheadPerSeqS
+        | C::RequestOverheadS => SECONDS,
+        C::DecodeAttnSeqHeadS | C::PrefillAttnSeqHeadS | C::CustomAllreduceStepS => (1e-10, 1e-5),
+        C::GemmTileM | C::GemmTileN => (16.0, 512.0),
+        C::DecodeAttnHalfUnits | C::AllreduceBwHalfGpus => (1e-2, 1e3),
+        C::AllreduceStepLatencyScale => (1e-2, 10.0),
+        C::CustomAllreduceMaxBytes => (1e3, 1e9),
+        C::ElementwiseTraffic => (1e-2, 10.0),
         C::GemmEfficiency
         | C::HbmEfficiency
         | C::GemmStreamEfficiency
@@ -66,11 +78,17 @@ fn field(field: CalibrationField) -> Field {
         | C::DecodeAttnFlopEfficiency
         | C::PrefillAttnMaxEfficiency
         | C::NvlinkEfficiency
+        | C::CustomAllreduceBwEfficiency
         | C::NetworkEfficiency
         | C::MemoryUtilization => EFF,
         // No family's prediction uses them (cluster-level terms); never searched.
         C::ActivationReserveBytesPerGpu | C::RingAttnStepPenalty => EFF,
     };
+    (lo, hi)
+}
+
+fn field(field: CalibrationField) -> Field {
+    let (lo, hi) = field_range(field);
     Field { field, lo, hi }
 }
 

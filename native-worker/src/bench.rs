@@ -108,6 +108,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         driver: format!("{} {}", gpu.info.driver, gpu.info.driver_info),
         date: today(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        source: String::new(),
     };
     let mut points = Points {
         schema: SCHEMA.to_string(),

@@ -29,6 +29,10 @@ pub struct Provenance {
     pub date: String,
     /// Command line that produced the profile.
     pub command: String,
+    /// Where the measurements came from when the profile was not fitted to this project's own
+    /// GPU runs (tables, their versions and licence); empty otherwise.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// Admissible range of a calibration field.
@@ -164,7 +168,8 @@ calibration! {
     /// least `P/R` of these. Default 0 \[I\]: bandwidth-bound merges. Ours takes ~0.14 µs per
     /// partial at 32 partials per row on the H100 (docs/fidelity.md).
     merge_part_s / MergePartS: NonNegative = 0.0;
-    /// Fixed cost of one attention kernel call, seconds. Default 15 µs: SDPA decode at small
+    /// Fixed cost of one prefill-attention kernel call (and of decode attention in a profile
+    /// that does not set `decode_attn_overhead_s`), seconds. Default 15 µs: SDPA decode at small
     /// KV takes 14–19 µs more than its bytes at 0.9·3350 GB/s explain (e.g. 41 µs measured vs
     /// 22 µs of traffic at L = 4096, H_kv = 32) \[gpu.md\].
     attention_overhead_s / AttentionOverheadS: NonNegative = 15e-6;
@@ -188,13 +193,101 @@ calibration! {
         2_147_483_648.0;
     /// Ring-attention efficiency penalty per extra ring participant `p`: a ring of `k`
     /// participants runs attention at `1/(1 + p·(k − 1))` of the plain kernel's efficiency.
-    /// Default 0.20 \[I\]: the paper (citing USP) says ring attention's compute efficiency is low
-    /// and falls as the ring grows, without numbers; 0.2 makes fast SP ≈ 1.3× faster than
-    /// ring-only for a 500K-token Llama-70B prefill on 4 TP=4 replicas over 2 nodes.
-    ring_attn_step_penalty / RingAttnStepPenalty: NonNegative = 0.20;
+    /// Default 0.031 \[X\], measured: zig-zag ring flash-attention (forward, causal, Llama-3-8B
+    /// heads, 8K tokens per GPU) on 8×A100 NVLink runs at 81.7 % of the plain kernel on the
+    /// same 8K (zhuzilin/ring-flash-attention README, benchmark/benchmark_kvpacked_func.py),
+    /// so `1 + 7p = 1/0.817` less the ≈ 0.9 % this model charges apart as
+    /// `ring_step_overhead_s` + `attention_overhead_s` (perf/sp.rs; docs/fidelity.md). The
+    /// paper (citing USP) says only that the efficiency is low and falls with the ring.
+    ring_attn_step_penalty / RingAttnStepPenalty: NonNegative = 0.031;
     /// Synchronisation cost of one ring-attention step in one layer (online-softmax merge,
     /// send/receive hand-off), seconds. Default 20 µs \[I\].
     ring_step_overhead_s / RingStepOverheadS: NonNegative = 20e-6;
+    /// Rows (`M`) of one GEMM output tile, for wave quantisation: with `gemm_tile_m` and
+    /// `gemm_tile_n` both > 0 a GEMM's compute term is that of `⌈tiles/SMs⌉` full waves of
+    /// `tile_m × tile_n` tiles (`tiles = ⌈M/tile_m⌉·⌈N/tile_n⌉`, SMs from the GPU catalog), never
+    /// less than the plain FLOPs. Default 0 \[I\]: off (the plain roofline). cuBLAS shows the
+    /// steps: A100 bf16 4096×4096 reaches 0.51 of peak at M = 256 and 0.82 at M = 4096, with a
+    /// step between M = 96 and 136 (`a100_vllm_gemm.csv` of `shared/data/production_kernels`,
+    /// aiconfigurator; issue 15).
+    gemm_tile_m / GemmTileM: NonNegative = 0.0;
+    /// Columns (`N`) of one GEMM output tile for wave quantisation (see `gemm_tile_m`). Default 0
+    /// \[I\]: off.
+    gemm_tile_n / GemmTileN: NonNegative = 0.0;
+    /// Fixed cost of one decode-attention call (launch, split-KV reduction, the KV-cache write),
+    /// seconds; `attention_overhead_s` is then prefill attention's alone. Default 15 µs, the
+    /// `attention_overhead_s` default \[gpu.md\] (a profile that sets only
+    /// `attention_overhead_s` sets both, as before this field existed). vLLM's decode kernels
+    /// floor at 11–12.5 µs including the KV write (`*_vllm_generation_attention.csv`, batch 1,
+    /// 2 KV tokens: A100 12.2–12.6 µs, H100 11.1–11.8 µs).
+    decode_attn_overhead_s / DecodeAttnOverheadS: NonNegative = 15e-6;
+    /// Decode-attention time per (sequence × KV head) on this GPU, seconds: per-sequence work
+    /// (block-table walk, softmax state, output write) that does not scale with the KV read.
+    /// Default 0 \[I\]. Measured slope at 2 KV tokens: ~25–30 ns on the H100 (FA3), 37–42 ns on
+    /// the A100 (FA2): e.g. 32/8 heads, 1,024 sequences take 215 µs vs 12 µs for one
+    /// (`*_vllm_generation_attention.csv`).
+    decode_attn_seq_head_s / DecodeAttnSeqHeadS: NonNegative = 0.0;
+    /// Parallel work units (sequences × KV heads) at which decode attention reaches half its
+    /// KV-read bandwidth: the bandwidth is scaled by `u/(u + h)`, `u` = sequences × KV heads
+    /// on this GPU. Default 0 \[I\]: off. One sequence and one KV head cannot fill the GPU: at
+    /// 131K KV tokens vLLM's decode reads at 0.36–0.39 of HBM bandwidth with 1 sequence vs
+    /// 0.68–0.77 with 4 (A100 and H100, `*_vllm_generation_attention.csv`).
+    decode_attn_half_units / DecodeAttnHalfUnits: NonNegative = 0.0;
+    /// Prefill-attention time per (sequence × KV head) on this GPU, seconds (varlen setup,
+    /// per-sequence tiles that are partly empty). Default 0 \[I\]. vLLM's context attention at
+    /// 1 token per sequence grows ~0.2 µs per sequence (`*_vllm_context_attention.csv`).
+    prefill_attn_seq_head_s / PrefillAttnSeqHeadS: NonNegative = 0.0;
+    /// Fixed latency of one NVLink all-reduce on top of its per-step latency, seconds.
+    /// Default 0 \[I\]: the ring's `2(n−1)` steps of the cluster's NVLink latency only. NCCL
+    /// measures ~10/14/22 µs (A100) and ~6/9.5/15.6 µs (H100) for small all-reduces over
+    /// 2/4/8 GPUs (`*_nccl.csv`), where `2(n−1)·3 µs` gives 6/18/42.
+    allreduce_latency_s / AllreduceLatencyS: NonNegative = 0.0;
+    /// Factor on the cluster's NVLink latency per ring step of an all-reduce (see
+    /// `allreduce_latency_s`). Default 1 \[I\]: the cluster figure as is.
+    allreduce_step_latency_scale / AllreduceStepLatencyScale: NonNegative = 1.0;
+    /// GPU count at which an all-reduce's bus bandwidth is half its asymptote: the NVLink
+    /// efficiency of an all-reduce over `n` GPUs is `nvlink_efficiency·n/(n + h)`. Default 0
+    /// \[I\]: the same at every `n`. NCCL's large-message bus bandwidth grows with `n`:
+    /// A100 193/217/222 GB/s, H100 318/350/445 GB/s at 2/4/8 GPUs (512 MiB, `*_nccl.csv`).
+    allreduce_bw_half_gpus / AllreduceBwHalfGpus: NonNegative = 0.0;
+    /// Largest message (bytes) of the engine's small-message all-reduce (vLLM's custom
+    /// all-reduce); larger ones use NCCL. Default 0 \[I\]: off (NCCL only). vLLM's
+    /// `CustomAllreduce` takes messages below its `max_size` of 8 MiB; the measured custom
+    /// all-reduce equals NCCL from 8 MiB on (`*_vllm_custom_allreduce.csv` vs `*_nccl.csv`).
+    custom_allreduce_max_bytes / CustomAllreduceMaxBytes: NonNegative = 0.0;
+    /// Fixed latency of the small-message all-reduce, seconds. Default 0 \[I\] (unused while
+    /// `custom_allreduce_max_bytes` is 0). Measured in CUDA graphs: 4.9–5.7 µs on the A100,
+    /// 4.2–4.7 µs on the H100 at 256 bytes, 2–8 GPUs (`*_vllm_custom_allreduce.csv`).
+    custom_allreduce_latency_s / CustomAllreduceLatencyS: NonNegative = 0.0;
+    /// Latency per ring-equivalent step `2(n−1)` of the small-message all-reduce, seconds.
+    /// Default 0 \[I\].
+    custom_allreduce_step_s / CustomAllreduceStepS: NonNegative = 0.0;
+    /// Fraction of NVLink per-direction bandwidth the small-message all-reduce reaches (bus
+    /// bandwidth, `2(n−1)/n · bytes / time`). Default 0.80, the `nvlink_efficiency` default
+    /// \[I\] (unused while `custom_allreduce_max_bytes` is 0).
+    custom_allreduce_bw_efficiency / CustomAllreduceBwEfficiency: Efficiency = 0.80;
+    /// Memory-bound elementwise ops of one layer (two fused residual-add + RMSNorms, RoPE on Q
+    /// and K, SiLU·mul), as a multiple of their fewest bytes per token: `4·d` (read x and the
+    /// residual, write both) per norm, `2·(H + H_kv)·d_h/tp` for RoPE, `3·I/tp` for SiLU·mul,
+    /// all bf16, streamed at `hbm_efficiency`. Default 0 \[I\]: not priced (the datasheet
+    /// results predate it). The issue 15 comparison found them 9–14 % of measured
+    /// non-attention layer time in vLLM; no production table here times them, so the vLLM
+    /// profiles use 1 (their fewest bytes).
+    elementwise_traffic / ElementwiseTraffic: NonNegative = 0.0;
+    /// Fixed cost of each of the 4 elementwise kernels of one layer (see
+    /// `elementwise_traffic`), seconds. Default 0 \[I\].
+    elementwise_kernel_s / ElementwiseKernelS: NonNegative = 0.0;
+    /// Per-iteration CPU cost per sequence in the batch (the engine's scheduler, input
+    /// preparation, sampler), seconds, on top of `iteration_overhead_s`. Default 0 \[I\]
+    /// (the datasheet results predate it).
+    iteration_overhead_per_seq_s / IterationOverheadPerSeqS: NonNegative = 0.0;
+    /// Fixed cost of each request on its path to the first token that the GPU does not see (API
+    /// server, tokenisation, detokenisation and streaming of the first token), seconds: added
+    /// to every request's first-token and completion times. Default 0 \[I\] (the datasheet
+    /// results predate it). Issue 15's end-to-end comparison with published vLLM runs of
+    /// Llama-3.1-8B on H100 measured 33–40 ms TTFT where the engine's own work predicts
+    /// ~21 ms: a 12–16 ms fixed cost per request.
+    request_overhead_s / RequestOverheadS: NonNegative = 0.0;
 }
 
 /// Why a calibration profile or value was rejected.
@@ -410,6 +503,14 @@ impl Calibration {
                         value: crate::text::shorten(&value.to_string(), 80),
                     })?;
                     calib.set(field, v)?;
+                }
+                // A profile older than `decode_attn_overhead_s` priced both attentions with
+                // `attention_overhead_s`: it keeps meaning that.
+                let decode = CalibrationField::DecodeAttnOverheadS.id();
+                if map.contains_key(CalibrationField::AttentionOverheadS.id())
+                    && !map.contains_key(decode)
+                {
+                    calib.decode_attn_overhead_s = calib.attention_overhead_s;
                 }
             }
             Some(_) => return Err(CalibrationError::OverridesNotAnObject),

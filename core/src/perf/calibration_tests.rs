@@ -57,6 +57,7 @@ fn round_trip_preserves_every_value() {
         driver: "580.159.04".into(),
         date: "2026-11-21".into(),
         command: "pecsched-worker calibrate".into(),
+        source: "tables".into(),
     });
     let back = Calibration::from_json(&c.to_json()).unwrap();
     assert_eq!(back, c);

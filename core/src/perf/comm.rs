@@ -17,6 +17,43 @@ pub struct Link {
     pub bytes_per_s: f64,
     /// One-way latency of one message, seconds.
     pub latency_s: f64,
+    /// How an all-reduce departs from the plain ring (neutral on the network).
+    pub all_reduce: AllReduceTerms,
+}
+
+/// The all-reduce terms of a calibration: fixed latency, per-step latency scale, bus bandwidth
+/// by GPU count, and the engine's small-message path. [`AllReduceTerms::RING`] is the plain
+/// ring (every term neutral).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AllReduceTerms {
+    /// `allreduce_latency_s`: fixed latency on top of the steps.
+    pub latency_s: f64,
+    /// `allreduce_step_latency_scale`: factor on the link latency per ring step.
+    pub step_scale: f64,
+    /// `allreduce_bw_half_gpus`: GPUs at half the bus-bandwidth asymptote (0: off).
+    pub bw_half_gpus: f64,
+    /// `custom_allreduce_max_bytes`: messages below this take the small-message path.
+    pub small_max_bytes: f64,
+    /// `custom_allreduce_latency_s`.
+    pub small_latency_s: f64,
+    /// `custom_allreduce_step_s`.
+    pub small_step_s: f64,
+    /// NVLink bandwidth × `custom_allreduce_bw_efficiency`, bytes/s.
+    pub small_bytes_per_s: f64,
+}
+
+impl AllReduceTerms {
+    /// The plain ring: no fixed latency, the link's latency per step, one bandwidth, no
+    /// small-message path.
+    pub const RING: AllReduceTerms = AllReduceTerms {
+        latency_s: 0.0,
+        step_scale: 1.0,
+        bw_half_gpus: 0.0,
+        small_max_bytes: 0.0,
+        small_latency_s: 0.0,
+        small_step_s: 0.0,
+        small_bytes_per_s: 1.0,
+    };
 }
 
 impl Link {
@@ -25,6 +62,16 @@ impl Link {
         Link {
             bytes_per_s: cluster.gpu.nvlink_bytes_per_s * calib.nvlink_efficiency,
             latency_s: cluster.nvlink_latency_s,
+            all_reduce: AllReduceTerms {
+                latency_s: calib.allreduce_latency_s,
+                step_scale: calib.allreduce_step_latency_scale,
+                bw_half_gpus: calib.allreduce_bw_half_gpus,
+                small_max_bytes: calib.custom_allreduce_max_bytes,
+                small_latency_s: calib.custom_allreduce_latency_s,
+                small_step_s: calib.custom_allreduce_step_s,
+                small_bytes_per_s: cluster.gpu.nvlink_bytes_per_s
+                    * calib.custom_allreduce_bw_efficiency,
+            },
         }
     }
 
@@ -33,6 +80,7 @@ impl Link {
         Link {
             bytes_per_s: cluster.network_bytes_per_s * calib.network_efficiency,
             latency_s: cluster.network_latency_s,
+            all_reduce: AllReduceTerms::RING,
         }
     }
 
@@ -46,8 +94,10 @@ impl Link {
         self.latency_s + self.wire_s(bytes)
     }
 
-    /// Ring all-reduce of a `bytes`-sized buffer over `n` participants:
-    /// `2(n−1)·latency + 2(n−1)/n · bytes/bw`.
+    /// All-reduce of a `bytes`-sized buffer over `n` participants. The plain ring:
+    /// `2(n−1)·latency + 2(n−1)/n · bytes/bw`; with the calibration's [`AllReduceTerms`],
+    /// `fixed + 2(n−1)·latency·scale + 2(n−1)/n · bytes/(bw·n/(n + h))`, and below the
+    /// small-message size `small_fixed + 2(n−1)·small_step + 2(n−1)/n · bytes/small_bw`.
     pub fn all_reduce(&self, n: u32, bytes: f64) -> f64 {
         let (wire, latency) = self.all_reduce_parts(n, bytes);
         wire + latency
@@ -59,10 +109,20 @@ impl Link {
             return (0.0, 0.0);
         }
         let n = n as f64;
-        (
-            2.0 * (n - 1.0) / n * self.wire_s(bytes),
-            2.0 * (n - 1.0) * self.latency_s,
-        )
+        let t = &self.all_reduce;
+        if bytes < t.small_max_bytes {
+            return (
+                2.0 * (n - 1.0) / n * bytes / t.small_bytes_per_s,
+                t.small_latency_s + 2.0 * (n - 1.0) * t.small_step_s,
+            );
+        }
+        let mut wire = 2.0 * (n - 1.0) / n * self.wire_s(bytes);
+        if t.bw_half_gpus > 0.0 {
+            wire *= (n + t.bw_half_gpus) / n;
+        }
+        // Neutral terms (0 + x·1) leave the plain ring's figures bit for bit.
+        let latency = t.latency_s + 2.0 * (n - 1.0) * self.latency_s * t.step_scale;
+        (wire, latency)
     }
 
     /// Ring all-gather producing a `bytes`-sized buffer on each of `n` participants (each

@@ -6,10 +6,13 @@
 //!
 //! | kernel | compute term | memory term | fixed term |
 //! |---|---|---|---|
-//! | [`PrefillAttention`] | `prefill_attn_max_efficiency`, `prefill_attn_half_tokens` | `hbm_efficiency` | `attention_overhead_s` |
-//! | [`DecodeAttention`] | `gemm_efficiency` | `decode_attn_bw_efficiency` | `attention_overhead_s` |
+//! | [`PrefillAttention`] | `prefill_attn_max_efficiency`, `prefill_attn_half_tokens`, `prefill_attn_pair_flops` | `hbm_efficiency` | `attention_overhead_s`, `prefill_attn_seq_head_s` |
+//! | [`DecodeAttention`] | `decode_attn_flop_efficiency` | `decode_attn_bw_efficiency`, `decode_attn_half_units` | `decode_attn_overhead_s`, `decode_attn_seq_head_s` |
 //! | [`AttentionMerge`] | — | `hbm_efficiency` | `kernel_overhead_s` |
-//! | [`Gemm`] | `gemm_efficiency` | `gemm_stream_efficiency` | `kernel_overhead_s` |
+//! | [`Gemm`] | `gemm_efficiency`, `gemm_tile_m`, `gemm_tile_n`, `gemm_half_tiles` | `gemm_stream_efficiency` | `kernel_overhead_s` |
+//!
+//! Collectives are priced by [`crate::perf::comm::Link`] (`nvlink_efficiency`, `allreduce_*`,
+//! `custom_allreduce_*`).
 //!
 //! A GEMM adds the `gemm_serial_fraction` of its shorter term to the longer one ([`Linear::eval`]).
 //!
@@ -223,7 +226,7 @@ impl KernelModel {
         let pairs = s.pairs_per_head() * b;
         let new_tokens = s.chunk as f64 * b;
         let span = (s.chunk + s.prefix) as f64 * b;
-        a.prefill(pairs, new_tokens, span, &self.roof)
+        a.prefill(b, pairs, new_tokens, span, &self.roof)
     }
 
     /// The decode pass alone (no merge): [`AttentionShape::decode`].
@@ -308,7 +311,7 @@ mod tests {
         let roof = model().roof;
         let a = AttentionShape::new(32.0, 32.0, 128.0);
         let n = 4096.0;
-        assert_eq!(c, a.prefill(n * (n + 1.0) / 2.0, n, n, &roof));
+        assert_eq!(c, a.prefill(1.0, n * (n + 1.0) / 2.0, n, n, &roof));
         assert_eq!(c.flops, s.flops());
         assert_eq!(c.bound(), Bound::Compute);
         // 521 TFLOP/s measured (gpu.md): within 2 %.

@@ -2,8 +2,10 @@
 //!
 //! Per layer and GPU: QKV projection, prefill attention, decode attention, O projection, TP
 //! all-reduce, SwiGLU gate+up, down projection, TP all-reduce; then the LM head on the last
-//! position of every sequence and a fixed per-iteration overhead. Norms, RoPE and the SwiGLU
-//! activation are elementwise and left out (a few % of the memory traffic at most).
+//! position of every sequence and the engine's per-iteration CPU cost (fixed plus per
+//! sequence). Norms, RoPE and the SwiGLU activation are memory-bound elementwise ops, priced
+//! per layer when the calibration's `elementwise_traffic` or `elementwise_kernel_s` is set
+//! (off in the datasheet defaults).
 
 use crate::hardware::ClusterSpec;
 use crate::model::ModelSpec;
@@ -35,10 +37,16 @@ pub struct PerfModel {
     /// KV bytes per token per layer for the whole replica (KV heads replicated if `tp > N_kv`).
     pub(super) kv_layer_bytes: f64,
     pub(super) kv_capacity: u64,
+    /// Fewest bytes per token of one layer's elementwise ops on one GPU (two fused
+    /// residual-add + RMSNorms, RoPE on Q and K, SiLU·mul), before `elementwise_traffic`.
+    pub(super) elementwise_bytes_per_token: f64,
 }
 
+/// Elementwise kernels per layer: two fused residual-add + RMSNorms, RoPE, SiLU·mul.
+const ELEMENTWISE_KERNELS: f64 = 4.0;
+
 /// Names of the per-layer ops, in execution order.
-const LAYER_OPS: [&str; 8] = [
+const LAYER_OPS: [&str; 9] = [
     "qkv_proj",
     "attn_prefill",
     "attn_decode",
@@ -47,7 +55,18 @@ const LAYER_OPS: [&str; 8] = [
     "mlp_gate_up",
     "mlp_down",
     "tp_allreduce_mlp",
+    "elementwise",
 ];
+
+/// Fewest bytes per token of one layer's elementwise ops on one GPU, bf16: each fused
+/// residual-add + RMSNorm reads x and the residual and writes both (`4·d`, twice), RoPE reads
+/// and writes Q and K (`2·(H + H_kv)·d_h`), SiLU·mul reads gate and up and writes one (`3·I`).
+fn elementwise_bytes_per_token(s: &LayerShapes) -> f64 {
+    let d = f64::from(s.hidden);
+    let qk = f64::from(s.heads + s.kv_heads) * f64::from(s.head_dim);
+    let i = f64::from(s.intermediate);
+    (2.0 * 4.0 * d + 2.0 * qk + 3.0 * i) * crate::model::BYTES_PER_ELEMENT as f64
+}
 
 fn check_cluster(field: &'static str, value: f64, allow_zero: bool) -> Result<(), PerfError> {
     if value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0)) {
@@ -146,7 +165,15 @@ impl PerfModel {
             hidden_bytes: d * 2.0,
             kv_layer_bytes,
             kv_capacity,
+            elementwise_bytes_per_token: elementwise_bytes_per_token(&shapes),
         })
+    }
+
+    /// The per-request fixed cost on the path to the first token (the calibration's
+    /// `request_overhead_s`): the engine adds it to every request's first-token and completion
+    /// times; it occupies no GPU.
+    pub fn request_overhead(&self) -> SimDuration {
+        SimDuration::from_secs_f64(self.calib.request_overhead_s)
     }
 
     /// The model this predicts.
@@ -193,13 +220,26 @@ impl PerfModel {
         let prefill = (b.prefill_seqs > 0).then(|| {
             let span = (b.prefill_tokens + b.prefill_prefix_tokens) as f64;
             let pairs = b.prefill_attn_pairs as f64;
-            self.attn.prefill(pairs, b.prefill_tokens as f64, span, r)
+            let seqs = b.prefill_seqs as f64;
+            self.attn
+                .prefill(seqs, pairs, b.prefill_tokens as f64, span, r)
         });
         let decode = (b.decode_seqs > 0).then(|| {
             self.attn
                 .decode(b.decode_seqs as f64, b.decode_kv_tokens as f64, r)
         });
         let [qkv, o, gate_up, down] = &self.linears;
+        let c = &self.calib;
+        let elementwise =
+            (c.elementwise_traffic > 0.0 || c.elementwise_kernel_s > 0.0).then(|| {
+                let bytes = c.elementwise_traffic * self.elementwise_bytes_per_token * x;
+                OpCost {
+                    bytes,
+                    memory_s: bytes / r.hbm_bytes_per_s,
+                    overhead_s: ELEMENTWISE_KERNELS * c.elementwise_kernel_s,
+                    ..OpCost::default()
+                }
+            });
         let ops = [
             Some(qkv.eval(x, r)),
             prefill,
@@ -209,6 +249,7 @@ impl PerfModel {
             Some(gate_up.eval(x, r)),
             Some(down.eval(x, r)),
             ar,
+            elementwise,
         ];
         let layers = self.model.layers;
         let mut per_layer = 0.0;
@@ -221,7 +262,7 @@ impl PerfModel {
         let rows = b.prefill_seqs as f64 + b.decode_seqs as f64;
         let lm = self.lm_head.eval(rows, r);
         visit("lm_head", 1, &lm);
-        let fixed = OpCost::fixed(self.calib.iteration_overhead_s);
+        let fixed = OpCost::fixed(c.iteration_overhead_s + c.iteration_overhead_per_seq_s * rows);
         visit("iteration_overhead", 1, &fixed);
         per_layer * layers as f64 + lm.time_s() + fixed.time_s()
     }
@@ -237,7 +278,7 @@ impl PerfModel {
     /// then a `total` row whose time is [`PerfModel::iteration_time`] in seconds and whose
     /// bound is the category holding the most time. Empty for an empty batch.
     pub fn breakdown(&self, b: &BatchShape) -> Vec<OpEstimate> {
-        let mut rows = Vec::with_capacity(11);
+        let mut rows = Vec::with_capacity(12);
         let mut by_bound = [0.0f64; 4];
         let total = self.walk(b, &mut |name, count, op| {
             let bound = op.bound();

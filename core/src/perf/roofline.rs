@@ -37,8 +37,20 @@ pub struct Roof {
     pub merge_part_s: f64,
     /// `kernel_overhead_s`: fixed cost of one GEMM kernel.
     pub kernel_overhead_s: f64,
-    /// `attention_overhead_s`: fixed cost of one attention kernel call.
+    /// `attention_overhead_s`: fixed cost of one prefill-attention kernel call.
     pub attention_overhead_s: f64,
+    /// `decode_attn_overhead_s`: fixed cost of one decode-attention kernel call.
+    pub decode_attn_overhead_s: f64,
+    /// `decode_attn_seq_head_s`: decode seconds per (sequence × KV head).
+    pub decode_seq_head_s: f64,
+    /// `decode_attn_half_units`: sequences × KV heads at half the KV-read bandwidth (0: off).
+    pub decode_half_units: f64,
+    /// `prefill_attn_seq_head_s`: prefill seconds per (sequence × KV head).
+    pub prefill_seq_head_s: f64,
+    /// `gemm_tile_m`, `gemm_tile_n`: one GEMM output tile for wave quantisation (0: off).
+    pub gemm_tile: (f64, f64),
+    /// The GPU's streaming multiprocessors: tiles per wave.
+    pub sm_count: f64,
 }
 
 impl Roof {
@@ -58,6 +70,12 @@ impl Roof {
             merge_part_s: calib.merge_part_s,
             kernel_overhead_s: calib.kernel_overhead_s,
             attention_overhead_s: calib.attention_overhead_s,
+            decode_attn_overhead_s: calib.decode_attn_overhead_s,
+            decode_seq_head_s: calib.decode_attn_seq_head_s,
+            decode_half_units: calib.decode_attn_half_units,
+            prefill_seq_head_s: calib.prefill_attn_seq_head_s,
+            gemm_tile: (calib.gemm_tile_m, calib.gemm_tile_n),
+            sm_count: f64::from(gpu.sm_count.max(1)),
         }
     }
 
@@ -160,15 +178,24 @@ impl Linear {
         }
     }
 
-    /// Cost for `tokens` rows: FLOPs at `gemm_efficiency`, bytes at `gemm_stream_efficiency`;
-    /// the `gemm_serial_fraction` of the shorter term that is not overlapped is added to the
-    /// longer one (so the bound is unchanged; with the default 0 both terms are the plain
+    /// Cost for `tokens` rows: FLOPs at `gemm_efficiency` (in whole waves of output tiles when
+    /// `gemm_tile_m`/`gemm_tile_n` are set), bytes at `gemm_stream_efficiency`; the
+    /// `gemm_serial_fraction` of the shorter term that is not overlapped is added to the
+    /// longer one (so the bound is unchanged; with the defaults both terms are the plain
     /// roofline's, bit for bit).
     #[inline]
     pub fn eval(&self, tokens: f64, roof: &Roof) -> OpCost {
         let flops = self.flops_per_token * tokens;
         let bytes = self.weight_bytes + self.act_bytes_per_token * tokens;
         let mut compute_s = flops / roof.gemm_flops_per_s;
+        let (tile_m, tile_n) = roof.gemm_tile;
+        if tile_m > 0.0 && tile_n > 0.0 && self.out_cols > 0.0 {
+            // Every SM runs whole tiles; the last wave is paid in full.
+            let tiles = (tokens / tile_m).ceil().max(1.0) * (self.out_cols / tile_n).ceil();
+            let waves = (tiles / roof.sm_count).ceil();
+            let per_tile = self.flops_per_token / self.out_cols * tile_m * tile_n;
+            compute_s = compute_s.max(waves * roof.sm_count * per_tile / roof.gemm_flops_per_s);
+        }
         let mut memory_s = bytes / roof.gemm_stream_bytes_per_s;
         if roof.gemm_half_tiles > 0.0 {
             let tiles = (tokens / 64.0).ceil().max(1.0) * (self.out_cols / 64.0).ceil().max(1.0);
@@ -200,6 +227,8 @@ pub struct AttentionShape {
     pub flops_per_pair: f64,
     /// Query heads on this GPU.
     pub heads: f64,
+    /// KV heads on this GPU.
+    pub kv_heads: f64,
     /// KV-cache bytes per token per layer on this GPU.
     pub kv_bytes_per_token: f64,
     /// Q read plus O write, bytes per query token on this GPU.
@@ -212,13 +241,14 @@ impl AttentionShape {
         AttentionShape {
             flops_per_pair: 4.0 * heads * head_dim,
             heads,
+            kv_heads,
             kv_bytes_per_token: 2.0 * kv_heads * head_dim * EB,
             qo_bytes_per_token: 2.0 * heads * head_dim * EB,
         }
     }
 
-    /// Prefill attention over `pairs` causal (query, key) pairs for `new_tokens` queries
-    /// reading `span_tokens` = Σ (new + prefix) keys.
+    /// Prefill attention of `seqs` chunks over `pairs` causal (query, key) pairs for
+    /// `new_tokens` queries reading `span_tokens` = Σ (new + prefix) keys.
     ///
     /// The SDPA curve `eff(S) = e_max·S/(S + S_half)` for one uncached causal sequence of `S`
     /// tokens is, exactly, a fixed cost of `S_half/2` pairs per query token on top of the
@@ -226,9 +256,17 @@ impl AttentionShape {
     /// apply it in that form to a whole batch — the sum of the per-chunk curves, linear in
     /// the batch aggregates, so adding work never lowers the time (using the batch's mean
     /// chunk length as `S` would not be monotone). A chunk after a cached prefix is priced at
-    /// the same per-query cost (our choice).
+    /// the same per-query cost (our choice). The fixed cost is `attention_overhead_s` plus
+    /// `prefill_attn_seq_head_s` per chunk and KV head.
     #[inline]
-    pub fn prefill(&self, pairs: f64, new_tokens: f64, span_tokens: f64, roof: &Roof) -> OpCost {
+    pub fn prefill(
+        &self,
+        seqs: f64,
+        pairs: f64,
+        new_tokens: f64,
+        span_tokens: f64,
+        roof: &Roof,
+    ) -> OpCost {
         let flops = self.flops_per_pair * pairs;
         let bytes = self.kv_bytes_per_token * span_tokens + self.qo_bytes_per_token * new_tokens;
         let ramp = self.flops_per_pair * roof.attn_half_tokens * new_tokens / 2.0;
@@ -240,23 +278,31 @@ impl AttentionShape {
             bytes,
             compute_s: (flops + ramp + extra) / roof.attn_flops_per_s,
             memory_s: bytes / roof.hbm_bytes_per_s,
-            overhead_s: roof.attention_overhead_s,
+            overhead_s: roof.attention_overhead_s + roof.prefill_seq_head_s * seqs * self.kv_heads,
             is_comm: false,
         }
     }
 
     /// Decode attention of `seqs` single-token queries over `kv_tokens` keys in total: reads
-    /// the KV at `decode_attn_bw_efficiency`, computes at `decode_attn_flop_efficiency`.
+    /// the KV at `decode_attn_bw_efficiency` (scaled by `u/(u + decode_attn_half_units)`,
+    /// `u` = sequences × KV heads, when that is set), computes at
+    /// `decode_attn_flop_efficiency`; fixed cost `decode_attn_overhead_s` plus
+    /// `decode_attn_seq_head_s` per sequence and KV head.
     #[inline]
     pub fn decode(&self, seqs: f64, kv_tokens: f64, roof: &Roof) -> OpCost {
         let flops = self.flops_per_pair * kv_tokens;
         let bytes = self.kv_bytes_per_token * kv_tokens + self.qo_bytes_per_token * seqs;
+        let units = seqs * self.kv_heads;
+        let mut memory_s = bytes / roof.kv_read_bytes_per_s;
+        if roof.decode_half_units > 0.0 && units > 0.0 {
+            memory_s *= (units + roof.decode_half_units) / units;
+        }
         OpCost {
             flops,
             bytes,
             compute_s: flops / roof.decode_flops_per_s,
-            memory_s: bytes / roof.kv_read_bytes_per_s,
-            overhead_s: roof.attention_overhead_s,
+            memory_s,
+            overhead_s: roof.decode_attn_overhead_s + roof.decode_seq_head_s * units,
             is_comm: false,
         }
     }
@@ -284,7 +330,7 @@ mod tests {
             (32768.0, 627.0),
         ] {
             // 4·pairs·H·D with pairs = S²/2 equals the anchors' 2·H·S²·D.
-            let c = shape.prefill(s * s / 2.0, s, s, &roof);
+            let c = shape.prefill(1.0, s * s / 2.0, s, s, &roof);
             let measured = 2.0 * 32.0 * s * s * 128.0 / (tflops * 1e12);
             let err = c.time_s() / measured - 1.0;
             assert!(
@@ -350,8 +396,8 @@ mod tests {
         // Attention's memory terms keep `hbm_efficiency` / `decode_attn_bw_efficiency`.
         let a = AttentionShape::new(32.0, 8.0, 128.0);
         assert_eq!(
-            a.prefill(10.0, 4.0, 4.0, &r1),
-            a.prefill(10.0, 4.0, 4.0, &r0)
+            a.prefill(1.0, 10.0, 4.0, 4.0, &r1),
+            a.prefill(1.0, 10.0, 4.0, 4.0, &r0)
         );
         assert_eq!(a.decode(4.0, 4096.0, &r1), a.decode(4.0, 4096.0, &r0));
         // The unhidden fraction adds f·min to the longer term; the bound stays.
@@ -403,15 +449,15 @@ mod tests {
             AttentionShape::new(32.0, 32.0, 64.0),
             AttentionShape::new(32.0, 32.0, 128.0),
         );
-        let t = |a: &AttentionShape, r: &Roof| a.prefill(1e7, 4096.0, 4096.0, r).compute_s;
+        let t = |a: &AttentionShape, r: &Roof| a.prefill(1.0, 1e7, 4096.0, 4096.0, r).compute_s;
         // Off by default: D = 64 costs exactly half of D = 128.
         assert!((t(&d64, &r0) / t(&d128, &r0) - 0.5).abs() < 1e-12);
         // 512 extra per pair and head: (256 + 512)/(512 + 512) = 0.75.
         assert!((t(&d64, &r1) / t(&d128, &r1) - 0.75).abs() < 1e-12);
         // FLOPs reported stay the true count.
         assert_eq!(
-            d64.prefill(1e7, 4096.0, 4096.0, &r1).flops,
-            d64.prefill(1e7, 4096.0, 4096.0, &r0).flops
+            d64.prefill(1.0, 1e7, 4096.0, 4096.0, &r1).flops,
+            d64.prefill(1.0, 1e7, 4096.0, 4096.0, &r0).flops
         );
     }
 
