@@ -21,6 +21,10 @@ pub mod streams {
     pub const SYNTHETIC_ARRIVALS: &str = "synthetic/arrivals";
     /// Synthetic workloads: input and output lengths.
     pub const SYNTHETIC_LENGTHS: &str = "synthetic/lengths";
+    /// The synthetic Azure 2024 conversation week: arrival candidates and their thinning.
+    pub const AZURE_WEEK_ARRIVALS: &str = "azure-week-2024/arrivals";
+    /// The synthetic Azure 2024 conversation week: input and output lengths.
+    pub const AZURE_WEEK_LENGTHS: &str = "azure-week-2024/lengths";
 }
 
 use rand_chacha::ChaCha8Rng;

@@ -1,6 +1,8 @@
 //! `pecsched-worker scale`: the paper's scalability experiment (docs/paper.md §3.7). Cluster
-//! sizes up to 8,192 GPUs (8 per node), Poisson arrivals at a rate proportional to the cluster,
-//! PecSched's decision time per request measured around its `dispatch` calls.
+//! sizes up to 8,192 GPUs (8 per node), Poisson arrivals at the cluster's sustainable rate
+//! (derived from the performance model by the core, `Scenario::capacity`, and printed) or at a
+//! rate per GPU given, every policy by default; each policy's decision time per request is
+//! measured around its `dispatch` calls, and the engine's speed reported in events per second.
 
 use crate::timed::{Samples, Timed};
 use anyhow::{Context, Result};
@@ -16,69 +18,126 @@ use std::time::Instant;
 #[derive(Args, Debug, Clone)]
 pub struct ScaleArgs {
     /// Cluster sizes in GPUs (8 per node).
-    #[arg(long = "gpus", value_delimiter = ',', default_values_t = vec![32, 128, 512, 2048, 8192])]
+    #[arg(long = "gpus", value_delimiter = ',', default_values_t = vec![8192])]
     pub gpus: Vec<u32>,
     /// Model (served at TP = 4 for 34B/70B, else TP = 1).
     #[arg(long, default_value = "llama3.1-70b")]
     pub model: ModelKind,
     /// Requests per run.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 1_000_000)]
     pub requests: u32,
-    /// Arrival rate per GPU, requests per second (Poisson). The default keeps the paper's
-    /// 32-GPU Llama cluster loaded like the default scenario's trace at 0.05× per 32 GPUs.
-    #[arg(long, default_value_t = 0.01)]
-    pub rate_per_gpu: f64,
-    /// Policy whose decisions are timed.
-    #[arg(long, default_value = "pecsched")]
-    pub policy: PolicyKind,
+    /// Arrival rate as a share of the cluster's sustainable rate (1 = at capacity), which the
+    /// core derives from the performance model for the workload's mix of lengths
+    /// (`Scenario::capacity`: short requests at full batching, long prefills at ring-attention
+    /// speed). Ignored when `--rate-per-gpu` is given.
+    #[arg(long, default_value_t = 1.0)]
+    pub load: f64,
+    /// A fixed arrival rate per GPU, requests per second (Poisson), instead of `--load`
+    /// (the earlier default was 0.01).
+    #[arg(long)]
+    pub rate_per_gpu: Option<f64>,
+    /// Policies whose decisions are timed, one run each (default: all eight).
+    #[arg(long = "policies", value_delimiter = ',')]
+    pub policies: Option<Vec<PolicyKind>>,
 }
 
 /// Runs `scale`.
 pub fn run(a: ScaleArgs) -> Result<()> {
     let model = a.model;
-    let policy = a.policy;
     // Checked here, naming the flag: the scenario would report its own field
     // (`workload.source.synthetic.rate_per_s`) and a value already multiplied by the GPUs.
+    if let Some(r) = a.rate_per_gpu {
+        anyhow::ensure!(
+            r.is_finite() && r > 0.0,
+            "--rate-per-gpu {r}: expected a number of requests per second per GPU, > 0"
+        );
+    }
     anyhow::ensure!(
-        a.rate_per_gpu.is_finite() && a.rate_per_gpu > 0.0,
-        "--rate-per-gpu {}: expected a number of requests per second per GPU, > 0",
-        a.rate_per_gpu
+        a.load.is_finite() && a.load > 0.0,
+        "--load {}: expected a share of the cluster's capacity, > 0",
+        a.load
     );
+    let max = pecsched_core::scenario::limits::MAX_REQUESTS;
     anyhow::ensure!(
-        (1..=pecsched_core::scenario::limits::MAX_REQUESTS).contains(&a.requests),
-        "--requests {}: expected between 1 and {}",
-        a.requests,
-        pecsched_core::scenario::limits::MAX_REQUESTS
+        (1..=max).contains(&a.requests),
+        "--requests {}: expected between 1 and {max}",
+        a.requests
     );
     let tp = if matches!(model, ModelKind::Yi34B | ModelKind::Llama31_70B) {
         4
     } else {
         1
     };
+    let rate = match a.rate_per_gpu {
+        Some(r) => format!("Poisson at {r} req/s per GPU"),
+        None => format!("Poisson at {} × the cluster's sustainable rate", a.load),
+    };
     crate::outln!(
-        "{} (TP={tp}), {}, {} requests per run, Poisson at {} req/s per GPU",
+        "{} (TP={tp}), {} requests per run, {rate} (lengths resampled from the Azure 2023 conversation trace, 5 % turned long)",
         model.spec().name,
-        policy.label(),
         a.requests,
-        a.rate_per_gpu
     )?;
     crate::outln!(
-        "{:>6} {:>9} {:>8} {:>13} {:>13} {:>13} {:>12} {:>12} {:>8}",
+        "{:>6} {:>9} {:<14} {:>10} {:>8} {:>10} {:>10} {:>11} {:>11} {:>11} {:>11} {:>11}  end",
         "GPUs",
         "replicas",
+        "policy",
+        "req/s",
         "wall s",
+        "events",
+        "events/s",
         "short p50",
         "short p99",
         "long p99",
         "short ÷JCT",
         "long ÷JCT",
-        "events"
     )?;
     for &gpus in &a.gpus {
         anyhow::ensure!(
             gpus >= 8 && gpus.is_multiple_of(8),
             "--gpus {gpus}: must be a multiple of 8"
         );
+        let (s, rps) = scenario_at(&a, model, tp, gpus)?;
+        let reqs = s.requests(None)?;
+        for &policy in a.policies.as_deref().unwrap_or(&PolicyKind::ALL) {
+            let samples = Samples::default();
+            let t = Instant::now();
+            let sim = s.simulation_with(
+                Box::new(Timed::new(s.build_policy(policy), samples.clone())),
+                reqs.clone(),
+            )?;
+            let (summary, records) = sim.run();
+            let wall = t.elapsed().as_secs_f64();
+            let samples = samples.borrow();
+            let per_class = crate::timed::by_class(&records, &samples);
+            let p99f = crate::timed::p99;
+            let us = |ns: f64| format!("{:.1}µs", ns * 1e6);
+            crate::outln!(
+                "{:>6} {:>9} {:<14} {:>10.1} {:>8.2} {:>10} {:>10.0} {:>11} {:>11} {:>11} {:>10.4}% {:>10.4}%  {}",
+                gpus,
+                gpus / tp,
+                policy.id(),
+                rps,
+                wall,
+                summary.events,
+                summary.events as f64 / wall.max(1e-9),
+                us(nearest_rank(&per_class[0].ns, 50)),
+                us(nearest_rank(&per_class[0].ns, 99)),
+                us(nearest_rank(&per_class[1].ns, 99)),
+                p99f(&per_class[0].ratio) * 100.0,
+                p99f(&per_class[1].ratio) * 100.0,
+                summary.stopped.as_ref().map_or("complete", |s| s.label())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The scenario of one cluster size: the default scenario's cluster type, model at `tp`,
+/// synthetic Poisson arrivals with lengths from the Azure 2023 conversation trace (the default
+/// long-input transform kept), at the rate asked for; and that rate, requests per second.
+fn scenario_at(a: &ScaleArgs, model: ModelKind, tp: u32, gpus: u32) -> Result<(Scenario, f64)> {
+    let build = |rate_per_s: f64| -> Result<Scenario> {
         let mut w: ScenarioWire = Scenario::default_scenario().to_wire();
         w.cluster.nodes = gpus / 8;
         w.model = model.id().into();
@@ -87,41 +146,36 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         w.workload.rate_scale = 1.0;
         w.workload.source = SourceWire::Synthetic(SyntheticWire {
             requests: a.requests,
-            rate_per_s: a.rate_per_gpu * gpus as f64,
+            rate_per_s,
             cv: 1.0,
             lengths_from: Some("azure-conv-2023".into()),
             lognormal: None,
         });
-        let s = Scenario::from_wire(&w).with_context(|| {
+        Scenario::from_wire(&w).with_context(|| {
             format!(
-                "--rate-per-gpu {} on {gpus} GPUs with --requests {}",
-                a.rate_per_gpu, a.requests
+                "{rate_per_s} req/s on {gpus} GPUs with --requests {}",
+                a.requests
             )
-        })?;
-        let reqs = s.requests(None)?;
-        let samples = Samples::default();
-        let t = Instant::now();
-        let sim = s.simulation_with(
-            Box::new(Timed::new(s.build_policy(policy), samples.clone())),
-            reqs,
-        )?;
-        let (summary, records) = sim.run();
-        let wall = t.elapsed().as_secs_f64();
-        let samples = samples.borrow();
-        let per_class = crate::timed::by_class(&records, &samples);
-        let p99f = crate::timed::p99;
-        crate::outln!(
-            "{:>6} {:>9} {:>8.2} {:>11.1}µs {:>11.1}µs {:>11.1}µs {:>11.4}% {:>11.4}% {:>8}",
-            gpus,
-            gpus / tp,
-            wall,
-            nearest_rank(&per_class[0].ns, 50) * 1e6,
-            nearest_rank(&per_class[0].ns, 99) * 1e6,
-            nearest_rank(&per_class[1].ns, 99) * 1e6,
-            p99f(&per_class[0].ratio) * 100.0,
-            p99f(&per_class[1].ratio) * 100.0,
-            summary.events
-        )?;
+        })
+    };
+    if let Some(r) = a.rate_per_gpu {
+        let rps = r * gpus as f64;
+        return Ok((build(rps)?, rps));
     }
-    Ok(())
+    // Lengths and the long-input transform draw from their own streams: the mix, and so the
+    // capacity, is the same at any rate. Read it at a nominal rate, then build at capacity.
+    let nominal = build(1.0)?;
+    let cap = nominal
+        .capacity(&nominal.requests(None)?)?
+        .context("the workload asks for no replica time")?;
+    let rps = cap.rps * a.load;
+    crate::outln!(
+        "{gpus} GPUs: capacity {:.1} req/s ({:.3} replica-s per request, long prefills {:.0} % of the demand, {} of {} requests long); running at {rps:.1} req/s",
+        cap.rps,
+        cap.replica_s_per_request,
+        cap.long_share * 100.0,
+        cap.long_requests,
+        cap.requests
+    )?;
+    Ok((build(rps)?, rps))
 }

@@ -520,7 +520,7 @@ fn scenario_table() {
             "zero synthetic requests",
             ScenarioJson,
             scenario_with("\"requests\": 20", "\"requests\": 0"),
-            "scenario field `workload.source.synthetic.requests` = 0: expected between 1 and 2000000",
+            "scenario field `workload.source.synthetic.requests` = 0: expected between 1 and 50000000",
         ),
         case(
             "long-input range reversed",

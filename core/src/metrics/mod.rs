@@ -2,14 +2,16 @@
 
 mod offered;
 mod record;
+mod sink;
 mod stop;
 mod summary;
 #[cfg(test)]
 mod summary_tests;
 mod window;
 
-pub use offered::{Demand, ShortCapacity};
+pub use offered::{Capacity, Demand, ShortCapacity};
 pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
+pub use sink::{DiscardRecords, RecordSink};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, RunEnd, Summary, nearest_rank};
 pub use window::{CensoredMean, MetricsWindow};

@@ -68,3 +68,24 @@ impl Demand {
         (self.long_prefill_replica_s + self.short_replica_s) / self.available_replica_s
     }
 }
+
+/// The sustainable arrival rate of a workload's mix on a cluster (`Scenario::capacity`): the
+/// rate at which its demand ([`Demand`]) keeps every replica busy.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    /// Requests of the sample the mix was read from.
+    pub requests: u64,
+    /// Of which long (the engine's rule).
+    pub long_requests: u64,
+    /// Mean replica-seconds one request of the mix asks for: short requests at full batching
+    /// (`1 / per_replica_rps`), long prefills at ring-attention speed (`k × prefill time`).
+    pub replica_s_per_request: f64,
+    /// The long prefills' share of that demand.
+    pub long_share: f64,
+    /// Replicas of the cluster.
+    pub replicas: u32,
+    /// Requests per second that keep every replica busy:
+    /// `replicas / replica_s_per_request`. Long decodes are not counted (their steps share
+    /// the replicas with short work), so this is an upper bound of what the cluster sustains.
+    pub rps: f64,
+}

@@ -3,7 +3,7 @@
 //! requests' capacity at full batching, and the demand of each class in replica-seconds.
 
 use super::{Scenario, ScenarioError};
-use crate::metrics::{Class, Demand, ShortCapacity};
+use crate::metrics::{Capacity, Class, Demand, ShortCapacity};
 use crate::perf::{BatchShape, SpGroup, SpMode};
 use crate::sched::Sizing;
 use crate::workload::Request;
@@ -179,6 +179,31 @@ impl Scenario {
             long_prefill_replica_s: self.long_prefill_replica_s(requests)?,
         }))
     }
+
+    /// The arrival rate at which the mix of `requests` (their lengths; arrival times do not
+    /// matter) keeps every replica of this scenario's cluster busy: `requests × replicas /
+    /// (short replica-seconds + long prefill replica-seconds)` ([`Scenario::demand`]); `scale`
+    /// runs at this rate. `None` when `requests` is empty or asks for no replica time.
+    pub fn capacity(&self, requests: &[Request]) -> Result<Option<Capacity>, ScenarioError> {
+        let Some(d) = self.demand(requests)? else {
+            return Ok(None);
+        };
+        let n = d.short_requests + d.long_requests;
+        let replica_s = d.short_replica_s + d.long_prefill_replica_s;
+        if n == 0 || replica_s.is_nan() || replica_s <= 0.0 {
+            return Ok(None);
+        }
+        let per_request = replica_s / n as f64;
+        let replicas = self.replicas();
+        Ok(Some(Capacity {
+            requests: n,
+            long_requests: d.long_requests,
+            replica_s_per_request: per_request,
+            long_share: d.long_share(),
+            replicas,
+            rps: replicas as f64 / per_request,
+        }))
+    }
 }
 
 /// Seconds from the first to the last arrival of `requests` (arrivals are relative to the
@@ -226,5 +251,22 @@ mod tests {
             "{c:?}\n{d:?}\nlong share {:.4}, scale for 0.8: {x}",
             d.long_share()
         );
+    }
+
+    /// At the capacity rate the demand over the arrivals' span is the whole cluster: the
+    /// default workload's load, scaled by capacity ÷ its rate, is 1.
+    #[test]
+    fn capacity_rate_loads_the_cluster_fully() {
+        let s = Scenario::default_scenario();
+        let reqs = s.requests(None).unwrap();
+        let c = s.capacity(&reqs).unwrap().unwrap();
+        assert_eq!(c.requests, reqs.len() as u64);
+        assert_eq!(c.replicas, s.replicas());
+        let d = s.demand(&reqs).unwrap().unwrap();
+        let offered_rps = reqs.len() as f64 / d.span_s;
+        let at_capacity = d.load() * c.rps / offered_rps;
+        assert!((at_capacity - 1.0).abs() < 1e-9, "{at_capacity}");
+        assert_eq!(c.long_share, d.long_share());
+        assert_eq!(s.capacity(&[]).unwrap(), None);
     }
 }

@@ -91,7 +91,11 @@ impl Scenario {
             reqs = workload::truncate(&reqs, n);
         }
         if reqs.len() as u64 > limits::MAX_REQUESTS as u64 {
-            return Err(field("workload", reqs.len(), "at most 2000000 requests"));
+            return Err(field(
+                "workload",
+                reqs.len(),
+                &format!("at most {} requests", limits::MAX_REQUESTS),
+            ));
         }
         if let Some(li) = self.long_input {
             let mut rng = SimRng::new(self.seed, crate::rng::streams::LONG_INPUT);

@@ -19,6 +19,7 @@ mod liveness;
 pub mod log;
 pub mod oracle;
 pub(crate) mod replica;
+mod sink;
 pub mod timeline;
 pub mod trace_event;
 

@@ -25,10 +25,12 @@
 //!
 //! # Building workloads
 //!
-//! [`SyntheticSpec`] generates seeded workloads; [`transform`] windows, rescales, truncates,
+//! [`SyntheticSpec`] generates seeded workloads; [`ConvWeek2024`] a synthetic week of the Azure
+//! 2024 conversation trace, one request at a time; [`transform`] windows, rescales, truncates,
 //! and applies the paper's long-input transform; [`TraceStats`] summarises any of them.
 
 mod azure;
+pub mod azure_week;
 mod burstgpt;
 mod error;
 mod format;
@@ -47,16 +49,17 @@ mod test_data;
 #[cfg(test)]
 mod trace_tests;
 
+pub use azure_week::{ConvWeek2024, ConvWeekIter};
 pub use error::{ParamError, TraceError};
 pub use format::TraceFormat;
 pub use parse::{
     BurstGptTrace, parse_azure_csv, parse_burstgpt_csv, parse_burstgpt_csv_detailed,
     parse_mooncake_jsonl, parse_plain_csv,
 };
-pub use plain::to_plain_csv;
+pub use plain::{PLAIN_CSV_HEADER, plain_csv_row, to_plain_csv};
 pub use stats::{LengthStats, TraceStats, nearest_rank_sorted};
 pub use stream::{Flow, Keep, TraceRead, TraceReader};
-pub use synthetic::{Arrival, Lengths, SyntheticSpec};
+pub use synthetic::{Arrival, Lengths, SyntheticIter, SyntheticSpec};
 pub use timestamp::{civil_from_days, days_from_civil};
 pub use transform::{
     LONG_INPUT_DEFAULTS, LongInputResult, long_input_transform, scale_rate, truncate, window,

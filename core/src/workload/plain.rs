@@ -8,7 +8,6 @@ use super::error::TraceError;
 use super::format::TraceFormat;
 use super::rows::{Clock, Timed, bad_value, parse_tokens};
 use super::timestamp::{format_decimal_seconds, parse_decimal_seconds};
-use std::fmt::Write;
 
 use super::format::PLAIN_COLUMNS as COLUMNS;
 
@@ -46,14 +45,26 @@ pub(crate) fn seconds_row(
 /// no trailing zeros. Ids are not written: a reader numbers rows `0..n` in order.
 pub fn to_plain_csv(requests: &[Request]) -> String {
     let mut out = String::with_capacity(32 + requests.len() * 24);
-    out.push_str(&COLUMNS.join(","));
+    out.push_str(PLAIN_CSV_HEADER);
     out.push('\n');
     for r in requests {
-        let secs = format_decimal_seconds(r.arrival.0);
-        // Writing to a String cannot fail.
-        let _ = writeln!(out, "{secs},{},{}", r.input_tokens, r.output_tokens);
+        out.push_str(&plain_csv_row(r));
+        out.push('\n');
     }
     out
+}
+
+/// The header line of [`to_plain_csv`] (no line end), for writers that stream rows.
+pub const PLAIN_CSV_HEADER: &str = "arrival_s,input_tokens,output_tokens";
+
+/// One request as a row of [`to_plain_csv`] (no line end), for writers that stream rows.
+pub fn plain_csv_row(r: &Request) -> String {
+    format!(
+        "{},{},{}",
+        format_decimal_seconds(r.arrival.0),
+        r.input_tokens,
+        r.output_tokens
+    )
 }
 
 #[cfg(test)]
@@ -61,6 +72,11 @@ mod tests {
     use super::*;
     use crate::time::SimTime;
     use crate::workload::parse::*;
+
+    #[test]
+    fn streamed_header_is_the_format_s_columns() {
+        assert_eq!(PLAIN_CSV_HEADER, COLUMNS.join(","));
+    }
 
     #[test]
     fn reads_exact_decimal_arrivals() {

@@ -148,41 +148,49 @@ impl SyntheticSpec {
     }
 
     /// Generates the workload: ids `0..n`, the first request at time 0, then inter-arrival
-    /// gaps from the arrival process (rounded to the nanosecond).
+    /// gaps from the arrival process (rounded to the nanosecond). The same requests as
+    /// [`SyntheticSpec::iter`], collected.
     pub fn generate(&self) -> Result<Vec<Request>, ParamError> {
-        self.validate()?;
-        let mut arrivals = SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_ARRIVALS);
-        let mut lengths = SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_LENGTHS);
-        let mut t = SimTime::ZERO;
         let mut out = Vec::with_capacity(self.requests as usize);
-        for id in 0..self.requests {
-            if id > 0 {
-                let gap_s = match self.arrival {
-                    Arrival::Poisson => arrivals.exponential(self.rate_per_s),
-                    Arrival::Gamma { cv } => {
-                        let cv2 = cv * cv;
-                        arrivals.gamma(1.0 / cv2, cv2 / self.rate_per_s)
-                    }
-                };
-                // A gap or a sum past the limit is an error, never a saturated clock.
-                t = SimDuration::try_from_secs_f64(gap_s)
-                    .and_then(|gap| t.checked_add(gap))
-                    .filter(|t| *t <= MAX_ARRIVAL)
-                    .ok_or_else(|| ParamError {
-                        name: "synthetic arrivals",
-                        value: format!("request {id} after {:.0} s", t.as_secs_f64() + gap_s),
-                        expected: "within limits::MAX_ARRIVAL_S (1000000000 s) of the first request: fewer requests or a higher rate_per_s",
-                    })?;
-            }
-            let (input_tokens, output_tokens) = self.draw_lengths(&mut lengths);
-            out.push(Request {
-                id,
-                arrival: t,
-                input_tokens,
-                output_tokens,
-            });
+        for r in self.iter()? {
+            out.push(r?);
         }
         Ok(out)
+    }
+
+    /// The workload one request at a time (no copy of the whole workload is ever held):
+    /// validates first, then yields the requests of [`SyntheticSpec::generate`] in order, or
+    /// an error where an arrival would pass the limit (after which it yields nothing).
+    pub fn iter(&self) -> Result<SyntheticIter<'_>, ParamError> {
+        self.validate()?;
+        Ok(SyntheticIter {
+            spec: self,
+            arrivals: SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_ARRIVALS),
+            lengths: SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_LENGTHS),
+            t: SimTime::ZERO,
+            next: 0,
+            failed: false,
+        })
+    }
+
+    /// The next arrival after `t` for request `id` (> 0).
+    fn next_arrival(&self, rng: &mut SimRng, t: SimTime, id: u32) -> Result<SimTime, ParamError> {
+        let gap_s = match self.arrival {
+            Arrival::Poisson => rng.exponential(self.rate_per_s),
+            Arrival::Gamma { cv } => {
+                let cv2 = cv * cv;
+                rng.gamma(1.0 / cv2, cv2 / self.rate_per_s)
+            }
+        };
+        // A gap or a sum past the limit is an error, never a saturated clock.
+        SimDuration::try_from_secs_f64(gap_s)
+            .and_then(|gap| t.checked_add(gap))
+            .filter(|t| *t <= MAX_ARRIVAL)
+            .ok_or_else(|| ParamError {
+                name: "synthetic arrivals",
+                value: format!("request {id} after {:.0} s", t.as_secs_f64() + gap_s),
+                expected: "within limits::MAX_ARRIVAL_S (1000000000 s) of the first request: fewer requests or a higher rate_per_s",
+            })
     }
 
     fn draw_lengths(&self, rng: &mut SimRng) -> (u32, u32) {
@@ -207,8 +215,47 @@ impl SyntheticSpec {
     }
 }
 
+/// The requests of a [`SyntheticSpec`], generated one at a time ([`SyntheticSpec::iter`]).
+#[derive(Clone, Debug)]
+pub struct SyntheticIter<'a> {
+    spec: &'a SyntheticSpec,
+    arrivals: SimRng,
+    lengths: SimRng,
+    t: SimTime,
+    next: u32,
+    failed: bool,
+}
+
+impl Iterator for SyntheticIter<'_> {
+    type Item = Result<Request, ParamError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.next >= self.spec.requests {
+            return None;
+        }
+        let id = self.next;
+        if id > 0 {
+            match self.spec.next_arrival(&mut self.arrivals, self.t, id) {
+                Ok(t) => self.t = t,
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        let (input_tokens, output_tokens) = self.spec.draw_lengths(&mut self.lengths);
+        self.next += 1;
+        Some(Ok(Request {
+            id,
+            arrival: self.t,
+            input_tokens,
+            output_tokens,
+        }))
+    }
+}
+
 /// A real length rounded to the nearest token, clamped to `1..=u32::MAX`.
-fn to_tokens(x: f64) -> u32 {
+pub(super) fn to_tokens(x: f64) -> u32 {
     let r = libm::round(x);
     if r >= f64::from(u32::MAX) {
         u32::MAX

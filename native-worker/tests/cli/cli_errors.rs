@@ -359,12 +359,14 @@ fn simulate_file_table() {
 
 /// Past the most requests a run takes, reading stops with an error at the first
 /// row beyond it (the broken row after it is never read), instead of after the whole file.
+/// The file is 300 MB at the limit of 50 M requests: run with `--ignored`.
 #[test]
+#[ignore = "writes and reads a 300 MB trace"]
 fn a_trace_past_the_request_limit_fails_at_the_limit() {
     let mut text = String::from("arrival_s,input_tokens,output_tokens\n");
-    text.push_str(&"0,1,1\n".repeat(2_000_001));
+    text.push_str(&"0,1,1\n".repeat(50_000_001));
     text.push_str("this row is never read\n");
-    let big = file("two-million-and-one.csv", text.as_bytes());
+    let big = file("fifty-million-and-one.csv", text.as_bytes());
     check(&[case(
         &["simulate", "--trace", &big, "--policy", "fifo", "--quiet"],
         ERROR,
@@ -372,7 +374,7 @@ fn a_trace_past_the_request_limit_fails_at_the_limit() {
             &format!(
                 "reading trace {big}: --max-requests N or --window START:END read a part of it"
             ),
-            "plain csv line 2000002: the trace has more than 2000000 requests, the most one run takes; read a part of it (a time window or a request limit)",
+            "plain csv line 50000002: the trace has more than 50000000 requests, the most one run takes; read a part of it (a time window or a request limit)",
         ),
     )]);
 }
@@ -522,9 +524,14 @@ fn repro_and_scale_table() {
             "Error: --rate-per-gpu -1: expected a number of requests per second per GPU, > 0",
         ),
         case(
+            &["scale", "--load", "0"],
+            ERROR,
+            "Error: --load 0: expected a share of the cluster's capacity, > 0",
+        ),
+        case(
             &["scale", "--requests", "0"],
             ERROR,
-            "Error: --requests 0: expected between 1 and 2000000",
+            "Error: --requests 0: expected between 1 and 50000000",
         ),
     ];
     check(&cases);
