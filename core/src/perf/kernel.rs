@@ -156,6 +156,24 @@ impl DecodeAttention {
     }
 }
 
+/// Decode attention of `seqs` sequences that all attend to `context` KV tokens: the decode pass
+/// of a [`DecodeAttention`] with equal lengths, without the length list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniformDecode {
+    /// Query heads (H).
+    pub heads: u32,
+    /// Key/value heads (H_kv, dividing H).
+    pub kv_heads: u32,
+    /// Head dimension (D).
+    pub head_dim: u32,
+    /// Sequences.
+    pub seqs: u32,
+    /// KV tokens each sequence attends to.
+    pub context: u32,
+    /// Element type.
+    pub dtype: Dtype,
+}
+
 /// Log-sum-exp merge of partial attention outputs (split-K decode, ring attention).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttentionMerge {
@@ -233,6 +251,14 @@ impl KernelModel {
     pub fn decode_pass(&self, s: &DecodeAttention) -> OpCost {
         let a = attention_shape(s.heads, s.kv_heads, s.head_dim, s.dtype);
         a.decode(s.lengths.len() as f64, s.kv_tokens(), &self.roof)
+    }
+
+    /// The decode pass of equal-length sequences ([`KernelModel::decode_pass`] of `seqs`
+    /// copies of `context`).
+    pub fn decode_uniform(&self, s: &UniformDecode) -> OpCost {
+        let a = attention_shape(s.heads, s.kv_heads, s.head_dim, s.dtype);
+        let seqs = f64::from(s.seqs);
+        a.decode(seqs, seqs * f64::from(s.context), &self.roof)
     }
 
     /// A split-K decode: the decode pass plus its merge pass.

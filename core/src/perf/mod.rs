@@ -12,7 +12,10 @@
 //!   /FSP ablation) or PecSched's fast sequence parallelism (docs/paper.md §2.7);
 //! - [`calibration`]: the named constants and their versioned JSON profile;
 //! - [`kernel`]: the time of one GPU kernel from its shape (what the native worker measures);
-//! - [`profiles`]: the built-in calibration profiles (datasheet, GPU-measured).
+//! - [`profiles`]: the built-in calibration profiles (datasheet, GPU-measured, fitted to
+//!   production kernels);
+//! - [`production`]: readers of the production-kernel tables and the mapping of their rows
+//!   onto the model's ops (what `pecsched-worker calibrate --production` fits).
 //!
 //! The module is pure and deterministic: only `+ − × ÷ max` on `f64` (IEEE-exact on every
 //! target), one rounding to integer nanoseconds per returned [`SimDuration`](crate::time::SimDuration),
@@ -24,6 +27,7 @@ mod calibration_tests;
 pub mod comm;
 pub mod kernel;
 mod kv;
+pub mod production;
 pub mod profiles;
 mod replica;
 #[cfg(test)]
