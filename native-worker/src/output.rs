@@ -163,6 +163,22 @@ impl OutputFile {
         Ok(())
     }
 
+    /// Starts writing the file in parts, for output too large to build first (per-request
+    /// records written as each run ends): the same temporary file as [`OutputFile::write`],
+    /// renamed over the target by [`PartialFile::commit`]; dropped uncommitted, it is removed
+    /// and the target left as it was.
+    pub fn begin(&self) -> Result<PartialFile> {
+        let tmp = self.temporary("partial");
+        let file = create_new(&tmp).with_context(|| {
+            format!("{} {}: writing failed", self.flag, self.path.display())
+        })?;
+        Ok(PartialFile {
+            out: self.clone(),
+            tmp,
+            w: Some(BufWriter::new(file)),
+        })
+    }
+
     /// Writes `text` (see [`OutputFile::write`]).
     pub fn write_text(&self, text: &str) -> Result<()> {
         self.write(|w| w.write_all(text.as_bytes()))
@@ -175,6 +191,49 @@ impl OutputFile {
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         folder_of(&self.path).join(format!(".{name}.{}.{what}", std::process::id()))
+    }
+}
+
+/// An [`OutputFile`] being written in parts ([`OutputFile::begin`]).
+pub struct PartialFile {
+    out: OutputFile,
+    tmp: PathBuf,
+    /// `None` once committed.
+    w: Option<BufWriter<File>>,
+}
+
+impl PartialFile {
+    /// Where the next part goes.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        self.w.as_mut().expect("written before commit")
+    }
+
+    /// The error of a failed part, with the flag and path, as [`OutputFile::write`] words it.
+    pub fn failed(&self, e: io::Error) -> anyhow::Error {
+        anyhow::Error::new(e).context(format!(
+            "{} {}: writing failed",
+            self.out.flag,
+            self.out.path.display()
+        ))
+    }
+
+    /// Flushes, syncs and renames the file over the target.
+    pub fn commit(mut self) -> Result<()> {
+        let w = self.w.take().expect("committed once");
+        let result = (|| -> io::Result<()> {
+            let file = w.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            std::fs::rename(&self.tmp, &self.out.path)
+        })();
+        result.map_err(|e| self.failed(e))
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if self.w.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! (derived from the performance model by the core, `Scenario::capacity`, and printed) or at a
 //! rate per GPU given, every policy by default; each policy's decision time per request is
 //! measured around its `dispatch` calls, and the engine's speed reported in events per second.
+//! `--week` runs the synthetic Azure 2024 conversation week instead (27.3 M requests).
 
 use crate::timed::{Samples, Timed};
 use anyhow::{Context, Result};
@@ -12,6 +13,7 @@ use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire, SyntheticWire};
+use pecsched_core::workload::{ConvWeek2024, Request, azure_week};
 use std::time::Instant;
 
 /// Flags of `scale`.
@@ -23,22 +25,31 @@ pub struct ScaleArgs {
     /// Model (served at TP = 4 for 34B/70B, else TP = 1).
     #[arg(long, default_value = "llama3.1-70b")]
     pub model: ModelKind,
-    /// Requests per run.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub requests: u32,
+    /// Requests per run (default 1,000,000; with `--week`, the week's 27,303,999).
+    #[arg(long)]
+    pub requests: Option<u32>,
     /// Arrival rate as a share of the cluster's sustainable rate (1 = at capacity), which the
     /// core derives from the performance model for the workload's mix of lengths
     /// (`Scenario::capacity`: short requests at full batching, long prefills at ring-attention
-    /// speed). Ignored when `--rate-per-gpu` is given.
+    /// speed). Ignored when `--rate-per-gpu` or `--week` is given.
     #[arg(long, default_value_t = 1.0)]
     pub load: f64,
     /// A fixed arrival rate per GPU, requests per second (Poisson), instead of `--load`
     /// (the earlier default was 0.01).
     #[arg(long)]
     pub rate_per_gpu: Option<f64>,
+    /// Run the synthetic Azure 2024 conversation week (`workload::azure_week`: the published
+    /// request count and mean rate, a daily rate profile, log-normal lengths from the published
+    /// statistics; no long requests) instead of Poisson arrivals, generated one request at a
+    /// time.
+    #[arg(long)]
+    pub week: bool,
     /// Policies whose decisions are timed, one run each (default: all eight).
     #[arg(long = "policies", value_delimiter = ',')]
     pub policies: Option<Vec<PolicyKind>>,
+    /// Stop each run after this many events (default: the engine's, 50 M); a week needs more.
+    #[arg(long)]
+    pub max_events: Option<u64>,
 }
 
 /// Runs `scale`.
@@ -58,24 +69,36 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         a.load
     );
     let max = pecsched_core::scenario::limits::MAX_REQUESTS;
+    let requests = a.requests.unwrap_or(if a.week {
+        azure_week::WEEK_REQUESTS
+    } else {
+        1_000_000
+    });
     anyhow::ensure!(
-        (1..=max).contains(&a.requests),
-        "--requests {}: expected between 1 and {max}",
-        a.requests
+        (1..=max).contains(&requests),
+        "--requests {requests}: expected between 1 and {max}"
     );
     let tp = if matches!(model, ModelKind::Yi34B | ModelKind::Llama31_70B) {
         4
     } else {
         1
     };
-    let rate = match a.rate_per_gpu {
-        Some(r) => format!("Poisson at {r} req/s per GPU"),
-        None => format!("Poisson at {} × the cluster's sustainable rate", a.load),
+    let rate = match (a.week, a.rate_per_gpu) {
+        (true, _) => format!(
+            "the synthetic Azure 2024 conversation week (mean {:.2} req/s, daily profile, log-normal lengths, no long requests)",
+            ConvWeek2024::new(0).mean_rate_per_s()
+        ),
+        (false, Some(r)) => format!(
+            "Poisson at {r} req/s per GPU (lengths resampled from the Azure 2023 conversation trace, 5 % turned long)"
+        ),
+        (false, None) => format!(
+            "Poisson at {} × the cluster's sustainable rate (lengths resampled from the Azure 2023 conversation trace, 5 % turned long)",
+            a.load
+        ),
     };
     crate::outln!(
-        "{} (TP={tp}), {} requests per run, {rate} (lengths resampled from the Azure 2023 conversation trace, 5 % turned long)",
-        model.spec().name,
-        a.requests,
+        "{} (TP={tp}), {requests} requests per run, {rate}",
+        model.spec().name
     )?;
     crate::outln!(
         "{:>6} {:>9} {:<14} {:>10} {:>8} {:>10} {:>10} {:>11} {:>11} {:>11} {:>11} {:>11}  end",
@@ -92,20 +115,30 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         "short ÷JCT",
         "long ÷JCT",
     )?;
+    let policies = a.policies.as_deref().unwrap_or(&PolicyKind::ALL);
     for &gpus in &a.gpus {
         anyhow::ensure!(
             gpus >= 8 && gpus.is_multiple_of(8),
             "--gpus {gpus}: must be a multiple of 8"
         );
-        let (s, rps) = scenario_at(&a, model, tp, gpus)?;
-        let reqs = s.requests(None)?;
-        for &policy in a.policies.as_deref().unwrap_or(&PolicyKind::ALL) {
+        let (s, rps) = scenario_at(&a, requests, model, tp, gpus)?;
+        let mut reqs = workload(&a, &s, requests)?;
+        for (i, &policy) in policies.iter().enumerate() {
+            // The last run takes the requests: one copy less at the peak.
+            let run_reqs = if i + 1 == policies.len() {
+                std::mem::take(&mut reqs)
+            } else {
+                reqs.clone()
+            };
             let samples = Samples::default();
             let t = Instant::now();
-            let sim = s.simulation_with(
+            let mut sim = s.simulation_with(
                 Box::new(Timed::new(s.build_policy(policy), samples.clone())),
-                reqs.clone(),
+                run_reqs,
             )?;
+            if let Some(n) = a.max_events {
+                sim.set_event_limit(n);
+            }
             let (summary, records) = sim.run();
             let wall = t.elapsed().as_secs_f64();
             let samples = samples.borrow();
@@ -133,11 +166,34 @@ pub fn run(a: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
+/// The requests of one cluster size: the week's generator streamed into one vector, or the
+/// scenario's synthetic workload.
+fn workload(a: &ScaleArgs, s: &Scenario, requests: u32) -> Result<Vec<Request>> {
+    if !a.week {
+        return Ok(s.requests(None)?);
+    }
+    let week = ConvWeek2024 {
+        requests,
+        ..ConvWeek2024::new(s.seed())
+    };
+    let mut v = Vec::with_capacity(requests as usize);
+    v.extend(week.iter()?);
+    Ok(v)
+}
+
 /// The scenario of one cluster size: the default scenario's cluster type, model at `tp`,
 /// synthetic Poisson arrivals with lengths from the Azure 2023 conversation trace (the default
 /// long-input transform kept), at the rate asked for; and that rate, requests per second.
-fn scenario_at(a: &ScaleArgs, model: ModelKind, tp: u32, gpus: u32) -> Result<(Scenario, f64)> {
-    let build = |rate_per_s: f64| -> Result<Scenario> {
+/// With `--week`, the cluster, model and seed only (the requests come from the week's
+/// generator) and the week's mean rate.
+fn scenario_at(
+    a: &ScaleArgs,
+    requests: u32,
+    model: ModelKind,
+    tp: u32,
+    gpus: u32,
+) -> Result<(Scenario, f64)> {
+    let build = |requests: u32, rate_per_s: f64| -> Result<Scenario> {
         let mut w: ScenarioWire = Scenario::default_scenario().to_wire();
         w.cluster.nodes = gpus / 8;
         w.model = model.id().into();
@@ -145,26 +201,29 @@ fn scenario_at(a: &ScaleArgs, model: ModelKind, tp: u32, gpus: u32) -> Result<(S
         w.workload.window_s = None;
         w.workload.rate_scale = 1.0;
         w.workload.source = SourceWire::Synthetic(SyntheticWire {
-            requests: a.requests,
+            requests,
             rate_per_s,
             cv: 1.0,
             lengths_from: Some("azure-conv-2023".into()),
             lognormal: None,
         });
+        if a.week {
+            w.workload.long_input = None;
+        }
         Scenario::from_wire(&w).with_context(|| {
-            format!(
-                "{rate_per_s} req/s on {gpus} GPUs with --requests {}",
-                a.requests
-            )
+            format!("{rate_per_s} req/s on {gpus} GPUs with --requests {requests}")
         })
     };
+    if a.week {
+        return Ok((build(1, 1.0)?, ConvWeek2024::new(0).mean_rate_per_s()));
+    }
     if let Some(r) = a.rate_per_gpu {
         let rps = r * gpus as f64;
-        return Ok((build(rps)?, rps));
+        return Ok((build(requests, rps)?, rps));
     }
     // Lengths and the long-input transform draw from their own streams: the mix, and so the
     // capacity, is the same at any rate. Read it at a nominal rate, then build at capacity.
-    let nominal = build(1.0)?;
+    let nominal = build(requests, 1.0)?;
     let cap = nominal
         .capacity(&nominal.requests(None)?)?
         .context("the workload asks for no replica time")?;
@@ -177,5 +236,5 @@ fn scenario_at(a: &ScaleArgs, model: ModelKind, tp: u32, gpus: u32) -> Result<(S
         cap.long_requests,
         cap.requests
     )?;
-    Ok((build(rps)?, rps))
+    Ok((build(requests, rps)?, rps))
 }

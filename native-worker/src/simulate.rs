@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pecsched_core::hardware::GpuKind;
-use pecsched_core::metrics::{RequestRecord, Summary};
+use pecsched_core::metrics::{DiscardRecords, RecordSink, RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SourceWire, Transform};
@@ -61,6 +61,25 @@ pub struct SimulateArgs {
     /// Seed of every random draw (the long-input transform, synthetic arrivals).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Calibration of the performance model: a built-in profile id (datasheet, h100-wgpu, …)
+    /// or a profile file; carried in the scenario (and in `scenario --link` output).
+    #[arg(long, value_name = "ID|FILE")]
+    pub calibration: Option<String>,
+    /// PecSched's decode-only replicas (default: 1/8 of the replicas, the paper's share).
+    #[arg(long, value_name = "N")]
+    pub decode_replicas: Option<u32>,
+    /// PecSched's colocation cap: derived (from the cost model, a long-decode step slowed by
+    /// at most 5 %: the default), derived:PERMILLE, or fixed:TOKENS per GPU.
+    #[arg(long, value_name = "RULE", value_parser = crate::knob_flags::parse_colocation_cap)]
+    pub colocation_cap: Option<pecsched_core::policy::ColocationCap>,
+    /// Reservation's long-request pool: N replicas, or for:INPUT[:OUTPUT] (the replicas one
+    /// request of that size needs; default for:500000:2048, the paper's sizing).
+    #[arg(long, value_name = "SIZE", value_parser = crate::knob_flags::parse_reservation_pool)]
+    pub reservation_pool: Option<pecsched_core::scenario::wire::ReservationPoolWire>,
+    /// Priority's placement of long requests: no-queued-short-work (default) or
+    /// completely-idle.
+    #[arg(long, value_name = "RULE")]
+    pub priority_placement: Option<String>,
     /// Multiply the arrival rate by this factor (0.5 = half the load).
     #[arg(long)]
     pub rate_scale: Option<f64>,
@@ -225,11 +244,37 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFil
     if let Some(seed) = a.seed {
         w.seed = seed;
     }
+    let mut file_calibration = None;
+    if let Some(c) = &a.calibration {
+        let (wire, cal) = crate::knob_flags::calibration_wire(c)?;
+        w.calibration = Some(wire);
+        // A file's provenance stays with this run's scenario (the wire carries numbers only).
+        file_calibration = cal.provenance.is_some().then_some(cal);
+    }
+    let knobs = w.knobs.get_or_insert_with(Default::default);
+    if let Some(n) = a.decode_replicas {
+        knobs.decode_replicas = Some(n);
+    }
+    if let Some(c) = a.colocation_cap {
+        knobs.colocation_cap = c;
+    }
+    if let Some(p) = a.reservation_pool {
+        knobs.reservation_pool = p;
+    }
+    if let Some(p) = &a.priority_placement {
+        knobs.priority_placement = p.clone();
+    }
     let s = Scenario::from_wire(&w).with_context(|| match (&a.scenario, &a.link) {
         (Some(p), _) => format!("in scenario file {}", p.display()),
         (None, Some(_)) => "in the linked scenario".to_string(),
         (None, None) => "invalid flags".to_string(),
     })?;
+    let s = match file_calibration {
+        Some(cal) if a.calibration.as_deref().is_some_and(|c| Path::new(c).exists()) => {
+            s.with_calibration(cal)
+        }
+        _ => s,
+    };
     Ok((s, trace))
 }
 
@@ -264,7 +309,13 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         }
         None => scenario.requests(None)?,
     };
-    let mut results: Vec<(Summary, Vec<RequestRecord>)> = Vec::new();
+    // Per-request records are streamed to the CSV as each run ends and dropped: only the
+    // summaries are kept, so memory holds one run's records at a time.
+    let mut csv = requests_csv.as_ref().map(OutputFile::begin).transpose()?;
+    if let Some(f) = csv.as_mut() {
+        writeln!(f.writer(), "{}", pecsched_core::metrics::CSV_HEADER).map_err(|e| f.failed(e))?;
+    }
+    let mut results: Vec<Summary> = Vec::new();
     for &p in scenario.policies() {
         let mut sim = scenario.simulation(p, requests.clone())?;
         if timeline_trace.is_some() {
@@ -301,13 +352,28 @@ pub fn run(a: SimulateArgs) -> Result<()> {
                 );
             }
         }
-        results.push(sim.finish());
+        let summary = match csv.as_mut() {
+            Some(f) => {
+                let mut sink = CsvRecords {
+                    w: f.writer(),
+                    policy: p,
+                    error: None,
+                };
+                let summary = sim.finish_into(&mut sink);
+                if let Some(e) = sink.error {
+                    return Err(f.failed(e));
+                }
+                summary
+            }
+            None => sim.finish_into(&mut DiscardRecords),
+        };
+        results.push(summary);
     }
     if let Some(out) = &timeline_trace {
         out.write_text(&trace_events.finish())?;
     }
-    if let Some(out) = &requests_csv {
-        out.write(|w| write_requests_csv(w, &results))?;
+    if let Some(f) = csv {
+        f.commit()?;
     }
     if a.json
         && let Some(note) = &note
@@ -315,19 +381,19 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         eprintln!("note: {note}");
     }
     if a.json {
-        let summaries: Vec<&Summary> = results.iter().map(|r| &r.0).collect();
+        let summaries: Vec<&Summary> = results.iter().collect();
         crate::outln!("{}", serde_json::to_string_pretty(&summaries)?)?;
     } else {
         print_header(&scenario, requests.len(), note.as_deref())?;
-        if let Some((first, _)) = results.first() {
+        if let Some(first) = results.first() {
             // The same window for every policy: it depends on the arrivals and the drain only.
             crate::outln!(
                 "metrics window: {} (throughput and idle rate over the arrivals, starvation at the end of the drain; docs/metrics.md)",
                 first.window()
             )?;
         }
-        crate::table::print_summaries(results.iter().map(|r| &r.0))?;
-        for (s, _) in &results {
+        crate::table::print_summaries(results.iter())?;
+        for s in &results {
             if let Some(why) = &s.stopped {
                 eprintln!("warning: {}: {why}", s.policy.id());
             }
@@ -354,10 +420,58 @@ fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), Stdout
         s.seed()
     )?;
     crate::outln!("transforms: {}", transforms(s))?;
+    crate::outln!(
+        "calibration: {}; knobs: {}",
+        calibration_label(s),
+        knobs_label(s)
+    )?;
     if let Some(note) = note {
         crate::outln!("read: {note}")?;
     }
     Ok(())
+}
+
+/// The calibration as a header names it: the profile (and overrides), with its provenance.
+pub fn calibration_label(s: &Scenario) -> String {
+    match &s.calibration().provenance {
+        Some(p) => format!("{} (measured on {}, {})", s.calibration_label(), p.adapter, p.date),
+        None => s.calibration_label(),
+    }
+}
+
+/// The policy knobs the paper leaves open, as a header names them.
+pub fn knobs_label(s: &Scenario) -> String {
+    use pecsched_core::policy::{ColocationCap, ReservationPool};
+    let k = s.knobs();
+    let cap = match k.colocation_cap {
+        ColocationCap::Derived {
+            max_slowdown_permille,
+        } => format!(
+            "colocation cap derived (long-decode step ≤ +{} %)",
+            max_slowdown_permille as f64 / 10.0
+        ),
+        ColocationCap::Fixed { tokens_per_gpu } => {
+            format!("colocation cap {tokens_per_gpu} tokens/GPU")
+        }
+    };
+    let pool = match k.reservation_pool {
+        ReservationPool::ForRequest {
+            input_tokens,
+            output_tokens,
+        } => format!("reservation pool for {input_tokens}+{output_tokens} tokens"),
+        ReservationPool::Replicas(n) => format!("reservation pool {n} replicas"),
+    };
+    let decode = match k.decode_replicas {
+        Some(n) => format!("{n} decode replicas"),
+        None => format!(
+            "{} decode replicas (1/8)",
+            k.decode_replicas(s.model(), s.replicas())
+        ),
+    };
+    format!(
+        "{cap}, {pool}, priority placement {}, {decode}",
+        k.priority_placement.id()
+    )
 }
 
 /// Every transform the scenario applies to its source, in the order applied, or
@@ -385,17 +499,20 @@ pub fn transforms(s: &Scenario) -> String {
     }
 }
 
-/// One CSV row per request and policy. Written through [`OutputFile::write`]: to a temporary
-/// file renamed into place once complete.
-fn write_requests_csv(
-    f: &mut dyn Write,
-    results: &[(Summary, Vec<RequestRecord>)],
-) -> std::io::Result<()> {
-    writeln!(f, "{}", pecsched_core::metrics::CSV_HEADER)?;
-    for (s, recs) in results {
-        for r in recs {
-            writeln!(f, "{}", r.csv_row(s.policy))?;
+/// Writes each record as a CSV row under [`pecsched_core::metrics::CSV_HEADER`] as the run
+/// hands it over; keeps the first write error (later rows are skipped).
+struct CsvRecords<'a> {
+    w: &'a mut dyn Write,
+    policy: PolicyKind,
+    error: Option<std::io::Error>,
+}
+
+impl RecordSink for CsvRecords<'_> {
+    fn push(&mut self, record: RequestRecord) {
+        if self.error.is_none()
+            && let Err(e) = writeln!(self.w, "{}", record.csv_row(self.policy))
+        {
+            self.error = Some(e);
         }
     }
-    Ok(())
 }

@@ -1,0 +1,154 @@
+//! The scale targets of docs/benchmarks.md, one table row each: wall time (median of
+//! `PECSCHED_BENCH_RUNS` runs, default 3), the thread's CPU time (median; on Linux, from
+//! `/proc/thread-self/stat`, 10 ms resolution: on a shared machine wall time counts the
+//! other processes too), events and events per second of the engine (per CPU second). Asserts
+//! nothing about time. Peak memory is the process's: run one target per invocation under
+//! `/usr/bin/time -v`.
+//!
+//! - `conv-hour/<policy>`: the Azure 2023 conversation trace (one hour, 19,366 requests) with
+//!   the long-input transform at 0.05× (the default scenario without its window), the four
+//!   main policies;
+//! - `capacity-8192/<policy>`: 8,192 GPUs (Llama-3.1-70B, TP = 4, 2,048 replicas), 1 M Poisson
+//!   requests at the cluster's sustainable rate (`Scenario::capacity`), lengths from the Azure
+//!   2023 conversation trace, 5 % turned long; every policy;
+//! - `week-2048/pecsched`: the synthetic Azure 2024 conversation week (27,303,999 requests,
+//!   `workload::azure_week`) on 2,048 GPUs (512 replicas), PecSched.
+//!
+//! `cargo bench -p pecsched-core --bench scale -- FILTER` runs the targets whose name contains
+//! FILTER (all without one: hours on a 2-core machine).
+
+use pecsched_core::policy::PolicyKind;
+use pecsched_core::scenario::Scenario;
+use pecsched_core::scenario::wire::{SourceWire, SyntheticWire};
+use pecsched_core::workload::{ConvWeek2024, Request};
+use std::time::Instant;
+
+/// The conversation hour: the default scenario without its 20-minute window.
+fn conv_hour() -> (Scenario, Vec<Request>) {
+    let mut w = Scenario::default_scenario().to_wire();
+    w.workload.window_s = None;
+    let s = Scenario::from_wire(&w).expect("valid");
+    let reqs = s.requests(None).expect("embedded trace");
+    (s, reqs)
+}
+
+/// `gpus` GPUs of the default cluster type, 8 per node, Llama-3.1-70B at TP = 4, `requests`
+/// synthetic Poisson requests at `rate_per_s` with the default long-input transform.
+fn cluster(gpus: u32, requests: u32, rate_per_s: f64) -> Scenario {
+    let mut w = Scenario::default_scenario().to_wire();
+    w.cluster.nodes = gpus / 8;
+    w.workload.window_s = None;
+    w.workload.rate_scale = 1.0;
+    w.workload.source = SourceWire::Synthetic(SyntheticWire {
+        requests,
+        rate_per_s,
+        cv: 1.0,
+        lengths_from: Some("azure-conv-2023".into()),
+        lognormal: None,
+    });
+    Scenario::from_wire(&w).expect("valid")
+}
+
+/// 8,192 GPUs at capacity, 1 M requests; prints the derived rate.
+fn capacity_8192() -> (Scenario, Vec<Request>) {
+    let nominal = cluster(8192, 1_000_000, 1.0);
+    let cap = nominal
+        .capacity(&nominal.requests(None).expect("synthetic"))
+        .expect("model")
+        .expect("demand");
+    eprintln!(
+        "capacity-8192: {:.1} req/s ({} of {} requests long)",
+        cap.rps, cap.long_requests, cap.requests
+    );
+    let s = cluster(8192, 1_000_000, cap.rps);
+    let reqs = s.requests(None).expect("synthetic");
+    (s, reqs)
+}
+
+/// The week on 2,048 GPUs: requests streamed from the generator into one vector.
+fn week_2048() -> (Scenario, Vec<Request>) {
+    let mut w = cluster(2048, 1, 1.0).to_wire();
+    w.workload.long_input = None;
+    let s = Scenario::from_wire(&w).expect("valid");
+    let week = ConvWeek2024::new(s.seed());
+    let mut reqs = Vec::with_capacity(week.requests as usize);
+    reqs.extend(week.iter().expect("valid week"));
+    (s, reqs)
+}
+
+/// CPU time of this thread (user + system), seconds; `None` where `/proc` does not tell.
+fn thread_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+fn main() {
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_default();
+    let runs: usize = std::env::var("PECSCHED_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    type Setup = fn() -> (Scenario, Vec<Request>);
+    let targets: [(&str, Setup, &[PolicyKind]); 3] = [
+        ("conv-hour", conv_hour, &PolicyKind::MAIN),
+        ("capacity-8192", capacity_8192, &PolicyKind::ALL),
+        ("week-2048", week_2048, &[PolicyKind::PecSched]),
+    ];
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>10} {:>12}  end",
+        "target", "median s", "min s", "max s", "cpu s", "events/cpu-s"
+    );
+    for (name, setup, policies) in targets {
+        let wanted: Vec<PolicyKind> = policies
+            .iter()
+            .copied()
+            .filter(|p| format!("{name}/{}", p.id()).contains(&filter))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let (s, reqs) = setup();
+        for p in wanted {
+            let mut walls = Vec::with_capacity(runs);
+            let mut cpus = Vec::with_capacity(runs);
+            let mut last = None;
+            for _ in 0..runs {
+                let c = thread_cpu_s();
+                let t = Instant::now();
+                let mut sim = s.simulation(p, reqs.clone()).expect("valid");
+                sim.set_event_limit(u64::MAX);
+                let summary = sim.run_into(&mut pecsched_core::metrics::DiscardRecords);
+                walls.push(t.elapsed().as_secs_f64());
+                if let (Some(a), Some(b)) = (c, thread_cpu_s()) {
+                    cpus.push(b - a);
+                }
+                last = Some(summary);
+            }
+            walls.sort_by(f64::total_cmp);
+            cpus.sort_by(f64::total_cmp);
+            let summary = last.expect("at least one run");
+            let median = walls[walls.len() / 2];
+            let cpu = cpus.get(cpus.len() / 2).copied().unwrap_or(median);
+            println!(
+                "{:<28} {:>10.3} {:>10.3} {:>10.3} {:>10.2} {:>12.0}  {} ({} events)",
+                format!("{name}/{}", p.id()),
+                median,
+                walls[0],
+                walls[walls.len() - 1],
+                cpu,
+                summary.events as f64 / cpu.max(0.01),
+                summary.stopped.as_ref().map_or("complete", |s| s.label()),
+                summary.events
+            );
+        }
+    }
+}
