@@ -169,9 +169,8 @@ impl OutputFile {
     /// and the target left as it was.
     pub fn begin(&self) -> Result<PartialFile> {
         let tmp = self.temporary("partial");
-        let file = create_new(&tmp).with_context(|| {
-            format!("{} {}: writing failed", self.flag, self.path.display())
-        })?;
+        let file = create_new(&tmp)
+            .with_context(|| format!("{} {}: writing failed", self.flag, self.path.display()))?;
         Ok(PartialFile {
             out: self.clone(),
             tmp,
