@@ -67,7 +67,8 @@ pub fn field_range(field: CalibrationField) -> (f64, f64) {
         | C::RequestOverheadS => SECONDS,
         C::DecodeAttnSeqHeadS | C::PrefillAttnSeqHeadS | C::CustomAllreduceStepS => (1e-10, 1e-5),
         C::GemmTileM | C::GemmTileN => (16.0, 512.0),
-        C::DecodeAttnHalfUnits | C::AllreduceBwHalfGpus => (1e-2, 1e3),
+        C::AllreduceBwHalfGpus => (1e-2, 1e3),
+        C::DecodeAttnUnitBwShare => (1e-3, 1.0),
         C::AllreduceStepLatencyScale => (1e-2, 10.0),
         C::CustomAllreduceMaxBytes => (1e3, 1e9),
         C::ElementwiseTraffic => (1e-2, 10.0),
@@ -100,16 +101,6 @@ pub fn errors(points: &[&Point], gpu: &GpuSpec, calib: &Calibration) -> Vec<f64>
         .collect()
 }
 
-fn objective(points: &[&Point], gpu: &GpuSpec, calib: &Calibration) -> f64 {
-    points
-        .iter()
-        .map(|p| {
-            let r = (p.shape.predict(gpu, calib) / p.median_s).ln();
-            r * r
-        })
-        .sum()
-}
-
 /// Fits the fields the points' families use, starting from `start` (other fields unchanged).
 pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration {
     let mut chosen: Vec<CalibrationField> = Vec::new();
@@ -120,13 +111,42 @@ pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration
             }
         }
     }
-    let fields: Vec<Field> = chosen.into_iter().map(field).collect();
+    fit_fields(
+        points,
+        &chosen,
+        start,
+        |p, c| p.shape.predict(gpu, c),
+        |p| p.median_s,
+    )
+}
+
+/// Fits `fields` (each searched over [`field_range`]) to `items`, minimising
+/// Σ ln²(predicted/measured), starting from `start` (other fields unchanged). Any measured
+/// set can use it: `predict` prices one item under a trial calibration (always through the
+/// core's model), `measured` gives its measured seconds.
+pub fn fit_fields<T>(
+    items: &[T],
+    fields: &[CalibrationField],
+    start: &Calibration,
+    predict: impl Fn(&T, &Calibration) -> f64,
+    measured: impl Fn(&T) -> f64,
+) -> Calibration {
+    let objective = |calib: &Calibration| -> f64 {
+        items
+            .iter()
+            .map(|p| {
+                let r = (predict(p, calib) / measured(p)).ln();
+                r * r
+            })
+            .sum()
+    };
+    let fields: Vec<Field> = fields.iter().copied().map(field).collect();
     let mut best = start.clone();
     for f in &fields {
         let v = best.get(f.field).clamp(f.lo, f.hi);
         let _ = best.set(f.field, v);
     }
-    let mut score = objective(points, gpu, &best);
+    let mut score = objective(&best);
     // Coarse coordinate scans over each field's whole (log) range first, so a field whose
     // effect only starts far from its start value (a ceiling that binds only when low) is
     // found; then the local pattern search refines.
@@ -138,7 +158,7 @@ pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration
                 if trial.set(f.field, x).is_err() {
                     continue;
                 }
-                let s = objective(points, gpu, &trial);
+                let s = objective(&trial);
                 if s < score {
                     best = trial;
                     score = s;
@@ -160,7 +180,7 @@ pub fn fit(points: &[&Point], gpu: &GpuSpec, start: &Calibration) -> Calibration
                 if trial.set(f.field, next).is_err() {
                     continue;
                 }
-                let s = objective(points, gpu, &trial);
+                let s = objective(&trial);
                 if s < score {
                     best = trial;
                     score = s;

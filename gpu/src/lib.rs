@@ -20,7 +20,8 @@
 //! - [`kernels`]: every kernel built once for a device; [`jobs`]: one timed sweep point;
 //!   [`sweep`]: the bench's shapes; [`points`]: measured points and their predictions;
 //! - calibration: [`fit`] (the search) and [`calibrate`] (training and held-out points, the
-//!   fitted profile and its error report).
+//!   fitted profile and its error report); [`production`] (the same search fitted to the
+//!   production-kernel tables the core reads, with held-out errors by family and size).
 //!
 //! Predicted times always come from `pecsched_core::perf::kernel`: nothing here re-derives a
 //! performance formula. The command line (flags, output files) lives in `pecsched-worker`.
@@ -45,6 +46,7 @@ pub mod points;
 pub mod prefill;
 pub mod prefill_coop;
 pub mod prefill_wide;
+pub mod production;
 pub mod reference;
 pub mod sweep;
 pub mod template;

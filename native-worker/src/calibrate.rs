@@ -1,6 +1,7 @@
 //! `pecsched-worker calibrate`: fits the core's calibration fields to measured points (from
-//! `bench`) and reports the prediction error on points held out of the fit
-//! ([`pecsched_gpu::calibrate`] does the fitting).
+//! `bench`, or the production-kernel tables with `--production`, see
+//! [`crate::calibrate_production`]) and reports the prediction error on points held out of
+//! the fit ([`pecsched_gpu::calibrate`] and [`pecsched_gpu::production`] do the fitting).
 
 use std::path::PathBuf;
 
@@ -16,11 +17,21 @@ use crate::output::OutputFile;
 #[derive(clap::Args, Debug)]
 pub struct CalibrateArgs {
     /// Points measured by `bench` (its `points.json`).
+    #[arg(
+        long,
+        required_unless_present = "production",
+        conflicts_with = "production"
+    )]
+    pub points: Option<PathBuf>,
+    /// A folder of production-kernel tables (`shared/data/production_kernels`: vLLM
+    /// attention and GEMMs, NCCL, vLLM custom all-reduce) to fit instead of bench points;
+    /// needs --gpu a100 or h100. Prints the held-out error per op family and size range.
+    #[arg(long, value_name = "DIR")]
+    pub production: Option<PathBuf>,
+    /// Where to write the fitted profile (bench points: the f16 profile, default
+    /// `profile.json`; --production: written only when given).
     #[arg(long)]
-    pub points: PathBuf,
-    /// Where to write the f16 profile fitted on the training points.
-    #[arg(long, default_value = "profile.json")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     /// Also write the f32 profile here.
     #[arg(long)]
     pub out_f32: Option<PathBuf>,
@@ -57,22 +68,29 @@ pub fn gpu_spec(id: Option<&str>, adapter: &str) -> anyhow::Result<GpuSpec> {
 
 /// Runs `calibrate`.
 pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
+    let (Some(points_path), None) = (&args.points, &args.production) else {
+        return crate::calibrate_production::run(&args);
+    };
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("profile.json"));
     // Output paths first.
-    let out = OutputFile::check("--out", &args.out)?;
+    let out = OutputFile::check("--out", &out_path)?;
     let out_f32 = args
         .out_f32
         .as_deref()
         .map(|p| OutputFile::check("--out-f32", p))
         .transpose()?;
-    let text = std::fs::read_to_string(&args.points)
-        .with_context(|| format!("reading {}", args.points.display()))?;
+    let text = std::fs::read_to_string(points_path)
+        .with_context(|| format!("reading {}", points_path.display()))?;
     let points =
-        Points::from_json(&text).with_context(|| format!("parsing {}", args.points.display()))?;
+        Points::from_json(&text).with_context(|| format!("parsing {}", points_path.display()))?;
     anyhow::ensure!(
         points.complete || args.allow_partial,
         "{}: the bench sweep that wrote it did not finish (\"complete\": false, {} points); \
          rerun bench, or pass --allow-partial to fit what it measured",
-        args.points.display(),
+        points_path.display(),
         points.points.len()
     );
     let f16_points = profile_points(&points.points, Dtype::F16);
@@ -80,7 +98,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         !train.is_empty(),
         "{}: 0 f16 training points ({} points in all): nothing to fit",
-        args.points.display(),
+        points_path.display(),
         points.points.len()
     );
     if held.is_empty() {
@@ -115,7 +133,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<()> {
     );
     let (calib, held) = f16.context("the points file holds no f16 points")?;
     out.write_text(&(calib.to_json() + "\n"))?;
-    println!("\nwrote {} (f16 profile)", args.out.display());
+    println!("\nwrote {} (f16 profile)", out_path.display());
     if held.n == 0 {
         println!(
             "0 held-out points (--holdout-every {}): no held-out error measured",

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 mod bench;
 mod calibrate;
+mod calibrate_production;
 mod gpu_info;
+mod knob_flags;
 mod output;
 mod predict;
 mod replay;

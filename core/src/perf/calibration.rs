@@ -196,7 +196,7 @@ calibration! {
     /// Default 0.031 \[X\], measured: zig-zag ring flash-attention (forward, causal, Llama-3-8B
     /// heads, 8K tokens per GPU) on 8×A100 NVLink runs at 81.7 % of the plain kernel on the
     /// same 8K (zhuzilin/ring-flash-attention README, benchmark/benchmark_kvpacked_func.py),
-    /// so `1 + 7p = 1/0.817` less the ≈ 0.9 % this model charges apart as
+    /// so `1 + 7p = 1/0.817` less the ≈ 0.7 % this model charges apart as
     /// `ring_step_overhead_s` + `attention_overhead_s` (perf/sp.rs; docs/fidelity.md). The
     /// paper (citing USP) says only that the efficiency is low and falls with the ring.
     ring_attn_step_penalty / RingAttnStepPenalty: NonNegative = 0.031;
@@ -227,12 +227,12 @@ calibration! {
     /// the A100 (FA2): e.g. 32/8 heads, 1,024 sequences take 215 µs vs 12 µs for one
     /// (`*_vllm_generation_attention.csv`).
     decode_attn_seq_head_s / DecodeAttnSeqHeadS: NonNegative = 0.0;
-    /// Parallel work units (sequences × KV heads) at which decode attention reaches half its
-    /// KV-read bandwidth: the bandwidth is scaled by `u/(u + h)`, `u` = sequences × KV heads
-    /// on this GPU. Default 0 \[I\]: off. One sequence and one KV head cannot fill the GPU: at
-    /// 131K KV tokens vLLM's decode reads at 0.36–0.39 of HBM bandwidth with 1 sequence vs
-    /// 0.68–0.77 with 4 (A100 and H100, `*_vllm_generation_attention.csv`).
-    decode_attn_half_units / DecodeAttnHalfUnits: NonNegative = 0.0;
+    /// Share of HBM bandwidth one decode work unit (one sequence × one KV head) can draw: the
+    /// KV read takes at least `bytes/units / (hbm·share)`, so a batch of few sequences and few
+    /// KV heads cannot fill the GPU. Default 0 \[I\]: off. At 131K KV tokens and one KV head
+    /// vLLM's decode reads at 0.36–0.39 of HBM bandwidth with 1 sequence vs 0.68–0.77 with 4
+    /// (A100 and H100, `*_vllm_generation_attention.csv`).
+    decode_attn_unit_bw_share / DecodeAttnUnitBwShare: NonNegative = 0.0;
     /// Prefill-attention time per (sequence × KV head) on this GPU, seconds (varlen setup,
     /// per-sequence tiles that are partly empty). Default 0 \[I\]. vLLM's context attention at
     /// 1 token per sequence grows ~0.2 µs per sequence (`*_vllm_context_attention.csv`).

@@ -7,7 +7,7 @@
 //! | kernel | compute term | memory term | fixed term |
 //! |---|---|---|---|
 //! | [`PrefillAttention`] | `prefill_attn_max_efficiency`, `prefill_attn_half_tokens`, `prefill_attn_pair_flops` | `hbm_efficiency` | `attention_overhead_s`, `prefill_attn_seq_head_s` |
-//! | [`DecodeAttention`] | `decode_attn_flop_efficiency` | `decode_attn_bw_efficiency`, `decode_attn_half_units` | `decode_attn_overhead_s`, `decode_attn_seq_head_s` |
+//! | [`DecodeAttention`] | `decode_attn_flop_efficiency` | `decode_attn_bw_efficiency`, `decode_attn_unit_bw_share` | `decode_attn_overhead_s`, `decode_attn_seq_head_s` |
 //! | [`AttentionMerge`] | — | `hbm_efficiency` | `kernel_overhead_s` |
 //! | [`Gemm`] | `gemm_efficiency`, `gemm_tile_m`, `gemm_tile_n`, `gemm_half_tiles` | `gemm_stream_efficiency` | `kernel_overhead_s` |
 //!

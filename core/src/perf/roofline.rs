@@ -43,8 +43,9 @@ pub struct Roof {
     pub decode_attn_overhead_s: f64,
     /// `decode_attn_seq_head_s`: decode seconds per (sequence × KV head).
     pub decode_seq_head_s: f64,
-    /// `decode_attn_half_units`: sequences × KV heads at half the KV-read bandwidth (0: off).
-    pub decode_half_units: f64,
+    /// HBM bandwidth × `decode_attn_unit_bw_share`: what one (sequence, KV head) of decode
+    /// attention can read, bytes/s (0: no limit).
+    pub decode_unit_bytes_per_s: f64,
     /// `prefill_attn_seq_head_s`: prefill seconds per (sequence × KV head).
     pub prefill_seq_head_s: f64,
     /// `gemm_tile_m`, `gemm_tile_n`: one GEMM output tile for wave quantisation (0: off).
@@ -72,7 +73,7 @@ impl Roof {
             attention_overhead_s: calib.attention_overhead_s,
             decode_attn_overhead_s: calib.decode_attn_overhead_s,
             decode_seq_head_s: calib.decode_attn_seq_head_s,
-            decode_half_units: calib.decode_attn_half_units,
+            decode_unit_bytes_per_s: gpu.hbm_bytes_per_s * calib.decode_attn_unit_bw_share,
             prefill_seq_head_s: calib.prefill_attn_seq_head_s,
             gemm_tile: (calib.gemm_tile_m, calib.gemm_tile_n),
             sm_count: f64::from(gpu.sm_count.max(1)),
@@ -284,8 +285,8 @@ impl AttentionShape {
     }
 
     /// Decode attention of `seqs` single-token queries over `kv_tokens` keys in total: reads
-    /// the KV at `decode_attn_bw_efficiency` (scaled by `u/(u + decode_attn_half_units)`,
-    /// `u` = sequences × KV heads, when that is set), computes at
+    /// the KV at `decode_attn_bw_efficiency` (and each of the `u` = sequences × KV heads at
+    /// most at `decode_attn_unit_bw_share` of HBM bandwidth, when that is set), computes at
     /// `decode_attn_flop_efficiency`; fixed cost `decode_attn_overhead_s` plus
     /// `decode_attn_seq_head_s` per sequence and KV head.
     #[inline]
@@ -294,8 +295,8 @@ impl AttentionShape {
         let bytes = self.kv_bytes_per_token * kv_tokens + self.qo_bytes_per_token * seqs;
         let units = seqs * self.kv_heads;
         let mut memory_s = bytes / roof.kv_read_bytes_per_s;
-        if roof.decode_half_units > 0.0 && units > 0.0 {
-            memory_s *= (units + roof.decode_half_units) / units;
+        if roof.decode_unit_bytes_per_s > 0.0 && units > 0.0 {
+            memory_s = memory_s.max(bytes / units / roof.decode_unit_bytes_per_s);
         }
         OpCost {
             flops,

@@ -1,18 +1,22 @@
-//! Sequence parallelism for long prefills: the types, the paper's §5.3 cost table, and the
-//! group shape. The time model lives in `sp_model.rs` ([`PerfModel::sp_prefill`](crate::perf::PerfModel::sp_prefill)).
+//! Sequence parallelism for long prefills: the types, the paper's §5.3 cost table and the cost
+//! model that chooses fast SP's combination from it, and the group shape. The time model lives
+//! in `sp_model.rs` ([`PerfModel::sp_prefill`](crate::perf::PerfModel::sp_prefill)).
 //!
 //! ## The two modes
 //!
 //! - [`SpMode::RingOnly`] (baselines and the /FSP ablation): ring attention across the `k`
 //!   replicas of the group, TP inside each replica.
-//! - [`SpMode::Fast`] (PecSched, docs/paper.md §2.7): per layer, the cheapest of the four
-//!   {Megatron-SP, Ulysses-SP} attention × {Megatron-SP, Ulysses-SP} MLP combinations, by
-//!   estimated communication + computation (summed, not overlapped, as the paper sums them).
+//! - [`SpMode::Fast`] (PecSched, docs/paper.md §2.7): one of the four {Megatron-SP,
+//!   Ulysses-SP} attention × {Megatron-SP, Ulysses-SP} MLP combinations, **chosen per request
+//!   by the paper's cost model** ([`SpCostModel`]: the §5.3 cost table's communication volume
+//!   and computation turned into seconds and summed, not overlapped, as the paper sums them),
+//!   then **priced by the roofline** like every other plan. The cost model decides; the
+//!   roofline does not: Fast can therefore be slower than RingOnly where the two disagree.
 //!   Labels follow §5.3 and the cost table (conventional naming), not §4.2's swapped prose.
 //!   - Megatron attention: tokens all-gathered in each TP region (replica) before QKV and
 //!     reduce-scattered after O; KV passes in a ring **between TP regions** (③ in the paper),
 //!     so the ring has `k` participants. Megatron attention + Megatron MLP is therefore exactly
-//!     ring-only SP, and Fast ≤ RingOnly by construction.
+//!     ring-only SP.
 //!   - Ulysses attention: each GPU gathers its TP region's attention weights, two all-to-alls
 //!     switch the node's GPUs from sequence shards to head shards, and ring attention runs
 //!     **between nodes only** (`replicas_per_node.len()` steps).
@@ -29,7 +33,11 @@
 //! ring) + attention_overhead_s + ring_step_overhead_s`. The step's attention runs at the
 //! SDPA efficiency of an `L/n`-token block **divided by `1 + ring_attn_step_penalty·(n−1)`**:
 //! the paper states (citing USP) that ring attention's compute efficiency is low and falls as
-//! the ring grows, and this explicit, calibrated penalty is how we model it.
+//! the ring grows. The penalty's default (0.031) is measured, not chosen: zig-zag ring
+//! flash-attention forward on 8×A100 (NVLink) runs at 81.7 % of the plain kernel at the same
+//! 8K tokens per GPU (zhuzilin/ring-flash-attention README, Llama-3-8B heads, causal), so
+//! `1 + 7p = 1/0.817` less the ≈ 0.7 % this model already charges per step as
+//! `ring_step_overhead_s` + `attention_overhead_s` (docs/fidelity.md, "Ring attention").
 
 use crate::model::ModelSpec;
 use crate::perf::PerfError;
@@ -175,8 +183,11 @@ pub struct SpCostRow {
     pub mlp: SpChoice,
     /// Intra-node communication of the node per layer, bytes (elements × 2).
     pub comm_bytes_per_node: f64,
-    /// Computation per GPU per layer, FLOPs.
+    /// Computation per GPU per layer, FLOPs (projections, attention scores, MLP).
     pub flops_per_gpu: f64,
+    /// The attention-score part of `flops_per_gpu`: `4·(s·T)²·d/T` (Megatron) or
+    /// `4·(s·G)²·d/G` (Ulysses), one local block.
+    pub attention_flops_per_gpu: f64,
 }
 
 /// The paper's §5.3 cost table for a segment of `s` tokens per GPU, TP size `tp` (T) and
@@ -190,7 +201,7 @@ pub struct SpCostRow {
 /// weights, `2·s·d·(N_h + 2N_kv)·d_h` (the table's extra `/T` looks like a typo). The
 /// attention term is the table's: non-causal, over the local block only (`(s·T)²` of the TP
 /// region or `(s·G)²` of the node) — the time model instead counts causal pairs over the
-/// whole ring. Bytes are elements × 2 (bf16).
+/// whole ring. Bytes are elements × [`SP_COST_BYTES_PER_ELEMENT`].
 pub fn sp_cost_table(model: &ModelSpec, s: f64, tp: u32, gpus_per_node: u32) -> [SpCostRow; 4] {
     let (t, g) = (tp as f64, gpus_per_node as f64);
     let d = model.hidden as f64;
@@ -202,12 +213,13 @@ pub fn sp_cost_table(model: &ModelSpec, s: f64, tp: u32, gpus_per_node: u32) -> 
     let i = model.intermediate as f64;
     let proj = 2.0 * s * d * (nh + 2.0 * nkv) * dh + 2.0 * s * nh * dh * d;
     let megatron_comm = 2.0 * s * d * (t - 1.0) * g;
+    let scores = |x: f64| 4.0 * (s * x) * (s * x) * d / x;
     let attn = |c: SpChoice| match c {
-        SpChoice::Megatron => (megatron_comm, proj + 4.0 * (s * t) * (s * t) * d / t),
+        SpChoice::Megatron => (megatron_comm, scores(t)),
         SpChoice::Ulysses => (
             2.0 * s * (nh + nkv) * dh * (g - 1.0)
                 + model.attn_params_per_layer() as f64 * g * (t - 1.0) / t,
-            proj + 4.0 * (s * g) * (s * g) * d / g,
+            scores(g),
         ),
     };
     let mlp = |c: SpChoice| match c {
@@ -219,10 +231,133 @@ pub fn sp_cost_table(model: &ModelSpec, s: f64, tp: u32, gpus_per_node: u32) -> 
         SpCostRow {
             attention: a,
             mlp: m,
-            comm_bytes_per_node: (ca + cm) * 2.0,
-            flops_per_gpu: fa + fm,
+            comm_bytes_per_node: (ca + cm) * SP_COST_BYTES_PER_ELEMENT,
+            flops_per_gpu: proj + fa + fm,
+            attention_flops_per_gpu: fa,
         }
     })
+}
+
+/// Bytes per element of the cost table's communication volumes: bf16 activations and weights.
+/// The paper gives volumes in elements and no unit (docs/paper.md §4, item 10).
+pub const SP_COST_BYTES_PER_ELEMENT: f64 = 2.0;
+
+/// How the cost table's attention computation is counted (the paper does not say; its table
+/// has one local block per scheme, docs/paper.md §2.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpCostCounting {
+    /// The table as written: one local block per layer, `4·(s·T)²·d/T` for Megatron and
+    /// `4·(s·G)²·d/G` for Ulysses. Ulysses' block is `G/T` times bigger, and nothing in the
+    /// table counts the ring steps that make up for it, so for long segments the table
+    /// prefers Megatron attention (the ring between TP regions). The default
+    /// ([`DEFAULT_SP_COST_COUNTING`]).
+    AsWritten,
+    /// Each scheme's block times the ring steps it runs (Megatron: `k` TP regions; Ulysses:
+    /// `m` nodes): both then count the same attention FLOPs over the whole sequence, and the
+    /// choice is decided by communication. Our reading, offered for comparison.
+    WholeRing,
+}
+
+/// The counting fast SP uses: the cost table as the paper writes it.
+pub const DEFAULT_SP_COST_COUNTING: SpCostCounting = SpCostCounting::AsWritten;
+
+/// The paper's §5.3 cost model (docs/paper.md §2.7): for each combination, the cost table's
+/// intra-node communication and per-GPU computation turned into seconds and summed (the
+/// paper sums them; no overlap), per layer, times the layers. Fast SP runs the cheapest
+/// feasible combination ([`PerfModel::sp_choice`](crate::perf::PerfModel::sp_choice)).
+///
+/// The paper leaves units and constants open (docs/paper.md §4, item 10); ours, each named:
+/// - communication: the node's volume (elements × [`SP_COST_BYTES_PER_ELEMENT`]) is sent by
+///   its `G` GPUs in parallel, each over its own NVLink port at `nvlink_bytes_per_s`
+///   (datasheet × calibration `nvlink_efficiency`): `bytes / (G · nvlink_bytes_per_s)`; no
+///   latency terms (the table has none);
+/// - computation: `FLOPs / flops_per_s`, dense bf16 peak × calibration `gemm_efficiency`
+///   for every term (the table does not distinguish attention from GEMMs);
+/// - the attention term counted per [`SpCostCounting`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SpCostModel {
+    /// Effective NVLink bandwidth of one GPU, one direction, bytes/s.
+    pub nvlink_bytes_per_s: f64,
+    /// Effective compute rate of one GPU, FLOP/s.
+    pub flops_per_s: f64,
+    /// How the attention computation is counted.
+    pub counting: SpCostCounting,
+}
+
+/// One combination priced by the cost model, for the whole prefill (all layers).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SpCost {
+    /// Attention scheme.
+    pub attention: SpChoice,
+    /// MLP scheme.
+    pub mlp: SpChoice,
+    /// Communication, seconds.
+    pub comm_s: f64,
+    /// Computation, seconds.
+    pub compute_s: f64,
+    /// Whether the combination can run (Ulysses attention needs a node's GPUs to divide the
+    /// heads).
+    pub feasible: bool,
+}
+
+impl SpCost {
+    /// `comm_s + compute_s`: what the choice minimises.
+    pub fn total_s(&self) -> f64 {
+        self.comm_s + self.compute_s
+    }
+}
+
+impl SpCostModel {
+    /// The four combinations for `input_tokens` over `group` (replicas of `tp` GPUs),
+    /// `layers` layers, in [`SP_COMBINATIONS`] order. The segment per GPU is
+    /// `s = input / (k·T)`; each node of the group is priced with its own `G = r·T` GPUs and
+    /// the slowest node counts. `feasible` is filled in by the caller's rule; here all are.
+    pub fn costs(
+        &self,
+        model: &ModelSpec,
+        input_tokens: u64,
+        group: &SpGroup,
+        tp: u32,
+    ) -> [SpCost; 4] {
+        let (k, m) = (group.replicas() as f64, group.nodes() as f64);
+        let tp = tp.max(1);
+        let s = input_tokens as f64 / (k * tp as f64);
+        let layers = model.layers as f64;
+        let mut out = SP_COMBINATIONS.map(|(attention, mlp)| SpCost {
+            attention,
+            mlp,
+            comm_s: 0.0,
+            compute_s: 0.0,
+            feasible: true,
+        });
+        let nodes: Vec<u32> = match group.replicas_per_node.iter().any(|&r| r > 0) {
+            true => group.replicas_per_node.clone(),
+            false => vec![1],
+        };
+        for r in nodes.into_iter().filter(|&r| r > 0) {
+            let g = r * tp;
+            for (c, row) in out.iter_mut().zip(sp_cost_table(model, s, tp, g)) {
+                let steps = match (self.counting, row.attention) {
+                    (SpCostCounting::AsWritten, _) => 1.0,
+                    (SpCostCounting::WholeRing, SpChoice::Megatron) => k,
+                    (SpCostCounting::WholeRing, SpChoice::Ulysses) => m,
+                };
+                let flops = row.flops_per_gpu + (steps - 1.0) * row.attention_flops_per_gpu;
+                let comm = row.comm_bytes_per_node / (g as f64 * self.nvlink_bytes_per_s);
+                let compute = flops / self.flops_per_s;
+                // The slowest node sets the pace.
+                if comm + compute > c.comm_s + c.compute_s {
+                    c.comm_s = comm;
+                    c.compute_s = compute;
+                }
+            }
+        }
+        for c in &mut out {
+            c.comm_s *= layers;
+            c.compute_s *= layers;
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::perf::replica::layer_linears;
 use crate::perf::roofline::OpCost;
+use crate::perf::sp::{DEFAULT_SP_COST_COUNTING, SpCost, SpCostCounting, SpCostModel};
 use crate::perf::{
     PerfModel, SP_COMBINATIONS, SpCandidate, SpChoice, SpEstimate, SpGroup, SpMode, SpPlan,
 };
@@ -26,9 +27,9 @@ struct Geometry {
 
 /// Per-layer seconds of one candidate, split into computation and communication.
 #[derive(Clone, Copy, Default)]
-struct Layer {
-    compute: f64,
-    comm: f64,
+pub(super) struct Layer {
+    pub(super) compute: f64,
+    pub(super) comm: f64,
 }
 
 impl PerfModel {
@@ -65,7 +66,7 @@ impl PerfModel {
 
     /// Ring attention over `steps` participants holding `l/steps` tokens each; every GPU does
     /// `flops` of attention over the ring; `transfer` is one step's slowest KV-block send.
-    fn ring(&self, flops: f64, steps: u32, block: f64, transfer: f64) -> Layer {
+    pub(super) fn ring(&self, flops: f64, steps: u32, block: f64, transfer: f64) -> Layer {
         let n = steps as f64;
         let slowdown = 1.0 + self.calib.ring_attn_step_penalty * (n - 1.0);
         let step = self.roof.attention_compute_s(flops / n, block, slowdown);
@@ -187,11 +188,67 @@ impl PerfModel {
         })
     }
 
+    /// The paper's §5.3 cost model on this model's hardware and calibration, counting the
+    /// attention term per `counting` (see [`SpCostModel`] for the constants).
+    pub fn sp_cost_model(&self, counting: SpCostCounting) -> SpCostModel {
+        SpCostModel {
+            nvlink_bytes_per_s: self.nvlink.bytes_per_s,
+            flops_per_s: self.roof.gemm_flops_per_s,
+            counting,
+        }
+    }
+
+    /// The four combinations for a prefill of `input_tokens` over `group` priced by the
+    /// cost model ([`DEFAULT_SP_COST_COUNTING`] unless `counting` says otherwise), in
+    /// [`SP_COMBINATIONS`] order, with their feasibility.
+    pub fn sp_costs(
+        &self,
+        input_tokens: u64,
+        group: &SpGroup,
+        counting: SpCostCounting,
+    ) -> [SpCost; 4] {
+        let geo = self.geometry(input_tokens, group);
+        let feasible = self.ulysses_feasible(&geo);
+        let mut costs =
+            self.sp_cost_model(counting)
+                .costs(&self.model, input_tokens, group, self.tp);
+        for c in &mut costs {
+            c.feasible = c.attention == SpChoice::Megatron || feasible;
+        }
+        costs
+    }
+
+    /// Fast SP's choice for a prefill of `input_tokens` over `group` (docs/paper.md §2.7): the
+    /// feasible combination with the least cost-model `comm + compute`
+    /// ([`DEFAULT_SP_COST_COUNTING`]; ties: earlier in [`SP_COMBINATIONS`]).
+    pub fn sp_choice(&self, input_tokens: u64, group: &SpGroup) -> (SpChoice, SpChoice) {
+        self.sp_choice_counting(input_tokens, group, DEFAULT_SP_COST_COUNTING)
+    }
+
+    /// [`PerfModel::sp_choice`] with the attention term counted per `counting`.
+    pub fn sp_choice_counting(
+        &self,
+        input_tokens: u64,
+        group: &SpGroup,
+        counting: SpCostCounting,
+    ) -> (SpChoice, SpChoice) {
+        let mut best: Option<SpCost> = None;
+        for c in self.sp_costs(input_tokens, group, counting) {
+            if c.feasible && best.is_none_or(|b| c.total_s() < b.total_s()) {
+                best = Some(c);
+            }
+        }
+        best.map_or((SpChoice::Megatron, SpChoice::Megatron), |b| {
+            (b.attention, b.mlp)
+        })
+    }
+
     /// Predicted time of a long prefill of `input_tokens` spread over `group` (replicas of
-    /// this model's `tp`), in `mode`. `Fast` picks the combination with the least estimated
-    /// compute + comm (ties: earlier in [`SP_COMBINATIONS`]); `RingOnly` is Megatron/Megatron
-    /// reported as [`SpPlan::Ring`]. Ring attention is modelled as described in `sp.rs`; long
-    /// prefill attention is taken as compute-bound.
+    /// this model's `tp`), in `mode`. `Fast` runs the combination the paper's cost model
+    /// chooses ([`PerfModel::sp_choice`]) and prices it with the roofline (its
+    /// [`PerfModel::sp_candidates`] estimate); `RingOnly` is Megatron/Megatron reported as
+    /// [`SpPlan::Ring`]. Ring attention is modelled as described in `sp.rs`; long prefill
+    /// attention is taken as compute-bound.
     pub fn sp_prefill(&self, input_tokens: u64, group: &SpGroup, mode: SpMode) -> SpEstimate {
         let geo = self.geometry(input_tokens, group);
         let ring = || {
@@ -201,15 +258,10 @@ impl PerfModel {
         match mode {
             SpMode::RingOnly => ring(),
             SpMode::Fast => {
-                let mut best: Option<SpEstimate> = None;
-                for c in self.sp_candidates(input_tokens, group) {
-                    if let Some(e) = c.estimate
-                        && best.is_none_or(|b| e.time < b.time)
-                    {
-                        best = Some(e);
-                    }
-                }
-                best.unwrap_or_else(ring)
+                let (attention, mlp) = self.sp_choice(input_tokens, group);
+                self.layer(&geo, attention, mlp)
+                    .map(|l| self.estimate(l, SpPlan::Hybrid { attention, mlp }))
+                    .unwrap_or_else(ring)
             }
         }
     }
