@@ -1,15 +1,18 @@
 //! Version 1 of the scenario format, frozen: links and files written by PecSched in version 1
 //! (committed under `tests/golden/v1/`, never regenerated) must decode to the same scenario
-//! forever. A new engine or policy field changes the engine's structs, not these. The files
-//! are compiled in (`include_str!`), so the same test runs natively and in wasm32 under Node
+//! forever, upgraded to the current version with the meaning each field had (`wire_v1.rs`: a
+//! fixed colocation cap, the datasheet calibration). The files are compiled in
+//! (`include_str!`), so the same test runs natively and in wasm32 under Node
 //! (`cargo test --target wasm32-unknown-unknown -p pecsched-core --test wire_v1`): the explorer
 //! decodes links in the browser.
 
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
+use pecsched_core::policy::{ColocationCap, PriorityPlacement, ReservationPool};
 use pecsched_core::scenario::link;
-use pecsched_core::scenario::wire::ScenarioWire;
+use pecsched_core::scenario::wire::{CalibrationWire, ScenarioWire};
+use pecsched_core::scenario::wire_v1::ScenarioWireV1;
 use pecsched_core::scenario::{EmbeddedTrace, LengthSource, Scenario, Source};
 use pecsched_core::time::SimDuration;
 
@@ -65,12 +68,19 @@ fn every_v1_link_decodes_to_its_v1_file() {
     assert_eq!(links.len(), 5, "the committed v1 links");
     for (name, token) in links {
         let wire = link::decode(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let from_file: ScenarioWire = serde_json::from_str(&file(&name)).unwrap();
-        assert_eq!(wire, from_file, "{name}: link and file differ");
+        // The file, read as version 1 and upgraded, is what the link decodes to.
+        let v1: ScenarioWireV1 = serde_json::from_str(&file(&name)).unwrap();
+        assert_eq!(v1.version, 1, "{name}");
+        assert_eq!(wire, v1.clone().upgrade(), "{name}: link and file differ");
+        assert_eq!(
+            ScenarioWire::from_json(&file(&name)).unwrap(),
+            v1.upgrade(),
+            "{name}"
+        );
         let s = link::decode_scenario(&token).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(s, Scenario::from_json(&file(&name)).unwrap(), "{name}");
-        // Version 1 writers stay byte-stable: the same wire encodes to the same token.
-        assert_eq!(link::encode(&wire), token, "{name}: re-encoded differently");
+        // Re-encoded, it is a current-version link to the same scenario.
+        assert_eq!(link::decode_scenario(&link::encode(&wire)).unwrap(), s);
     }
 }
 
@@ -100,16 +110,19 @@ fn every_v1_file_is_read() {
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn the_default_link_is_still_the_default_scenario() {
+fn the_default_v1_link_is_the_v1_default_scenario() {
     let (_, token) = links().into_iter().find(|(n, _)| n == "default").unwrap();
-    assert_eq!(
-        link::decode_scenario(&token).unwrap(),
-        Scenario::default_scenario()
-    );
-    assert_eq!(
-        Scenario::from_json(&file("default-full")).unwrap(),
-        Scenario::default_scenario()
-    );
+    let s = link::decode_scenario(&token).unwrap();
+    assert_eq!(s, Scenario::from_json(&file("default-full")).unwrap());
+    // Version 1's default is today's default with version 1's meanings of the knobs it could
+    // not name: a fixed 512-token colocation cap and the datasheet calibration.
+    let mut w = Scenario::default_scenario().to_wire();
+    let knobs = w.knobs.as_mut().unwrap();
+    knobs.colocation_cap = ColocationCap::Fixed {
+        tokens_per_gpu: 512,
+    };
+    w.calibration = Some(CalibrationWire::builtin("datasheet"));
+    assert_eq!(s, Scenario::from_wire(&w).unwrap());
 }
 
 /// Each v1 field lands on the engine, policy and workload setting of the same meaning.
@@ -155,7 +168,20 @@ fn v1_fields_keep_their_meaning() {
     assert_eq!(e.context_switch, SimDuration::from_micros(120));
     assert_eq!(e.drain_limit, SimDuration::from_millis(600_000));
     assert_eq!(s.knobs().decode_replicas, Some(3));
-    assert_eq!(s.knobs().colocation_cap_tokens_per_gpu, 1024);
+    assert_eq!(
+        s.knobs().colocation_cap,
+        ColocationCap::Fixed {
+            tokens_per_gpu: 1024
+        }
+    );
+    // Knobs version 1 could not set take version 2's defaults (a link fixes the scenario, not
+    // the policies' implementation, which evolves with fixes).
+    assert_eq!(s.knobs().reservation_pool, ReservationPool::default());
+    assert_eq!(s.knobs().priority_placement, PriorityPlacement::default());
+    assert_eq!(
+        s.calibration_choice(),
+        &CalibrationWire::builtin("datasheet")
+    );
 
     let (_, token) = links()
         .into_iter()

@@ -24,10 +24,10 @@ use libfuzzer_sys::fuzz_target;
 use pecsched_core::metrics::{ClassSummary, RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::CalibrationField;
-use pecsched_core::policy::PolicyKind;
+use pecsched_core::policy::{ColocationCap, PolicyKind};
 use pecsched_core::scenario::wire::{
-    ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire, SyntheticWire,
-    WIRE_VERSION, WorkloadWire,
+    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, ReservationPoolWire,
+    ScenarioWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, link};
 use pecsched_core::workload::TraceFormat;
@@ -318,10 +318,7 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
             sp_tokens_per_replica: pick(u, &[d.sp_tokens_per_replica, 1024, 8192, 1 << 26])?,
             kernels_per_layer: pick(u, &[d.kernels_per_layer, 1, 3, 1000])?,
             context_switch: pick(u, &[50_000u64, 0, 1, 1_000_000_000, u64::MAX])?,
-            drain_limit: pick(
-                u,
-                &[d.drain_limit, 1, 1_000_000, 60_000_000_000, u64::MAX],
-            )?,
+            drain_limit: pick(u, &[d.drain_limit, 1, 1_000_000, 60_000_000_000, u64::MAX])?,
         })
     } else {
         None
@@ -333,7 +330,25 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
             } else {
                 None
             },
-            colocation_cap_tokens_per_gpu: pick(u, &[512u32, 0, 1, 64, 1 << 20, u32::MAX])?,
+            colocation_cap: if u.arbitrary()? {
+                ColocationCap::Fixed {
+                    tokens_per_gpu: pick(u, &[512u32, 0, 1, 64, 1 << 20, u32::MAX])?,
+                }
+            } else {
+                ColocationCap::Derived {
+                    max_slowdown_permille: pick(u, &[50u32, 0, 1, 10_000, u32::MAX])?,
+                }
+            },
+            reservation_pool: if u.arbitrary()? {
+                ReservationPoolWire::Replicas(pick(u, &[0u32, 1, 4, 1 << 20])?)
+            } else {
+                ReservationPoolWire::ForRequest {
+                    input_tokens: pick(u, &[500_000u32, 0, 1, u32::MAX])?,
+                    output_tokens: pick(u, &[2048u32, 0, u32::MAX])?,
+                }
+            },
+            priority_placement: pick(u, &["no-queued-short-work", "completely-idle", "", "x"])?
+                .to_string(),
         })
     } else {
         None
@@ -362,6 +377,14 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
         policies,
         engine,
         knobs,
+        calibration: if u.ratio(1, 4)? {
+            Some(CalibrationWire::builtin(pick(
+                u,
+                &["datasheet", "h100-wgpu", "a100-vllm", "nope"],
+            )?))
+        } else {
+            None
+        },
         seed: u.arbitrary()?,
     };
     let calibration_overrides: Vec<(usize, f64)> = if u.ratio(1, 4)? {

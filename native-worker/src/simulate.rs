@@ -61,6 +61,25 @@ pub struct SimulateArgs {
     /// Seed of every random draw (the long-input transform, synthetic arrivals).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Calibration of the performance model: a built-in profile id (datasheet, h100-wgpu, …)
+    /// or a profile file; carried in the scenario (and in `scenario --link` output).
+    #[arg(long, value_name = "ID|FILE")]
+    pub calibration: Option<String>,
+    /// PecSched's decode-only replicas (default: 1/8 of the replicas, the paper's share).
+    #[arg(long, value_name = "N")]
+    pub decode_replicas: Option<u32>,
+    /// PecSched's colocation cap: derived (from the cost model, a long-decode step slowed by
+    /// at most 5 %: the default), derived:PERMILLE, or fixed:TOKENS per GPU.
+    #[arg(long, value_name = "RULE", value_parser = crate::knob_flags::parse_colocation_cap)]
+    pub colocation_cap: Option<pecsched_core::policy::ColocationCap>,
+    /// Reservation's long-request pool: N replicas, or for:INPUT[:OUTPUT] (the replicas one
+    /// request of that size needs; default for:500000:2048, the paper's sizing).
+    #[arg(long, value_name = "SIZE", value_parser = crate::knob_flags::parse_reservation_pool)]
+    pub reservation_pool: Option<pecsched_core::scenario::wire::ReservationPoolWire>,
+    /// Priority's placement of long requests: no-queued-short-work (default) or
+    /// completely-idle.
+    #[arg(long, value_name = "RULE")]
+    pub priority_placement: Option<String>,
     /// Multiply the arrival rate by this factor (0.5 = half the load).
     #[arg(long)]
     pub rate_scale: Option<f64>,
@@ -225,11 +244,41 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFil
     if let Some(seed) = a.seed {
         w.seed = seed;
     }
+    let mut file_calibration = None;
+    if let Some(c) = &a.calibration {
+        let (wire, cal) = crate::knob_flags::calibration_wire(c)?;
+        w.calibration = Some(wire);
+        // A file's provenance stays with this run's scenario (the wire carries numbers only).
+        file_calibration = cal.provenance.is_some().then_some(cal);
+    }
+    let knobs = w.knobs.get_or_insert_with(Default::default);
+    if let Some(n) = a.decode_replicas {
+        knobs.decode_replicas = Some(n);
+    }
+    if let Some(c) = a.colocation_cap {
+        knobs.colocation_cap = c;
+    }
+    if let Some(p) = a.reservation_pool {
+        knobs.reservation_pool = p;
+    }
+    if let Some(p) = &a.priority_placement {
+        knobs.priority_placement = p.clone();
+    }
     let s = Scenario::from_wire(&w).with_context(|| match (&a.scenario, &a.link) {
         (Some(p), _) => format!("in scenario file {}", p.display()),
         (None, Some(_)) => "in the linked scenario".to_string(),
         (None, None) => "invalid flags".to_string(),
     })?;
+    let s = match file_calibration {
+        Some(cal)
+            if a.calibration
+                .as_deref()
+                .is_some_and(|c| Path::new(c).exists()) =>
+        {
+            s.with_calibration(cal)
+        }
+        _ => s,
+    };
     Ok((s, trace))
 }
 
@@ -375,10 +424,66 @@ fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), Stdout
         s.seed()
     )?;
     crate::outln!("transforms: {}", transforms(s))?;
+    crate::outln!(
+        "calibration: {}; knobs: {}",
+        calibration_label(s),
+        knobs_label(s)
+    )?;
     if let Some(note) = note {
         crate::outln!("read: {note}")?;
     }
     Ok(())
+}
+
+/// The calibration as a header names it: the profile (and overrides); a profile read from a
+/// file (every field overridden) also says where it was measured.
+pub fn calibration_label(s: &Scenario) -> String {
+    match &s.calibration().provenance {
+        Some(p) if !s.calibration_choice().overrides.is_empty() => {
+            format!(
+                "{} (profile of {}, {})",
+                s.calibration_label(),
+                p.adapter,
+                p.date
+            )
+        }
+        _ => s.calibration_label(),
+    }
+}
+
+/// The policy knobs the paper leaves open, as a header names them.
+pub fn knobs_label(s: &Scenario) -> String {
+    use pecsched_core::policy::{ColocationCap, ReservationPool};
+    let k = s.knobs();
+    let cap = match k.colocation_cap {
+        ColocationCap::Derived {
+            max_slowdown_permille,
+        } => format!(
+            "colocation cap derived (long-decode step ≤ +{} %)",
+            max_slowdown_permille as f64 / 10.0
+        ),
+        ColocationCap::Fixed { tokens_per_gpu } => {
+            format!("colocation cap {tokens_per_gpu} tokens/GPU")
+        }
+    };
+    let pool = match k.reservation_pool {
+        ReservationPool::ForRequest {
+            input_tokens,
+            output_tokens,
+        } => format!("reservation pool for {input_tokens}+{output_tokens} tokens"),
+        ReservationPool::Replicas(n) => format!("reservation pool {n} replicas"),
+    };
+    let decode = match k.decode_replicas {
+        Some(n) => format!("{n} decode replicas"),
+        None => format!(
+            "{} decode replicas (1/8)",
+            k.decode_replicas(s.model(), s.replicas())
+        ),
+    };
+    format!(
+        "{cap}, {pool}, priority placement {}, {decode}",
+        k.priority_placement.id()
+    )
 }
 
 /// Every transform the scenario applies to its source, in the order applied, or

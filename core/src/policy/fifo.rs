@@ -1,17 +1,14 @@
 //! FIFO, as in vLLM (paper §1.3), over the common dispatch of every policy (docs/paper.md
 //! §2.3, §3.4): the global queue feeds per-replica local FIFO queues at once. A short request
-//! goes to the shortest token queue; a long request takes the replicas no other long request
-//! uses (same node first, smallest summed queue), reserves them immediately and runs its
-//! prefill exclusively on them with ring-attention sequence parallelism. Long decodes batch
-//! with short work like any sequence.
+//! goes to the shortest token queue; a long request joins the local queues of its group (same
+//! node first, smallest summed queue: [`super::placement::place_long`]) at once, starts when it
+//! heads all of them and runs its prefill exclusively on them with ring-attention sequence
+//! parallelism. Long decodes batch with short work like any sequence.
 //!
-//! A long request that cannot be placed yet (too few replicas free of long work: the engine
-//! gives a replica to one long request at a time) stays in the global queue, and later long
-//! requests stay behind it (first come, first served among the requests that compete for the
-//! same replicas); short requests behind it are still dispatched to other replicas' local
-//! queues. The paper describes no global head-of-line blocking: in its model the long request
-//! would already sit in k local queues, and a short request arriving after it would join the
-//! shortest queue elsewhere.
+//! Local FIFO order: a replica whose queue holds a long request that has not started yet
+//! (pending, or waiting behind another long request) takes no new short request — it would
+//! wait behind the long one, and the shortest-token-queue rule sees that queue as holding the
+//! long request's tokens. Nothing waits in the global queue while a replica can take it.
 use super::placement::{place_long, place_short};
 use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, View};
 use crate::metrics::Class;
@@ -31,18 +28,19 @@ impl Policy for Fifo {
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let mut infos: Vec<_> = view.replicas().collect();
-        // Set once a long request could not be placed: the long requests behind it wait too.
+        // Set once a long request could not be placed (fewer replicas than it needs, which
+        // set-up rejects): the long requests behind it wait too.
         let mut long_blocked = false;
         // Set once a short request could not be placed: no replica accepts short work now.
         let mut short_blocked = false;
         for req in view.global_queue() {
             let placed = match view.class(req) {
                 Class::Short if !short_blocked => place_short(view, req, &mut infos, |r| {
-                    matches!(r.long, LongStatus::Free | LongStatus::Decoding)
+                    matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
                 }),
-                Class::Long if !long_blocked => place_long(view, req, &mut infos, |r| {
-                    !r.decode_only && r.long == LongStatus::Free
-                }),
+                Class::Long if !long_blocked => {
+                    place_long(view, req, &mut infos, |r| !r.decode_only)
+                }
                 _ => None,
             };
             match placed {

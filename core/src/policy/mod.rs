@@ -24,7 +24,7 @@ pub use reservation::{
 };
 
 use crate::model::ModelKind;
-use serde::{Deserialize, Serialize};
+pub use crate::sched::colocation::ColocationCap;
 use std::num::NonZeroU32;
 
 /// Building a policy by name (the names live in [`crate::sched`]: the engine needs them, not
@@ -59,27 +59,35 @@ impl PolicyKind {
     pub fn build(self, knobs: &PolicyKnobs, model: ModelKind, replicas: u32) -> Box<dyn Policy> {
         match self {
             PolicyKind::Fifo => Box::new(Fifo),
-            PolicyKind::Reservation => Box::new(Reservation::default()),
-            PolicyKind::Priority => Box::new(Priority::default()),
+            PolicyKind::Reservation => Box::new(Reservation::with_pool(knobs.reservation_pool)),
+            PolicyKind::Priority => Box::new(Priority {
+                placement: knobs.priority_placement,
+            }),
             _ => Box::new(PecSched {
                 kind: self,
                 mechanisms: self.mechanisms().expect("a PecSched variant"),
                 decode_replicas: knobs.decode_replicas(model, replicas),
-                colocation_cap_tokens_per_gpu: knobs.colocation_cap_tokens_per_gpu,
+                colocation_cap: knobs.colocation_cap,
             }),
         }
     }
 }
 
-/// Policy parameters the paper leaves open (named, with documented defaults).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Policy parameters the paper leaves open (named, with documented defaults; ARCHITECTURE.md,
+/// "Decisions where the paper is silent").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PolicyKnobs {
     /// PecSched: decode-only replicas for short requests (paper: 4, 4, 1, 1 for Mistral,
     /// Phi-3, Yi, Llama). `None` picks the paper's value for the model, else 1/8 of replicas.
     pub decode_replicas: Option<u32>,
-    /// PecSched: short-prefill tokens per GPU colocated with one long-decode step.
-    pub colocation_cap_tokens_per_gpu: u32,
+    /// PecSched: the cap on short-prefill tokens per GPU colocated with one long-decode step
+    /// (default: derived from the cost model, 5 % slowdown bound; docs/paper.md §2.6).
+    pub colocation_cap: ColocationCap,
+    /// Reservation: the size of the long-request pool (default: what one 500K-token input
+    /// needs; docs/paper.md §1.3).
+    pub reservation_pool: ReservationPool,
+    /// Priority: which replicas a low-priority (long) request may take.
+    pub priority_placement: PriorityPlacement,
 }
 
 impl PolicyKnobs {
@@ -99,7 +107,9 @@ impl Default for PolicyKnobs {
     fn default() -> Self {
         PolicyKnobs {
             decode_replicas: None,
-            colocation_cap_tokens_per_gpu: 512,
+            colocation_cap: ColocationCap::default(),
+            reservation_pool: ReservationPool::default(),
+            priority_placement: PriorityPlacement::default(),
         }
     }
 }

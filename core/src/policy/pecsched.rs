@@ -13,13 +13,14 @@
 //! first, and its prefill uses fast sequence parallelism (paper §2.7). Each mechanism can be
 //! switched off (the ablations, paper §3.6).
 
-use super::placement::shortest_open;
+use super::placement::{choose_group, shortest_open};
 use super::{
     Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy, PolicyKind,
     ReplicaInfo, View,
 };
 use crate::metrics::Class;
 use crate::perf::SpMode;
+use crate::sched::colocation::ColocationCap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
@@ -57,7 +58,7 @@ pub struct PecSched {
     /// Decode-only replicas (used when disaggregation is on).
     pub decode_replicas: NonZeroU32,
     /// Colocation cap: short-prefill tokens per GPU in one long-decode step.
-    pub colocation_cap_tokens_per_gpu: u32,
+    pub colocation_cap: ColocationCap,
 }
 
 impl Policy for PecSched {
@@ -75,7 +76,7 @@ impl Policy for PecSched {
             },
             long_decode: if m.colocation {
                 LongDecode::Batch {
-                    prefill_cap_tokens_per_gpu: Some(self.colocation_cap_tokens_per_gpu),
+                    prefill_cap: Some(self.colocation_cap),
                 }
             } else {
                 LongDecode::Yield
@@ -128,10 +129,39 @@ impl Policy for PecSched {
             return;
         }
         let mut taken: BTreeSet<u32> = BTreeSet::new();
+        // Long input tokens this call has sent to each replica.
+        let mut long_added: BTreeMap<u32, u64> = BTreeMap::new();
         for req in view.queue(Class::Long) {
-            let Some(group) = group_from_index(view, view.sp_degree(req), &added, &taken) else {
-                return;
+            let k = view.sp_degree(req);
+            let group = match group_from_index(view, k, &added, &taken) {
+                Some(g) => g,
+                None => {
+                    // Fewer than k long-free replicas: the request joins the local queues of
+                    // the group with the smallest load, long requests counted (the common
+                    // rule, docs/paper.md §3.4), and starts when it heads all of them.
+                    let (infos, base) = snapshot.get_or_insert_with(|| take_snapshot(view));
+                    let at = |m: &BTreeMap<u32, u64>, id: u32| m.get(&id).copied().unwrap_or(0);
+                    let loaded: Vec<ReplicaInfo> = infos
+                        .iter()
+                        .filter(|r| !r.decode_only)
+                        .map(|r| ReplicaInfo {
+                            queued_tokens: base[r.id as usize]
+                                + at(&added, r.id)
+                                + r.long_tokens
+                                + at(&long_added, r.id),
+                            ..*r
+                        })
+                        .collect();
+                    let Some(g) = choose_group(&loaded, k) else {
+                        return;
+                    };
+                    g
+                }
             };
+            let input = view.request(req).input_tokens as u64;
+            for &g in &group {
+                *long_added.entry(g).or_default() += input;
+            }
             taken.extend(group.iter().copied());
             out.push(Decision::Long {
                 req,

@@ -1,6 +1,10 @@
-//! The paper's common placement rules (paper §3.4), shared by every policy: a short request
-//! goes to the replica with the shortest local queue in tokens; a long request gets replicas on
-//! as few nodes as possible, choosing the set with the smallest summed queue.
+//! The paper's common placement rules (docs/paper.md §2.3, §3.4), shared by every policy: a
+//! short request goes to the replica with the shortest local queue in tokens; a long request
+//! gets replicas on as few nodes as possible, choosing the set with the smallest summed queue,
+//! and joins their local queues at once. Replicas free of long work come first (a group that
+//! can start now); when fewer than `k` exist, the group is chosen among all the policy's
+//! replicas by their load counting the long requests already there
+//! ([`ReplicaInfo::long_load`]), and the request waits until it heads every member's queue.
 //!
 //! The functions work on a policy's working copy of the replicas' snapshots, in which
 //! `queued_tokens` already counts what this dispatch call has sent (so a call spreads its
@@ -49,22 +53,56 @@ pub fn place_short(
     Some(Decision::Short { req, replica })
 }
 
-/// Starts long request `req` on the group [`choose_group`] picks among the replicas of `infos`
-/// that pass `eligible`, and marks the group as pending in `infos`; `None` if too few qualify.
+/// Sends long request `req` to the group [`long_group`] picks among the replicas of `infos`
+/// that pass `eligible`, and counts it in `infos` (the group's replicas are no longer free of
+/// long work); `None` if fewer than `k` replicas qualify.
 pub fn place_long(
     view: &View<'_>,
     req: u32,
     infos: &mut [ReplicaInfo],
     eligible: impl Fn(&ReplicaInfo) -> bool,
 ) -> Option<Decision> {
-    let candidates: Vec<_> = infos.iter().copied().filter(|r| eligible(r)).collect();
-    let group = choose_group(&candidates, view.sp_degree(req))?;
+    let group = long_group(infos, view.sp_degree(req), eligible)?;
+    let input = view.request(req).input_tokens as u64;
     for &g in &group {
-        infos[g as usize].long = LongStatus::Pending;
+        let r = &mut infos[g as usize];
+        if r.long == LongStatus::Free {
+            r.long = LongStatus::Pending;
+        } else {
+            r.long_waiting += 1;
+        }
+        r.long_tokens += input;
     }
     Some(Decision::Long {
         req,
         replicas: group,
+    })
+}
+
+/// The group of `k` replicas for a long request among those of `infos` that pass `eligible`:
+/// [`choose_group`] over the ones free of long work if `k` of them are, else over all of them
+/// by [`ReplicaInfo::long_load`] (the request then waits in their queues behind the long
+/// requests there).
+pub fn long_group(
+    infos: &[ReplicaInfo],
+    k: u32,
+    eligible: impl Fn(&ReplicaInfo) -> bool,
+) -> Option<Vec<u32>> {
+    let free: Vec<_> = infos
+        .iter()
+        .copied()
+        .filter(|r| eligible(r) && r.long == LongStatus::Free)
+        .collect();
+    choose_group(&free, k).or_else(|| {
+        let busy: Vec<_> = infos
+            .iter()
+            .filter(|r| eligible(r))
+            .map(|r| ReplicaInfo {
+                queued_tokens: r.long_load(),
+                ..*r
+            })
+            .collect();
+        choose_group(&busy, k)
     })
 }
 

@@ -22,6 +22,25 @@ pub enum PriorityPlacement {
 }
 
 impl PriorityPlacement {
+    /// Every rule, default first.
+    pub const ALL: [PriorityPlacement; 2] = [
+        PriorityPlacement::NoQueuedShortWork,
+        PriorityPlacement::CompletelyIdle,
+    ];
+
+    /// The rule's id in scenario files, links and flags.
+    pub fn id(self) -> &'static str {
+        match self {
+            PriorityPlacement::NoQueuedShortWork => "no-queued-short-work",
+            PriorityPlacement::CompletelyIdle => "completely-idle",
+        }
+    }
+
+    /// The rule with this id.
+    pub fn from_id(id: &str) -> Option<PriorityPlacement> {
+        Self::ALL.into_iter().find(|p| p.id() == id)
+    }
+
     /// Whether replica `r` may take a long request under this rule.
     pub fn admits(self, r: &ReplicaInfo) -> bool {
         !r.decode_only

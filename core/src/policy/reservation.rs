@@ -3,7 +3,7 @@
 //! pool requests are served first come, first served.
 
 use super::placement::{place_long, place_short};
-use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, View};
+use super::{Decision, EngineRules, Policy, PolicyKind, View};
 use crate::metrics::Class;
 
 /// Input length the reserved pool is sized for (the paper: 500K tokens).
@@ -103,9 +103,8 @@ impl Policy for Reservation {
             out.push(d);
         }
         for req in view.queue(Class::Long) {
-            let placed = place_long(view, req, &mut infos, |r| {
-                reserved[r.id as usize] && r.long == LongStatus::Free
-            });
+            // Long requests queue in the pool's local queues (first come, first served).
+            let placed = place_long(view, req, &mut infos, |r| reserved[r.id as usize]);
             let Some(d) = placed else { return };
             out.push(d);
         }

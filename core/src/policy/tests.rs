@@ -140,17 +140,37 @@ fn fifo_dispatches_a_short_request_past_a_waiting_long_one_to_another_replicas_q
     // docs/paper.md §3.4: every request goes to local queues at once; no global head-of-line
     // blocking.
     let mut b = cluster(&Fifo, 1, 4);
-    b.long(&[0, 1], LongStatus::PrefillRunning, 0);
-    b.queued(3, 100);
+    b.long(&[0, 1], LongStatus::Decoding, 0);
+    b.long_tokens(&[0, 1], 200_000, 0);
+    b.queued(2, 100);
     let head = b.request(long_input(3), 10);
     let behind = b.request(500, 10);
     let long_behind = b.request(long_input(2), 10);
-    // Two long-free replicas for a request that needs three: the head waits in the global
-    // queue, the short request behind it goes to replica 2 (the shortest accepting queue), and
-    // the later long request, which would fit, waits behind the earlier one.
     assert_eq!(b.view().sp_degree(head), 3);
-    assert_eq!(dispatch(&mut Fifo, &b), [short(behind, 2)]);
-    let _ = long_behind;
+    let d = dispatch(&mut Fifo, &b);
+    // Two long-free replicas for a request that needs three: it joins the local queues of the
+    // three least loaded replicas, long requests counted (2: 100, 3: 0, then 0 on the id tie
+    // with 1: 200K), and waits there behind the decoding request on replica 0. The short
+    // request behind it goes past it to replica 1, whose queue holds no waiting long request;
+    // the later long request joins queues too (nothing waits in the global queue).
+    assert_eq!(d[..2], [long(head, &[0, 2, 3]), short(behind, 1)]);
+    assert!(
+        matches!(&d[2], Decision::Long { req, replicas } if *req == long_behind && replicas.len() == 2),
+        "{d:?}"
+    );
+    assert_eq!(d.len(), 3);
+}
+
+#[test]
+fn fifo_keeps_short_requests_off_a_queue_where_a_long_request_waits() {
+    let mut b = cluster(&Fifo, 1, 2);
+    b.long(&[0, 1], LongStatus::Decoding, 0);
+    b.long_tokens(&[0], 200_000, 1);
+    b.long_tokens(&[1], 200_000, 0);
+    let s = b.request(500, 10);
+    // Replica 0's local queue holds a long request that has not started: a short request
+    // there would wait behind it (local FIFO), so it goes to replica 1.
+    assert_eq!(dispatch(&mut Fifo, &b), [short(s, 1)]);
 }
 
 #[test]
@@ -205,12 +225,12 @@ fn reservation_places_long_requests_inside_its_pool_only() {
     let mut b = cluster(&p, 2, 4);
     p.init(&b.view());
     b.long(&[0, 1], LongStatus::PrefillRunning, 0);
+    b.long_tokens(&[0, 1], 400_000, 0);
     let l = b.request(long_input(2), 10);
     let l2 = b.request(long_input(2), 10);
-    // Replicas 2 and 3 are the pool's free ones; the second request waits although node 1 is
-    // idle.
-    assert_eq!(dispatch(&mut p, &b), [long(l, &[2, 3])]);
-    let _ = l2;
+    // Replicas 2 and 3 are the pool's free ones; the second request joins the pool's queues
+    // (behind the first, the lighter load: 131,073 < 400,000 tokens) although node 1 is idle.
+    assert_eq!(dispatch(&mut p, &b), [long(l, &[2, 3]), long(l2, &[2, 3])]);
 }
 
 // ---- Priority ----
@@ -302,7 +322,7 @@ fn pecsched_and_its_ablations_set_the_rules_of_their_mechanisms() {
         replicas: std::num::NonZeroU32::new(1).unwrap(),
     });
     let colocate = LongDecode::Batch {
-        prefill_cap_tokens_per_gpu: Some(512),
+        prefill_cap: Some(crate::policy::ColocationCap::default()),
     };
     let full = EngineRules {
         long_prefill: LongPrefill::Yield,

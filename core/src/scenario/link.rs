@@ -19,12 +19,14 @@
 //! the file's name and format.
 
 use super::wire::{EngineWire, KnobsWire, ScenarioWire};
+use super::wire_v1::ScenarioWireV1;
 use super::{Scenario, ScenarioError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// Version of the link layout (and of the [`ScenarioWire`] it carries).
-pub const LINK_VERSION: u8 = 1;
+/// Version of the link layout (and of the [`ScenarioWire`] it carries). Links of version 1
+/// (the layout is the same, the payload is [`ScenarioWireV1`]) are read and upgraded.
+pub const LINK_VERSION: u8 = 2;
 
 /// The key of the scenario in a URL fragment: `#s=<token>`.
 pub const FRAGMENT_KEY: &str = "s";
@@ -112,7 +114,8 @@ pub fn encode(wire: &ScenarioWire) -> String {
 }
 
 /// The shortest wire form of a scenario, for links: engine and policy knobs that equal their
-/// defaults are left out (reading fills them in again, so the scenario is the same).
+/// defaults are left out (reading fills them in again, so the scenario is the same). The
+/// calibration is always written: its default depends on the GPU and may change.
 pub fn compact_wire(scenario: &Scenario) -> ScenarioWire {
     let mut w = scenario.to_wire();
     if w.engine == Some(EngineWire::default()) {
@@ -178,7 +181,7 @@ pub fn decode(token: &str) -> Result<ScenarioWire, LinkError> {
             supported: LINK_VERSION,
         });
     }
-    if version < LINK_VERSION {
+    if version == 0 {
         return Err(LinkError::OlderVersion {
             found: version,
             supported: LINK_VERSION,
@@ -206,7 +209,16 @@ pub fn decode(token: &str) -> Result<ScenarioWire, LinkError> {
     if fnv1a32(body) != sum {
         return Err(LinkError::Tampered);
     }
-    let (wire, rest) = postcard::take_from_bytes::<ScenarioWire>(&body[3..])
+    let payload = &body[3..];
+    if version == 1 {
+        return Ok(whole::<ScenarioWireV1>(payload)?.upgrade());
+    }
+    whole::<ScenarioWire>(payload)
+}
+
+/// Decodes a payload that must be exactly one `T`.
+fn whole<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, LinkError> {
+    let (wire, rest) = postcard::take_from_bytes::<T>(payload)
         .map_err(|e| LinkError::Malformed(format!("its scenario does not decode ({e})")))?;
     if !rest.is_empty() {
         return Err(LinkError::Malformed(format!(
@@ -434,8 +446,35 @@ mod tests {
                         w.policies = pols.into_iter().map(String::from).collect();
                         w.knobs = Some(KnobsWire {
                             decode_replicas: k.0,
-                            colocation_cap_tokens_per_gpu: k.1,
+                            colocation_cap: if k.1 % 2 == 0 {
+                                crate::policy::ColocationCap::Fixed {
+                                    tokens_per_gpu: k.1,
+                                }
+                            } else {
+                                crate::policy::ColocationCap::Derived {
+                                    max_slowdown_permille: k.1,
+                                }
+                            },
+                            reservation_pool: if k.1 % 3 == 0 {
+                                crate::scenario::wire::ReservationPoolWire::Replicas(k.1 % 7 + 1)
+                            } else {
+                                crate::scenario::wire::ReservationPoolWire::ForRequest {
+                                    input_tokens: k.1 * 100,
+                                    output_tokens: k.1,
+                                }
+                            },
+                            priority_placement: if k.1 % 5 == 0 {
+                                "completely-idle".into()
+                            } else {
+                                "no-queued-short-work".into()
+                            },
                         });
+                        if k.1 % 4 == 0 {
+                            w.calibration = Some(crate::scenario::wire::CalibrationWire {
+                                profile: "h100-wgpu".into(),
+                                overrides: [("gemm_efficiency".to_string(), 0.5)].into(),
+                            });
+                        }
                         w.seed = k.2;
                         w
                     },

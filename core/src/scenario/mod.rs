@@ -9,6 +9,7 @@ mod load;
 mod requests;
 mod validate;
 pub mod wire;
+pub mod wire_v1;
 
 pub use embedded::EmbeddedTrace;
 pub use error::ScenarioError;
@@ -23,8 +24,8 @@ use crate::sim::config::EngineConfig;
 use crate::time::SimTime;
 use crate::workload::{Arrival, Request, TraceFormat};
 use wire::{
-    ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire, SyntheticWire,
-    WIRE_VERSION, WorkloadWire,
+    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire,
+    SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 
 /// Upper bounds of a scenario (defined in [`crate::limits`], below every module that reads
@@ -131,8 +132,11 @@ pub struct Scenario {
     engine: EngineConfig,
     /// Policy knobs.
     knobs: PolicyKnobs,
-    /// Performance-model calibration.
+    /// Performance-model calibration (resolved from `calibration_wire`, or set by
+    /// [`Scenario::with_calibration`]).
     calibration: Calibration,
+    /// The calibration as the scenario names it (profile id and overrides).
+    calibration_wire: CalibrationWire,
     /// Seed of every random draw.
     seed: u64,
 }
@@ -196,6 +200,30 @@ impl Scenario {
     pub fn calibration(&self) -> &Calibration {
         &self.calibration
     }
+    /// The calibration as the scenario names it: a built-in profile id and overrides.
+    pub fn calibration_choice(&self) -> &CalibrationWire {
+        &self.calibration_wire
+    }
+    /// A short label of the calibration for table headers and pages: the built-in profile's
+    /// label, plus the number of overridden fields if any (e.g. `H100 — wgpu kernels,
+    /// measured`, `datasheet + 25 fields`).
+    pub fn calibration_label(&self) -> String {
+        let c = &self.calibration_wire;
+        let name = crate::perf::profiles::BUILTIN_PROFILES
+            .iter()
+            .find(|p| p.id == c.profile)
+            .map_or(c.profile.as_str(), |p| p.label);
+        match c.overrides.len() {
+            0 => name.to_string(),
+            1 => format!("{name} + 1 field"),
+            n => format!("{name} + {n} fields"),
+        }
+    }
+    /// The calibration profile a scenario on `gpu` uses when it names none.
+    pub fn default_calibration_id(gpu: GpuKind) -> &'static str {
+        let _ = gpu;
+        "datasheet"
+    }
     /// Seed of every random draw.
     pub fn seed(&self) -> u64 {
         self.seed
@@ -208,12 +236,15 @@ impl Scenario {
         let mut w = self.to_wire();
         w.workload.rate_scale = self.rate_scale * factor;
         w.seed = seed;
-        Ok(Scenario::from_wire(&w)?.with_calibration(self.calibration.clone()))
+        Scenario::from_wire(&w)
     }
 
-    /// This scenario priced with another calibration profile (profiles are not part of the
-    /// wire format: the CLI reads them from files, the explorer from its built-in list).
+    /// This scenario priced with another calibration (e.g. a profile file the CLI read). Its
+    /// wire form names every field (`datasheet` plus all fields as overrides), so a link made
+    /// from it means the same numbers wherever it is opened; the provenance stays with this
+    /// scenario only.
     pub fn with_calibration(mut self, calibration: Calibration) -> Scenario {
+        self.calibration_wire = CalibrationWire::every_field(&calibration);
         self.calibration = calibration;
         self
     }
@@ -242,7 +273,11 @@ impl Scenario {
             policies: PolicyKind::MAIN.to_vec(),
             engine: EngineConfig::default(),
             knobs: PolicyKnobs::default(),
-            calibration: Calibration::datasheet_default(),
+            calibration: Calibration::builtin(Scenario::default_calibration_id(GpuKind::A100Sxm80))
+                .expect("built-in profiles load (tested)"),
+            calibration_wire: CalibrationWire::builtin(Scenario::default_calibration_id(
+                GpuKind::A100Sxm80,
+            )),
             seed: 42,
         }
     }
@@ -303,6 +338,7 @@ impl Scenario {
             policies: self.policies.iter().map(|p| p.id().to_string()).collect(),
             engine: Some(EngineWire::from(&self.engine)),
             knobs: Some(KnobsWire::from(&self.knobs)),
+            calibration: Some(self.calibration_wire.clone()),
             seed: self.seed,
         }
     }

@@ -1,15 +1,18 @@
 //! Validation: a wire scenario becomes a [`Scenario`] of enums and checked numbers, or an
 //! error naming the field, its value and what is allowed.
 
-use super::wire::{ScenarioWire, SourceWire, SyntheticWire, WIRE_VERSION};
+use super::wire::{
+    CalibrationWire, KnobsWire, ReservationPoolWire, ScenarioWire, SourceWire, SyntheticWire,
+    WIRE_VERSION,
+};
 use super::{
     EmbeddedTrace, LengthSource, LongInput, Scenario, ScenarioError, Source, SyntheticSource,
     limits,
 };
 use crate::hardware::{ClusterSpec, GpuKind};
 use crate::model::ModelKind;
-use crate::perf::Calibration;
-use crate::policy::PolicyKind;
+use crate::perf::{Calibration, CalibrationError, CalibrationField};
+use crate::policy::{ColocationCap, PolicyKind, PolicyKnobs, PriorityPlacement};
 use crate::sim::config::EngineConfig;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::TraceFormat;
@@ -108,7 +111,7 @@ impl Scenario {
             return Err(field(
                 "version",
                 w.version,
-                "1 (the only scenario format version this PecSched reads)",
+                "2 (files and links of version 1 are upgraded as they are read)",
             ));
         }
         let gpu = GpuKind::from_id(&w.cluster.gpu)
@@ -286,21 +289,12 @@ impl Scenario {
             }
         }
         let engine = w.engine.unwrap_or_default().to_engine();
-        let knobs = w.knobs.unwrap_or_default().to_knobs();
-        if knobs.decode_replicas == Some(0) {
-            return Err(field(
-                "knobs.decode_replicas",
-                0,
-                "at least 1 (PecSched's decode-only replicas)",
-            ));
-        }
-        if knobs.colocation_cap_tokens_per_gpu > limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU {
-            return Err(field(
-                "knobs.colocation_cap_tokens_per_gpu",
-                knobs.colocation_cap_tokens_per_gpu,
-                &format!("at most {}", limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU),
-            ));
-        }
+        let knobs = validate_knobs(&w.knobs.clone().unwrap_or_default())?;
+        let calibration_wire = w
+            .calibration
+            .clone()
+            .unwrap_or_else(|| CalibrationWire::builtin(Scenario::default_calibration_id(gpu)));
+        let calibration = validate_calibration(&calibration_wire)?;
         validate_engine(&engine)?;
         Ok(Scenario {
             gpu,
@@ -319,10 +313,112 @@ impl Scenario {
             policies,
             engine,
             knobs,
-            calibration: Calibration::datasheet_default(),
+            calibration,
+            calibration_wire,
             seed: w.seed,
         })
     }
+}
+
+/// Policy knobs from their wire form, each checked against its bounds.
+fn validate_knobs(k: &KnobsWire) -> Result<PolicyKnobs, ScenarioError> {
+    if k.decode_replicas == Some(0) {
+        return Err(field(
+            "knobs.decode_replicas",
+            0,
+            "at least 1 (PecSched's decode-only replicas)",
+        ));
+    }
+    match k.colocation_cap {
+        ColocationCap::Fixed { tokens_per_gpu } => {
+            if tokens_per_gpu > limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU {
+                return Err(field(
+                    "knobs.colocation_cap.fixed.tokens_per_gpu",
+                    tokens_per_gpu,
+                    &format!("at most {}", limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU),
+                ));
+            }
+        }
+        ColocationCap::Derived {
+            max_slowdown_permille,
+        } => {
+            if max_slowdown_permille > limits::MAX_COLOCATION_SLOWDOWN_PERMILLE {
+                return Err(field(
+                    "knobs.colocation_cap.derived.max_slowdown_permille",
+                    max_slowdown_permille,
+                    &format!(
+                        "between 0 and {} (‰ of a long-decode step)",
+                        limits::MAX_COLOCATION_SLOWDOWN_PERMILLE
+                    ),
+                ));
+            }
+        }
+    }
+    match k.reservation_pool {
+        ReservationPoolWire::ForRequest {
+            input_tokens,
+            output_tokens,
+        } => {
+            if !(1..=limits::MAX_LONG_INPUT_TOKENS).contains(&input_tokens)
+                || output_tokens > limits::MAX_OUTPUT_TOKENS
+            {
+                return Err(field(
+                    "knobs.reservation_pool.for_request",
+                    format!("{input_tokens} input, {output_tokens} output tokens"),
+                    &format!(
+                        "1 to {} input and at most {} output tokens",
+                        limits::MAX_LONG_INPUT_TOKENS,
+                        limits::MAX_OUTPUT_TOKENS
+                    ),
+                ));
+            }
+        }
+        ReservationPoolWire::Replicas(n) => {
+            if n == 0 {
+                return Err(field(
+                    "knobs.reservation_pool.replicas",
+                    n,
+                    "at least 1 (the pool serving long requests)",
+                ));
+            }
+        }
+    }
+    let priority_placement =
+        PriorityPlacement::from_id(&k.priority_placement).ok_or_else(|| {
+            let ids: Vec<_> = PriorityPlacement::ALL.iter().map(|p| p.id()).collect();
+            field(
+                "knobs.priority_placement",
+                crate::text::shorten(&k.priority_placement, 40),
+                &format!("one of {}", ids.join(", ")),
+            )
+        })?;
+    Ok(PolicyKnobs {
+        decode_replicas: k.decode_replicas,
+        colocation_cap: k.colocation_cap,
+        reservation_pool: k.reservation_pool.into(),
+        priority_placement,
+    })
+}
+
+/// The calibration a scenario names: a built-in profile with its overrides applied, each
+/// checked (unknown profile or field, value out of range → the field and what is allowed).
+fn validate_calibration(c: &CalibrationWire) -> Result<Calibration, ScenarioError> {
+    let mut cal = Calibration::builtin(&c.profile).map_err(|e| {
+        field(
+            "calibration.profile",
+            crate::text::shorten(&c.profile, 40),
+            &e.to_string(),
+        )
+    })?;
+    for (name, &value) in &c.overrides {
+        let path = format!("calibration.overrides.{}", crate::text::shorten(name, 40));
+        let f: CalibrationField = name
+            .parse()
+            .map_err(|e: CalibrationError| field(&path, num(value), &e.to_string()))?;
+        cal.set(f, value)
+            .map_err(|e| field(&path, num(value), &e.to_string()))?;
+    }
+    Ok(cal)
 }
 
 fn validate_engine(e: &EngineConfig) -> Result<(), ScenarioError> {

@@ -5,14 +5,20 @@
 //! ([`crate::sim::config::EngineConfig`], [`crate::policy::PolicyKnobs`]) and validates them
 //! into a [`super::Scenario`], so a new engine field never changes what an old file or link
 //! means. Links encode these structs positionally (postcard, `link.rs`): a field may only be
-//! added to a new version, never to version 1. `core/tests/wire_v1.rs` decodes files and links
-//! committed in version 1 and must keep passing unchanged.
+//! added in a new version. An older version keeps its own frozen structs (`wire_v1.rs`) and is
+//! upgraded to the current one on reading, field for field, with the meaning it had.
+//! `core/tests/wire_v1.rs` decodes files and links committed in version 1, and
+//! `core/tests/wire_v2.rs` those of version 2; both must keep passing.
 
 use super::ScenarioError;
+use super::wire_v1::ScenarioWireV1;
+use crate::policy::{ColocationCap, ReservationPool};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Current wire-format version. Readers reject newer versions with a clear message.
-pub const WIRE_VERSION: u32 = 1;
+/// Current wire-format version. Readers reject newer versions with a clear message and
+/// upgrade older ones ([`super::wire_v1`]).
+pub const WIRE_VERSION: u32 = 2;
 
 /// A scenario as stored in a file or link.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +45,11 @@ pub struct ScenarioWire {
     /// Policy knobs; `None` (or omitted) takes the defaults, and so does each omitted field.
     #[serde(default)]
     pub knobs: Option<KnobsWire>,
+    /// Calibration profile (version 2); `None` (or omitted) = the default profile of the
+    /// cluster's GPU (`Scenario::default_calibration_id`). Writers always fill it in, so a
+    /// link keeps its numbers if that default changes.
+    #[serde(default)]
+    pub calibration: Option<CalibrationWire>,
     /// Seed of every random draw.
     pub seed: u64,
 }
@@ -70,15 +81,17 @@ impl ScenarioWire {
             });
         }
         let v: VersionOnly = serde_json::from_str(text).map_err(ScenarioError::json)?;
-        if let Some(ver) = v.version
-            && ver > WIRE_VERSION as u64
-        {
-            return Err(ScenarioError::NewerVersion {
+        match v.version {
+            Some(ver) if ver > WIRE_VERSION as u64 => Err(ScenarioError::NewerVersion {
                 found: ver,
                 supported: WIRE_VERSION,
-            });
+            }),
+            Some(1) => {
+                let v1: ScenarioWireV1 = serde_json::from_str(text).map_err(ScenarioError::json)?;
+                Ok(v1.upgrade())
+            }
+            _ => serde_json::from_str(text).map_err(ScenarioError::json),
         }
-        serde_json::from_str(text).map_err(ScenarioError::json)
     }
 }
 
@@ -295,19 +308,75 @@ impl EngineWire {
     }
 }
 
-/// Policy knobs as version 1 of the wire format writes them (meanings: those of
-/// [`crate::policy::PolicyKnobs`]'s fields of the same names).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// Policy knobs as version 2 of the wire format writes them (meanings: those of
+/// [`crate::policy::PolicyKnobs`]'s fields of the same names). Version 1's knobs
+/// ([`super::wire_v1::KnobsWireV1`]) are upgraded to these.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(
     default,
     deny_unknown_fields,
-    expecting = "policy knobs: an object with decode_replicas and colocation_cap_tokens_per_gpu"
+    expecting = "policy knobs: an object with decode_replicas, colocation_cap, reservation_pool and priority_placement"
 )]
 pub struct KnobsWire {
     /// PecSched's decode-only replicas; `None` = the paper's share (1/8 of the replicas).
     pub decode_replicas: Option<u32>,
-    /// Short-prefill tokens per GPU colocated with one long-decode step.
-    pub colocation_cap_tokens_per_gpu: u32,
+    /// PecSched's colocation cap: `{"derived": {"max_slowdown_permille": 50}}` (from the cost
+    /// model) or `{"fixed": {"tokens_per_gpu": 512}}`.
+    pub colocation_cap: ColocationCap,
+    /// Reservation's pool: `{"for_request": {"input_tokens": 500000, "output_tokens": 2048}}`
+    /// or `{"replicas": 4}`.
+    pub reservation_pool: ReservationPoolWire,
+    /// Priority's placement rule id: `no-queued-short-work` or `completely-idle`.
+    pub priority_placement: String,
+}
+
+/// Reservation's pool size as the wire format writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a reservation pool: {\"for_request\": {\"input_tokens\": …, \"output_tokens\": …}} or {\"replicas\": n}"
+)]
+pub enum ReservationPoolWire {
+    /// The replicas one request of these lengths needs.
+    ForRequest {
+        /// Input tokens.
+        input_tokens: u32,
+        /// Output tokens.
+        output_tokens: u32,
+    },
+    /// A fixed number of replicas.
+    Replicas(u32),
+}
+
+impl From<ReservationPool> for ReservationPoolWire {
+    fn from(p: ReservationPool) -> Self {
+        match p {
+            ReservationPool::ForRequest {
+                input_tokens,
+                output_tokens,
+            } => ReservationPoolWire::ForRequest {
+                input_tokens,
+                output_tokens,
+            },
+            ReservationPool::Replicas(n) => ReservationPoolWire::Replicas(n),
+        }
+    }
+}
+
+impl From<ReservationPoolWire> for ReservationPool {
+    fn from(p: ReservationPoolWire) -> Self {
+        match p {
+            ReservationPoolWire::ForRequest {
+                input_tokens,
+                output_tokens,
+            } => ReservationPool::ForRequest {
+                input_tokens,
+                output_tokens,
+            },
+            ReservationPoolWire::Replicas(n) => ReservationPool::Replicas(n),
+        }
+    }
 }
 
 impl Default for KnobsWire {
@@ -320,17 +389,48 @@ impl From<&crate::policy::PolicyKnobs> for KnobsWire {
     fn from(k: &crate::policy::PolicyKnobs) -> Self {
         KnobsWire {
             decode_replicas: k.decode_replicas,
-            colocation_cap_tokens_per_gpu: k.colocation_cap_tokens_per_gpu,
+            colocation_cap: k.colocation_cap,
+            reservation_pool: k.reservation_pool.into(),
+            priority_placement: k.priority_placement.id().to_string(),
         }
     }
 }
 
-impl KnobsWire {
-    /// The policies' knobs with these values (not validated).
-    pub fn to_knobs(&self) -> crate::policy::PolicyKnobs {
-        crate::policy::PolicyKnobs {
-            decode_replicas: self.decode_replicas,
-            colocation_cap_tokens_per_gpu: self.colocation_cap_tokens_per_gpu,
+/// The calibration profile of a scenario: a built-in profile (`perf::profiles`), with named
+/// fields overridden. A profile read from a file travels as `datasheet` with every field
+/// listed, so a link means the same numbers wherever it is opened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a calibration: an object with profile (a built-in id) and optionally overrides"
+)]
+pub struct CalibrationWire {
+    /// Built-in profile id (`datasheet`, `h100-wgpu`, …).
+    pub profile: String,
+    /// Field name → value, applied on top of the profile (calibration field names, as in a
+    /// profile file's `overrides`).
+    #[serde(default)]
+    pub overrides: BTreeMap<String, f64>,
+}
+
+impl CalibrationWire {
+    /// The wire form of any calibration (e.g. a profile read from a file): `datasheet` with
+    /// every field listed, so it means the same numbers if the defaults change.
+    pub fn every_field(c: &crate::perf::Calibration) -> CalibrationWire {
+        CalibrationWire {
+            profile: "datasheet".to_string(),
+            overrides: crate::perf::CalibrationField::ALL
+                .into_iter()
+                .map(|f| (f.id().to_string(), c.get(f)))
+                .collect(),
+        }
+    }
+
+    /// A built-in profile, no overrides.
+    pub fn builtin(id: &str) -> CalibrationWire {
+        CalibrationWire {
+            profile: id.to_string(),
+            overrides: BTreeMap::new(),
         }
     }
 }

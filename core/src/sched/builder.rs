@@ -96,6 +96,18 @@ impl ViewBuilder {
         self
     }
 
+    /// Sets the input tokens of the long requests on replicas `ids` (the load a long request's
+    /// placement compares, [`ReplicaInfo::long_load`]) and how many wait behind the head.
+    pub fn long_tokens(&mut self, ids: &[u32], tokens: u64, waiting: u32) -> &mut Self {
+        for &id in ids {
+            self.set_replica(id, |r| {
+                r.long_tokens = tokens;
+                r.long_waiting = waiting;
+            });
+        }
+        self
+    }
+
     /// Adds a request to the global queue; returns its id. Its class and, if long, its group
     /// size come from the sizing rule.
     pub fn request(&mut self, input_tokens: u32, output_tokens: u32) -> u32 {

@@ -8,9 +8,9 @@
 //! almost free until their compute outgrows that streaming. The cap is the largest per-GPU
 //! token count that keeps the step within a named slowdown bound of the step alone.
 //!
-//! [`colocation_cap_tokens_per_gpu`] is the core's one definition, for the engine, `predict`
-//! and the explorer to call (the engine still uses the `PolicyKnobs` constant until the wire
-//! format can say "unset": see ARCHITECTURE.md, "Colocation cap").
+//! [`colocation_cap_tokens_per_gpu`] is the core's one definition, for the engine (when the
+//! scenario's [`ColocationCap`] is [`ColocationCap::Derived`], the default), `predict` and the
+//! explorer to call.
 
 use crate::perf::{BatchShape, PerfModel, SpGroup};
 
@@ -18,6 +18,46 @@ use crate::perf::{BatchShape, PerfModel, SpGroup};
 /// the step alone (the paper's "not slowed" needs some tolerance on a model where any
 /// extra token costs something).
 pub const DEFAULT_MAX_SLOWDOWN_PERMILLE: u32 = 50;
+
+/// How the per-GPU cap on short-prefill tokens colocated with a long-decode step is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColocationCap {
+    /// Derived per long request from the performance model ([`colocation_cap_tokens_per_gpu`]
+    /// over the request's KV share per member and its group): the largest count that slows a
+    /// long-decode step by at most this many per mille. The default, with
+    /// [`DEFAULT_MAX_SLOWDOWN_PERMILLE`].
+    Derived {
+        /// Slowdown bound, ‰ of the step alone.
+        max_slowdown_permille: u32,
+    },
+    /// A fixed count, whatever the request (wire version 1's only form).
+    Fixed {
+        /// Short-prefill tokens per GPU.
+        tokens_per_gpu: u32,
+    },
+}
+
+impl Default for ColocationCap {
+    fn default() -> Self {
+        ColocationCap::Derived {
+            max_slowdown_permille: DEFAULT_MAX_SLOWDOWN_PERMILLE,
+        }
+    }
+}
+
+impl ColocationCap {
+    /// The cap, tokens per GPU, for a long request whose members each hold `local_kv_tokens`
+    /// of its KV, laid out as `group`.
+    pub fn tokens_per_gpu(self, perf: &PerfModel, local_kv_tokens: u64, group: &SpGroup) -> u32 {
+        match self {
+            ColocationCap::Fixed { tokens_per_gpu } => tokens_per_gpu,
+            ColocationCap::Derived {
+                max_slowdown_permille,
+            } => colocation_cap_tokens_per_gpu(perf, local_kv_tokens, group, max_slowdown_permille),
+        }
+    }
+}
 
 /// The search stops here: a cap beyond one iteration's token budget means "no cap needed".
 pub const MAX_CAP_TOKENS_PER_GPU: u32 = 1 << 16;

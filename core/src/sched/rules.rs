@@ -3,6 +3,7 @@
 //! would have to ignore (a colocation cap without colocation, decode replicas without
 //! disaggregation).
 
+use super::colocation::ColocationCap;
 use crate::perf::SpMode;
 use std::num::NonZeroU32;
 
@@ -26,9 +27,10 @@ pub enum LongDecode {
     /// Short work runs in the decode's own steps (continuous batching; PecSched's colocation,
     /// paper §2.6).
     Batch {
-        /// At most this many short-prefill tokens per GPU join one long-decode step (`None`:
-        /// no cap beyond the iteration's token budget, as in vLLM).
-        prefill_cap_tokens_per_gpu: Option<u32>,
+        /// How many short-prefill tokens per GPU may join one long-decode step (`None`: no cap
+        /// beyond the iteration's token budget, as in vLLM). The engine resolves it once per
+        /// long request, when its decode starts.
+        prefill_cap: Option<ColocationCap>,
     },
 }
 
@@ -58,9 +60,7 @@ impl EngineRules {
     /// batches with short work like any sequence, no disaggregation, ring attention.
     pub const BASELINE: EngineRules = EngineRules {
         long_prefill: LongPrefill::Exclusive,
-        long_decode: LongDecode::Batch {
-            prefill_cap_tokens_per_gpu: None,
-        },
+        long_decode: LongDecode::Batch { prefill_cap: None },
         disaggregation: None,
         sp_mode: SpMode::RingOnly,
     };

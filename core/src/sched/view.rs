@@ -45,8 +45,13 @@ pub struct ReplicaInfo {
     pub has_prefill_work: bool,
     /// Long-request status.
     pub long: LongStatus,
-    /// The long job here, if any (index).
+    /// The long job at the head of this replica's long requests, if any (index).
     pub job: Option<u32>,
+    /// Long requests dispatched here that wait behind `job` (docs/paper.md §3.4).
+    pub long_waiting: u32,
+    /// Input tokens of this replica's long requests (`job` and those waiting): part of the load
+    /// a long request's placement compares.
+    pub long_tokens: u64,
 }
 
 impl ReplicaInfo {
@@ -63,7 +68,15 @@ impl ReplicaInfo {
             has_prefill_work: false,
             long: LongStatus::Free,
             job: None,
+            long_waiting: 0,
+            long_tokens: 0,
         }
+    }
+
+    /// The load a long request's placement compares (docs/paper.md §2.3, §3.4: tokens in the
+    /// local queue): queued short input plus the input of the long requests here.
+    pub fn long_load(&self) -> u64 {
+        self.queued_tokens + self.long_tokens
     }
 
     /// No work of any kind here.

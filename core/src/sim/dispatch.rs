@@ -59,10 +59,17 @@ impl State {
                 for &m in &replicas {
                     let rep = &mut self.replicas[m as usize];
                     assert!(
-                        rep.job.is_none() && !rep.decode_only,
-                        "replica {m} cannot join long job of {req}"
+                        !rep.decode_only,
+                        "decode-only replica {m} cannot join long job of {req}"
                     );
-                    rep.job = Some(j);
+                    // The head of the replica's long requests, or behind them (docs/paper.md
+                    // §3.4: it starts when it heads every member's queue).
+                    if rep.job.is_none() {
+                        rep.job = Some(j);
+                    } else {
+                        rep.long_queue.push_back(j);
+                    }
+                    rep.long_tokens += r.input_tokens as u64;
                     self.sync_index(m);
                 }
                 let k = replicas.len() as u64;
@@ -91,6 +98,7 @@ impl State {
                     preemptions: 0,
                     plan: est.plan,
                     colocated_tokens: 0,
+                    colocation_cap_tokens_per_gpu: None,
                     step_batches: Vec::new(),
                 });
                 let rec = &mut self.records[req as usize];

@@ -490,6 +490,8 @@ impl ReplicaSource for State {
             has_prefill_work: r.has_prefill_work(),
             long,
             job: r.job,
+            long_waiting: r.long_queue.len() as u32,
+            long_tokens: r.long_tokens,
         }
     }
 }
@@ -603,11 +605,9 @@ impl State {
                 // A long-decode step: short work is batched in only under `Batch` (colocation),
                 // up to its per-GPU cap.
                 match self.rules.long_decode {
-                    LongDecode::Batch {
-                        prefill_cap_tokens_per_gpu,
-                    } => {
+                    LongDecode::Batch { .. } => {
                         adm.admit = true;
-                        if let Some(cap) = prefill_cap_tokens_per_gpu {
+                        if let Some(cap) = job.colocation_cap_tokens_per_gpu {
                             adm.prefill_cap = cap.saturating_mul(self.tp);
                         }
                     }

@@ -59,6 +59,16 @@ pub enum InvariantError {
         /// Job index.
         job: u32,
     },
+    /// A replica's count of long-request tokens differs from its long requests.
+    #[error("replica {replica} counts {counted} long-request tokens but holds {actual}")]
+    LongTokens {
+        /// Replica index.
+        replica: u32,
+        /// The replica's counter.
+        counted: u64,
+        /// The sum over its long requests.
+        actual: u64,
+    },
     /// A replica runs its own batch while its long job drives it.
     #[error("replica {replica} runs its own batch while job {job} drives it")]
     BatchUnderJob {
@@ -222,6 +232,25 @@ impl Simulation {
                         return Err(InvariantError::BatchUnderJob { replica, job });
                     }
                 }
+            } else if !r.long_queue.is_empty() {
+                // Long requests never wait behind nothing.
+                return Err(InvariantError::ReplicaNotInJob {
+                    replica,
+                    job: r.long_queue[0],
+                });
+            }
+            let long_tokens: u64 = r
+                .job
+                .iter()
+                .chain(r.long_queue.iter())
+                .map(|&j| st.jobs[j as usize].input as u64)
+                .sum();
+            if long_tokens != r.long_tokens {
+                return Err(InvariantError::LongTokens {
+                    replica,
+                    counted: r.long_tokens,
+                    actual: long_tokens,
+                });
             }
             let expected = st.long_free_key(replica);
             let held = st.long_free.key(replica);
@@ -268,7 +297,15 @@ impl Simulation {
             }
             seen(job.req, Holder::LongJob)?;
             for &m in &job.members {
-                if st.replicas[m as usize].job != Some(j) {
+                let rep = &st.replicas[m as usize];
+                // At the head of the member's long requests, or queued behind it exactly once
+                // (a started job always heads every member).
+                let queued = rep.long_queue.iter().filter(|&&q| q == j).count();
+                let ok = match rep.job == Some(j) {
+                    true => queued == 0,
+                    false => queued == 1 && job.phase == JobPhase::Pending,
+                };
+                if !ok {
                     return Err(InvariantError::JobNotOnReplica { job: j, replica: m });
                 }
             }

@@ -53,6 +53,9 @@ pub(crate) struct LongJob {
     pub plan: SpPlan,
     /// Short-prefill tokens colocated with this job's decode steps (all members).
     pub colocated_tokens: u64,
+    /// The colocation cap of this job's decode steps, tokens per GPU, resolved when its decode
+    /// starts (`None`: no cap, or not decoding yet).
+    pub colocation_cap_tokens_per_gpu: Option<u32>,
     /// The members' short batches inside the decode step in flight (same order as members).
     pub step_batches: Vec<Batch>,
 }

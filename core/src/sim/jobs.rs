@@ -36,6 +36,8 @@ impl State {
         let job = &self.jobs[j as usize];
         let rep = &self.replicas[m as usize];
         match job.phase {
+            // Behind another long request on this member: it starts at the head of all.
+            JobPhase::Pending if rep.job != Some(j) => true,
             JobPhase::Pending => {
                 let prefill = match self.rules.long_prefill {
                     // Under `Exclusive` the shorts queued before it run first (local FIFO).
@@ -85,8 +87,10 @@ impl State {
     fn try_run(&mut self, j: u32) {
         let members = self.jobs[j as usize].members.clone();
         if members.iter().any(|&m| self.member_blocks(j, m)) {
+            // Release the members this job held (not those another job heads).
             for &m in &members {
-                if std::mem::take(&mut self.replicas[m as usize].hold) {
+                let rep = &mut self.replicas[m as usize];
+                if rep.job == Some(j) && std::mem::take(&mut rep.hold) {
                     self.maybe_start(m);
                 }
             }
@@ -256,13 +260,15 @@ impl State {
                 if job.prefill_done >= job.prefill_total {
                     job.generated = 1;
                     let req = job.req;
-                    self.records[req as usize].first_token = Some(now);
+                    self.records[req as usize].first_token =
+                        Some(now + self.perf.request_overhead());
                     self.log
                         .record(LogTag::LongFirstToken, [now.0, req as u64, 0, 0]);
                     if self.jobs[j as usize].generated >= self.jobs[j as usize].output {
                         self.finish_job(j);
                     } else {
                         self.jobs[j as usize].phase = JobPhase::Decode;
+                        self.resolve_colocation_cap(j);
                         self.next_decode_step(j);
                     }
                 } else {
@@ -311,6 +317,22 @@ impl State {
             self.maybe_start(m);
         }
         self.try_run(j);
+    }
+
+    /// Fixes job `j`'s colocation cap for its decode (docs/paper.md §2.6), from the policy's
+    /// rule over the job's KV share per member at the first decode step and its group.
+    fn resolve_colocation_cap(&mut self, j: u32) {
+        let LongDecode::Batch {
+            prefill_cap: Some(rule),
+        } = self.rules.long_decode
+        else {
+            return;
+        };
+        let job = &self.jobs[j as usize];
+        let local_kv = (job.input as u64 + 1).div_ceil(job.members.len() as u64);
+        let group = self.sp_group(&job.members);
+        let cap = rule.tokens_per_gpu(&self.perf, local_kv, &group);
+        self.jobs[j as usize].colocation_cap_tokens_per_gpu = Some(cap);
     }
 
     /// Continues a decoding job: pauses it if its phase yields and short prefills wait.
@@ -384,18 +406,30 @@ impl State {
         let now = self.now;
         let job = &mut self.jobs[j as usize];
         job.phase = JobPhase::Done;
-        let (req, kv) = (job.req, job.kv_per_member);
-        self.records[req as usize].completion = Some(now);
+        let (req, kv, input) = (job.req, job.kv_per_member, job.input as u64);
+        self.records[req as usize].completion = Some(now + self.perf.request_overhead());
         self.log
             .record(LogTag::LongCompleted, [now.0, req as u64, j as u64, 0]);
+        // Each member passes to the next long request in its queue, which may now head all of
+        // its own members.
+        let mut heads: Vec<u32> = Vec::new();
         for m in self.jobs[j as usize].members.clone() {
             let rep = &mut self.replicas[m as usize];
             rep.kv_used -= kv;
-            rep.job = None;
+            rep.long_tokens -= input;
+            rep.job = rep.long_queue.pop_front();
             rep.hold = false;
             rep.pause_admits = None;
+            if let Some(next) = rep.job
+                && !heads.contains(&next)
+            {
+                heads.push(next);
+            }
             self.sync_index(m);
             self.maybe_start(m);
+        }
+        for next in heads {
+            self.reconsider_job(next);
         }
     }
 }

@@ -105,8 +105,14 @@ pub(crate) struct Replica {
     pub seqs: Vec<Seq>,
     /// Sequences handed over by a prefill replica, admitted at the next batch.
     pub incoming: Vec<Seq>,
-    /// Long job this replica belongs to.
+    /// The long job at the head of this replica's long requests (pending, running or paused).
     pub job: Option<u32>,
+    /// Long jobs dispatched here behind `job`, in dispatch order (docs/paper.md §3.4: a long
+    /// request joins its replicas' local queues and starts at the head of all of them).
+    pub long_queue: VecDeque<u32>,
+    /// Input tokens of the long requests here (`job` and `long_queue`), counted in the load a
+    /// long request's placement sees.
+    pub long_tokens: u64,
     /// The replica's own iteration in flight.
     pub iter: Option<InFlight>,
     /// Bumped whenever an in-flight iteration is cut, to invalidate its end event.
@@ -135,6 +141,8 @@ impl Replica {
             seqs: Vec::new(),
             incoming: Vec::new(),
             job: None,
+            long_queue: VecDeque::new(),
+            long_tokens: 0,
             iter: None,
             generation: 0,
             hold: false,

@@ -506,3 +506,28 @@ fn without_disaggregation_short_decodes_preempt_a_long_prefill() {
     let (_, pec) = run(PolicyKind::PecSched, 1, reqs);
     assert_eq!(pec[1].preemptions, 0);
 }
+
+#[test]
+fn a_long_request_joins_the_queues_of_busy_replicas_and_starts_when_it_heads_them() {
+    // docs/paper.md §3.4: one node of 4 replicas; two 200K-token requests take all four
+    // (2 each); a third joins the local queues of the group with the smallest load (long
+    // requests counted) at once, and starts only when the request ahead of it finishes.
+    let reqs = vec![
+        req(0, 0, 200_000, 3),
+        req(1, 0, 200_000, 3),
+        req(2, 10, 150_000, 3),
+    ];
+    let c = cluster(1);
+    let mut sim = new_sim(PolicyKind::Fifo, &c, EngineConfig::default(), reqs);
+    while sim.step() {
+        sim.check_invariants().unwrap();
+    }
+    let (s, recs) = sim.finish();
+    assert_eq!(s.long.completed, 3, "{s:?}");
+    assert!(s.stopped.is_none(), "{:?}", s.stopped);
+    // Dispatched at arrival (nothing waits in the global queue) ...
+    assert_eq!(recs[2].dispatched, Some(SimTime(10_000_000)));
+    // ... and started when one of the earlier requests finished, not before.
+    let first_done = recs[0].completion.unwrap().min(recs[1].completion.unwrap());
+    assert_eq!(recs[2].prefill_start, Some(first_done));
+}

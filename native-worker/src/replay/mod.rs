@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::metrics::StopReason;
 use pecsched_core::model::ModelKind;
@@ -180,6 +180,11 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
             a.policies.clone()
         },
         seed: a.seed,
+        calibration: Some(a.calibration.clone()),
+        decode_replicas: None,
+        colocation_cap: None,
+        reservation_pool: None,
+        priority_placement: None,
         rate_scale: Some(a.rate_scale),
         window: Some(a.window),
         no_window: false,
@@ -192,19 +197,11 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         quiet: true,
     };
     let (s, _) = scenario_from_args(&sim)?;
-    let (calib, label) = match Calibration::builtin(&a.calibration) {
-        Ok(c) => (c, format!("built-in `{}`", a.calibration)),
-        Err(_) => {
-            let text = std::fs::read_to_string(&a.calibration).with_context(|| {
-                format!(
-                    "--calibration {}: neither a built-in id nor a readable file",
-                    a.calibration
-                )
-            })?;
-            (Calibration::from_json(&text)?, a.calibration.clone())
-        }
+    let label = match Calibration::builtin(&a.calibration) {
+        Ok(_) => format!("built-in `{}`", a.calibration),
+        Err(_) => a.calibration.clone(),
     };
-    Ok((s.with_calibration(calib), label))
+    Ok((s, label))
 }
 
 /// Runs `replay`.

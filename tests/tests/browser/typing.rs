@@ -90,8 +90,13 @@ pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
     let token = link.split_once("#s=").expect("a link").1;
     let s = pecsched_core::scenario::link::decode_scenario(token).expect("the page's link");
     assert_eq!(
-        (s.knobs().colocation_cap_tokens_per_gpu, s.cluster().nodes),
-        (1024, 6),
+        (s.knobs().colocation_cap, s.cluster().nodes),
+        (
+            pecsched_core::policy::ColocationCap::Fixed {
+                tokens_per_gpu: 1024
+            },
+            6
+        ),
         "the scenario simulated is the one typed"
     );
 

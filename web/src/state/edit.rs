@@ -1,7 +1,7 @@
 //! Edits of the scenario draft, one per editor field. They change the wire form only (names
 //! and numbers); the core validates the result.
 
-use pecsched_core::policy::PolicyKind;
+use pecsched_core::policy::{ColocationCap, PolicyKind};
 use pecsched_core::scenario::EmbeddedTrace;
 use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SourceWire, SyntheticWire};
 use pecsched_core::workload::LONG_INPUT_DEFAULTS;
@@ -72,8 +72,9 @@ pub enum Edit {
     Policy(PolicyKind, bool),
     /// PecSched: decode-only replicas (`None` = the paper's rule).
     DecodeReplicas(Option<u32>),
-    /// PecSched: colocation cap, short-prefill tokens per GPU.
-    ColocationCap(u32),
+    /// PecSched: a fixed colocation cap, short-prefill tokens per GPU (`None`: derived from
+    /// the cost model, the default).
+    ColocationCap(Option<u32>),
     /// Seed of every random draw.
     Seed(u64),
 }
@@ -174,7 +175,12 @@ impl Edit {
                 }
             }
             Edit::DecodeReplicas(n) => knobs(w).decode_replicas = n,
-            Edit::ColocationCap(c) => knobs(w).colocation_cap_tokens_per_gpu = c,
+            Edit::ColocationCap(c) => {
+                knobs(w).colocation_cap = match c {
+                    Some(tokens_per_gpu) => ColocationCap::Fixed { tokens_per_gpu },
+                    None => ColocationCap::default(),
+                }
+            }
             Edit::Seed(s) => w.seed = s,
         }
     }

@@ -95,7 +95,8 @@ fn field_name(path: &str) -> &str {
         "workload.source.synthetic.lognormal" => "Log-normal lengths",
         "policies" => "Policies",
         "knobs.decode_replicas" => "Decode-only replicas",
-        "knobs.colocation_cap_tokens_per_gpu" => "Colocation cap",
+        "knobs.colocation_cap.fixed.tokens_per_gpu" => "Colocation cap",
+        "knobs.colocation_cap.derived.max_slowdown_permille" => "Colocation cap",
         "version" => "format version",
         other => other,
     }

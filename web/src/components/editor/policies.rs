@@ -3,9 +3,8 @@
 use super::field::{CheckField, NumberField, num};
 use crate::runner::limits::MAX_GPUS;
 use crate::state::{Action, Edit};
-use pecsched_core::policy::PolicyKind;
+use pecsched_core::policy::{ColocationCap, PolicyKind};
 use pecsched_core::scenario::limits::MAX_COLOCATION_CAP_TOKENS_PER_GPU;
-use pecsched_core::scenario::wire::KnobsWire;
 use pecsched_core::scenario::wire::ScenarioWire;
 use yew::prelude::*;
 
@@ -53,8 +52,11 @@ fn tip(p: PolicyKind) -> &'static str {
 #[component]
 pub fn PolicyEditor(p: &Props) -> Html {
     let e = p.edit.clone();
-    let knobs = p.draft.knobs.unwrap_or_default();
-    let defaults = KnobsWire::default();
+    let knobs = p.draft.knobs.clone().unwrap_or_default();
+    let fixed_cap = match knobs.colocation_cap {
+        ColocationCap::Fixed { tokens_per_gpu } => tokens_per_gpu,
+        ColocationCap::Derived { .. } => 0,
+    };
     let seed = e.clone();
     html! {
         <>
@@ -77,10 +79,10 @@ pub fn PolicyEditor(p: &Props) -> Html {
                 tip="Replicas reserved for short-request decodes under disaggregation. 0: the paper's rule, one eighth of the replicas (at least 1)."
                 value={num(knobs.decode_replicas.unwrap_or(0) as f64)}
                 onchange={e.reform(|v: f64| Edit::DecodeReplicas((v >= 1.0).then_some(v as u32)))} />
-            <NumberField id="f-colocation" label="Colocation cap" unit="tokens/GPU" min={0.0} max={MAX_COLOCATION_CAP_TOKENS_PER_GPU as f64} integer=true
-                tip={format!("Short-prefill tokens per GPU batched into one long-decode step (default {}).", defaults.colocation_cap_tokens_per_gpu)}
-                value={num(knobs.colocation_cap_tokens_per_gpu as f64)}
-                onchange={e.reform(|v: f64| Edit::ColocationCap(v as u32))} />
+            <NumberField id="f-colocation" label="Colocation cap (0 = derived)" unit="tokens/GPU" min={0.0} max={MAX_COLOCATION_CAP_TOKENS_PER_GPU as f64} integer=true
+                tip="Short-prefill tokens per GPU batched into one long-decode step. 0 (the default): derived per long request from the cost model, the largest count that slows its decode step by at most 5 %."
+                value={num(fixed_cap as f64)}
+                onchange={e.reform(|v: f64| Edit::ColocationCap((v >= 1.0).then_some(v as u32)))} />
             <NumberField id="f-seed" label="Seed" unit="" min={0.0} integer=true
                 tip="Seed of every random draw (long-input transform, synthetic arrivals and lengths). Same seed, same numbers."
                 value={AttrValue::from(p.draft.seed.to_string())}
