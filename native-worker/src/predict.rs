@@ -11,7 +11,6 @@ use pecsched_core::perf::{
     BatchShape, Calibration, OpEstimate, PerfModel, SpCandidate, SpEstimate, SpGroup, SpMode,
     SpPlan,
 };
-use pecsched_core::policy::PolicyKnobs;
 use pecsched_core::sched::colocation::{
     DEFAULT_MAX_SLOWDOWN_PERMILLE, colocation_cap_tokens_per_gpu,
 };
@@ -348,16 +347,16 @@ fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) -> Result<(), Stdout
     )?;
     crate::outln!(
         "  colocation cap during its decode (a step slowed by at most {} %): {} short-prefill \
-         tokens per GPU (the engine's knob `colocation_cap_tokens_per_gpu` still defaults to {})",
+         tokens per GPU (the engine's default, knobs.colocation_cap = derived)",
         DEFAULT_MAX_SLOWDOWN_PERMILLE as f64 / 10.0,
         colocation_cap(perf, tokens, group),
-        PolicyKnobs::default().colocation_cap_tokens_per_gpu
     )?;
     Ok(())
 }
 
 /// The derived colocation cap for a long request of `tokens` input tokens spread over `group`
-/// (each member holds its share of the KV), at the default slowdown bound.
+/// (each member holds its share of the KV at the first decode step), at the default slowdown
+/// bound: the engine's rule (`ColocationCap::Derived`).
 fn colocation_cap(perf: &PerfModel, tokens: u64, group: &SpGroup) -> u32 {
     let local_kv = tokens.div_ceil(u64::from(group.replicas()));
     colocation_cap_tokens_per_gpu(perf, local_kv, group, DEFAULT_MAX_SLOWDOWN_PERMILLE)
