@@ -271,7 +271,7 @@ pub fn fragment(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::wire::{SourceWire, SyntheticWire};
+    use crate::scenario::wire::{CalibrationWire, SourceWire, SyntheticWire};
 
     fn default_token() -> String {
         encode_scenario(&Scenario::default_scenario())
@@ -362,6 +362,53 @@ mod tests {
         assert_eq!(token_from_fragment("#x=1"), None);
         assert_eq!(token_from_fragment(""), None);
         assert_eq!(fragment("abc"), "#s=abc");
+    }
+
+    #[test]
+    fn a_scenario_naming_no_calibration_takes_its_gpus_production_profile_and_links_name_it() {
+        for (gpu, id) in [
+            ("a100", "a100-vllm"),
+            ("h100", "h100-vllm"),
+            ("h200", "h200-vllm"),
+        ] {
+            let mut w = Scenario::default_scenario().to_wire();
+            w.cluster.gpu = gpu.into();
+            w.calibration = None;
+            let s = Scenario::from_wire(&w).unwrap();
+            assert_eq!(s.calibration_choice().profile, id);
+            assert_eq!(
+                s.calibration(),
+                &crate::perf::Calibration::builtin(id).unwrap()
+            );
+            // The link writes the profile out: it keeps its numbers if the default changes.
+            let back = decode(&encode_scenario(&s)).unwrap();
+            assert_eq!(back.calibration.unwrap().profile, id);
+        }
+        assert_eq!(
+            Scenario::default_scenario().calibration_choice().profile,
+            "a100-vllm"
+        );
+    }
+
+    #[test]
+    fn calibration_errors_name_the_field() {
+        let mut w = Scenario::default_scenario().to_wire();
+        w.calibration = Some(CalibrationWire::builtin("nope"));
+        let e = Scenario::from_wire(&w).unwrap_err().to_string();
+        assert!(
+            e.contains("calibration.profile") && e.contains("datasheet"),
+            "{e}"
+        );
+        let mut c = CalibrationWire::builtin("datasheet");
+        c.overrides.insert("gemm_efficency".into(), 0.5);
+        w.calibration = Some(c);
+        let e = Scenario::from_wire(&w).unwrap_err().to_string();
+        assert!(e.contains("calibration.overrides.gemm_efficency"), "{e}");
+        let mut c = CalibrationWire::builtin("datasheet");
+        c.overrides.insert("gemm_efficiency".into(), 2.0);
+        w.calibration = Some(c);
+        let e = Scenario::from_wire(&w).unwrap_err().to_string();
+        assert!(e.contains("gemm_efficiency"), "{e}");
     }
 
     #[test]

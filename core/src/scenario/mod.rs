@@ -2,6 +2,7 @@
 //! seed), parsed in two stages — JSON or link → versioned [`wire::ScenarioWire`] → [`Scenario`]
 //! of enums and checked numbers — and the function that builds and runs it.
 
+mod colocation;
 mod embedded;
 mod error;
 pub mod link;
@@ -11,6 +12,7 @@ mod validate;
 pub mod wire;
 pub mod wire_v1;
 
+pub use colocation::DerivedCap;
 pub use embedded::EmbeddedTrace;
 pub use error::ScenarioError;
 
@@ -219,10 +221,16 @@ impl Scenario {
             n => format!("{name} + {n} fields"),
         }
     }
-    /// The calibration profile a scenario on `gpu` uses when it names none.
+    /// The calibration profile a scenario on `gpu` uses when it names none, and the default
+    /// scenario's: the GPU's production-kernel profile (vLLM's kernels, fitted to measured
+    /// tables; H200 derived from the H100 fit and the H200 datasheet; docs/fidelity.md). The
+    /// datasheet profile stays selectable.
     pub fn default_calibration_id(gpu: GpuKind) -> &'static str {
-        let _ = gpu;
-        "datasheet"
+        match gpu {
+            GpuKind::A100Sxm80 => "a100-vllm",
+            GpuKind::H100Sxm80 => "h100-vllm",
+            GpuKind::H200Sxm141 => "h200-vllm",
+        }
     }
     /// Seed of every random draw.
     pub fn seed(&self) -> u64 {
