@@ -29,7 +29,7 @@ step() {
 step "format" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy --target "$WASM" \
-    -p pecsched-core -p pecsched-web --lib --bins --test cross_target --test wire_v1 \
+    -p pecsched-core -p pecsched-web --lib --bins --test cross_target --test wire_v1 --test wire_v2 \
     --test same_numbers --bench speed -- -D warnings
 step "format (python/)" cargo fmt --manifest-path python/Cargo.toml --check
 step "clippy (python/)" cargo clippy --manifest-path python/Cargo.toml -- -D warnings
@@ -55,6 +55,8 @@ step "tests (Python package: wheel, pytest, Ray)" bash scripts/python-test.sh
 step "tests (core, wasm32 in Node)" wasm_test pecsched-core cross_target probe_matches_golden
 step "tests (v1 links and files, wasm32 in Node)" \
     wasm_test pecsched-core wire_v1 every_v1_link_decodes_to_its_v1_file
+step "tests (v2 links and files, wasm32 in Node)" \
+    wasm_test pecsched-core wire_v2 every_v2_link_decodes_to_its_v2_file
 step "tests (explorer = native, wasm32 in Node)" \
     wasm_test pecsched-web same_numbers summaries_match_the_golden_file
 
