@@ -73,7 +73,6 @@ fn Explorer() -> Html {
                     worker.send(ToWorker::Start {
                         generation,
                         scenario: Box::new(w.clone()),
-                        calibration: state.calibration.clone(),
                         sweep: state.sweep_on,
                     });
                     state.dispatch(Action::RunSent {
@@ -114,11 +113,14 @@ fn Explorer() -> Html {
             <div class="layout">
                 <aside class="editor" id="editor">
                     <ClusterEditor draft={state.draft.clone()} edit={edit.clone()}
-                        calibration={state.calibration.clone()} dispatch={dispatch.clone()} />
+                        calibration={state.calibration()}
+                        calibration_label={state.derived.as_ref().map(|d| d.calibration_label.clone())}
+                        calibration_warning={state.calibration_warning()} />
                     <WorkloadEditor draft={state.draft.clone()} upload={state.upload.clone()}
                         upload_status={state.upload_status.clone()} edit={edit.clone()}
                         send={send.clone()} dispatch={dispatch.clone()} />
                     <PolicyEditor draft={state.draft.clone()} sweep_on={state.sweep_on}
+                        derived={state.derived.clone()} reservation_replicas={state.reservation_replicas()}
                         edit={edit.clone()} dispatch={dispatch.clone()} />
                     <button class="reset" id="reset" onclick={dispatch.reform(|_| Action::Reset)}
                         title="Back to the paper's default scenario">{ "Reset to the default scenario" }</button>
@@ -161,7 +163,7 @@ fn results(state: &State, send: &Callback<ToWorker>) -> Html {
     let policies: Vec<PolicyKind> = results.iter().map(|r| r.policy).collect();
     let stale = run.stale;
     html! { <>
-        <ResultsTable results={results.clone()} {stale} />
+        <ResultsTable results={results.clone()} {stale} calibration={run.calibration.clone()} />
         <SeedSpread policies={policies.clone()} points={run.sweep.clone()} />
         <div class={classes!("charts", stale.then_some("stale"))}>
             <div class="grid two">
@@ -188,7 +190,7 @@ fn results(state: &State, send: &Callback<ToWorker>) -> Html {
                 </section>
             }
         </div>
-        <ExportBar scenario={state.draft.clone()} link={state.link_fragment().map(str::to_string)} calibration={state.calibration.clone()}
+        <ExportBar scenario={state.draft.clone()} link={state.link_fragment().map(str::to_string)}
             results={results} sweep={run.sweep.clone()} />
     </> }
 }

@@ -12,8 +12,9 @@ use std::rc::Rc;
 struct Export<'a> {
     /// The scenario (wire form: `pecsched-worker simulate --scenario` reads it).
     scenario: &'a ScenarioWire,
-    /// The calibration profile (built-in id).
-    calibration: &'a str,
+    /// The calibration as tables name it (`Scenario::calibration_label`); the scenario's
+    /// `calibration` field holds the profile and its overrides.
+    calibration: Option<String>,
     /// The page's link (fragment only).
     link: Option<String>,
     /// One summary per policy, as `simulate --json` prints them.
@@ -27,17 +28,17 @@ struct Export<'a> {
 /// Everything on the page as pretty JSON.
 pub fn json(
     scenario: &ScenarioWire,
-    calibration: &str,
     link: Option<String>,
     results: &[Rc<PolicyResult>],
     sweep: &[SweepPoint],
 ) -> String {
     // The full wire form (engine and policy knobs written out), never a link's compact one
     // with `"engine": null`.
-    let full = Scenario::from_wire(scenario).map(|s| s.to_wire());
+    let valid = Scenario::from_wire(scenario);
+    let full = valid.as_ref().map(|s| s.to_wire());
     let e = Export {
         scenario: full.as_ref().unwrap_or(scenario),
-        calibration,
+        calibration: valid.as_ref().ok().map(|s| s.calibration_label()),
         link,
         summaries: results.iter().map(|r| &r.summary).collect(),
         stopped: results
@@ -139,13 +140,7 @@ mod tests {
         // As the page holds it after opening a link: compact, engine and knobs left out.
         let w = link::compact_wire(&Scenario::default_scenario());
         assert_eq!(w.engine, None);
-        let text = json(
-            &w,
-            "datasheet",
-            Some("#s=abc".into()),
-            std::slice::from_ref(&r),
-            &[],
-        );
+        let text = json(&w, Some("#s=abc".into()), std::slice::from_ref(&r), &[]);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert!(
             v["scenario"]["engine"].is_object(),
@@ -153,6 +148,11 @@ mod tests {
             v["scenario"]["engine"]
         );
         assert!(v["scenario"]["knobs"].is_object());
+        assert_eq!(
+            v["calibration"],
+            Scenario::default_scenario().calibration_label()
+        );
+        assert!(v["scenario"]["calibration"]["profile"].is_string());
         let back: Summary = serde_json::from_value(v["summaries"][0].clone()).unwrap();
         assert_eq!(back, r.summary);
         assert_eq!(

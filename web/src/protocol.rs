@@ -32,10 +32,8 @@ pub enum ToWorker {
     Start {
         /// The page's run number.
         generation: u32,
-        /// The scenario (validated again in the worker).
+        /// The scenario (validated again in the worker), its calibration included.
         scenario: Box<ScenarioWire>,
-        /// Built-in calibration profile id (`datasheet`, …).
-        calibration: String,
         /// Also run the load sweep after the comparison.
         sweep: bool,
     },

@@ -172,13 +172,11 @@ impl Worker for SimWorker {
             ToWorker::Start {
                 generation,
                 scenario,
-                calibration,
                 sweep,
             } => {
                 self.runner = None;
                 self.started_ms = now_ms();
-                let runner = Runner::new(generation, &scenario, self.trace.as_ref(), sweep)
-                    .and_then(|r| r.with_calibration(&calibration));
+                let runner = Runner::new(generation, &scenario, self.trace.as_ref(), sweep);
                 match runner {
                     Ok(r) => {
                         self.runner = Some(r);

@@ -19,7 +19,6 @@ pub use upload::check_trace;
 use crate::protocol::{FromWorker, Stage};
 use compare::Compare;
 use limits::Budget;
-use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::Request;
@@ -86,14 +85,6 @@ impl Runner {
             budget: Budget::default(),
             records: None,
         })
-    }
-
-    /// Uses the built-in calibration profile `id` (see
-    /// [`pecsched_core::perf::profiles::BUILTIN_PROFILES`]) instead of the datasheet one.
-    pub fn with_calibration(mut self, id: &str) -> Result<Runner, String> {
-        let calibration = Calibration::builtin(id).map_err(|e| e.to_string())?;
-        self.scenario = self.scenario.with_calibration(calibration);
-        Ok(self)
     }
 
     /// Runs within `budget` instead of the explorer's default one.

@@ -169,21 +169,17 @@ fn a_run_over_budget_stops_with_partial_results_and_says_so() {
 }
 
 #[test]
-fn a_measured_calibration_profile_changes_the_numbers() {
-    let w = small_wire();
+fn the_scenarios_calibration_prices_the_run() {
+    use pecsched_core::scenario::wire::CalibrationWire;
+    let mut w = small_wire();
+    w.calibration = Some(CalibrationWire::builtin("datasheet"));
     let plain = results(&Runner::new(1, &w, None, false).unwrap().run_to_end())[0]
         .summary
         .clone();
-    let msgs = Runner::new(1, &w, None, false)
-        .unwrap()
-        .with_calibration("h100-wgpu")
-        .unwrap()
-        .run_to_end();
+    w.calibration = Some(CalibrationWire::builtin("h100-wgpu"));
+    let msgs = Runner::new(1, &w, None, false).unwrap().run_to_end();
     assert_ne!(results(&msgs)[0].summary, plain);
-    let err = Runner::new(1, &w, None, false)
-        .unwrap()
-        .with_calibration("nope")
-        .err()
-        .unwrap();
+    w.calibration = Some(CalibrationWire::builtin("nope"));
+    let err = Runner::new(1, &w, None, false).err().unwrap();
     assert!(err.contains("nope"), "{err}");
 }

@@ -1,9 +1,13 @@
 //! Edits of the scenario draft, one per editor field. They change the wire form only (names
 //! and numbers); the core validates the result.
 
-use pecsched_core::policy::{ColocationCap, PolicyKind};
-use pecsched_core::scenario::EmbeddedTrace;
-use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SourceWire, SyntheticWire};
+use pecsched_core::hardware::GpuKind;
+use pecsched_core::perf::profiles::BuiltinProfile;
+use pecsched_core::policy::{ColocationCap, PolicyKind, PriorityPlacement};
+use pecsched_core::scenario::wire::{
+    CalibrationWire, LongInputWire, ReservationPoolWire, ScenarioWire, SourceWire, SyntheticWire,
+};
+use pecsched_core::scenario::{EmbeddedTrace, Scenario};
 use pecsched_core::workload::LONG_INPUT_DEFAULTS;
 
 /// Where requests come from, as the editor's source selector offers it.
@@ -72,9 +76,15 @@ pub enum Edit {
     Policy(PolicyKind, bool),
     /// PecSched: decode-only replicas (`None` = the paper's rule).
     DecodeReplicas(Option<u32>),
-    /// PecSched: a fixed colocation cap, short-prefill tokens per GPU (`None`: derived from
-    /// the cost model, the default).
-    ColocationCap(Option<u32>),
+    /// PecSched: how the colocation cap is set (derived with its slowdown bound, or fixed).
+    ColocationCap(ColocationCap),
+    /// Reservation: the size of the long-request pool.
+    ReservationPool(ReservationPoolWire),
+    /// Priority: the placement rule of long requests (a `PriorityPlacement` id; others are
+    /// ignored).
+    PriorityPlacement(String),
+    /// The calibration: a built-in profile id, without overrides (unknown ids are ignored).
+    Calibration(String),
     /// Seed of every random draw.
     Seed(u64),
 }
@@ -98,7 +108,19 @@ impl Edit {
     pub fn apply(self, w: &mut ScenarioWire) {
         let wl = &mut w.workload;
         match self {
-            Edit::Gpu(g) => w.cluster.gpu = g,
+            Edit::Gpu(g) => {
+                // A scenario on its GPU's default profile moves to the new GPU's default; a
+                // profile the user picked stays (with a warning if it was measured elsewhere).
+                let default_of = |id: &str| {
+                    id.parse::<GpuKind>()
+                        .ok()
+                        .map(|gpu| CalibrationWire::builtin(Scenario::default_calibration_id(gpu)))
+                };
+                if w.calibration.is_some() && w.calibration == default_of(&w.cluster.gpu) {
+                    w.calibration = default_of(&g).or(w.calibration.take());
+                }
+                w.cluster.gpu = g;
+            }
             Edit::Nodes(n) => w.cluster.nodes = n,
             Edit::GpusPerNode(n) => w.cluster.gpus_per_node = n,
             Edit::Tp(t) => w.tp = t,
@@ -175,10 +197,16 @@ impl Edit {
                 }
             }
             Edit::DecodeReplicas(n) => knobs(w).decode_replicas = n,
-            Edit::ColocationCap(c) => {
-                knobs(w).colocation_cap = match c {
-                    Some(tokens_per_gpu) => ColocationCap::Fixed { tokens_per_gpu },
-                    None => ColocationCap::default(),
+            Edit::ColocationCap(c) => knobs(w).colocation_cap = c,
+            Edit::ReservationPool(p) => knobs(w).reservation_pool = p,
+            Edit::PriorityPlacement(id) => {
+                if PriorityPlacement::from_id(&id).is_some() {
+                    knobs(w).priority_placement = id;
+                }
+            }
+            Edit::Calibration(id) => {
+                if BuiltinProfile::find(&id).is_some() {
+                    w.calibration = Some(CalibrationWire::builtin(&id));
                 }
             }
             Edit::Seed(s) => w.seed = s,

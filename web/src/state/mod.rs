@@ -9,23 +9,53 @@ mod results;
 mod tests;
 
 pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
-pub use open::{Opened, calibration_from_fragment, link_words, open};
+pub use open::{LEGACY_CALIBRATION_KEY, Opened, legacy_calibration, link_words, open};
 pub use results::{Progress, RunPhase, RunView, STOPPED};
 
 use crate::protocol::FromWorker;
 use crate::runner::limits;
-use pecsched_core::perf::Calibration;
-use pecsched_core::scenario::wire::WorkloadWire;
+use pecsched_core::hardware::GpuKind;
+use pecsched_core::perf::profiles::BuiltinProfile;
+use pecsched_core::policy::ReservationPool;
+use pecsched_core::scenario::wire::{CalibrationWire, ReservationPoolWire, WorkloadWire};
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
-use pecsched_core::scenario::{Scenario, link};
+use pecsched_core::scenario::{DerivedCap, Scenario, link};
 use std::rc::Rc;
 use yew::Reducible;
 
-/// The default calibration profile's id.
-pub const DATASHEET: &str = "datasheet";
+/// What the core derives from a valid draft, shown beside the fields it depends on (no model
+/// logic in the page: every number here is the core's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Derived {
+    /// The colocation cap the engine derives for the smallest and largest long input
+    /// (`Scenario::derived_colocation_caps`).
+    pub colocation: Vec<DerivedCap>,
+    /// Replicas one request of Reservation's pool size gets (`Scenario::sp_degree_for`), when
+    /// the pool is sized for a request.
+    pub reservation_group: Option<u32>,
+    /// The calibration as tables name it (`Scenario::calibration_label`).
+    pub calibration_label: String,
+    /// Replicas in the cluster.
+    pub replicas: u32,
+}
 
-/// The URL fragment key of the calibration profile.
-pub const CALIBRATION_KEY: &str = "c";
+impl Derived {
+    fn of(s: &Scenario) -> Derived {
+        let reservation_group = match s.knobs().reservation_pool {
+            ReservationPool::ForRequest {
+                input_tokens,
+                output_tokens,
+            } => s.sp_degree_for(input_tokens, output_tokens).ok(),
+            ReservationPool::Replicas(_) => None,
+        };
+        Derived {
+            colocation: s.derived_colocation_caps().unwrap_or_default(),
+            reservation_group,
+            calibration_label: s.calibration_label(),
+            replicas: s.replicas(),
+        }
+    }
+}
 
 /// A message for the user above the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,11 +113,10 @@ pub struct State {
     pub run: RunView,
     /// Run the load sweep after the comparison.
     pub sweep_on: bool,
-    /// Built-in calibration profile id. Carried in links as `&c=<id>` next to the scenario
-    /// until the wire format has a field for it.
-    pub calibration: String,
+    /// What the core derives from the draft (`None` while the draft is invalid).
+    pub derived: Option<Derived>,
     /// The page's URL fragment ([`State::link_fragment`]), computed once per change of the
-    /// draft or the profile (in `changed`), not on every render.
+    /// draft (in `changed`), not on every render.
     link: Option<String>,
 }
 
@@ -123,8 +152,6 @@ pub enum Action {
     },
     /// Turn the load sweep on or off.
     SweepOn(bool),
-    /// Use this built-in calibration profile.
-    Calibration(String),
     /// Hide the notice.
     DismissNotice,
     /// Stop the run in flight (the root component also tells the worker to cancel it).
@@ -147,7 +174,7 @@ impl State {
             upload_status: UploadStatus::Idle,
             run: RunView::default(),
             sweep_on: true,
-            calibration: o.calibration,
+            derived: None,
             link: None,
         };
         s.changed();
@@ -162,7 +189,6 @@ impl State {
         }
         let o = open(fragment);
         self.draft = o.draft;
-        self.calibration = o.calibration;
         self.notice = o.error.map(Notice::BadLink);
         self.changed();
     }
@@ -203,22 +229,57 @@ impl State {
         link::token_from_fragment(self.link_fragment()?)
     }
 
-    /// The URL fragment of the page: `#s=<token>`, plus `&c=<profile>` for a calibration
-    /// profile other than the datasheet one; `None` if the core refuses the draft.
+    /// The URL fragment of the page, `#s=<token>` (the calibration is part of the scenario);
+    /// `None` if the core refuses the draft.
     pub fn link_fragment(&self) -> Option<&str> {
         self.link.as_deref()
+    }
+
+    /// The draft's calibration: the profile it names, or the default of its GPU when it names
+    /// none (as the core reads it).
+    pub fn calibration(&self) -> CalibrationWire {
+        self.draft.calibration.clone().unwrap_or_else(|| {
+            let gpu = self.draft.cluster.gpu.parse().unwrap_or(GpuKind::A100Sxm80);
+            CalibrationWire::builtin(Scenario::default_calibration_id(gpu))
+        })
+    }
+
+    /// Why the draft's calibration profile may not suit its GPU: the profile was measured on
+    /// (or derived for) another GPU than the cluster's.
+    pub fn calibration_warning(&self) -> Option<String> {
+        let c = self.calibration();
+        let profile_gpu = BuiltinProfile::find(&c.profile)?.gpu()?;
+        let gpu: GpuKind = self.draft.cluster.gpu.parse().ok()?;
+        (profile_gpu != gpu).then(|| {
+            format!(
+                "This profile describes {} kernels, but the cluster has {} GPUs: its \
+                 efficiencies may not transfer. Pick the {} profile or the datasheet.",
+                profile_gpu.spec().name,
+                gpu.spec().name,
+                gpu.spec().name,
+            )
+        })
+    }
+
+    /// Reservation's pool as a fixed number of replicas that keeps today's size (the group
+    /// one request of the pool's size gets), for switching the pool's mode.
+    pub fn reservation_replicas(&self) -> ReservationPoolWire {
+        let n = self
+            .derived
+            .as_ref()
+            .and_then(|d| d.reservation_group)
+            .unwrap_or(1);
+        ReservationPoolWire::Replicas(n)
     }
 
     /// Re-validates the draft, computes its link and starts a new generation.
     fn changed(&mut self) {
         let scenario = Scenario::from_wire(&self.draft);
-        self.link = scenario.as_ref().ok().map(|s| {
-            let mut f = link::fragment(&link::encode_scenario(s));
-            if self.calibration != DATASHEET {
-                f.push_str(&format!("&{CALIBRATION_KEY}={}", self.calibration));
-            }
-            f
-        });
+        self.link = scenario
+            .as_ref()
+            .ok()
+            .map(|s| link::fragment(&link::encode_scenario(s)));
+        self.derived = scenario.as_ref().ok().map(Derived::of);
         self.invalid = limits::check_wire(&self.draft)
             .and_then(|()| scenario.map_err(|e| e.to_string()))
             .and_then(|s| limits::check_scenario(&s))
@@ -229,7 +290,9 @@ impl State {
             _ => None,
         };
         self.generation += 1;
-        self.run.restart(self.generation, self.runnable().is_some());
+        let calibration = self.derived.as_ref().map(|d| d.calibration_label.clone());
+        self.run
+            .restart(self.generation, self.runnable().is_some(), calibration);
     }
 
     fn on_worker(&mut self, msg: FromWorker, at_ms: f64) {
@@ -280,7 +343,6 @@ impl Reducible for State {
             Action::FollowLink(fragment) => s.follow(&fragment),
             Action::Reset => {
                 s.draft = Scenario::default_scenario().to_wire();
-                s.calibration = DATASHEET.to_string();
                 s.notice = None;
                 s.changed();
             }
@@ -296,12 +358,6 @@ impl Reducible for State {
             }
             Action::DismissNotice => s.notice = None,
             Action::Stop => s.run.stop(),
-            Action::Calibration(id) => {
-                if Calibration::builtin(&id).is_ok() {
-                    s.calibration = id;
-                    s.changed();
-                }
-            }
         }
         Rc::new(s)
     }

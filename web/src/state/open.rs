@@ -1,61 +1,73 @@
-//! Opening a URL fragment (`#s=…&c=…`): the linked scenario, or why it cannot be opened, in
+//! Opening a URL fragment (`#s=…`): the linked scenario, or why it cannot be opened, in
 //! words for the person who clicked the link — never the decoder's or the wire format's
 //! internal names (`LongInputWire { … }`, postcard's "usize too big for this platform").
+//!
+//! Links written before the calibration was part of the scenario carry it beside it, as
+//! `&c=<built-in id>`; opening one applies that profile to the scenario (the page then writes
+//! the link without `&c=`).
 
-use super::{CALIBRATION_KEY, DATASHEET};
 use crate::describe::grouped;
 use crate::runner::limits;
 use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::limits::MAX_LONG_INPUT_TOKENS;
 use pecsched_core::scenario::link::{self, LinkError};
-use pecsched_core::scenario::wire::ScenarioWire;
+use pecsched_core::scenario::wire::{CalibrationWire, ScenarioWire};
 use pecsched_core::scenario::{Scenario, ScenarioError};
 
-/// The calibration profile id of a URL fragment (`…&c=<id>`), if any: the core's fragment
-/// reader, the one that finds the scenario (`s=`).
-pub fn calibration_from_fragment(fragment: &str) -> Option<&str> {
-    link::fragment_value(fragment, CALIBRATION_KEY)
+/// The URL fragment key under which links of earlier explorers carried the calibration
+/// profile (`&c=<id>`). Read, never written.
+pub const LEGACY_CALIBRATION_KEY: &str = "c";
+
+/// The calibration profile id an earlier explorer's link carries beside its scenario
+/// (`…&c=<id>`), if any: the core's fragment reader, the one that finds the scenario (`s=`).
+pub fn legacy_calibration(fragment: &str) -> Option<&str> {
+    link::fragment_value(fragment, LEGACY_CALIBRATION_KEY)
 }
 
 /// What a fragment opens.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Opened {
-    /// The scenario to show (the default one when the link is bad or absent).
+    /// The scenario to show (the default one when the link is bad or absent), its
+    /// calibration included.
     pub draft: ScenarioWire,
-    /// The calibration profile id.
-    pub calibration: String,
     /// Why the link could not be opened, if it could not.
     pub error: Option<String>,
 }
 
-/// Opens `fragment`: its scenario and profile, or the default ones and the reason.
+/// Opens `fragment`: its scenario (with a legacy `&c=` profile applied), or the default one
+/// and the reason.
 pub fn open(fragment: &str) -> Opened {
     let default = Scenario::default_scenario().to_wire();
-    let (draft, mut error) = match link::token_from_fragment(fragment) {
-        None => (default.clone(), None),
-        Some(token) => match scenario(token) {
-            Ok(w) => (w, None),
-            Err(e) => (default.clone(), Some(e)),
-        },
-    };
-    let mut calibration = DATASHEET.to_string();
-    if let Some(id) = calibration_from_fragment(fragment) {
-        match Calibration::builtin(id) {
-            Ok(_) if error.is_none() => calibration = id.to_string(),
-            Ok(_) => {}
-            Err(e) => error = Some(e.to_string()),
+    let legacy = match legacy_calibration(fragment).map(|id| (id, Calibration::builtin(id))) {
+        Some((_, Err(e))) => {
+            return Opened {
+                draft: default,
+                error: Some(e.to_string()),
+            };
         }
-    }
-    Opened {
-        draft: if error.is_some() { default } else { draft },
-        calibration,
-        error,
+        Some((id, Ok(_))) => Some(id),
+        None => None,
+    };
+    match link::token_from_fragment(fragment).map(|t| scenario(t, legacy)) {
+        None => Opened {
+            draft: default,
+            error: None,
+        },
+        Some(Ok(draft)) => Opened { draft, error: None },
+        Some(Err(e)) => Opened {
+            draft: default,
+            error: Some(e),
+        },
     }
 }
 
-/// The wire scenario of a token, validated by the core and by the explorer's own limits.
-fn scenario(token: &str) -> Result<ScenarioWire, String> {
-    let wire = link::decode(token).map_err(|e| link_words(&e))?;
+/// The wire scenario of a token, with the built-in profile `legacy` (a `&c=` beside it)
+/// replacing its calibration, validated by the core and by the explorer's own limits.
+fn scenario(token: &str, legacy: Option<&str>) -> Result<ScenarioWire, String> {
+    let mut wire = link::decode(token).map_err(|e| link_words(&e))?;
+    if let Some(id) = legacy {
+        wire.calibration = Some(CalibrationWire::builtin(id));
+    }
     limits::check_wire(&wire).map_err(|e| format!("the link's scenario is invalid: {e}"))?;
     let s = Scenario::from_wire(&wire).map_err(|e| scenario_words(&e, &wire))?;
     Ok(link::compact_wire(&s))
@@ -95,8 +107,12 @@ fn field_name(path: &str) -> &str {
         "workload.source.synthetic.lognormal" => "Log-normal lengths",
         "policies" => "Policies",
         "knobs.decode_replicas" => "Decode-only replicas",
-        "knobs.colocation_cap.fixed.tokens_per_gpu" => "Colocation cap",
-        "knobs.colocation_cap.derived.max_slowdown_permille" => "Colocation cap",
+        "knobs.colocation_cap.fixed.tokens_per_gpu" => "Colocation cap (fixed)",
+        "knobs.colocation_cap.derived.max_slowdown_permille" => "Colocation slowdown bound",
+        "knobs.reservation_pool.for_request" => "Reservation pool (sized for one request)",
+        "knobs.reservation_pool.replicas" => "Reservation pool (replicas)",
+        "knobs.priority_placement" => "Priority placement",
+        "calibration.profile" => "Calibration profile",
         "version" => "format version",
         other => other,
     }

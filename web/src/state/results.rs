@@ -66,6 +66,10 @@ pub struct RunView {
     pub requests: Option<u32>,
     /// Milliseconds the worker spent on the comparison (its own clock).
     pub worker_ms: Option<f64>,
+    /// The calibration of the results shown (`Scenario::calibration_label`).
+    pub calibration: Option<String>,
+    /// The calibration of the run in flight: the results' once its first one arrives.
+    pub next_calibration: Option<String>,
 }
 
 /// What the status line says after Stop.
@@ -73,11 +77,15 @@ pub const STOPPED: &str =
     "Stopped by you; results shown so far are kept. Edit any field to run again.";
 
 impl RunView {
-    /// A new generation starts (`runnable`: it will be posted to the worker).
-    pub fn restart(&mut self, generation: u32, runnable: bool) {
+    /// A new generation starts (`runnable`: it will be posted to the worker), on a scenario
+    /// whose calibration is `calibration`.
+    pub fn restart(&mut self, generation: u32, runnable: bool, calibration: Option<String>) {
         let results = std::mem::take(&mut self.results);
         let sweep = std::mem::take(&mut self.sweep);
+        let shown = self.calibration.take();
         *self = RunView {
+            calibration: shown,
+            next_calibration: calibration,
             generation,
             phase: if runnable {
                 RunPhase::Running(Progress::default())
@@ -121,6 +129,7 @@ impl RunView {
             self.stale = false;
             self.results.clear();
             self.sweep.clear();
+            self.calibration = self.next_calibration.clone();
         }
     }
 

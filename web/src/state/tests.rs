@@ -1,7 +1,8 @@
 use super::*;
 use crate::protocol::{PolicyResult, Stage};
 use pecsched_core::metrics::Summary;
-use pecsched_core::policy::PolicyKind;
+use pecsched_core::policy::{ColocationCap, PolicyKind};
+use pecsched_core::scenario::wire::{CalibrationWire, ReservationPoolWire};
 use pecsched_core::sim::timeline::Timeline;
 
 fn reduce(s: State, a: Action) -> State {
@@ -278,29 +279,225 @@ fn synthetic_and_window_edits() {
     assert!(s.invalid.unwrap().contains("window"));
 }
 
+/// A link written by the explorer with link format version 1 (the default scenario of then:
+/// datasheet calibration, a fixed colocation cap of 512), as `core/tests/golden/v1/links.txt`
+/// keeps it.
+const V1_DEFAULT_LINK: &str = "#s=AX8AAQRhMTAwBAgAAAAAAAB5QAxsbGFtYTMuMS03MGIEAA9henVyZS1jb252LTIwMjMBAAAAAAAAAAAAAAAAAMCSQJqZmZmZmak_AAEAAAAAAMBXQKCNBqDCHgQEZmlmbwtyZXNlcnZhdGlvbghwcmlvcml0eQhwZWNzY2hlZAAAKl5PAQE";
+
+/// The scenario of the page's link, decoded natively as `pecsched-worker simulate --link`
+/// decodes it.
+fn linked(s: &State) -> Scenario {
+    link::decode_scenario(s.link_token().expect("a valid draft has a link")).unwrap()
+}
+
 #[test]
-fn the_calibration_profile_travels_next_to_the_scenario() {
+fn the_calibration_is_part_of_the_scenario_and_its_link() {
     let s = default_state();
-    assert_eq!(s.calibration, DATASHEET);
-    let plain = s.link_fragment().unwrap().to_string();
-    assert!(!plain.contains("&c="));
-    let s = reduce(s, Action::Calibration("h100-wgpu".into()));
+    let default = Scenario::default_scenario();
+    assert_eq!(&s.calibration(), default.calibration_choice());
+    assert_eq!(
+        s.derived.as_ref().unwrap().calibration_label,
+        default.calibration_label()
+    );
+    assert!(!s.link_fragment().unwrap().contains("&c="));
+    let s = reduce(s, Action::Edit(Edit::Calibration("h100-wgpu".into())));
     assert_eq!(s.generation, 2);
+    assert_eq!(
+        s.draft.calibration,
+        Some(CalibrationWire::builtin("h100-wgpu"))
+    );
     let f = s.link_fragment().unwrap().to_string();
-    assert_eq!(f, format!("{plain}&c=h100-wgpu"));
+    assert!(!f.contains("&c="), "{f}");
+    assert_eq!(linked(&s).calibration_choice().profile, "h100-wgpu");
+    assert_eq!(
+        linked(&s).calibration(),
+        &pecsched_core::perf::Calibration::builtin("h100-wgpu").unwrap()
+    );
     let opened = State::from_fragment(&f);
     assert_eq!(
-        (opened.calibration.as_str(), opened.notice),
-        ("h100-wgpu", None)
+        (opened.calibration(), opened.notice),
+        (s.calibration(), None)
     );
-    // Unknown profiles are refused, in the editor and in links.
-    let s = reduce(s, Action::Calibration("nope".into()));
-    assert_eq!((s.calibration.as_str(), s.generation), ("h100-wgpu", 2));
+    // Only built-in profiles can be picked; Reset goes back to the default one.
+    let same = reduce(s.clone(), Action::Edit(Edit::Calibration("nope".into())));
+    assert_eq!((same.calibration(), same.generation), (s.calibration(), 2));
     let s = reduce(s, Action::Reset);
-    assert_eq!(s.calibration, DATASHEET);
-    let bad = State::from_fragment(&format!("{plain}&c=nope"));
-    assert_eq!(bad.calibration, DATASHEET);
+    assert_eq!(&s.calibration(), default.calibration_choice());
+}
+
+#[test]
+fn an_old_link_with_a_profile_beside_it_opens_with_that_profile_in_the_scenario() {
+    let s = State::from_fragment(&format!("{V1_DEFAULT_LINK}&c=h100-wgpu"));
+    assert_eq!(s.notice, None);
+    assert_eq!(
+        s.draft.calibration,
+        Some(CalibrationWire::builtin("h100-wgpu"))
+    );
+    // The v1 scenario keeps its meaning (a fixed cap of 512), and the page's new link carries
+    // the profile inside the scenario, with no `&c=`.
+    assert_eq!(
+        s.draft.knobs.as_ref().unwrap().colocation_cap,
+        ColocationCap::Fixed {
+            tokens_per_gpu: 512
+        }
+    );
+    assert!(!s.link_fragment().unwrap().contains("&c="));
+    assert_eq!(linked(&s).calibration_choice().profile, "h100-wgpu");
+    // A v1 link without `&c=` keeps the datasheet numbers it was made with.
+    let plain = State::from_fragment(V1_DEFAULT_LINK);
+    assert_eq!(plain.calibration(), CalibrationWire::builtin("datasheet"));
+    // A profile that does not exist is refused, naming it.
+    let bad = State::from_fragment(&format!("{V1_DEFAULT_LINK}&c=nope"));
+    assert_eq!(bad.draft, Scenario::default_scenario().to_wire());
     assert!(matches!(&bad.notice, Some(Notice::BadLink(m)) if m.contains("nope")));
+}
+
+#[test]
+fn every_policy_knob_round_trips_through_a_link() {
+    let edits = [
+        Edit::ColocationCap(ColocationCap::Derived {
+            max_slowdown_permille: 125,
+        }),
+        Edit::ColocationCap(ColocationCap::Fixed {
+            tokens_per_gpu: 1024,
+        }),
+        Edit::ColocationCap(ColocationCap::Fixed { tokens_per_gpu: 0 }),
+        Edit::ReservationPool(ReservationPoolWire::Replicas(3)),
+        Edit::ReservationPool(ReservationPoolWire::ForRequest {
+            input_tokens: 200_000,
+            output_tokens: 100,
+        }),
+        Edit::PriorityPlacement("completely-idle".into()),
+        Edit::Calibration("h100-vllm".into()),
+    ];
+    for e in edits {
+        let s = reduce(default_state(), Action::Edit(e.clone()));
+        assert_eq!(s.generation, 2, "{e:?} changes the scenario");
+        assert_eq!(s.invalid, None, "{e:?}");
+        let opened = State::from_fragment(s.link_fragment().unwrap());
+        assert_eq!(opened.notice, None, "{e:?}");
+        let (a, b) = (
+            Scenario::from_wire(&s.draft).unwrap(),
+            Scenario::from_wire(&opened.draft).unwrap(),
+        );
+        assert_eq!(a, b, "{e:?}");
+        assert_eq!(linked(&s), a, "{e:?}: natively");
+        assert_ne!(a, Scenario::default_scenario(), "{e:?}");
+    }
+    // Ids the core does not know are not taken.
+    let s = reduce(
+        default_state(),
+        Action::Edit(Edit::PriorityPlacement("nope".into())),
+    );
+    assert_eq!(s.generation, 1);
+}
+
+#[test]
+fn the_page_shows_what_the_engine_derives_from_the_knobs() {
+    let s = default_state();
+    let d = s.derived.clone().unwrap();
+    let scenario = Scenario::default_scenario();
+    assert_eq!(d.colocation, scenario.derived_colocation_caps().unwrap());
+    assert_eq!(d.colocation.len(), 2);
+    let k = scenario.sp_degree_for(500_000, 2048).unwrap();
+    assert_eq!(d.reservation_group, Some(k));
+    assert_eq!(d.replicas, 8);
+    // Switching the pool to replicas keeps its size.
+    assert_eq!(s.reservation_replicas(), ReservationPoolWire::Replicas(k));
+    let s = reduce(
+        s,
+        Action::Edit(Edit::ReservationPool(ReservationPoolWire::Replicas(3))),
+    );
+    assert_eq!(s.derived.as_ref().unwrap().reservation_group, None);
+    // A fixed cap still shows what the default bound would derive, for comparison.
+    let s = reduce(
+        s,
+        Action::Edit(Edit::ColocationCap(ColocationCap::Fixed {
+            tokens_per_gpu: 64,
+        })),
+    );
+    assert_eq!(s.derived.as_ref().unwrap().colocation, d.colocation);
+    // An invalid draft derives nothing.
+    let s = reduce(s, Action::Edit(Edit::Tp(3)));
+    assert_eq!(s.derived, None);
+}
+
+#[test]
+fn a_profile_of_another_gpu_is_flagged_and_the_default_follows_the_gpu() {
+    use pecsched_core::hardware::GpuKind;
+    let s = reduce(
+        default_state(),
+        Action::Edit(Edit::Calibration("h100-wgpu".into())),
+    );
+    let w = s.calibration_warning().expect("an H100 profile on A100s");
+    assert!(w.contains("H100") && w.contains("A100"), "{w}");
+    let s = reduce(s, Action::Edit(Edit::Gpu("h100".into())));
+    assert_eq!(s.calibration_warning(), None);
+    assert_eq!(
+        s.calibration(),
+        CalibrationWire::builtin("h100-wgpu"),
+        "a picked profile stays"
+    );
+    let s = reduce(s, Action::Edit(Edit::Calibration("datasheet".into())));
+    assert_eq!(
+        s.calibration_warning(),
+        None,
+        "the datasheet serves every GPU"
+    );
+    // On its GPU's default profile, a scenario moves to the new GPU's default.
+    let s = reduce(default_state(), Action::Edit(Edit::Gpu("h200".into())));
+    assert_eq!(
+        s.calibration(),
+        CalibrationWire::builtin(Scenario::default_calibration_id(GpuKind::H200Sxm141))
+    );
+    assert_eq!(s.calibration_warning(), None);
+}
+
+#[test]
+fn a_scenario_with_overrides_is_labelled_and_a_built_in_replaces_it() {
+    let mut w = Scenario::default_scenario().to_wire();
+    let mut c = CalibrationWire::builtin("datasheet");
+    c.overrides.insert("gemm_efficiency".into(), 0.5);
+    c.overrides.insert("hbm_efficiency".into(), 0.7);
+    w.calibration = Some(c);
+    let s = State::from_fragment(&link::fragment(&link::encode(&w)));
+    assert_eq!(s.notice, None);
+    assert_eq!(
+        s.derived.as_ref().unwrap().calibration_label,
+        "datasheet + 2 fields"
+    );
+    let s = reduce(s, Action::Edit(Edit::Calibration("datasheet".into())));
+    assert_eq!(s.calibration(), CalibrationWire::builtin("datasheet"));
+    assert_eq!(s.derived.as_ref().unwrap().calibration_label, "datasheet");
+}
+
+#[test]
+fn the_results_name_the_calibration_they_were_priced_with() {
+    let s = default_state();
+    let label = Scenario::default_scenario().calibration_label();
+    assert_eq!(s.run.next_calibration.as_deref(), Some(label.as_str()));
+    let s = worker(
+        s,
+        FromWorker::PolicyDone {
+            generation: 1,
+            result: result(PolicyKind::Fifo),
+        },
+    );
+    assert_eq!(s.run.calibration.as_deref(), Some(label.as_str()));
+    // A new run keeps the shown results' label until its own first result arrives.
+    let s = reduce(s, Action::Edit(Edit::Calibration("h100-wgpu".into())));
+    assert_eq!(s.run.calibration.as_deref(), Some(label.as_str()));
+    let s = worker(
+        s,
+        FromWorker::PolicyDone {
+            generation: 2,
+            result: result(PolicyKind::Fifo),
+        },
+    );
+    assert_eq!(
+        s.run.calibration.as_deref(),
+        Some("H100 — wgpu kernels, measured")
+    );
 }
 
 #[test]

@@ -3,12 +3,13 @@
 
 use super::field::{NumberField, SelectField, num};
 use crate::runner::limits::MAX_GPUS;
-use crate::state::{Action, Edit};
+use crate::state::Edit;
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
-use pecsched_core::perf::profiles::builtin_list;
+use pecsched_core::perf::profiles::{BUILTIN_PROFILES, BuiltinProfile};
+use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::limits::{MAX_GPUS_PER_NODE, MAX_NETWORK_GBPS, MAX_NODES};
-use pecsched_core::scenario::wire::ScenarioWire;
+use pecsched_core::scenario::wire::{CalibrationWire, ScenarioWire};
 use yew::prelude::*;
 
 /// Props of [`ClusterEditor`].
@@ -18,10 +19,35 @@ pub struct Props {
     pub draft: ScenarioWire,
     /// Edits.
     pub edit: Callback<Edit>,
-    /// The calibration profile id.
-    pub calibration: AttrValue,
-    /// Dispatches to the state.
-    pub dispatch: Callback<Action>,
+    /// The draft's calibration (`State::calibration`).
+    pub calibration: CalibrationWire,
+    /// Its label (`Scenario::calibration_label`), while the draft is valid.
+    pub calibration_label: Option<String>,
+    /// Why the profile may not suit the cluster's GPU (`State::calibration_warning`).
+    pub calibration_warning: Option<String>,
+}
+
+/// The value of the picker's entry for a calibration with overrides (not a built-in id, so
+/// choosing it again changes nothing).
+const CUSTOM: &str = "custom";
+
+fn profile_tip(gpu: &str) -> String {
+    let default = gpu
+        .parse::<GpuKind>()
+        .ok()
+        .and_then(|g| BuiltinProfile::find(Scenario::default_calibration_id(g)))
+        .map(|p| format!(" A new scenario on this GPU uses “{}”.", p.label))
+        .unwrap_or_default();
+    format!(
+        "The performance model's calibration: how close each kind of kernel (GEMMs, prefill and \
+         decode attention, collectives) comes to the datasheet peaks, and its fixed costs. Part \
+         of the scenario: links carry it. “vLLM … measured”: fitted to production kernels \
+         (vLLM attention, cuBLAS GEMMs, NCCL) measured on that GPU; H200: derived from the H100 \
+         fit and the H200 datasheet; “wgpu kernels”: this project's own kernels measured on an \
+         H100 (much slower than production ones); datasheet: the model's defaults, for any \
+         GPU. A profile read from a file by the command line shows as “profile + N fields”; \
+         pick a built-in one to replace it.{default}"
+    )
 }
 
 fn gpu_tip() -> String {
@@ -57,10 +83,23 @@ pub fn ClusterEditor(p: &Props) -> Html {
         .iter()
         .map(|m| (m.id().into(), m.spec().name.into()))
         .collect();
-    let profiles: Vec<(AttrValue, AttrValue)> = builtin_list()
-        .into_iter()
-        .map(|(id, label)| (id.into(), label.into()))
+    let cal = &p.calibration;
+    let mut profiles: Vec<(AttrValue, AttrValue)> = BUILTIN_PROFILES
+        .iter()
+        .map(|b| (b.id.into(), b.label.into()))
         .collect();
+    let selected: AttrValue = if cal.overrides.is_empty() {
+        cal.profile.clone().into()
+    } else {
+        // A calibration with overrides (e.g. a profile file the CLI read): its own entry,
+        // first; picking a built-in replaces it.
+        let label = p
+            .calibration_label
+            .clone()
+            .unwrap_or_else(|| format!("{} + {} fields", cal.profile, cal.overrides.len()));
+        profiles.insert(0, (CUSTOM.into(), label.into()));
+        CUSTOM.into()
+    };
     // The explorer's GPU limit, enforced at the fields (the core allows MAX_NODES ×
     // MAX_GPUS_PER_NODE).
     let max_nodes = (MAX_GPUS / c.gpus_per_node.max(1)).clamp(1, MAX_NODES);
@@ -77,9 +116,11 @@ pub fn ClusterEditor(p: &Props) -> Html {
             <SelectField id="f-gpu" label="GPU" tip={gpu_tip()} options={gpus}
                 selected={c.gpu.clone()} onchange={e.reform(Edit::Gpu)} />
             <SelectField id="f-profile" label="Calibration profile"
-                tip="How much of the datasheet peaks kernels reach (the performance model's efficiencies). Datasheet: the built-in defaults. Measured profiles were fitted by `pecsched-worker calibrate` on a real GPU (the H100 one is meant for GPU = H100)."
-                options={profiles} selected={p.calibration.clone()}
-                onchange={p.dispatch.reform(Action::Calibration)} />
+                tip={profile_tip(&c.gpu)} options={profiles} {selected}
+                onchange={e.reform(Edit::Calibration)} />
+            if let Some(w) = &p.calibration_warning {
+                <p class="warn field-note" id="f-profile-warning" role="note">{ format!("⚠ {w}") }</p>
+            }
             <NumberField id="f-nodes" label="Nodes" unit="nodes" min={1.0} max={max_nodes as f64} integer=true
                 max_reason={format!("the explorer simulates at most {MAX_GPUS} GPUs: {max_nodes} nodes of {} GPUs", c.gpus_per_node)}
                 tip={format!("Machines in the cluster (1–{MAX_NODES}, and at most {MAX_GPUS} GPUs in all in the explorer; the command line goes further).")}

@@ -15,8 +15,6 @@ pub struct Props {
     pub scenario: ScenarioWire,
     /// Its link fragment.
     pub link: Option<String>,
-    /// Its calibration profile id.
-    pub calibration: String,
     /// Results.
     pub results: Vec<Rc<PolicyResult>>,
     /// Sweep points.
@@ -33,9 +31,8 @@ pub fn ExportBar(p: &Props) -> Html {
             p.results.clone(),
             p.sweep.clone(),
         );
-        let c = p.calibration.clone();
         Callback::from(move |_| {
-            let text = export::json(&s, &c, l.clone(), &r, &w);
+            let text = export::json(&s, l.clone(), &r, &w);
             browser::download("pecsched-results.json", "application/json", &text)
         })
     };

@@ -19,6 +19,9 @@ pub struct Props {
     pub results: Vec<Rc<PolicyResult>>,
     /// The results belong to an older scenario (a new run is in flight).
     pub stale: bool,
+    /// The calibration the results were priced with (`Scenario::calibration_label`).
+    #[prop_or_default]
+    pub calibration: Option<String>,
 }
 
 fn class_name(c: Class) -> &'static str {
@@ -122,7 +125,14 @@ pub fn ResultsTable(p: &Props) -> Html {
     };
     html! {
         <section class={classes!("card", "table-card", p.stale.then_some("stale"))} id="results">
-            <header><h3>{ if partial > 0 { "Results (partial)" } else { "Results" } }</h3></header>
+            <header>
+                <h3>{ if partial > 0 { "Results (partial)" } else { "Results" } }</h3>
+                if let Some(c) = &p.calibration {
+                    <p class="note" id="results-calibration"
+                        title="The performance model's calibration profile these results were priced with (Cluster and model → Calibration profile).">
+                        { format!("Calibration: {c}") }</p>
+                }
+            </header>
             if let Some(c) = caption {
                 <p class="warn" id="results-caveat" role="note">{ c }</p>
             }
