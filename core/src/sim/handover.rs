@@ -1,6 +1,7 @@
 //! Prefill/decode disaggregation: finished short prefills hand their KV to a decode-only
 //! replica (layer-wise streaming, so only the part of the transfer not hidden behind compute is
-//! exposed); first tokens and completions are recorded here too.
+//! exposed); first tokens and completions are recorded here too, each the calibration's
+//! per-request cost (`request_overhead_s`) after the iteration that produced it.
 
 use super::engine::State;
 use super::event::Event;
@@ -13,11 +14,14 @@ impl State {
     /// decode replicas when short requests are disaggregated.
     pub(crate) fn after_batch(&mut self, r: u32, out: &Applied, batch_ns: u64) {
         let now = self.now;
+        // The client sees each token the calibration's per-request cost later (API server,
+        // tokenisation, streaming): no GPU time, only the recorded times.
+        let seen = now + self.perf.request_overhead();
         for &id in &out.prefill_done {
-            self.records[id as usize].first_token = Some(now);
+            self.records[id as usize].first_token = Some(seen);
         }
         for &id in &out.finished {
-            self.records[id as usize].completion = Some(now);
+            self.records[id as usize].completion = Some(seen);
             self.log
                 .record(LogTag::ShortCompleted, [now.0, id as u64, r as u64, 0]);
         }

@@ -136,7 +136,7 @@ fn attention(r: &AttentionRow, decode: bool) -> Option<ProductionOp> {
     let catalog = crate::model::ModelKind::ALL
         .iter()
         .any(|m| m.spec().head_dim == r.head_dim);
-    if r.num_heads % r.num_key_value_heads != 0 || !catalog {
+    if !r.num_heads.is_multiple_of(r.num_key_value_heads) || !catalog {
         return None;
     }
     if decode {
