@@ -9,11 +9,14 @@
 //!   judged at;
 //! - `repro_claims.rs`: the claims and their verdicts (`--claims-json`);
 //! - `repro/judge.rs`: direction and the ±25 % band;
-//! - `repro/report.rs`: docs/reproduction.md (`--markdown`) and the terminal tables.
+//! - `repro/report.rs`: docs/reproduction.md (`--markdown`) and the terminal tables;
+//! - `repro/sensitivity.rs`: the /FSP claim against the ring-attention penalty (one model, one
+//!   point).
 
 pub mod judge;
 pub mod points;
 pub mod report;
+pub mod sensitivity;
 
 use crate::output::OutputFile;
 use anyhow::{Context, Result};
@@ -117,7 +120,9 @@ pub fn run(a: ReproArgs) -> Result<()> {
         seed: a.seed,
     };
     let runs_per_point = PolicyKind::ALL.len() as u64 + 1;
-    let bar = ProgressBar::new(models.len() as u64 * regimes.len() as u64 * runs_per_point);
+    let bar = ProgressBar::new(
+        models.len() as u64 * regimes.len() as u64 * runs_per_point + sensitivity::RUNS,
+    );
     bar.set_style(
         ProgressStyle::with_template("{msg:>44} [{bar:30}] {pos}/{len} runs {elapsed}")?
             .progress_chars("=> "),
@@ -151,14 +156,21 @@ pub fn run(a: ReproArgs) -> Result<()> {
         }
         runs.push(r);
     }
+    bar.set_message("ring-penalty sensitivity");
+    let ring = sensitivity::pick(&runs)
+        .map(|r| sensitivity::run(r, &setup, &bar))
+        .transpose()?;
     bar.finish_and_clear();
     let claims = crate::repro_claims::evaluate(&runs);
     if a.json {
-        let all = serde_json::json!({ "runs": runs, "claims": claims });
+        let all = serde_json::json!({ "runs": runs, "claims": claims, "ring_sensitivity": ring });
         crate::outln!("{}", serde_json::to_string_pretty(&all)?)?;
     } else {
         crate::outln!()?;
         crate::output::stdout_text(&report::claims_text(&claims))?;
+        if let Some(ring) = &ring {
+            crate::output::stdout_text(&ring.text())?;
+        }
     }
     if let Some(out) = &claims_json {
         out.write_text(&(serde_json::to_string_pretty(&claims)? + "\n"))?;
@@ -172,7 +184,7 @@ pub fn run(a: ReproArgs) -> Result<()> {
             drain_s: a.drain,
             seed: a.seed,
         };
-        out.write_text(&report::markdown(&header, &runs, &claims))?;
+        out.write_text(&report::markdown(&header, &runs, &claims, ring.as_ref()))?;
     }
     Ok(())
 }

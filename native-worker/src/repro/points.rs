@@ -216,7 +216,7 @@ pub fn paper_tp(m: ModelKind) -> u32 {
 }
 
 /// The scenario of `m` at rate `scale` (every policy; the engine's drain limit is the drain).
-fn scenario(m: ModelKind, setup: &Setup, scale: f64) -> Result<Scenario> {
+pub fn scenario(m: ModelKind, setup: &Setup, scale: f64) -> Result<Scenario> {
     let mut w: ScenarioWire = Scenario::default_scenario().to_wire();
     w.model = m.id().to_string();
     w.tp = paper_tp(m);

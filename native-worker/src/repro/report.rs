@@ -3,6 +3,7 @@
 
 use crate::repro::judge::short;
 use crate::repro::points::{ModelRun, SATURATED_FIFO_IDLE};
+use crate::repro::sensitivity::RingSensitivity;
 use crate::repro_claims::{ClaimResult, tally};
 use pecsched_core::metrics::Summary;
 use std::fmt::Write;
@@ -26,7 +27,12 @@ fn yes(b: bool) -> &'static str {
 }
 
 /// The full report (docs/reproduction.md).
-pub fn markdown(h: &Header<'_>, runs: &[ModelRun], claims: &[ClaimResult]) -> String {
+pub fn markdown(
+    h: &Header<'_>,
+    runs: &[ModelRun],
+    claims: &[ClaimResult],
+    ring: Option<&RingSensitivity>,
+) -> String {
     let mut md = String::new();
     let w = &mut md;
     // Writing to a String cannot fail.
@@ -49,6 +55,9 @@ pub fn markdown(h: &Header<'_>, runs: &[ModelRun], claims: &[ClaimResult]) -> St
     regimes(w, runs);
     claims_tables(w, claims);
     misses(w, claims);
+    if let Some(ring) = ring {
+        w.push_str(&ring.markdown());
+    }
     sweep(w, runs);
     md
 }
