@@ -7,6 +7,7 @@ use crate::output::StdoutError;
 use anyhow::{Context, Result};
 use pecsched_core::hardware::{ClusterSpec, GpuKind};
 use pecsched_core::model::ModelKind;
+use pecsched_core::perf::profiles::{BUILTIN_PROFILES, BuiltinProfile};
 use pecsched_core::perf::{
     BatchShape, Calibration, OpEstimate, PerfModel, SpCandidate, SpEstimate, SpGroup, SpMode,
     SpPlan,
@@ -90,10 +91,11 @@ pub struct PredictArgs {
     /// context tokens, or `LxB` for B such sequences. Repeatable.
     #[arg(long = "decode", value_name = "L[xB]", value_parser = parse_decode)]
     decode: Vec<DecodeArg>,
-    /// Calibration profile (JSON, schema pecsched-calibration/1) overriding the datasheet
-    /// efficiencies and overheads; defaults when absent.
-    #[arg(long, value_name = "PATH")]
-    calibration: Option<std::path::PathBuf>,
+    /// Calibration profile: a built-in id (datasheet, h100-wgpu, a100-vllm, h100-vllm,
+    /// h200-vllm) or a JSON file (schema pecsched-calibration/1) overriding the datasheet
+    /// efficiencies and overheads; the datasheet defaults when absent.
+    #[arg(long, value_name = "ID|PATH")]
+    calibration: Option<String>,
     /// Also predict one long prefill of this many input tokens spread over --sp-group, with
     /// ring-only SP and with PecSched's fast SP (all four combinations shown).
     #[arg(long, value_name = "TOKENS", value_parser = parse_long_prefill)]
@@ -110,14 +112,25 @@ pub struct PredictArgs {
 /// Runs `predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     let calib = match &args.calibration {
+        Some(id) if BuiltinProfile::find(id).is_some() => Calibration::builtin(id)?,
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading calibration file {}", path.display()))?;
-            Calibration::from_json(&text)
-                .with_context(|| format!("calibration file {}", path.display()))?
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "--calibration `{path}` is no built-in profile ({}) and cannot be read as a file",
+                    BUILTIN_PROFILES
+                        .iter()
+                        .map(|p| p.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            Calibration::from_json(&text).with_context(|| format!("calibration file {path}"))?
         }
         None => Calibration::datasheet_default(),
     };
+    if let Some(warning) = gpu_mismatch(args.calibration.as_deref(), &calib, args.gpu) {
+        eprintln!("warning: {warning}");
+    }
     let mut cluster = ClusterSpec::paper_testbed();
     cluster.gpu = args.gpu.spec();
     let model = args.model.spec();
@@ -235,9 +248,39 @@ fn secs(s: f64) -> String {
 fn calibration_label(perf: &PerfModel, args: &PredictArgs) -> String {
     match (&args.calibration, &perf.calibration().provenance) {
         (None, _) => "datasheet defaults".into(),
-        (Some(path), Some(p)) => format!("{} ({}, {})", path.display(), p.adapter, p.date),
-        (Some(path), None) => path.display().to_string(),
+        (Some(id), _) if BuiltinProfile::find(id).is_some() => {
+            let p = BuiltinProfile::find(id).map_or("", |p| p.label);
+            format!("{id} ({p})")
+        }
+        (Some(path), Some(p)) => format!("{path} ({}, {})", p.adapter, p.date),
+        (Some(path), None) => path.clone(),
     }
+}
+
+/// The GPU a profile was measured on (or derived for), when it names one: a built-in's, or
+/// the catalog GPU whose id or name its provenance's adapter names.
+fn profile_gpu(id: Option<&str>, calib: &Calibration) -> Option<GpuKind> {
+    if let Some(p) = id.and_then(BuiltinProfile::find) {
+        return p.gpu();
+    }
+    let adapter = calib.provenance.as_ref()?.adapter.to_uppercase();
+    GpuKind::ALL
+        .into_iter()
+        .find(|g| adapter.contains(&g.id().to_uppercase()))
+}
+
+/// A warning when the profile describes another GPU than `--gpu`.
+fn gpu_mismatch(id: Option<&str>, calib: &Calibration, gpu: GpuKind) -> Option<String> {
+    let measured = profile_gpu(id, calib)?;
+    (measured != gpu).then(|| {
+        format!(
+            "the calibration profile describes the {} but --gpu is the {}: its efficiencies \
+             are applied to the {}'s datasheet peaks",
+            measured.spec().name,
+            gpu.spec().name,
+            gpu.spec().name
+        )
+    })
 }
 
 fn print_text(
@@ -298,6 +341,15 @@ fn print_text(
         }
         crate::outln!("iteration time: {}", perf.iteration_time(b))?;
     }
+    let c = perf.calibration();
+    crate::outln!(
+        "serving-engine costs: {} per iteration + {} per sequence (in the table's \
+         iteration_overhead row); {} per request on the path to its first token (added to \
+         TTFT and completion, no GPU time)",
+        secs(c.iteration_overhead_s),
+        secs(c.iteration_overhead_per_seq_s),
+        secs(c.request_overhead_s)
+    )?;
     crate::outln!(
         "KV cache: {} bytes/token; capacity {} tokens per replica ({:.1} GiB of KV)",
         perf.kv_bytes_per_token(),
@@ -358,7 +410,7 @@ fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) -> Result<(), Stdout
 /// (each member holds its share of the KV at the first decode step), at the default slowdown
 /// bound: the engine's rule (`ColocationCap::Derived`).
 fn colocation_cap(perf: &PerfModel, tokens: u64, group: &SpGroup) -> u32 {
-    let local_kv = tokens.div_ceil(u64::from(group.replicas()));
+    let local_kv = (tokens + 1).div_ceil(u64::from(group.replicas()));
     colocation_cap_tokens_per_gpu(perf, local_kv, group, DEFAULT_MAX_SLOWDOWN_PERMILLE)
 }
 
@@ -410,6 +462,7 @@ fn print_json(
         "ops": ops,
         "iteration_time_s": perf.iteration_time(b).as_secs_f64(),
         "iteration_time_ns": perf.iteration_time(b).0,
+        "request_overhead_s": perf.calibration().request_overhead_s,
         "kv_bytes_per_token": perf.kv_bytes_per_token(),
         "kv_capacity_tokens": perf.kv_capacity_tokens(),
         "long_prefill": sp,
@@ -421,6 +474,19 @@ fn print_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warns_when_a_profile_describes_another_gpu() {
+        let h100 = Calibration::builtin("h100-vllm").unwrap();
+        assert!(gpu_mismatch(Some("h100-vllm"), &h100, GpuKind::A100Sxm80).is_some());
+        assert!(gpu_mismatch(Some("h100-vllm"), &h100, GpuKind::H100Sxm80).is_none());
+        let data = Calibration::datasheet_default();
+        assert!(gpu_mismatch(Some("datasheet"), &data, GpuKind::A100Sxm80).is_none());
+        // A file: the adapter of its provenance.
+        let wgpu = Calibration::builtin("h100-wgpu").unwrap();
+        assert!(gpu_mismatch(Some("x.json"), &wgpu, GpuKind::H200Sxm141).is_some());
+        assert!(gpu_mismatch(None, &data, GpuKind::H200Sxm141).is_none());
+    }
 
     #[test]
     fn parses_chunks_and_decode_groups() {

@@ -75,7 +75,7 @@ impl PolicyKind {
 
 /// Policy parameters the paper leaves open (named, with documented defaults; ARCHITECTURE.md,
 /// "Decisions where the paper is silent").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PolicyKnobs {
     /// PecSched: decode-only replicas for short requests (paper: 4, 4, 1, 1 for Mistral,
     /// Phi-3, Yi, Llama). `None` picks the paper's value for the model, else 1/8 of replicas.
@@ -103,13 +103,3 @@ impl PolicyKnobs {
     }
 }
 
-impl Default for PolicyKnobs {
-    fn default() -> Self {
-        PolicyKnobs {
-            decode_replicas: None,
-            colocation_cap: ColocationCap::default(),
-            reservation_pool: ReservationPool::default(),
-            priority_placement: PriorityPlacement::default(),
-        }
-    }
-}
