@@ -30,7 +30,7 @@ pub fn build_cli(root: &Path) -> PathBuf {
 }
 
 /// `pecsched-worker simulate --json --quiet ARGS`: one summary per policy.
-fn cli(exe: &Path, args: &[&str]) -> Vec<Value> {
+pub fn cli(exe: &Path, args: &[&str]) -> Vec<Value> {
     let out = Command::new(exe)
         .args(["simulate", "--json", "--quiet"])
         .args(args)
@@ -46,7 +46,7 @@ fn cli(exe: &Path, args: &[&str]) -> Vec<Value> {
 }
 
 /// Checks every cell of the page's table against the CLI's summaries, bit for bit.
-fn assert_matches_cli(table: &Table, policies: &[String], summaries: &[Value], what: &str) {
+pub fn assert_matches_cli(table: &Table, policies: &[String], summaries: &[Value], what: &str) {
     let ids: Vec<&str> = summaries
         .iter()
         .map(|s| s["policy"].as_str().unwrap())
@@ -75,7 +75,7 @@ fn assert_matches_cli(table: &Table, policies: &[String], summaries: &[Value], w
 }
 
 /// Opens `url` as a new page load (not a same-document fragment change).
-async fn open(c: &Client, url: &str) {
+pub async fn open(c: &Client, url: &str) {
     c.goto("about:blank").await.expect("blank page");
     c.goto(url).await.expect("open the page");
 }
@@ -219,6 +219,8 @@ pub async fn run(base: String, a: Client, b: Client, exe: PathBuf, out: PathBuf)
     }
 
     links::huge_window_is_refused(&b, base, &t0).await;
+    // The calibration is part of the scenario and its link; old `&c=` links still open.
+    links::calibration_in_the_link(&b, base, exe, out).await;
 
     // 6. Uploaded traces: a bad line is reported with its number; a good file runs, and its
     //    numbers equal the CLI's on the same file.

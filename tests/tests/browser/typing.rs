@@ -49,6 +49,11 @@ async fn status_changes(c: &Client) -> u64 {
 /// A number typed while the load sweep runs is kept exactly, and the
 /// scenario simulated is the one typed.
 pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
+    // A fixed colocation cap (its field starts at 512 tokens/GPU).
+    let g = page::generation(c).await;
+    page::set_field(c, "f-colocation-mode", "fixed").await;
+    page::wait_done(c, g + 1, 120).await;
+    assert_eq!(page::value(c, "f-colocation-tokens").await, "512");
     let g = page::generation(c).await;
     page::set_field(c, "f-nodes", "6").await;
     page::wait_done(c, g + 1, 120).await;
@@ -61,14 +66,14 @@ pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
     )
     .await;
     watch_status(c).await;
-    type_slowly(c, "f-colocation", "1024").await;
+    type_slowly(c, "f-colocation-tokens", "1024").await;
     let changes = status_changes(c).await;
     assert!(
         changes > 0,
         "the page did not re-render while typing: the test proves nothing"
     );
     assert_eq!(
-        page::value(c, "f-colocation").await,
+        page::value(c, "f-colocation-tokens").await,
         "1024",
         "typed text kept while the sweep runs ({changes} re-renders)"
     );
@@ -77,14 +82,14 @@ pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
     );
     // Commit with Tab: the new run simulates 1024, and the field still shows it.
     let g = page::generation(c).await;
-    c.find(Locator::Id("f-colocation"))
+    c.find(Locator::Id("f-colocation-tokens"))
         .await
         .unwrap()
         .send_keys(&Key::Tab.to_string())
         .await
         .unwrap();
     page::wait_done(c, g + 1, 120).await;
-    assert_eq!(page::value(c, "f-colocation").await, "1024");
+    assert_eq!(page::value(c, "f-colocation-tokens").await, "1024");
     assert_eq!(page::value(c, "f-nodes").await, "6");
     let link = page::value(c, "share-link").await;
     let token = link.split_once("#s=").expect("a link").1;

@@ -251,11 +251,13 @@ impl State {
         let profile_gpu = BuiltinProfile::find(&c.profile)?.gpu()?;
         let gpu: GpuKind = self.draft.cluster.gpu.parse().ok()?;
         (profile_gpu != gpu).then(|| {
+            let own = BuiltinProfile::find(Scenario::default_calibration_id(gpu))
+                .filter(|p| p.gpu() == Some(gpu))
+                .map_or(String::new(), |p| format!("“{}” or ", p.label));
             format!(
                 "This profile describes {} kernels, but the cluster has {} GPUs: its \
-                 efficiencies may not transfer. Pick the {} profile or the datasheet.",
+                 efficiencies may not transfer. Pick {own}the datasheet.",
                 profile_gpu.spec().name,
-                gpu.spec().name,
                 gpu.spec().name,
             )
         })

@@ -119,14 +119,14 @@ fn derived_words(caps: &[DerivedCap]) -> String {
 
 const COLOCATION_TIP: &str = "docs/paper.md §2.6: during a long request's decode, PecSched batches short prefills into its steps on the same GPUs, with short-prefill tokens per GPU capped “so that the long decode is not slowed”; the paper gives no value. Derived (the default): per long request, the largest count that slows one of its decode steps by at most the slowdown bound, from the performance model (the line below shows what the engine derives for this scenario). Fixed: the same count for every request (the only form of links of format version 1). Used by PecSched, /PE, /Dis and /FSP; /CoL never colocates.";
 
-const RESERVATION_TIP: &str = "docs/paper.md §1.3: Reservation (Llumnix-like) serves long requests on a reserved pool, “sized for one 500K-token input”, and short requests on every other replica. Sized for one request (the default: 500,000 input and 2,048 output tokens): as many replicas as the engine gives such a request. Or a fixed number of replicas. The pool takes replicas from node 0 on; at least one replica stays for short requests; a long request bigger than the pool is rejected.";
+const RESERVATION_TIP: &str = "docs/paper.md §1.3: Reservation (Llumnix-like) serves long requests on a reserved pool, “sized for one 500K-token input”, and short requests on every other replica. For a request (the default: 500,000 input and 2,048 output tokens): as many replicas as the engine gives such a request. Fixed replicas: a number of replicas. The pool takes replicas from node 0 on; at least one replica stays for short requests; a long request bigger than the pool is rejected.";
 
-const PRIORITY_TIP: &str = "docs/paper.md §1.3: Priority (Past-Future-like) gives long inputs low priority: a long request is placed only while no short request waits in the global queue. Which replicas it may take the paper does not say. With no short request queued (the default): long-free replicas whose local queue holds no short request; short work already running continues. Completely idle only: nothing queued or running there (spare capacity only, a stricter reading and the earlier default).";
+const PRIORITY_TIP: &str = "docs/paper.md §1.3: Priority (Past-Future-like) gives long inputs low priority: a long request is placed only while no short request waits in the global queue. Which replicas it may take the paper does not say. No short queued (the default): long-free replicas whose local queue holds no short request; short work already running continues. Completely idle: nothing queued or running there (spare capacity only, a stricter reading and the earlier default).";
 
 fn placement_label(p: PriorityPlacement) -> &'static str {
     match p {
-        PriorityPlacement::NoQueuedShortWork => "replicas with no short request queued",
-        PriorityPlacement::CompletelyIdle => "completely idle replicas only",
+        PriorityPlacement::NoQueuedShortWork => "no short queued",
+        PriorityPlacement::CompletelyIdle => "completely idle",
     }
 }
 
@@ -172,8 +172,8 @@ pub fn PolicyEditor(p: &Props) -> Html {
         ),
     };
     let cap_modes: Vec<(AttrValue, AttrValue)> = vec![
-        ("derived".into(), "derived from the cost model".into()),
-        ("fixed".into(), "fixed tokens per GPU".into()),
+        ("derived".into(), "derived".into()),
+        ("fixed".into(), "fixed".into()),
     ];
     let on_cap_mode = e.reform(|m: String| {
         Edit::ColocationCap(if m == "fixed" {
@@ -228,8 +228,8 @@ pub fn PolicyEditor(p: &Props) -> Html {
         ),
     };
     let pool_modes: Vec<(AttrValue, AttrValue)> = vec![
-        ("request".into(), "sized for one request".into()),
-        ("replicas".into(), "fixed number of replicas".into()),
+        ("request".into(), "for a request".into()),
+        ("replicas".into(), "fixed replicas".into()),
     ];
     let on_pool_mode = {
         let replicas = p.reservation_replicas;
@@ -281,7 +281,7 @@ pub fn PolicyEditor(p: &Props) -> Html {
                 <p class="derived" id="reservation-derived">{ l }</p>
             }
             <h4 class="knob-group">{ "Priority" }</h4>
-            <SelectField id="f-priority-placement" label="Long requests go to" tip={PRIORITY_TIP}
+            <SelectField id="f-priority-placement" label="Long requests on" tip={PRIORITY_TIP}
                 options={placements} selected={knobs.priority_placement.clone()}
                 onchange={e.reform(Edit::PriorityPlacement)} />
             <h4 class="knob-group">{ "Every run" }</h4>
