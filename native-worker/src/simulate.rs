@@ -162,7 +162,10 @@ pub fn base_wire(scenario: Option<&Path>, link_text: Option<&str>) -> Result<Sce
         let token = link::token_from_link(l).with_context(|| {
             format!("--link {l:?}: it holds no scenario (expected …#s=<token>)")
         })?;
-        return link::decode(token).with_context(|| format!("--link: {}", shorten(l, 60)));
+        let mut w = link::decode(token).with_context(|| format!("--link: {}", shorten(l, 60)))?;
+        // A version-1 link's `&c=<profile>` is its calibration.
+        link::apply_link_extras(l, &mut w);
+        return Ok(w);
     }
     Ok(Scenario::default_scenario().to_wire())
 }

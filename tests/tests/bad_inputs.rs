@@ -513,8 +513,8 @@ fn scenario_table() {
         case(
             "newer version",
             ScenarioJson,
-            scenario_with("\"version\": 1", "\"version\": 2"),
-            "scenario format version 2 is newer than this PecSched understands (up to 1); update PecSched",
+            scenario_with("\"version\": 1", "\"version\": 3"),
+            "scenario format version 3 is newer than this PecSched understands (up to 2); update PecSched",
         ),
         case(
             "zero synthetic requests",
@@ -658,14 +658,14 @@ fn link_table() {
         case(
             "from a future version",
             Link,
-            edited_token(|b| b[0] = 2),
-            "the link uses scenario format version 2, newer than this explorer understands (up to 1); open it with a newer PecSched",
+            edited_token(|b| b[0] = 3),
+            "the link uses scenario format version 3, newer than this explorer understands (up to 2); open it with a newer PecSched",
         ),
         case(
             "from version 0",
             Link,
             edited_token(|b| b[0] = 0),
-            "the link uses scenario format version 0, which this explorer no longer reads (it reads version 1)",
+            "the link uses scenario format version 0, which this explorer no longer reads (it reads version 2)",
         ),
         case(
             "not base64",
@@ -863,7 +863,7 @@ fn scenario_version_0_is_not_newer() {
         "version 0",
         Reader::ScenarioJson,
         scenario_with("\"version\": 1", "\"version\": 0"),
-        "scenario field `version` = 0: expected 1 (the only scenario format version this PecSched reads)",
+        "scenario field `version` = 0: expected 2 (files and links of version 1 are upgraded as they are read)",
     );
 }
 

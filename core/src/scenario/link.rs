@@ -263,6 +263,21 @@ pub fn token_from_link(text: &str) -> Option<&str> {
     }
 }
 
+/// The key of a calibration profile id that explorer links of version 1 carried beside the
+/// scenario (`#s=…&c=<id>`); version 2 carries the calibration inside the scenario.
+pub const CALIBRATION_KEY: &str = "c";
+
+/// A link's wire scenario with what the link says beside it: a version-1 link's `&c=<id>`
+/// becomes the scenario's calibration (built-in profile `id`; validation names an unknown
+/// one). `text` is what [`token_from_link`] reads; `wire` its decoded scenario.
+pub fn apply_link_extras(text: &str, wire: &mut ScenarioWire) {
+    let text = text.trim();
+    let fragment = text.split_once('#').map_or(text, |(_, f)| f);
+    if let Some(id) = fragment_value(fragment, CALIBRATION_KEY) {
+        wire.calibration = Some(super::wire::CalibrationWire::builtin(id));
+    }
+}
+
 /// The URL fragment of a token, `#s=<token>`.
 pub fn fragment(token: &str) -> String {
     format!("#{FRAGMENT_KEY}={token}")
@@ -340,6 +355,16 @@ mod tests {
         w.tp = 3;
         let err = decode_scenario(&encode(&w)).unwrap_err();
         assert!(err.to_string().contains("`tp` = 3"), "{err}");
+    }
+
+    #[test]
+    fn an_old_links_calibration_key_becomes_the_scenarios_calibration() {
+        let mut w = Scenario::default_scenario().to_wire();
+        apply_link_extras("https://x.org/#s=abc&c=h100-wgpu", &mut w);
+        assert_eq!(w.calibration, Some(CalibrationWire::builtin("h100-wgpu")));
+        let mut plain = Scenario::default_scenario().to_wire();
+        apply_link_extras("https://x.org/#s=abc", &mut plain);
+        assert_eq!(plain, Scenario::default_scenario().to_wire());
     }
 
     #[test]

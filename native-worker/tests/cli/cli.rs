@@ -51,11 +51,20 @@ const DEFAULT_LINK: &str = "https://example.org/pecsched/#s=AX8AAQRhMTAwBAgAAAAA
 
 #[test]
 fn a_link_reruns_the_explorers_scenario() {
-    // `scenario --link` prints the linked scenario in full: here the default one.
-    assert_eq!(
-        success_stdout(&["scenario", "--link", DEFAULT_LINK]),
-        success_stdout(&["scenario"])
-    );
+    // `scenario --link` prints the linked scenario in full: here version 1's default, which
+    // is today's default with a fixed 512-token colocation cap and the link's `&c=datasheet`.
+    let mut expected: serde_json::Value =
+        serde_json::from_str(&success_stdout(&["scenario"])).unwrap();
+    expected["knobs"]["colocation_cap"] = serde_json::json!({"fixed": {"tokens_per_gpu": 512}});
+    expected["calibration"] = serde_json::json!({"profile": "datasheet", "overrides": {}});
+    let got: serde_json::Value =
+        serde_json::from_str(&success_stdout(&["scenario", "--link", DEFAULT_LINK])).unwrap();
+    assert_eq!(got, expected);
+    // The `&c=` of an old link is applied: another profile there, another calibration here.
+    let h100 = DEFAULT_LINK.replace("&c=datasheet", "&c=h100-wgpu");
+    let got: serde_json::Value =
+        serde_json::from_str(&success_stdout(&["scenario", "--link", &h100])).unwrap();
+    assert_eq!(got["calibration"]["profile"], "h100-wgpu");
     // A v1 link with every knob set prints those knobs.
     let golden = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -85,7 +94,14 @@ fn a_link_reruns_the_explorers_scenario() {
         "--quiet",
     ];
     let by_link = success_stdout(&[&["simulate", "--link", DEFAULT_LINK][..], &args].concat());
-    let by_default = success_stdout(&[&["simulate"][..], &args].concat());
+    // The v1 link is the default scenario with version 1's cap and the link's profile.
+    let v1_flags = [
+        "--colocation-cap",
+        "fixed:512",
+        "--calibration",
+        "datasheet",
+    ];
+    let by_default = success_stdout(&[&["simulate"][..], &v1_flags, &args].concat());
     assert_eq!(by_link, by_default);
     assert!(by_link.contains("\"policy\": \"fifo\""), "{by_link}");
 }
@@ -239,13 +255,14 @@ fn a_run_cut_by_its_drain_horizon_says_so() {
     let path = scratch_file("one-second-drain.json", &s.to_string());
     let p = path.to_str().unwrap();
     let table = success_stdout(&["simulate", "--scenario", p, "--quiet"]);
-    // Scenario, transforms, metrics window, then the alert above the tables.
-    let window = table.lines().nth(2).unwrap();
+    // Scenario, transforms, calibration and knobs, metrics window, then the alert above the
+    // tables.
+    let window = table.lines().nth(3).unwrap();
     assert!(
         window.starts_with("metrics window: arrivals 0.0–1225.3 s + drain 1 s"),
         "{table}"
     );
-    let first = table.lines().nth(3).unwrap();
+    let first = table.lines().nth(4).unwrap();
     assert!(
         first.starts_with("OVERLOADED: fifo: overloaded: the drain horizon ("),
         "{table}"
@@ -313,10 +330,10 @@ fn skipped_burstgpt_failures_are_reported() {
         "fifo",
         "--quiet",
     ]);
-    let header: Vec<&str> = stdout.lines().take(3).collect();
+    let header: Vec<&str> = stdout.lines().take(4).collect();
     assert!(header[0].contains("burst.csv, 2 requests"), "{stdout}");
     assert_eq!(
-        header[2], "read: 2 failed requests (Response tokens = 0) skipped",
+        header[3], "read: 2 failed requests (Response tokens = 0) skipped",
         "{stdout}"
     );
 }
