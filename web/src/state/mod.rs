@@ -9,7 +9,7 @@ mod results;
 mod tests;
 
 pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
-pub use open::{LEGACY_CALIBRATION_KEY, Opened, legacy_calibration, link_words, open};
+pub use open::{Opened, link_words, open};
 pub use results::{Progress, RunPhase, RunView, STOPPED};
 
 use crate::protocol::FromWorker;

@@ -3,26 +3,15 @@
 //! internal names (`LongInputWire { … }`, postcard's "usize too big for this platform").
 //!
 //! Links written before the calibration was part of the scenario carry it beside it, as
-//! `&c=<built-in id>`; opening one applies that profile to the scenario (the page then writes
-//! the link without `&c=`).
+//! `&c=<built-in id>`; opening one applies that profile to the scenario, as the command line
+//! does (`link::apply_link_extras`), and the page then writes the link without `&c=`.
 
 use crate::describe::grouped;
 use crate::runner::limits;
-use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::limits::MAX_LONG_INPUT_TOKENS;
 use pecsched_core::scenario::link::{self, LinkError};
-use pecsched_core::scenario::wire::{CalibrationWire, ScenarioWire};
+use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::scenario::{Scenario, ScenarioError};
-
-/// The URL fragment key under which links of earlier explorers carried the calibration
-/// profile (`&c=<id>`). Read, never written.
-pub const LEGACY_CALIBRATION_KEY: &str = "c";
-
-/// The calibration profile id an earlier explorer's link carries beside its scenario
-/// (`…&c=<id>`), if any: the core's fragment reader, the one that finds the scenario (`s=`).
-pub fn legacy_calibration(fragment: &str) -> Option<&str> {
-    link::fragment_value(fragment, LEGACY_CALIBRATION_KEY)
-}
 
 /// What a fragment opens.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,21 +23,11 @@ pub struct Opened {
     pub error: Option<String>,
 }
 
-/// Opens `fragment`: its scenario (with a legacy `&c=` profile applied), or the default one
-/// and the reason.
+/// Opens `fragment`: its scenario (with an earlier explorer's `&c=` profile applied), or the
+/// default one and the reason.
 pub fn open(fragment: &str) -> Opened {
     let default = Scenario::default_scenario().to_wire();
-    let legacy = match legacy_calibration(fragment).map(|id| (id, Calibration::builtin(id))) {
-        Some((_, Err(e))) => {
-            return Opened {
-                draft: default,
-                error: Some(e.to_string()),
-            };
-        }
-        Some((id, Ok(_))) => Some(id),
-        None => None,
-    };
-    match link::token_from_fragment(fragment).map(|t| scenario(t, legacy)) {
+    match link::token_from_fragment(fragment).map(|t| scenario(t, fragment)) {
         None => Opened {
             draft: default,
             error: None,
@@ -61,13 +40,11 @@ pub fn open(fragment: &str) -> Opened {
     }
 }
 
-/// The wire scenario of a token, with the built-in profile `legacy` (a `&c=` beside it)
-/// replacing its calibration, validated by the core and by the explorer's own limits.
-fn scenario(token: &str, legacy: Option<&str>) -> Result<ScenarioWire, String> {
+/// The wire scenario of a token, with what its `fragment` says beside it (an earlier
+/// explorer's `&c=<profile>`), validated by the core and by the explorer's own limits.
+fn scenario(token: &str, fragment: &str) -> Result<ScenarioWire, String> {
     let mut wire = link::decode(token).map_err(|e| link_words(&e))?;
-    if let Some(id) = legacy {
-        wire.calibration = Some(CalibrationWire::builtin(id));
-    }
+    link::apply_link_extras(fragment, &mut wire);
     limits::check_wire(&wire).map_err(|e| format!("the link's scenario is invalid: {e}"))?;
     let s = Scenario::from_wire(&wire).map_err(|e| scenario_words(&e, &wire))?;
     Ok(link::compact_wire(&s))
