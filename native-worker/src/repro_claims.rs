@@ -160,8 +160,10 @@ fn change(a: f64, b: f64, what: &str, na: &str, nb: &str, unit: &str) -> Ours {
     ratio(a, b, what, na, nb, unit).map(|(r, w)| ((r - 1.0) * 100.0, w))
 }
 
+/// Short p99 queueing delay over every request (never-started ones counted at the horizon:
+/// docs/metrics.md), so a policy that leaves most short requests unserved cannot look fast.
 fn p99(c: &ClassSummary) -> f64 {
-    c.queueing_delay.p99
+    c.queueing_delay_all.p99_s
 }
 
 fn qd(p: &Point, a: PolicyKind, b: PolicyKind) -> (f64, f64) {
@@ -189,15 +191,15 @@ fn short_context(p: &Point, run: &ModelRun, policies: &[PolicyKind]) -> String {
     );
     for &k in policies {
         let c = &s(p, k).short;
-        let p99 = if c.queueing_delay.n == 0 {
-            "none started".to_string()
-        } else {
-            format!(
-                "p99 {} s (n {})",
-                short(c.queueing_delay.p99),
-                c.queueing_delay.n
-            )
-        };
+        let all = c.queueing_delay_all;
+        let p99 = format!(
+            "p99 {} s over all {} ({} never started, counted at the horizon; {} s over the {} started)",
+            short(all.p99_s),
+            all.n,
+            all.censored,
+            short(c.queueing_delay.p99),
+            c.queueing_delay.n
+        );
         out += &format!(
             "; {}: {} req/s in the span, {}/{} served, {p99}",
             k.id(),

@@ -14,7 +14,7 @@ pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
 pub use sink::{DiscardRecords, RecordSink};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, RunEnd, Summary, nearest_rank};
-pub use window::{CensoredMean, MetricsWindow};
+pub use window::{CensoredMean, CensoredP99, MetricsWindow};
 
 #[cfg(test)]
 mod tests {
