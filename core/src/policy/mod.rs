@@ -102,4 +102,3 @@ impl PolicyKnobs {
         NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
     }
 }
-
