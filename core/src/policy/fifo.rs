@@ -10,7 +10,7 @@
 //! wait behind the long one, and the shortest-token-queue rule sees that queue as holding the
 //! long request's tokens. Nothing waits in the global queue while a replica can take it.
 use super::placement::{place_long, place_short};
-use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, View};
+use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, ReplicaInfo, View};
 use crate::metrics::Class;
 
 /// The FIFO policy.
@@ -28,31 +28,43 @@ impl Policy for Fifo {
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let mut infos: Vec<_> = view.replicas().collect();
-        // Set once a long request could not be placed (fewer replicas than it needs, which
-        // set-up rejects): the long requests behind it wait too.
-        let mut long_blocked = false;
-        // Set once a short request could not be placed: no replica accepts short work now.
-        let mut short_blocked = false;
+        let short_ok = |r: &ReplicaInfo| {
+            matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
+        };
+        let long_ok = |r: &ReplicaInfo| !r.decode_only;
+        // Arrival order across both classes until one class cannot be placed (no replica takes
+        // a short request now, or too few replicas exist for a long one, which set-up
+        // rejects); then only the other class's queue, from where the merged walk stopped —
+        // so a long backlog of short requests is not walked again on every call.
+        let mut last = None;
+        let mut blocked = None;
         for req in view.global_queue() {
-            let placed = match view.class(req) {
-                Class::Short if !short_blocked => place_short(view, req, &mut infos, |r| {
-                    matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
-                }),
-                Class::Long if !long_blocked => {
-                    place_long(view, req, &mut infos, |r| !r.decode_only)
-                }
-                _ => None,
+            let class = view.class(req);
+            let placed = match class {
+                Class::Short => place_short(view, req, &mut infos, short_ok),
+                Class::Long => place_long(view, req, &mut infos, long_ok),
             };
             match placed {
                 Some(d) => out.push(d),
-                None => match view.class(req) {
-                    Class::Short => short_blocked = true,
-                    Class::Long => long_blocked = true,
-                },
+                None => {
+                    blocked = Some(class);
+                    break;
+                }
             }
-            if short_blocked && long_blocked {
-                return;
-            }
+            last = Some(req);
+        }
+        let Some(blocked) = blocked else { return };
+        let other = match blocked {
+            Class::Short => Class::Long,
+            Class::Long => Class::Short,
+        };
+        for req in view.queue(other).filter(|&r| last.is_none_or(|l| r > l)) {
+            let placed = match other {
+                Class::Short => place_short(view, req, &mut infos, short_ok),
+                Class::Long => place_long(view, req, &mut infos, long_ok),
+            };
+            let Some(d) = placed else { return };
+            out.push(d);
         }
     }
 }
