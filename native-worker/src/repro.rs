@@ -132,13 +132,14 @@ pub fn run(a: ReproArgs) -> Result<()> {
     }
     if !a.json {
         crate::outln!(
-            "repro: {} model(s) × {} regime(s) × {runs_per_point} runs; {} trace seconds {}–{}, drain {} s; claims judged where FIFO's GPU idle rate ≤ {}",
+            "repro: {} model(s) × {} regime(s) × {runs_per_point} runs; {} trace seconds {}–{}, drain {} s; calibration {}; claims judged where FIFO's GPU idle rate ≤ {}",
             models.len(),
             regimes.len(),
             a.trace.id(),
             setup.window.0.as_secs_f64(),
             setup.window.1.as_secs_f64(),
             a.drain,
+            pecsched_core::scenario::Scenario::default_scenario().calibration_label(),
             points::SATURATED_FIFO_IDLE
         )?;
     }

@@ -6,6 +6,7 @@ use crate::repro::points::{ModelRun, SATURATED_FIFO_IDLE};
 use crate::repro::sensitivity::RingSensitivity;
 use crate::repro_claims::{ClaimResult, tally};
 use pecsched_core::metrics::Summary;
+use pecsched_core::scenario::Scenario;
 use std::fmt::Write;
 
 /// What the report says about how the runs were set up.
@@ -118,6 +119,13 @@ fn setup(w: &mut String, h: &Header<'_>, runs: &[ModelRun]) {
             .map(|r| format!("{} TP = {}", r.name, r.tp))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    let _ = writeln!(
+        w,
+        "- Calibration: {} (`{}`, the default scenario's: the A100's production-kernel profile; \
+         docs/fidelity.md).",
+        Scenario::default_scenario().calibration_label(),
+        Scenario::default_scenario().calibration_choice().profile
     );
     let _ = writeln!(
         w,
