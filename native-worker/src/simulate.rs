@@ -388,8 +388,17 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         eprintln!("note: {note}");
     }
     if a.json {
-        let summaries: Vec<&Summary> = results.iter().collect();
-        crate::outln!("{}", serde_json::to_string_pretty(&summaries)?)?;
+        // The summaries with what they cover: the scenario as run (its wire form, calibration
+        // included), the transforms applied to the workload, the requests read.
+        let out = serde_json::json!({
+            "scenario": scenario.to_wire(),
+            "calibration": calibration_label(&scenario),
+            "transforms": transforms(&scenario),
+            "requests": requests.len(),
+            "read_note": note,
+            "summaries": results.iter().collect::<Vec<&Summary>>(),
+        });
+        crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
         print_header(&scenario, requests.len(), note.as_deref())?;
         if let Some(first) = results.first() {

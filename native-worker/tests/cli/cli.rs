@@ -271,7 +271,17 @@ fn a_run_cut_by_its_drain_horizon_says_so() {
     assert!(table.contains("drain horizon"), "{table}");
     let json = success_stdout(&["simulate", "--scenario", p, "--json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let stopped = &v[0]["stopped"];
+    let stopped = &v["summaries"][0]["stopped"];
+    // The JSON says what the summaries cover.
+    assert_eq!(v["requests"], 200, "{json}");
+    assert!(
+        v["transforms"]
+            .as_str()
+            .unwrap()
+            .contains("first 200 requests"),
+        "{json}"
+    );
+    assert_eq!(v["scenario"]["engine"]["drain_limit"], 1_000_000_000u64);
     assert_eq!(stopped["kind"], "drain_horizon", "{stopped}");
     assert!(stopped["unserved"].as_u64().unwrap() > 0, "{stopped}");
 }
