@@ -619,8 +619,18 @@ impl State {
                     // runs (no policy sends short work to a pending replica under this rule).
                     LongPrefill::Exclusive => adm.admit = true,
                     // The long request waits only for the short prefills already running
-                    // (docs/paper.md §2.3); queued ones preempt it once it runs (§2.4).
-                    LongPrefill::Yield => adm.max_admits = 0,
+                    // (docs/paper.md §2.3); queued ones preempt it once it runs (§2.4). While
+                    // it still waits behind another long request on some member it is not
+                    // about to start, and short work here runs as usual.
+                    LongPrefill::Yield => {
+                        if job
+                            .members
+                            .iter()
+                            .all(|&m| self.replicas[m as usize].job == Some(j))
+                        {
+                            adm.max_admits = 0;
+                        }
+                    }
                 }
             } else if let Some(n) = rep.pause_admits {
                 // A paused job: only the batch of short requests present at the pause runs

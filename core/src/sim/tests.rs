@@ -531,3 +531,38 @@ fn a_long_request_joins_the_queues_of_busy_replicas_and_starts_when_it_heads_the
     let first_done = recs[0].completion.unwrap().min(recs[1].completion.unwrap());
     assert_eq!(recs[2].prefill_start, Some(first_done));
 }
+
+#[test]
+fn a_long_request_waiting_behind_another_does_not_hold_back_short_work_on_its_other_replicas() {
+    // PecSched on one node: 4 replicas, the last decode-only. A 200K request takes 0 and 1; a
+    // second one finds one long-free replica (2) and joins 2 and 0, behind the first on 0. A
+    // short request sent to replica 2 meanwhile runs at once: the second long request is not
+    // about to start (it does not head replica 0), so it holds nothing back.
+    // Three short requests at once: with no long-free replica they go to the replicas of long
+    // prefills (preemption, the shortest queue first): 0, 1, then 2.
+    let reqs = vec![
+        req(0, 0, 200_000, 20),
+        req(1, 1, 200_000, 20),
+        req(2, 50, 800, 4),
+        req(3, 50, 800, 4),
+        req(4, 50, 800, 4),
+    ];
+    let c = cluster(1);
+    let mut sim = new_sim(PolicyKind::PecSched, &c, EngineConfig::default(), reqs);
+    while sim.step() {
+        sim.check_invariants().unwrap();
+    }
+    let (s, recs) = sim.finish();
+    assert_eq!(s.long.completed, 2, "{s:?}");
+    let first_done = recs[0].completion.unwrap();
+    assert!(recs[1].prefill_start.unwrap() >= first_done, "{recs:?}");
+    // Every short request starts within a second of its arrival (a kernel slice of the long
+    // prefill it preempts, or at once on replica 2), long before the first long request ends.
+    for r in &recs[2..] {
+        let start = r.prefill_start.unwrap();
+        assert!(
+            start.0 - r.arrival.0 < NANOS_PER_SEC && start < first_done,
+            "{r:?}"
+        );
+    }
+}
