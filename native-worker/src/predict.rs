@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use pecsched_core::hardware::{ClusterSpec, GpuKind};
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::profiles::{BUILTIN_PROFILES, BuiltinProfile};
+use pecsched_core::perf::sp::DEFAULT_SP_COST_COUNTING;
 use pecsched_core::perf::{
     BatchShape, Calibration, OpEstimate, PerfModel, SpCandidate, SpEstimate, SpGroup, SpMode,
     SpPlan,
@@ -392,6 +393,27 @@ fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) -> Result<(), Stdout
         }
     }
     row(&format!("fast SP → {}", plan_label(fast.plan)), &fast)?;
+    // What chooses the plan: the paper's cost table (docs/paper.md §2.7), not the roofline.
+    crate::outln!(
+        "  the paper's cost table (chooses fast SP's combination; the roofline prices it):"
+    )?;
+    let costs = perf.sp_costs(tokens, group, DEFAULT_SP_COST_COUNTING);
+    let chosen = perf.sp_choice(tokens, group);
+    for c in costs {
+        crate::outln!(
+            "    attention {:<9} MLP {:<8} comm {:>9.3} s  compute {:>9.3} s  total {:>9.3} s{}",
+            format!("{:?},", c.attention),
+            format!("{:?}", c.mlp),
+            c.comm_s,
+            c.compute_s,
+            c.total_s(),
+            match ((c.attention, c.mlp) == chosen, c.feasible) {
+                (_, false) => "  (infeasible: heads do not divide)",
+                (true, true) => "  ← chosen",
+                (false, true) => "",
+            }
+        )?;
+    }
     crate::outln!(
         "  fast SP speed-up over ring-only: {:.2}×; decode-step overhead of the spread KV: {}",
         ring.time.as_secs_f64() / fast.time.as_secs_f64(),
@@ -448,6 +470,19 @@ fn print_json(
             "ring_only": estimate(&perf.sp_prefill(*tokens, group, SpMode::RingOnly)),
             "fast": estimate(&perf.sp_prefill(*tokens, group, SpMode::Fast)),
             "candidates": candidates,
+            "cost_table": perf
+                .sp_costs(*tokens, group, DEFAULT_SP_COST_COUNTING)
+                .iter()
+                .map(|c| json!({
+                    "attention": c.attention,
+                    "mlp": c.mlp,
+                    "comm_s": c.comm_s,
+                    "compute_s": c.compute_s,
+                    "total_s": c.total_s(),
+                    "feasible": c.feasible,
+                }))
+                .collect::<Vec<_>>(),
+            "cost_table_choice": perf.sp_choice(*tokens, group),
             "decode_overhead_s": perf.sp_decode_overhead(group).as_secs_f64(),
             "colocation_cap_tokens_per_gpu": colocation_cap(perf, *tokens, group),
             "colocation_max_slowdown_permille": DEFAULT_MAX_SLOWDOWN_PERMILLE,

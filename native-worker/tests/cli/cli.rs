@@ -435,4 +435,21 @@ fn predict_shows_the_derived_colocation_cap() {
         text.contains(&format!(": {cap} short-prefill tokens per GPU")),
         "{text}"
     );
+    // The paper's cost table that chooses fast SP's combination: four rows, one chosen, the
+    // same one the JSON names and the plan the roofline prices.
+    assert_eq!(text.matches("← chosen").count(), 1, "{text}");
+    let table = v["long_prefill"]["cost_table"].as_array().unwrap();
+    assert_eq!(table.len(), 4);
+    let choice = &v["long_prefill"]["cost_table_choice"];
+    let best = table
+        .iter()
+        .filter(|c| c["feasible"] == true)
+        .min_by(|a, b| {
+            a["total_s"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["total_s"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!((&best["attention"], &best["mlp"]), (&choice[0], &choice[1]));
 }
