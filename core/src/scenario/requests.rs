@@ -118,3 +118,26 @@ impl Scenario {
         Ok(reqs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::TraceFormat;
+
+    /// A trace file is read with the run's request limit, so a reader past it fails at the
+    /// first row beyond (the reader's own test checks where, with a small limit).
+    #[test]
+    fn a_trace_file_is_read_with_the_run_request_limit() {
+        let keep = Scenario::default_scenario().trace_keep();
+        assert_eq!(keep.limit, Some(limits::MAX_REQUESTS));
+        let small = workload::Keep {
+            limit: Some(2),
+            ..keep
+        };
+        let err = workload::TraceReader::new(TraceFormat::PlainCsv)
+            .keeping(small)
+            .read_str("arrival_s,input_tokens,output_tokens\n0,1,1\n0,1,1\n0,1,1\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("more than 2 requests"), "{err}");
+    }
+}
