@@ -19,7 +19,6 @@
 
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
-use pecsched_core::scenario::wire::{SourceWire, SyntheticWire};
 use pecsched_core::workload::{ConvWeek2024, Request};
 use std::time::Instant;
 
@@ -35,17 +34,9 @@ fn conv_hour() -> (Scenario, Vec<Request>) {
 /// `gpus` GPUs of the default cluster type, 8 per node, Llama-3.1-70B at TP = 4, `requests`
 /// synthetic Poisson requests at `rate_per_s` with the default long-input transform.
 fn cluster(gpus: u32, requests: u32, rate_per_s: f64) -> Scenario {
-    let mut w = Scenario::default_scenario().to_wire();
-    w.cluster.nodes = gpus / 8;
-    w.workload.window_s = None;
-    w.workload.rate_scale = 1.0;
-    w.workload.source = SourceWire::Synthetic(SyntheticWire {
-        requests,
-        rate_per_s,
-        cv: 1.0,
-        lengths_from: Some("azure-conv-2023".into()),
-        lognormal: None,
-    });
+    let w = Scenario::default_scenario()
+        .to_wire()
+        .at_scale(gpus, requests, rate_per_s);
     Scenario::from_wire(&w).expect("valid")
 }
 

@@ -6,6 +6,8 @@
 //! (`cargo test --target wasm32-unknown-unknown -p pecsched-core --test wire_v1`): the explorer
 //! decodes links in the browser.
 
+mod golden_links;
+
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
@@ -43,22 +45,11 @@ const FILES: [(&str, &str); 6] = [
 
 /// `(name, token)` of every committed link.
 fn links() -> Vec<(String, String)> {
-    LINKS
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (name, token) = l.split_once(' ').expect("`name token`");
-            (name.to_string(), token.to_string())
-        })
-        .collect()
+    golden_links::links(LINKS)
 }
 
 fn file(name: &str) -> String {
-    FILES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| text.to_string())
-        .expect("a golden scenario file of that name")
+    golden_links::file(&FILES, name).to_string()
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

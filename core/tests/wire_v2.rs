@@ -5,6 +5,8 @@
 //! test runs natively and in wasm32 under Node
 //! (`cargo test --target wasm32-unknown-unknown -p pecsched-core --test wire_v2`).
 
+mod golden_links;
+
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::perf::{Calibration, CalibrationField};
 use pecsched_core::policy::{ColocationCap, PolicyKind, PriorityPlacement, ReservationPool};
@@ -28,22 +30,11 @@ const FILES: [(&str, &str); 3] = [
 ];
 
 fn links() -> Vec<(String, String)> {
-    LINKS
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (name, token) = l.split_once(' ').expect("`name token`");
-            (name.to_string(), token.to_string())
-        })
-        .collect()
+    golden_links::links(LINKS)
 }
 
 fn file(name: &str) -> &'static str {
-    FILES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| *text)
-        .expect("a golden scenario file of that name")
+    golden_links::file(&FILES, name)
 }
 
 fn scenario(name: &str) -> Scenario {

@@ -24,10 +24,10 @@ use libfuzzer_sys::fuzz_target;
 use pecsched_core::metrics::{ClassSummary, RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::CalibrationField;
-use pecsched_core::policy::{ColocationCap, PolicyKind};
+use pecsched_core::policy::{ColocationCap, PolicyKind, ReservationPool};
 use pecsched_core::scenario::wire::{
-    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, ReservationPoolWire,
-    ScenarioWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
+    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire,
+    SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, link};
 use pecsched_core::workload::TraceFormat;
@@ -340,9 +340,9 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
                 }
             },
             reservation_pool: if u.arbitrary()? {
-                ReservationPoolWire::Replicas(pick(u, &[0u32, 1, 4, 1 << 20])?)
+                ReservationPool::Replicas(pick(u, &[0u32, 1, 4, 1 << 20])?)
             } else {
-                ReservationPoolWire::ForRequest {
+                ReservationPool::ForRequest {
                     input_tokens: pick(u, &[500_000u32, 0, 1, u32::MAX])?,
                     output_tokens: pick(u, &[2048u32, 0, u32::MAX])?,
                 }

@@ -195,7 +195,7 @@ pub fn fit_fields<T>(
     best
 }
 
-/// Summary of |relative error|.
+/// Summary of relative errors `predicted/measured − 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ErrorStats {
     /// Points.
@@ -206,9 +206,11 @@ pub struct ErrorStats {
     pub p95: f64,
     /// Largest |error|.
     pub max: f64,
+    /// Median of the signed errors (negative: the model is too fast).
+    pub signed_median: f64,
 }
 
-/// Statistics of `|errs|`.
+/// Statistics of `errs`: of their magnitudes, and their signed median.
 pub fn stats(errs: &[f64]) -> ErrorStats {
     let mut a: Vec<f64> = errs.iter().map(|e| e.abs()).collect();
     a.sort_by(f64::total_cmp);
@@ -217,6 +219,11 @@ pub fn stats(errs: &[f64]) -> ErrorStats {
         median: crate::timing::median(&a),
         p95: pecsched_core::stats::nearest_rank(&a, 95.0).unwrap_or(0.0),
         max: a.last().copied().unwrap_or(0.0),
+        signed_median: {
+            let mut s = errs.to_vec();
+            s.sort_by(f64::total_cmp);
+            crate::timing::median(&s)
+        },
     }
 }
 

@@ -7,7 +7,7 @@ use pecsched_core::hardware::GpuSpec;
 use pecsched_core::perf::production::{Family, ProductionPoint};
 use pecsched_core::perf::{Calibration, CalibrationField};
 
-use crate::fit::fit_fields;
+use crate::fit::{ErrorStats, fit_fields, stats};
 
 /// vLLM's custom all-reduce takes messages below 8 MiB (`CustomAllreduce(max_size=8192 *
 /// 1024)`); the tables agree: from 8 MiB on, the custom table's times are NCCL's.
@@ -100,33 +100,6 @@ pub fn fit_production(train: &[&ProductionPoint], gpu: &GpuSpec) -> Calibration 
     calib
 }
 
-/// Error statistics of one group of points: relative errors `predicted/measured − 1`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ErrorSummary {
-    /// Points.
-    pub n: usize,
-    /// Median |error|.
-    pub median: f64,
-    /// 95th percentile |error| (nearest rank).
-    pub p95: f64,
-    /// Median of the signed errors (negative: the model is too fast).
-    pub signed_median: f64,
-}
-
-/// Summary of signed relative errors.
-pub fn summarize(errs: &[f64]) -> ErrorSummary {
-    let mut abs: Vec<f64> = errs.iter().map(|e| e.abs()).collect();
-    abs.sort_by(f64::total_cmp);
-    let mut signed = errs.to_vec();
-    signed.sort_by(f64::total_cmp);
-    ErrorSummary {
-        n: errs.len(),
-        median: crate::timing::median(&abs),
-        p95: pecsched_core::stats::nearest_rank(&abs, 95.0).unwrap_or(0.0),
-        signed_median: crate::timing::median(&signed),
-    }
-}
-
 /// One row of the error table: a family, and a size range or `None` for all its points.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorRow {
@@ -135,7 +108,7 @@ pub struct ErrorRow {
     /// The size range's label, `None` for the whole family.
     pub range: Option<&'static str>,
     /// Its statistics.
-    pub summary: ErrorSummary,
+    pub summary: ErrorStats,
 }
 
 /// Relative error of one point under `calib`.
@@ -165,7 +138,7 @@ pub fn error_table(
         rows.push(ErrorRow {
             family,
             range: None,
-            summary: summarize(&all),
+            summary: stats(&all),
         });
         for (i, label) in family.ranges().iter().enumerate() {
             let e = errs(Some(i));
@@ -173,7 +146,7 @@ pub fn error_table(
                 rows.push(ErrorRow {
                     family,
                     range: Some(label),
-                    summary: summarize(&e),
+                    summary: stats(&e),
                 });
             }
         }
@@ -230,7 +203,7 @@ mod tests {
         }
         let refs: Vec<&ProductionPoint> = pts.iter().collect();
         let got = fit_production(&refs, &gpu);
-        let s = summarize(
+        let s = stats(
             &refs
                 .iter()
                 .map(|p| error(p, &gpu, &got))
@@ -242,7 +215,7 @@ mod tests {
 
     #[test]
     fn summary_by_hand() {
-        let s = summarize(&[0.1, -0.3, 0.2, -0.05]);
+        let s = stats(&[0.1, -0.3, 0.2, -0.05]);
         assert_eq!(s.n, 4);
         assert!((s.median - 0.15).abs() < 1e-12);
         assert!((s.signed_median - 0.025).abs() < 1e-12);

@@ -5,7 +5,8 @@ use anyhow::{Context, Result, bail};
 use pecsched_core::perf::Calibration;
 use pecsched_core::perf::profiles::BUILTIN_PROFILES;
 use pecsched_core::policy::ColocationCap;
-use pecsched_core::scenario::wire::{CalibrationWire, ReservationPoolWire};
+use pecsched_core::policy::ReservationPool;
+use pecsched_core::scenario::wire::CalibrationWire;
 use std::path::Path;
 
 /// `--colocation-cap`: `derived` (the default bound), `derived:PERMILLE` or `fixed:TOKENS`.
@@ -31,7 +32,7 @@ pub fn parse_colocation_cap(v: &str) -> Result<ColocationCap, String> {
 
 /// `--reservation-pool`: `N` replicas, or `for:INPUT[:OUTPUT]` (the replicas one request of
 /// these lengths needs; output 2,048 if omitted).
-pub fn parse_reservation_pool(v: &str) -> Result<ReservationPoolWire, String> {
+pub fn parse_reservation_pool(v: &str) -> Result<ReservationPool, String> {
     let num = |x: &str, what: &str| {
         x.trim()
             .parse::<u32>()
@@ -39,13 +40,13 @@ pub fn parse_reservation_pool(v: &str) -> Result<ReservationPoolWire, String> {
     };
     if let Some(rest) = v.strip_prefix("for:") {
         let (i, o) = rest.split_once(':').unwrap_or((rest, "2048"));
-        return Ok(ReservationPoolWire::ForRequest {
+        return Ok(ReservationPool::ForRequest {
             input_tokens: num(i, "the input length")?,
             output_tokens: num(o, "the output length")?,
         });
     }
     num(v, "the replica count")
-        .map(ReservationPoolWire::Replicas)
+        .map(ReservationPool::Replicas)
         .map_err(|e| format!("{e}; expected N (replicas) or for:INPUT[:OUTPUT] (tokens)"))
 }
 
@@ -93,14 +94,14 @@ mod tests {
         );
         assert_eq!(
             parse_reservation_pool("for:200000"),
-            Ok(ReservationPoolWire::ForRequest {
+            Ok(ReservationPool::ForRequest {
                 input_tokens: 200_000,
                 output_tokens: 2048
             })
         );
         assert_eq!(
             parse_reservation_pool("6"),
-            Ok(ReservationPoolWire::Replicas(6))
+            Ok(ReservationPool::Replicas(6))
         );
         assert!(
             parse_reservation_pool("x")

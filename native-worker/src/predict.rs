@@ -13,9 +13,7 @@ use pecsched_core::perf::{
     BatchShape, Calibration, OpEstimate, PerfModel, SpCandidate, SpEstimate, SpGroup, SpMode,
     SpPlan,
 };
-use pecsched_core::sched::colocation::{
-    DEFAULT_MAX_SLOWDOWN_PERMILLE, colocation_cap_tokens_per_gpu,
-};
+use pecsched_core::sched::colocation::{ColocationCap, DEFAULT_MAX_SLOWDOWN_PERMILLE};
 use serde_json::json;
 
 /// A prefill chunk: `new` tokens after `prefix` cached tokens.
@@ -432,8 +430,7 @@ fn print_sp(perf: &PerfModel, tokens: u64, group: &SpGroup) -> Result<(), Stdout
 /// (each member holds its share of the KV at the first decode step), at the default slowdown
 /// bound: the engine's rule (`ColocationCap::Derived`).
 fn colocation_cap(perf: &PerfModel, tokens: u64, group: &SpGroup) -> u32 {
-    let local_kv = (tokens + 1).div_ceil(u64::from(group.replicas()));
-    colocation_cap_tokens_per_gpu(perf, local_kv, group, DEFAULT_MAX_SLOWDOWN_PERMILLE)
+    ColocationCap::default().tokens_per_gpu(perf, tokens, group)
 }
 
 fn print_json(

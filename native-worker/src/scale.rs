@@ -12,7 +12,7 @@ use pecsched_core::metrics::nearest_rank;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
-use pecsched_core::scenario::wire::{ScenarioWire, SourceWire, SyntheticWire};
+use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::{ConvWeek2024, Request, azure_week};
 use std::time::Instant;
 
@@ -194,19 +194,11 @@ fn scenario_at(
     gpus: u32,
 ) -> Result<(Scenario, f64)> {
     let build = |requests: u32, rate_per_s: f64| -> Result<Scenario> {
-        let mut w: ScenarioWire = Scenario::default_scenario().to_wire();
-        w.cluster.nodes = gpus / 8;
+        let mut w: ScenarioWire = Scenario::default_scenario()
+            .to_wire()
+            .at_scale(gpus, requests, rate_per_s);
         w.model = model.id().into();
         w.tp = tp;
-        w.workload.window_s = None;
-        w.workload.rate_scale = 1.0;
-        w.workload.source = SourceWire::Synthetic(SyntheticWire {
-            requests,
-            rate_per_s,
-            cv: 1.0,
-            lengths_from: Some("azure-conv-2023".into()),
-            lognormal: None,
-        });
         if a.week {
             w.workload.long_input = None;
         }

@@ -75,7 +75,7 @@ pub struct SimulateArgs {
     /// Reservation's long-request pool: N replicas, or for:INPUT[:OUTPUT] (the replicas one
     /// request of that size needs; default for:500000:2048, the paper's sizing).
     #[arg(long, value_name = "SIZE", value_parser = crate::knob_flags::parse_reservation_pool)]
-    pub reservation_pool: Option<pecsched_core::scenario::wire::ReservationPoolWire>,
+    pub reservation_pool: Option<pecsched_core::policy::ReservationPool>,
     /// Priority's placement of long requests: no-queued-short-work (default) or
     /// completely-idle.
     #[arg(long, value_name = "RULE")]

@@ -3,11 +3,11 @@
 //! `pecsched-worker simulate --link` does), it names the same calibration, and the core run on
 //! it gives the summaries the page's worker computes, bit for bit.
 
+mod page_runs;
+
 use pecsched_core::metrics::Summary;
 use pecsched_core::perf::Calibration;
 use pecsched_core::scenario::link;
-use pecsched_web::protocol::FromWorker;
-use pecsched_web::runner::Runner;
 use pecsched_web::state::{Action, Edit, State};
 use std::rc::Rc;
 use yew::Reducible;
@@ -17,15 +17,7 @@ fn reduce(s: State, a: Action) -> State {
 }
 
 fn page_summaries(s: &State) -> Vec<Summary> {
-    Runner::new(1, s.runnable().expect("a runnable draft"), None, false)
-        .expect("a valid scenario")
-        .run_to_end()
-        .into_iter()
-        .filter_map(|m| match m {
-            FromWorker::PolicyDone { result, .. } => Some(result.summary),
-            _ => None,
-        })
-        .collect()
+    page_runs::summaries(s.runnable().expect("a runnable draft"))
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The explorer's numbers are the same natively and in wasm32, bit for bit.
 //!
-//! The worker's [`Runner`] runs the default scenario and a variant (another seed, two
+//! The worker's `Runner` runs the default scenario and a variant (another seed, two
 //! ablations) to the end; the summaries, as JSON (floats in shortest round-trip form, so a
 //! last-bit difference shows), must equal `tests/golden/summaries.json`:
 //!
@@ -10,25 +10,13 @@
 //! Regenerate natively with `PECSCHED_UPDATE_GOLDEN=1` after an intended change of the model,
 //! review the diff, and run the wasm32 command.
 
+mod page_runs;
+
+use page_runs::summaries;
 use pecsched_core::golden;
-use pecsched_core::metrics::Summary;
 use pecsched_core::scenario::Scenario;
-use pecsched_web::protocol::FromWorker;
-use pecsched_web::runner::Runner;
 
 const GOLDEN: &str = include_str!("golden/summaries.json");
-
-fn summaries(wire: &pecsched_core::scenario::wire::ScenarioWire) -> Vec<Summary> {
-    Runner::new(1, wire, None, false)
-        .expect("a valid scenario")
-        .run_to_end()
-        .into_iter()
-        .filter_map(|m| match m {
-            FromWorker::PolicyDone { result, .. } => Some(result.summary),
-            _ => None,
-        })
-        .collect()
-}
 
 fn render() -> String {
     let default = Scenario::default_scenario().to_wire();

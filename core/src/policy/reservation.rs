@@ -12,8 +12,14 @@ pub const RESERVED_FOR_INPUT_TOKENS: u32 = 500_000;
 pub const RESERVED_FOR_OUTPUT_TOKENS: u32 = 2_048;
 
 /// How big Reservation's long-request pool is (docs/paper.md §1.3: "a pool sized for one
-/// 500K-token input").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// 500K-token input"). Its serde form is the scenario's `knobs.reservation_pool`:
+/// `{"for_request": {"input_tokens": 500000, "output_tokens": 2048}}` or `{"replicas": 4}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a reservation pool: {\"for_request\": {\"input_tokens\": …, \"output_tokens\": …}} or {\"replicas\": n}"
+)]
 pub enum ReservationPool {
     /// The replicas one request of these lengths needs under the engine's group-size rule.
     ForRequest {

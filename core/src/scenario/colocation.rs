@@ -53,10 +53,9 @@ impl Scenario {
             .map(|input_tokens| {
                 let k = sizing.group_size(input_tokens, RESERVED_FOR_OUTPUT_TOKENS);
                 let group = SpGroup::packed(k, per_node);
-                let local_kv = (input_tokens as u64 + 1).div_ceil(k as u64);
                 DerivedCap {
                     input_tokens,
-                    tokens_per_gpu: rule.tokens_per_gpu(&perf, local_kv, &group),
+                    tokens_per_gpu: rule.tokens_per_gpu(&perf, input_tokens as u64, &group),
                     group,
                     max_slowdown_permille,
                 }

@@ -528,9 +528,9 @@ mod tests {
                                 }
                             },
                             reservation_pool: if k.1 % 3 == 0 {
-                                crate::scenario::wire::ReservationPoolWire::Replicas(k.1 % 7 + 1)
+                                crate::policy::ReservationPool::Replicas(k.1 % 7 + 1)
                             } else {
-                                crate::scenario::wire::ReservationPoolWire::ForRequest {
+                                crate::policy::ReservationPool::ForRequest {
                                     input_tokens: k.1 * 100,
                                     output_tokens: k.1,
                                 }

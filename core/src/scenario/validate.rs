@@ -2,8 +2,7 @@
 //! error naming the field, its value and what is allowed.
 
 use super::wire::{
-    CalibrationWire, KnobsWire, ReservationPoolWire, ScenarioWire, SourceWire, SyntheticWire,
-    WIRE_VERSION,
+    CalibrationWire, KnobsWire, ScenarioWire, SourceWire, SyntheticWire, WIRE_VERSION,
 };
 use super::{
     EmbeddedTrace, LengthSource, LongInput, Scenario, ScenarioError, Source, SyntheticSource,
@@ -12,7 +11,7 @@ use super::{
 use crate::hardware::{ClusterSpec, GpuKind};
 use crate::model::ModelKind;
 use crate::perf::{Calibration, CalibrationError, CalibrationField};
-use crate::policy::{ColocationCap, PolicyKind, PolicyKnobs, PriorityPlacement};
+use crate::policy::{ColocationCap, PolicyKind, PolicyKnobs, PriorityPlacement, ReservationPool};
 use crate::sim::config::EngineConfig;
 use crate::time::{SimDuration, SimTime};
 use crate::workload::TraceFormat;
@@ -355,7 +354,7 @@ fn validate_knobs(k: &KnobsWire) -> Result<PolicyKnobs, ScenarioError> {
         }
     }
     match k.reservation_pool {
-        ReservationPoolWire::ForRequest {
+        ReservationPool::ForRequest {
             input_tokens,
             output_tokens,
         } => {
@@ -373,7 +372,7 @@ fn validate_knobs(k: &KnobsWire) -> Result<PolicyKnobs, ScenarioError> {
                 ));
             }
         }
-        ReservationPoolWire::Replicas(n) => {
+        ReservationPool::Replicas(n) => {
             if n == 0 {
                 return Err(field(
                     "knobs.reservation_pool.replicas",
@@ -395,7 +394,7 @@ fn validate_knobs(k: &KnobsWire) -> Result<PolicyKnobs, ScenarioError> {
     Ok(PolicyKnobs {
         decode_replicas: k.decode_replicas,
         colocation_cap: k.colocation_cap,
-        reservation_pool: k.reservation_pool.into(),
+        reservation_pool: k.reservation_pool,
         priority_placement,
     })
 }

@@ -95,6 +95,30 @@ impl ScenarioWire {
     }
 }
 
+impl ScenarioWire {
+    /// The scale experiment's scenario (docs/paper.md §3.7: Poisson arrivals on a large
+    /// cluster): this one on `gpus` GPUs at its GPUs per node, its workload `requests`
+    /// synthetic Poisson requests at `rate_per_s` with lengths resampled from the Azure 2023
+    /// conversation trace, no window, rate ×1; its long-input transform is kept. Not validated.
+    pub fn at_scale(mut self, gpus: u32, requests: u32, rate_per_s: f64) -> ScenarioWire {
+        self.cluster.nodes = gpus / self.cluster.gpus_per_node.max(1);
+        self.workload.window_s = None;
+        self.workload.rate_scale = 1.0;
+        self.workload.source = SourceWire::Synthetic(SyntheticWire {
+            requests,
+            rate_per_s,
+            cv: 1.0,
+            lengths_from: Some(
+                crate::scenario::EmbeddedTrace::AzureConv2023
+                    .id()
+                    .to_string(),
+            ),
+            lognormal: None,
+        });
+        self
+    }
+}
+
 /// The cluster part of a scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -325,58 +349,9 @@ pub struct KnobsWire {
     pub colocation_cap: ColocationCap,
     /// Reservation's pool: `{"for_request": {"input_tokens": 500000, "output_tokens": 2048}}`
     /// or `{"replicas": 4}`.
-    pub reservation_pool: ReservationPoolWire,
+    pub reservation_pool: ReservationPool,
     /// Priority's placement rule id: `no-queued-short-work` or `completely-idle`.
     pub priority_placement: String,
-}
-
-/// Reservation's pool size as the wire format writes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "snake_case",
-    deny_unknown_fields,
-    expecting = "a reservation pool: {\"for_request\": {\"input_tokens\": …, \"output_tokens\": …}} or {\"replicas\": n}"
-)]
-pub enum ReservationPoolWire {
-    /// The replicas one request of these lengths needs.
-    ForRequest {
-        /// Input tokens.
-        input_tokens: u32,
-        /// Output tokens.
-        output_tokens: u32,
-    },
-    /// A fixed number of replicas.
-    Replicas(u32),
-}
-
-impl From<ReservationPool> for ReservationPoolWire {
-    fn from(p: ReservationPool) -> Self {
-        match p {
-            ReservationPool::ForRequest {
-                input_tokens,
-                output_tokens,
-            } => ReservationPoolWire::ForRequest {
-                input_tokens,
-                output_tokens,
-            },
-            ReservationPool::Replicas(n) => ReservationPoolWire::Replicas(n),
-        }
-    }
-}
-
-impl From<ReservationPoolWire> for ReservationPool {
-    fn from(p: ReservationPoolWire) -> Self {
-        match p {
-            ReservationPoolWire::ForRequest {
-                input_tokens,
-                output_tokens,
-            } => ReservationPool::ForRequest {
-                input_tokens,
-                output_tokens,
-            },
-            ReservationPoolWire::Replicas(n) => ReservationPool::Replicas(n),
-        }
-    }
 }
 
 impl Default for KnobsWire {
@@ -390,7 +365,7 @@ impl From<&crate::policy::PolicyKnobs> for KnobsWire {
         KnobsWire {
             decode_replicas: k.decode_replicas,
             colocation_cap: k.colocation_cap,
-            reservation_pool: k.reservation_pool.into(),
+            reservation_pool: k.reservation_pool,
             priority_placement: k.priority_placement.id().to_string(),
         }
     }

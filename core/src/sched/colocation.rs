@@ -47,16 +47,28 @@ impl Default for ColocationCap {
 }
 
 impl ColocationCap {
-    /// The cap, tokens per GPU, for a long request whose members each hold `local_kv_tokens`
-    /// of its KV, laid out as `group`.
-    pub fn tokens_per_gpu(self, perf: &PerfModel, local_kv_tokens: u64, group: &SpGroup) -> u32 {
+    /// The cap, tokens per GPU, for a long request of `input_tokens` laid out as `group`. A
+    /// derived cap is computed at its first decode step, where each member holds its share of
+    /// `input + 1` tokens of KV ([`first_decode_kv_share`]).
+    pub fn tokens_per_gpu(self, perf: &PerfModel, input_tokens: u64, group: &SpGroup) -> u32 {
         match self {
             ColocationCap::Fixed { tokens_per_gpu } => tokens_per_gpu,
             ColocationCap::Derived {
                 max_slowdown_permille,
-            } => colocation_cap_tokens_per_gpu(perf, local_kv_tokens, group, max_slowdown_permille),
+            } => colocation_cap_tokens_per_gpu(
+                perf,
+                first_decode_kv_share(input_tokens, group),
+                group,
+                max_slowdown_permille,
+            ),
         }
     }
+}
+
+/// KV tokens each member of `group` holds at a long request's first decode step: its input and
+/// the first generated token, spread evenly over the group's replicas.
+pub fn first_decode_kv_share(input_tokens: u64, group: &SpGroup) -> u64 {
+    (input_tokens + 1).div_ceil(u64::from(group.replicas()))
 }
 
 /// The search stops here: a cap beyond one iteration's token budget means "no cap needed".

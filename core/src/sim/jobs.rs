@@ -329,9 +329,8 @@ impl State {
             return;
         };
         let job = &self.jobs[j as usize];
-        let local_kv = (job.input as u64 + 1).div_ceil(job.members.len() as u64);
         let group = self.sp_group(&job.members);
-        let cap = rule.tokens_per_gpu(&self.perf, local_kv, &group);
+        let cap = rule.tokens_per_gpu(&self.perf, job.input as u64, &group);
         self.jobs[j as usize].colocation_cap_tokens_per_gpu = Some(cap);
     }
 

@@ -3,9 +3,9 @@
 
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::perf::profiles::BuiltinProfile;
-use pecsched_core::policy::{ColocationCap, PolicyKind, PriorityPlacement};
+use pecsched_core::policy::{ColocationCap, PolicyKind, PriorityPlacement, ReservationPool};
 use pecsched_core::scenario::wire::{
-    CalibrationWire, LongInputWire, ReservationPoolWire, ScenarioWire, SourceWire, SyntheticWire,
+    CalibrationWire, LongInputWire, ScenarioWire, SourceWire, SyntheticWire,
 };
 use pecsched_core::scenario::{EmbeddedTrace, Scenario};
 use pecsched_core::workload::LONG_INPUT_DEFAULTS;
@@ -79,7 +79,7 @@ pub enum Edit {
     /// PecSched: how the colocation cap is set (derived with its slowdown bound, or fixed).
     ColocationCap(ColocationCap),
     /// Reservation: the size of the long-request pool.
-    ReservationPool(ReservationPoolWire),
+    ReservationPool(ReservationPool),
     /// Priority: the placement rule of long requests (a `PriorityPlacement` id; others are
     /// ignored).
     PriorityPlacement(String),

@@ -17,7 +17,7 @@ use crate::runner::limits;
 use pecsched_core::hardware::GpuKind;
 use pecsched_core::perf::profiles::BuiltinProfile;
 use pecsched_core::policy::ReservationPool;
-use pecsched_core::scenario::wire::{CalibrationWire, ReservationPoolWire, WorkloadWire};
+use pecsched_core::scenario::wire::{CalibrationWire, WorkloadWire};
 use pecsched_core::scenario::wire::{ScenarioWire, SourceWire};
 use pecsched_core::scenario::{DerivedCap, Scenario, link};
 use std::rc::Rc;
@@ -265,13 +265,13 @@ impl State {
 
     /// Reservation's pool as a fixed number of replicas that keeps today's size (the group
     /// one request of the pool's size gets), for switching the pool's mode.
-    pub fn reservation_replicas(&self) -> ReservationPoolWire {
+    pub fn reservation_replicas(&self) -> ReservationPool {
         let n = self
             .derived
             .as_ref()
             .and_then(|d| d.reservation_group)
             .unwrap_or(1);
-        ReservationPoolWire::Replicas(n)
+        ReservationPool::Replicas(n)
     }
 
     /// Re-validates the draft, computes its link and starts a new generation.

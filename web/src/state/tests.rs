@@ -1,8 +1,8 @@
 use super::*;
 use crate::protocol::{PolicyResult, Stage};
 use pecsched_core::metrics::Summary;
-use pecsched_core::policy::{ColocationCap, PolicyKind};
-use pecsched_core::scenario::wire::{CalibrationWire, ReservationPoolWire};
+use pecsched_core::policy::{ColocationCap, PolicyKind, ReservationPool};
+use pecsched_core::scenario::wire::CalibrationWire;
 use pecsched_core::sim::timeline::Timeline;
 
 fn reduce(s: State, a: Action) -> State {
@@ -362,8 +362,8 @@ fn every_policy_knob_round_trips_through_a_link() {
             tokens_per_gpu: 1024,
         }),
         Edit::ColocationCap(ColocationCap::Fixed { tokens_per_gpu: 0 }),
-        Edit::ReservationPool(ReservationPoolWire::Replicas(3)),
-        Edit::ReservationPool(ReservationPoolWire::ForRequest {
+        Edit::ReservationPool(ReservationPool::Replicas(3)),
+        Edit::ReservationPool(ReservationPool::ForRequest {
             input_tokens: 200_000,
             output_tokens: 100,
         }),
@@ -403,10 +403,10 @@ fn the_page_shows_what_the_engine_derives_from_the_knobs() {
     assert_eq!(d.reservation_group, Some(k));
     assert_eq!(d.replicas, 8);
     // Switching the pool to replicas keeps its size.
-    assert_eq!(s.reservation_replicas(), ReservationPoolWire::Replicas(k));
+    assert_eq!(s.reservation_replicas(), ReservationPool::Replicas(k));
     let s = reduce(
         s,
-        Action::Edit(Edit::ReservationPool(ReservationPoolWire::Replicas(3))),
+        Action::Edit(Edit::ReservationPool(ReservationPool::Replicas(3))),
     );
     assert_eq!(s.derived.as_ref().unwrap().reservation_group, None);
     // A fixed cap still shows what the default bound would derive, for comparison.

@@ -13,7 +13,7 @@ use pecsched_core::scenario::limits::{
     MAX_COLOCATION_CAP_TOKENS_PER_GPU, MAX_COLOCATION_SLOWDOWN_PERMILLE, MAX_LONG_INPUT_TOKENS,
     MAX_OUTPUT_TOKENS,
 };
-use pecsched_core::scenario::wire::{ReservationPoolWire, ScenarioWire};
+use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::scenario::wire_v1::V1_DEFAULT_COLOCATION_CAP_TOKENS_PER_GPU;
 use pecsched_core::sched::colocation::DEFAULT_MAX_SLOWDOWN_PERMILLE;
 use yew::prelude::*;
@@ -28,7 +28,7 @@ pub struct Props {
     /// What the core derives from the draft (`None` while it is invalid).
     pub derived: Option<Derived>,
     /// Reservation's pool as a number of replicas of today's size (for switching its mode).
-    pub reservation_replicas: ReservationPoolWire,
+    pub reservation_replicas: ReservationPool,
     /// Edits.
     pub edit: Callback<Edit>,
     /// Dispatches to the state.
@@ -185,7 +185,7 @@ pub fn PolicyEditor(p: &Props) -> Html {
         })
     });
     let (pool_mode, pool_fields, pool_line) = match knobs.reservation_pool {
-        ReservationPoolWire::ForRequest {
+        ReservationPool::ForRequest {
             input_tokens,
             output_tokens,
         } => (
@@ -195,14 +195,14 @@ pub fn PolicyEditor(p: &Props) -> Html {
                     max={MAX_LONG_INPUT_TOKENS as f64} integer=true
                     tip={format!("Input length of the request the pool is sized for (1–{}; the paper: 500,000).", grouped(MAX_LONG_INPUT_TOKENS.into()))}
                     value={num(input_tokens as f64)}
-                    onchange={e.reform(move |v: f64| Edit::ReservationPool(ReservationPoolWire::ForRequest {
+                    onchange={e.reform(move |v: f64| Edit::ReservationPool(ReservationPool::ForRequest {
                         input_tokens: v as u32, output_tokens,
                     }))} />
                 <NumberField id="f-reservation-output" label="Pool's request: output" unit="tokens" min={0.0}
                     max={MAX_OUTPUT_TOKENS as f64} integer=true
                     tip={format!("Output length of the request the pool is sized for (0–{}; the default 2,048 is above every embedded trace's longest output): its KV counts in the group size.", grouped(MAX_OUTPUT_TOKENS.into()))}
                     value={num(output_tokens as f64)}
-                    onchange={e.reform(move |v: f64| Edit::ReservationPool(ReservationPoolWire::ForRequest {
+                    onchange={e.reform(move |v: f64| Edit::ReservationPool(ReservationPool::ForRequest {
                         input_tokens, output_tokens: v as u32,
                     }))} />
             </> },
@@ -215,14 +215,14 @@ pub fn PolicyEditor(p: &Props) -> Html {
                 })
             }),
         ),
-        ReservationPoolWire::Replicas(n) => (
+        ReservationPool::Replicas(n) => (
             "replicas",
             html! {
                 <NumberField id="f-reservation-replicas" label="Pool size" unit="replicas" min={1.0}
                     max={MAX_GPUS as f64} integer=true
                     tip="Replicas reserved for long requests, from node 0 on (at least one replica stays for short requests)."
                     value={num(n as f64)}
-                    onchange={e.reform(|v: f64| Edit::ReservationPool(ReservationPoolWire::Replicas(v as u32)))} />
+                    onchange={e.reform(|v: f64| Edit::ReservationPool(ReservationPool::Replicas(v as u32)))} />
             },
             None,
         ),
@@ -237,7 +237,7 @@ pub fn PolicyEditor(p: &Props) -> Html {
             Edit::ReservationPool(if m == "replicas" {
                 replicas
             } else {
-                ReservationPool::default().into()
+                ReservationPool::default()
             })
         })
     };
