@@ -9,7 +9,7 @@
 //! (pending, or waiting behind another long request) takes no new short request — it would
 //! wait behind the long one, and the shortest-token-queue rule sees that queue as holding the
 //! long request's tokens. Nothing waits in the global queue while a replica can take it.
-use super::placement::{place_long, place_short};
+use super::placement::working::{LongCandidates, Working};
 use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, ReplicaInfo, View};
 use crate::metrics::Class;
 
@@ -27,9 +27,14 @@ impl Policy for Fifo {
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
-        let mut infos: Vec<_> = view.replicas().collect();
+        // The working copy reads replicas through the engine's indexes: a short placement
+        // walks the two status slots `short_ok` accepts, not every replica.
+        let mut w = Working::new(view);
         let short_ok = |r: &ReplicaInfo| {
             matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
+        };
+        let short_slots = |l: LongStatus, waiting: bool| {
+            !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
         };
         let long_ok = |r: &ReplicaInfo| !r.decode_only;
         // Arrival order across both classes until one class cannot be placed (no replica takes
@@ -41,8 +46,8 @@ impl Policy for Fifo {
         for req in view.global_queue() {
             let class = view.class(req);
             let placed = match class {
-                Class::Short => place_short(view, req, &mut infos, short_ok),
-                Class::Long => place_long(view, req, &mut infos, long_ok),
+                Class::Short => w.place_short(req, short_slots, short_ok),
+                Class::Long => w.place_long(req, LongCandidates::Any, long_ok),
             };
             match placed {
                 Some(d) => out.push(d),
@@ -60,8 +65,8 @@ impl Policy for Fifo {
         };
         for req in view.queue(other).filter(|&r| last.is_none_or(|l| r > l)) {
             let placed = match other {
-                Class::Short => place_short(view, req, &mut infos, short_ok),
-                Class::Long => place_long(view, req, &mut infos, long_ok),
+                Class::Short => w.place_short(req, short_slots, short_ok),
+                Class::Long => w.place_long(req, LongCandidates::Any, long_ok),
             };
             let Some(d) = placed else { return };
             out.push(d);

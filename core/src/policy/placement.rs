@@ -12,6 +12,8 @@
 
 use super::{Decision, LongStatus, ReplicaInfo, View};
 
+pub mod working;
+
 /// Whether replica `r` may take a short request now: it is not decode-only and its local queue
 /// is accepting ([`View::accepting`]).
 pub fn open_for_short(view: &View<'_>, r: &ReplicaInfo) -> bool {

@@ -3,7 +3,7 @@
 //! order); a long request is placed only when no short request waits in the global queue, on
 //! replicas chosen by [`PriorityPlacement`] — it runs on capacity short work leaves over, so
 //! under sustained short load it starves, which is measured, not hidden.
-use super::placement::{place_long, place_short};
+use super::placement::working::{LongCandidates, Working};
 use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, ReplicaInfo, View};
 use crate::metrics::Class;
 
@@ -70,18 +70,20 @@ impl Policy for Priority {
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
-        let mut infos: Vec<_> = view.replicas().collect();
+        // The working copy reads replicas through the engine's indexes (not a snapshot of
+        // every replica): shorts walk the free and decoding slots; a long request reads only
+        // the long-free replicas with empty queues, the only ones either rule admits.
+        let mut w = Working::new(view);
+        let short_ok = |l: LongStatus| matches!(l, LongStatus::Free | LongStatus::Decoding);
         for req in view.queue(Class::Short) {
-            let placed = place_short(view, req, &mut infos, |r| {
-                matches!(r.long, LongStatus::Free | LongStatus::Decoding)
-            });
+            let placed = w.place_short(req, |l, _| short_ok(l), |r| short_ok(r.long));
             // A short request waits: no long request may take capacity before it.
             let Some(d) = placed else { return };
             out.push(d);
         }
         let placement = self.placement;
         for req in view.queue(Class::Long) {
-            let placed = place_long(view, req, &mut infos, |r| placement.admits(r));
+            let placed = w.place_long(req, LongCandidates::FreeUpTo(0), |r| placement.admits(r));
             let Some(d) = placed else { return };
             out.push(d);
         }

@@ -2,7 +2,7 @@
 //! input serves long requests only; every other replica serves short requests only. Within each
 //! pool requests are served first come, first served.
 
-use super::placement::{place_long, place_short};
+use super::placement::working::{LongCandidates, Working};
 use super::{Decision, EngineRules, Policy, PolicyKind, View};
 use crate::metrics::Class;
 
@@ -48,6 +48,8 @@ pub struct Reservation {
     /// The pool's size.
     pub pool: ReservationPool,
     reserved: Vec<bool>,
+    /// The reserved replicas' ids.
+    pool_ids: Vec<u32>,
 }
 
 impl Reservation {
@@ -56,6 +58,7 @@ impl Reservation {
         Reservation {
             pool,
             reserved: Vec::new(),
+            pool_ids: Vec::new(),
         }
     }
 }
@@ -94,6 +97,7 @@ impl Policy for Reservation {
         // pool is reserved and long requests are rejected (see `long_group_limit`).
         let k = k.min(usable.saturating_sub(1));
         self.reserved = (0..view.replica_count()).map(|i| i < k).collect();
+        self.pool_ids = self.reserved().collect();
     }
 
     fn long_group_limit(&self) -> Option<u32> {
@@ -101,16 +105,21 @@ impl Policy for Reservation {
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
-        let mut infos: Vec<_> = view.replicas().collect();
+        // The working copy reads replicas through the engine's indexes: a short placement
+        // walks each status slot from its least-loaded entry, skipping pool replicas; a long
+        // one reads the pool alone.
+        let mut w = Working::new(view);
         let reserved = &self.reserved;
         for req in view.queue(Class::Short) {
-            let placed = place_short(view, req, &mut infos, |r| !reserved[r.id as usize]);
+            let placed = w.place_short(req, |_, _| true, |r| !reserved[r.id as usize]);
             let Some(d) = placed else { break };
             out.push(d);
         }
         for req in view.queue(Class::Long) {
             // Long requests queue in the pool's local queues (first come, first served).
-            let placed = place_long(view, req, &mut infos, |r| reserved[r.id as usize]);
+            let placed = w.place_long(req, LongCandidates::Among(&self.pool_ids), |r| {
+                reserved[r.id as usize]
+            });
             let Some(d) = placed else { return };
             out.push(d);
         }

@@ -1,6 +1,6 @@
 //! A cluster state built from plain data, to test a policy without the engine.
 
-use super::index::LongFreeIndex;
+use super::index::{LongFreeIndex, StatusIndex};
 use super::rules::EngineRules;
 use super::sizing::Sizing;
 use super::view::{LongStatus, ReplicaInfo, View, ViewParts};
@@ -22,6 +22,7 @@ pub struct ViewBuilder {
     short_queue: VecDeque<u32>,
     long_queue: VecDeque<u32>,
     long_free: LongFreeIndex,
+    by_status: StatusIndex,
     rules: EngineRules,
     sizing: Sizing,
     local_queue_cap_tokens: u64,
@@ -53,6 +54,7 @@ impl ViewBuilder {
             short_queue: VecDeque::new(),
             long_queue: VecDeque::new(),
             long_free: LongFreeIndex::new(nodes, total),
+            by_status: StatusIndex::new(total),
             rules,
             sizing,
             local_queue_cap_tokens: 8192,
@@ -149,6 +151,7 @@ impl ViewBuilder {
             short_queue: &self.short_queue,
             long_queue: &self.long_queue,
             long_free: &self.long_free,
+            by_status: &self.by_status,
             rules: &self.rules,
             sizing: &self.sizing,
             local_queue_cap_tokens: self.local_queue_cap_tokens,
@@ -160,5 +163,6 @@ impl ViewBuilder {
         let r = &self.replicas[id as usize];
         let key = (r.long == LongStatus::Free && !r.decode_only).then_some(r.queued_tokens);
         self.long_free.file(id, r.node, key);
+        self.by_status.file(r);
     }
 }

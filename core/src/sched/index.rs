@@ -1,6 +1,7 @@
 //! The load index of long-free replicas: policies that must scale to thousands of replicas find
 //! the least-loaded one, or a node's least-loaded ones, without scanning every replica.
 
+use super::view::{LongStatus, ReplicaInfo};
 use std::collections::BTreeSet;
 
 /// Replicas hosting no long request (decode-only ones excluded), keyed by `(queued tokens,
@@ -89,6 +90,90 @@ impl LongFreeIndex {
             return Err(IndexMismatch::Stale);
         }
         Ok(())
+    }
+}
+
+/// Every replica that may take short work (decode-only ones excluded), keyed by `(queued tokens,
+/// id)` in one ordered set per slot: its long-request status and whether long requests wait
+/// behind its current one. A policy finds the least-loaded replica of the statuses it accepts
+/// by walking a few slots from their smallest entry (O(slots · log R)) instead of snapshotting
+/// every replica. The owner re-files a replica whenever its queue, its long status or its long
+/// queue changes ([`StatusIndex::file`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusIndex {
+    slots: [BTreeSet<(u64, u32)>; SLOTS],
+    /// The slot and key each replica is filed under, if any.
+    keys: Vec<Option<(u8, u64)>>,
+}
+
+const SLOTS: usize = 12;
+
+/// The statuses, in slot order.
+const STATUSES: [LongStatus; 6] = [
+    LongStatus::Free,
+    LongStatus::Pending,
+    LongStatus::PrefillRunning,
+    LongStatus::PrefillPaused,
+    LongStatus::Decoding,
+    LongStatus::DecodePaused,
+];
+
+fn slot_of(long: LongStatus, waiting: bool) -> u8 {
+    let s = STATUSES
+        .iter()
+        .position(|&x| x == long)
+        .expect("every status has a slot");
+    (s * 2 + waiting as usize) as u8
+}
+
+impl StatusIndex {
+    /// An empty index of `replicas` replicas.
+    pub fn new(replicas: u32) -> StatusIndex {
+        StatusIndex {
+            slots: Default::default(),
+            keys: vec![None; replicas as usize],
+        }
+    }
+
+    /// The slot and key replica `r` belongs under: `None` for a decode-only replica.
+    pub fn key_of(r: &ReplicaInfo) -> Option<(u8, u64)> {
+        (!r.decode_only).then(|| (slot_of(r.long, r.long_waiting > 0), r.queued_tokens))
+    }
+
+    /// Files replica `r` under [`StatusIndex::key_of`]. O(log R), nothing when unchanged.
+    pub fn file(&mut self, r: &ReplicaInfo) {
+        let key = StatusIndex::key_of(r);
+        let slot = &mut self.keys[r.id as usize];
+        if *slot == key {
+            return;
+        }
+        if let Some((s, q)) = slot.take() {
+            self.slots[s as usize].remove(&(q, r.id));
+        }
+        if let Some((s, q)) = key {
+            self.slots[s as usize].insert((q, r.id));
+        }
+        *slot = key;
+    }
+
+    /// The slot and key replica `id` is filed under.
+    pub fn key(&self, id: u32) -> Option<(u8, u64)> {
+        self.keys[id as usize]
+    }
+
+    /// Replicas with long status `long` and long requests waiting (`waiting`) or not, as
+    /// `(queued tokens, id)`, least loaded first.
+    pub fn in_slot(
+        &self,
+        long: LongStatus,
+        waiting: bool,
+    ) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.slots[slot_of(long, waiting) as usize].iter().copied()
+    }
+
+    /// Every (status, waiting) slot, in a fixed order.
+    pub fn slot_keys() -> impl Iterator<Item = (LongStatus, bool)> {
+        STATUSES.into_iter().flat_map(|s| [(s, false), (s, true)])
     }
 }
 

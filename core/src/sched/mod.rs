@@ -17,7 +17,7 @@ mod view;
 
 pub use crate::policy_kind::PolicyKind;
 pub use builder::ViewBuilder;
-pub use index::{IndexMismatch, LongFreeIndex};
+pub use index::{IndexMismatch, LongFreeIndex, StatusIndex};
 pub use rules::{DecodePool, EngineRules, LongDecode, LongPrefill};
 pub use sizing::Sizing;
 pub use view::{LongStatus, ReplicaInfo, ReplicaSource, View, ViewParts};

@@ -1,6 +1,6 @@
 //! The read-only view of the cluster a policy decides on.
 
-use super::index::LongFreeIndex;
+use super::index::{LongFreeIndex, StatusIndex};
 use super::rules::EngineRules;
 use super::sizing::Sizing;
 use crate::metrics::Class;
@@ -119,6 +119,8 @@ pub struct ViewParts<'a> {
     pub long_queue: &'a VecDeque<u32>,
     /// The long-free replicas by load, consistent with `replicas`.
     pub long_free: &'a LongFreeIndex,
+    /// Every replica that may take short work by status and load, consistent with `replicas`.
+    pub by_status: &'a StatusIndex,
     /// The rules of the running policy.
     pub rules: &'a EngineRules,
     /// The classification and group-size rule.
@@ -173,6 +175,17 @@ impl View<'_> {
     /// Long-free replicas of `node` as `(queued tokens, id)`, least loaded first.
     pub fn long_free_on_node(&self, node: u32) -> impl Iterator<Item = (u64, u32)> + '_ {
         self.parts.long_free.on_node(node)
+    }
+
+    /// Replicas (decode-only ones excluded) with long status `long` whose long queue holds
+    /// (`waiting`) or does not hold other long requests, as `(queued tokens, id)`, least loaded
+    /// first: O(log R) to start.
+    pub fn by_status(
+        &self,
+        long: LongStatus,
+        waiting: bool,
+    ) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.parts.by_status.in_slot(long, waiting)
     }
 
     /// Number of long-free replicas on `node`.

@@ -17,7 +17,7 @@ use crate::model::ModelSpec;
 use crate::perf::PerfModel;
 use crate::sched::{
     Decision, EngineRules, LongDecode, LongFreeIndex, LongPrefill, LongStatus, Policy, ReplicaInfo,
-    ReplicaSource, Sizing, View, ViewParts,
+    ReplicaSource, Sizing, StatusIndex, View, ViewParts,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::workload::Request;
@@ -102,6 +102,16 @@ pub(crate) struct State {
     /// Replicas hosting no long request (and not decode-only), by load, overall and per node:
     /// lets policies find the least-loaded long-free replica, or a node's, in O(log R).
     pub long_free: LongFreeIndex,
+    /// Replicas that may take short work by long status and load (for every policy's short
+    /// placement), brought up to date before each dispatch from the replicas and jobs touched
+    /// since the last one ([`State::refresh_by_status`]).
+    pub by_status: StatusIndex,
+    /// Replicas whose queue or long status may have changed since the last refresh.
+    pub touched: Vec<u32>,
+    /// Whether each replica is in `touched`.
+    pub touched_flag: Vec<bool>,
+    /// Jobs whose phase may have changed since the last refresh (their members are re-filed).
+    pub touched_jobs: Vec<u32>,
     /// When each paused job was paused (job → instant), for timeline spans.
     pub paused_since: BTreeMap<u32, SimTime>,
 }
@@ -221,12 +231,17 @@ impl Simulation {
             quiet_since: None,
             oracle: None,
             long_free: LongFreeIndex::new(cluster.nodes, total),
+            by_status: StatusIndex::new(total),
+            touched: Vec::new(),
+            touched_flag: vec![false; total as usize],
+            touched_jobs: Vec::new(),
             paused_since: BTreeMap::new(),
         };
         for r in 0..total {
             st.sync_index(r);
         }
         st.schedule_next_arrival();
+        st.refresh_by_status();
         let mut sim = Simulation {
             st,
             policy,
@@ -443,6 +458,7 @@ impl Simulation {
     }
 
     fn dispatch(&mut self) {
+        self.st.refresh_by_status();
         let mut out = std::mem::take(&mut self.scratch);
         out.clear();
         {
@@ -507,6 +523,7 @@ impl State {
             short_queue: &self.global[class_index(Class::Short)],
             long_queue: &self.global[class_index(Class::Long)],
             long_free: &self.long_free,
+            by_status: &self.by_status,
             rules: &self.rules,
             sizing: &self.sizing,
             local_queue_cap_tokens: self.cfg.local_queue_cap_tokens as u64,
@@ -533,6 +550,41 @@ impl State {
     pub(crate) fn sync_index(&mut self, r: u32) {
         let key = self.long_free_key(r);
         self.long_free.file(r, self.replicas[r as usize].node, key);
+        self.touch(r);
+    }
+
+    /// Notes that replica `r`'s queue or long status may have changed.
+    pub(crate) fn touch(&mut self, r: u32) {
+        if !std::mem::replace(&mut self.touched_flag[r as usize], true) {
+            self.touched.push(r);
+        }
+    }
+
+    /// Re-files in the status index every replica touched since the last refresh, and the
+    /// members of every job touched. In debug builds, checks the whole index against the
+    /// replicas' snapshots (a missed touch would change decisions).
+    pub(crate) fn refresh_by_status(&mut self) {
+        for j in std::mem::take(&mut self.touched_jobs) {
+            for i in 0..self.jobs[j as usize].members.len() {
+                self.touch(self.jobs[j as usize].members[i]);
+            }
+        }
+        let mut touched = std::mem::take(&mut self.touched);
+        for &r in &touched {
+            self.touched_flag[r as usize] = false;
+            let info = self.replica(r);
+            self.by_status.file(&info);
+        }
+        touched.clear();
+        self.touched = touched;
+        #[cfg(debug_assertions)]
+        for r in 0..self.replicas.len() as u32 {
+            assert_eq!(
+                self.by_status.key(r),
+                StatusIndex::key_of(&self.replica(r)),
+                "status index out of date for replica {r}"
+            );
+        }
     }
 
     fn schedule_next_arrival(&mut self) {
@@ -563,6 +615,7 @@ impl State {
             }
             Event::JobIterEnd { job, generation } => {
                 if self.jobs[job as usize].generation == generation {
+                    self.touched_jobs.push(job);
                     self.on_job_step_end(job);
                 }
             }

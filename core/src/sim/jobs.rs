@@ -68,6 +68,7 @@ impl State {
 
     /// Re-examines job `j` after something changed on its replicas.
     pub(crate) fn reconsider_job(&mut self, j: u32) {
+        self.touched_jobs.push(j);
         let job = &self.jobs[j as usize];
         match (job.phase, job.running.is_some()) {
             (JobPhase::Done, _) => {}
