@@ -13,7 +13,7 @@
 //! first, and its prefill uses fast sequence parallelism (paper §2.7). Each mechanism can be
 //! switched off (the ablations, paper §3.6).
 
-use super::placement::{choose_group, shortest_open};
+use super::placement::choose_group;
 use super::{
     Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy, PolicyKind,
     ReplicaInfo, View,
@@ -96,31 +96,25 @@ impl Policy for PecSched {
         let preemption = self.mechanisms.preemption;
         // Tokens this call has added to replicas' queues so far.
         let mut added: BTreeMap<u32, u64> = BTreeMap::new();
-        // Snapshots of every replica and their queues as the call began, built only if a
-        // request needs more than the index.
+        // Snapshots of every replica and their queues as the call began, built only if a long
+        // request needs more than the long-free index.
         let mut snapshot: Option<(Vec<ReplicaInfo>, Vec<u64>)> = None;
+        const COLOCATE: &[LongStatus] = &[LongStatus::Decoding, LongStatus::DecodePaused];
+        const PREEMPT: &[LongStatus] = &[
+            LongStatus::PrefillRunning,
+            LongStatus::PrefillPaused,
+            LongStatus::Pending,
+        ];
         // Short requests first (each class in arrival order; classes use disjoint resources
         // except that a long request's group stops being long-free).
         for req in view.queue(Class::Short) {
-            let target = least_loaded_long_free(view, &added).or_else(|| {
-                let (infos, base) = snapshot.get_or_insert_with(|| take_snapshot(view));
-                for (&id, &t) in &added {
-                    infos[id as usize].queued_tokens = base[id as usize] + t;
-                }
-                let colocate =
-                    |s: LongStatus| matches!(s, LongStatus::Decoding | LongStatus::DecodePaused);
-                let preempt = |s: LongStatus| {
+            let target = least_loaded_long_free(view, &added)
+                .or_else(|| shortest_with_status(view, &added, COLOCATE))
+                .or_else(|| {
                     preemption
-                        && matches!(
-                            s,
-                            LongStatus::PrefillRunning
-                                | LongStatus::PrefillPaused
-                                | LongStatus::Pending
-                        )
-                };
-                shortest_open(view, infos, |r| colocate(r.long))
-                    .or_else(|| shortest_open(view, infos, |r| preempt(r.long)))
-            });
+                        .then(|| shortest_with_status(view, &added, PREEMPT))
+                        .flatten()
+                });
             let Some(replica) = target else { break };
             *added.entry(replica).or_default() += view.request(req).input_tokens as u64;
             out.push(Decision::Short { req, replica });
@@ -250,6 +244,45 @@ fn group_from_index(
     }
     picked.sort_unstable();
     Some(picked.into_iter().map(|(_, id)| id).collect())
+}
+
+/// The replica open for short work whose long status is one of `statuses`, with the smallest
+/// queue (this call's additions included), lowest id on ties — what
+/// [`super::placement::shortest_open`] picks over a snapshot of every replica, found by walking
+/// the engine's status index from each slot's least-loaded entry (O(slots · log R) plus the
+/// replicas this call has sent work to). Statuses do not change during the short requests'
+/// placement, only queues.
+fn shortest_with_status(
+    view: &View<'_>,
+    added: &BTreeMap<u32, u64>,
+    statuses: &[LongStatus],
+) -> Option<u32> {
+    let mut best: Option<(u64, u32)> = None;
+    for &long in statuses {
+        for waiting in [false, true] {
+            for (q, id) in view.by_status(long, waiting) {
+                if !view.accepting(q) || best.is_some_and(|b| (q, id) > b) {
+                    break;
+                }
+                if !added.contains_key(&id) {
+                    best = Some((q, id));
+                    break;
+                }
+            }
+        }
+    }
+    for (&id, &t) in added {
+        let r = view.replica(id);
+        let key = (r.queued_tokens + t, id);
+        if !r.decode_only
+            && statuses.contains(&r.long)
+            && view.accepting(key.0)
+            && best.is_none_or(|b| key < b)
+        {
+            best = Some(key);
+        }
+    }
+    best.map(|(_, id)| id)
 }
 
 /// Every replica's snapshot, and each one's queue as the call began.
