@@ -5,15 +5,18 @@
 //! measured around its `dispatch` calls, and the engine's speed reported in events per second.
 //! `--week` runs the synthetic Azure 2024 conversation week instead (27.3 M requests).
 
-use crate::timed::{Samples, Timed};
+mod sketch;
+
 use anyhow::{Context, Result};
 use clap::Args;
-use pecsched_core::metrics::nearest_rank;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::{ConvWeek2024, Request, azure_week};
+use sketch::{DecisionStats, TimedStats};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// Flags of `scale`.
@@ -130,10 +133,11 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             } else {
                 reqs.clone()
             };
-            let samples = Samples::default();
+            // Decision times in a bounded histogram per class (not one sample per decision).
+            let stats = Rc::new(RefCell::new(DecisionStats::new(run_reqs.len() as u32)));
             let t = Instant::now();
             let mut sim = s.simulation_with(
-                Box::new(Timed::new(s.build_policy(policy), samples.clone())),
+                Box::new(TimedStats::new(s.build_policy(policy), stats.clone())),
                 run_reqs,
             )?;
             if let Some(n) = a.max_events {
@@ -141,10 +145,14 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             }
             let (summary, records) = sim.run();
             let wall = t.elapsed().as_secs_f64();
-            let samples = samples.borrow();
-            let per_class = crate::timed::by_class(&records, &samples);
-            let p99f = crate::timed::p99;
-            let us = |ns: f64| format!("{:.1}µs", ns * 1e6);
+            let stats = stats.borrow();
+            let ratios = stats.ratios(&records);
+            drop(records);
+            let us = |h: &sketch::LogHistogram, p: f64| {
+                h.percentile(p)
+                    .map_or("-".into(), |ns| format!("{:.1}µs", ns as f64 / 1e3))
+            };
+            let pct = |h: &sketch::LogHistogram| h.percentile(99.0).unwrap_or(0) as f64 / 1e10;
             crate::outln!(
                 "{:>6} {:>9} {:<14} {:>10.1} {:>8.2} {:>10} {:>10.0} {:>11} {:>11} {:>11} {:>10.4}% {:>10.4}%  {}",
                 gpus,
@@ -154,11 +162,11 @@ pub fn run(a: ScaleArgs) -> Result<()> {
                 wall,
                 summary.events,
                 summary.events as f64 / wall.max(1e-9),
-                us(nearest_rank(&per_class[0].ns, 50)),
-                us(nearest_rank(&per_class[0].ns, 99)),
-                us(nearest_rank(&per_class[1].ns, 99)),
-                p99f(&per_class[0].ratio) * 100.0,
-                p99f(&per_class[1].ratio) * 100.0,
+                us(&stats.ns[0], 50.0),
+                us(&stats.ns[0], 99.0),
+                us(&stats.ns[1], 99.0),
+                pct(&ratios[0]),
+                pct(&ratios[1]),
                 summary.stopped.as_ref().map_or("complete", |s| s.label())
             )?;
         }
