@@ -91,7 +91,7 @@ fn main() {
     type Setup = fn() -> (Scenario, Vec<Request>);
     let targets: [(&str, Setup, &[PolicyKind]); 3] = [
         ("conv-hour", conv_hour, &PolicyKind::MAIN),
-        ("capacity-8192", capacity_8192, &PolicyKind::ALL),
+        ("capacity-8192", capacity_8192, &PolicyKind::PAPER),
         ("week-2048", week_2048, &[PolicyKind::PecSched]),
     ];
     println!(

@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, and
-/// its four ablations (docs/paper.md §3.6).
+/// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, its
+/// four ablations (docs/paper.md §3.6), and schedulers users compare with today (issue 18:
+/// shortest-job-first, learning-to-rank).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyKind {
     /// First come, first served over one shared pool (vLLM-like).
@@ -24,11 +25,30 @@ pub enum PolicyKind {
     PecSchedNoColocation,
     /// PecSched without fast sequence parallelism (/FSP).
     PecSchedNoFastSp,
+    /// Shortest-job-first by input length.
+    Sjf,
+    /// Learning-to-rank: shortest estimated output first (NeurIPS'24).
+    LearnedRank,
 }
 
 impl PolicyKind {
     /// Every policy, in display order.
-    pub const ALL: [PolicyKind; 8] = [
+    pub const ALL: [PolicyKind; 10] = [
+        PolicyKind::Fifo,
+        PolicyKind::Reservation,
+        PolicyKind::Priority,
+        PolicyKind::PecSched,
+        PolicyKind::PecSchedNoPreemption,
+        PolicyKind::PecSchedNoDisaggregation,
+        PolicyKind::PecSchedNoColocation,
+        PolicyKind::PecSchedNoFastSp,
+        PolicyKind::Sjf,
+        PolicyKind::LearnedRank,
+    ];
+
+    /// The paper's evaluation (docs/paper.md §3): its three baselines, PecSched and its four
+    /// ablations — what `repro` runs.
+    pub const PAPER: [PolicyKind; 8] = [
         PolicyKind::Fifo,
         PolicyKind::Reservation,
         PolicyKind::Priority,
@@ -58,6 +78,8 @@ impl PolicyKind {
             PolicyKind::PecSchedNoDisaggregation => "pecsched/dis",
             PolicyKind::PecSchedNoColocation => "pecsched/col",
             PolicyKind::PecSchedNoFastSp => "pecsched/fsp",
+            PolicyKind::Sjf => "sjf",
+            PolicyKind::LearnedRank => "ltr",
         }
     }
 
@@ -77,6 +99,8 @@ impl PolicyKind {
             PolicyKind::PecSchedNoDisaggregation => "PecSched /Dis",
             PolicyKind::PecSchedNoColocation => "PecSched /CoL",
             PolicyKind::PecSchedNoFastSp => "PecSched /FSP",
+            PolicyKind::Sjf => "SJF (input length)",
+            PolicyKind::LearnedRank => "Learning-to-rank",
         }
     }
 }

@@ -119,7 +119,7 @@ pub fn run(a: ReproArgs) -> Result<()> {
         drain,
         seed: a.seed,
     };
-    let runs_per_point = PolicyKind::ALL.len() as u64 + 1;
+    let runs_per_point = PolicyKind::PAPER.len() as u64 + 1;
     let bar = ProgressBar::new(
         models.len() as u64 * regimes.len() as u64 * runs_per_point + sensitivity::RUNS,
     );

@@ -7,10 +7,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pecsched_core::hardware::GpuKind;
-use pecsched_core::metrics::{DiscardRecords, RecordSink, RequestRecord, Summary};
+use pecsched_core::metrics::{DiscardRecords, RecordSink, RequestRecord, Slo, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
-use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SourceWire, Transform};
+use pecsched_core::scenario::wire::{LongInputWire, ScenarioWire, SloWire, SourceWire, Transform};
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, Source, link};
 use pecsched_core::sim::trace_event::TraceEvents;
 use pecsched_core::text::shorten;
@@ -320,7 +320,13 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     // summaries are kept, so memory holds one run's records at a time.
     let mut csv = requests_csv.as_ref().map(OutputFile::begin).transpose()?;
     if let Some(f) = csv.as_mut() {
-        writeln!(f.writer(), "{}", pecsched_core::metrics::CSV_HEADER).map_err(|e| f.failed(e))?;
+        writeln!(
+            f.writer(),
+            "{},{}",
+            pecsched_core::metrics::CSV_HEADER,
+            pecsched_core::metrics::CSV_SLO_HEADER
+        )
+        .map_err(|e| f.failed(e))?;
     }
     let mut results: Vec<Summary> = Vec::new();
     for &p in scenario.policies() {
@@ -364,6 +370,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
                 let mut sink = CsvRecords {
                     w: f.writer(),
                     policy: p,
+                    slo: *scenario.slo(),
                     error: None,
                 };
                 let summary = sim.finish_into(&mut sink);
@@ -396,6 +403,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             "transforms": transforms(&scenario),
             "requests": requests.len(),
             "read_note": note,
+            "slo": SloWire::from(scenario.slo()),
             "summaries": results.iter().collect::<Vec<&Summary>>(),
         });
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
@@ -409,6 +417,10 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             )?;
         }
         crate::table::print_summaries(results.iter())?;
+        crate::outln!(
+            "SLO (judges the SLO table; docs/metrics.md): {}",
+            scenario.slo()
+        )?;
         for s in &results {
             if let Some(why) = &s.stopped {
                 eprintln!("warning: {}: {why}", s.policy.id());
@@ -523,18 +535,25 @@ pub fn transforms(s: &Scenario) -> String {
     }
 }
 
-/// Writes each record as a CSV row under [`pecsched_core::metrics::CSV_HEADER`] as the run
-/// hands it over; keeps the first write error (later rows are skipped).
+/// Writes each record as a CSV row under [`pecsched_core::metrics::CSV_HEADER`] and
+/// [`pecsched_core::metrics::CSV_SLO_HEADER`] as the run hands it over; keeps the first write
+/// error (later rows are skipped).
 struct CsvRecords<'a> {
     w: &'a mut dyn Write,
     policy: PolicyKind,
+    slo: Slo,
     error: Option<std::io::Error>,
 }
 
 impl RecordSink for CsvRecords<'_> {
     fn push(&mut self, record: RequestRecord) {
         if self.error.is_none()
-            && let Err(e) = writeln!(self.w, "{}", record.csv_row(self.policy))
+            && let Err(e) = writeln!(
+                self.w,
+                "{},{}",
+                record.csv_row(self.policy),
+                self.slo.csv_cells(&record)
+            )
         {
             self.error = Some(e);
         }

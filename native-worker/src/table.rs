@@ -110,6 +110,31 @@ pub fn render(rows: &[(&str, &Summary)]) -> String {
             c.preemptions,
         );
     }
+    let _ = writeln!(
+        out,
+        "{:<14} {:>13} {:>7} {:>13} {:>7} {:>11}",
+        "SLO", "short met", "short %", "long met", "long %", "goodput RPS"
+    );
+    for &(label, s) in rows {
+        let met = |c: &ClassSummary| format!("{}/{}", c.slo.met, c.count);
+        let pct = |c: &ClassSummary| {
+            if c.count == 0 {
+                "—".to_string()
+            } else {
+                format!("{:.1}", c.slo.attainment * 100.0)
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{:<14} {:>13} {:>7} {:>13} {:>7} {:>11.3}",
+            label,
+            met(&s.short),
+            pct(&s.short),
+            met(&s.long),
+            pct(&s.long),
+            s.goodput_rps(),
+        );
+    }
     let mut notes = Vec::new();
     for &(label, s) in rows {
         for (name, c) in [("short", &s.short), ("long", &s.long)] {
@@ -226,5 +251,21 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("starved"), "{t}");
+    }
+
+    #[test]
+    fn the_slo_table_counts_met_over_every_request_and_dashes_an_empty_class() {
+        let mut s = summary(PolicyKind::Sjf);
+        s.short.slo.met = 9;
+        s.short.slo.attainment = 0.9;
+        s.short.slo.goodput_rps = 0.25;
+        let t = render(&[(s.policy.id(), &s)]);
+        let row = t
+            .lines()
+            .skip_while(|l| !l.starts_with("SLO"))
+            .nth(1)
+            .unwrap();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells, ["sjf", "9/10", "90.0", "0/0", "—", "0.250"], "{t}");
     }
 }

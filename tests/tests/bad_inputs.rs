@@ -501,8 +501,8 @@ fn scenario_table() {
         case(
             "unknown policy",
             ScenarioJson,
-            scenario_with("\"pecsched\"]", "\"sjf\"]"),
-            "scenario field `policies` = sjf: expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp",
+            scenario_with("\"pecsched\"]", "\"srpt\"]"),
+            "scenario field `policies` = srpt: expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp, sjf, ltr",
         ),
         case(
             "no policy",

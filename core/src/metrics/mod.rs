@@ -3,6 +3,7 @@
 mod offered;
 mod record;
 mod sink;
+mod slo;
 mod stop;
 mod summary;
 #[cfg(test)]
@@ -12,6 +13,7 @@ mod window;
 pub use offered::{Capacity, Demand, ShortCapacity};
 pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
 pub use sink::{DiscardRecords, RecordSink};
+pub use slo::{CSV_SLO_HEADER, ClassSlo, Slo, SloAttainment};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 pub use summary::{ClassSummary, Percentiles, RunEnd, Summary, nearest_rank};
 pub use window::{CensoredMean, CensoredP99, MetricsWindow};

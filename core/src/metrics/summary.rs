@@ -8,6 +8,7 @@
 //! transcendental functions), so summaries are bit-identical natively and in wasm.
 
 use super::record::{Class, RequestRecord};
+use super::slo::{Slo, SloAttainment};
 use super::stop::StopReason;
 use super::window::{CensoredMean, CensoredP99, MetricsWindow};
 use crate::policy_kind::PolicyKind;
@@ -105,6 +106,10 @@ pub struct ClassSummary {
     pub throughput_rps: f64,
     /// Total preemptions suffered by requests of this class.
     pub preemptions: u64,
+    /// What the class's requests met of the run's SLO (attainment, goodput;
+    /// [`super::Slo`]). Zero in summaries written before it existed.
+    #[serde(default)]
+    pub slo: SloAttainment,
     /// Why requests of this class were rejected (the first rejected one's reason), if any was.
     #[serde(default)]
     pub rejection: Option<String>,
@@ -174,6 +179,7 @@ impl ClassSummary {
                 0.0
             },
             preemptions: rs.iter().map(|r| r.preemptions as u64).sum(),
+            slo: SloAttainment::default(),
             rejection: rs
                 .iter()
                 .find_map(|r| r.rejected_reason)
@@ -251,6 +257,8 @@ pub struct RunEnd<'a> {
     pub log_hash: String,
     /// Why the run ended before serving everything, if it did.
     pub stopped: Option<StopReason>,
+    /// The SLOs the requests are judged against.
+    pub slo: Slo,
 }
 
 impl Summary {
@@ -271,10 +279,14 @@ impl Summary {
         } else {
             (1.0 - run.busy_gpu_ns as f64 / total as f64).clamp(0.0, 1.0)
         };
+        let class = |c: Class| ClassSummary {
+            slo: SloAttainment::of(run.records, c, &run.slo, run.window, observed_until),
+            ..ClassSummary::of(run.records, c, run.window, observed_until)
+        };
         Summary {
             policy: run.policy,
-            short: ClassSummary::of(run.records, Class::Short, run.window, observed_until),
-            long: ClassSummary::of(run.records, Class::Long, run.window, observed_until),
+            short: class(Class::Short),
+            long: class(Class::Long),
             gpu_idle_rate,
             makespan_s: run.end.as_secs_f64(),
             events: run.events,
@@ -286,6 +298,19 @@ impl Summary {
     /// The window the run was measured over.
     pub fn window(&self) -> MetricsWindow {
         self.short.window
+    }
+
+    /// Goodput: requests of both classes that met their SLO, completed inside the rate span,
+    /// per second of it ([`SloAttainment::goodput_rps`]).
+    pub fn goodput_rps(&self) -> f64 {
+        self.short.slo.goodput_rps + self.long.slo.goodput_rps
+    }
+
+    /// Whether every class met its SLO for at least `permille` ‰ of its requests (the
+    /// `capacity` command's criterion; a class with no request meets it).
+    pub fn attains(&self, permille: u32) -> bool {
+        let ok = |c: &ClassSummary| c.slo.met * 1000 >= u64::from(permille) * c.count;
+        ok(&self.short) && ok(&self.long)
     }
 
     /// The summary of `class`.

@@ -47,6 +47,7 @@ fn run_end(
         events: 1,
         log_hash: "0".into(),
         stopped,
+        slo: crate::metrics::Slo::DEFAULT,
     }
 }
 

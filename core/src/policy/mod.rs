@@ -5,10 +5,15 @@
 //! here for callers.
 
 mod fifo;
+mod ltr;
 mod pecsched;
 pub mod placement;
 mod priority;
+mod ranked;
+#[cfg(test)]
+mod ranked_tests;
 mod reservation;
+mod sjf;
 #[cfg(test)]
 mod tests;
 
@@ -17,11 +22,14 @@ pub use crate::sched::{
     ReplicaInfo, View, ViewBuilder,
 };
 pub use fifo::Fifo;
+pub use ltr::LearnedRank;
 pub use pecsched::{Mechanisms, PecSched};
 pub use priority::{Priority, PriorityPlacement};
+pub use ranked::RankedQueue;
 pub use reservation::{
     RESERVED_FOR_INPUT_TOKENS, RESERVED_FOR_OUTPUT_TOKENS, Reservation, ReservationPool,
 };
+pub use sjf::Sjf;
 
 use crate::model::ModelKind;
 pub use crate::sched::colocation::ColocationCap;
@@ -34,7 +42,11 @@ impl PolicyKind {
     pub fn mechanisms(self) -> Option<Mechanisms> {
         let on = Mechanisms::ALL_ON;
         Some(match self {
-            PolicyKind::Fifo | PolicyKind::Reservation | PolicyKind::Priority => return None,
+            PolicyKind::Fifo
+            | PolicyKind::Reservation
+            | PolicyKind::Priority
+            | PolicyKind::Sjf
+            | PolicyKind::LearnedRank => return None,
             PolicyKind::PecSched => on,
             PolicyKind::PecSchedNoPreemption => Mechanisms {
                 preemption: false,
@@ -63,7 +75,15 @@ impl PolicyKind {
             PolicyKind::Priority => Box::new(Priority {
                 placement: knobs.priority_placement,
             }),
-            _ => Box::new(PecSched {
+            PolicyKind::Sjf => Box::new(Sjf::default()),
+            PolicyKind::LearnedRank => {
+                Box::new(LearnedRank::new(knobs.rank_noise_sigma_milli, knobs.seed))
+            }
+            PolicyKind::PecSched
+            | PolicyKind::PecSchedNoPreemption
+            | PolicyKind::PecSchedNoDisaggregation
+            | PolicyKind::PecSchedNoColocation
+            | PolicyKind::PecSchedNoFastSp => Box::new(PecSched {
                 kind: self,
                 mechanisms: self.mechanisms().expect("a PecSched variant"),
                 decode_replicas: knobs.decode_replicas(model, replicas),
@@ -75,7 +95,7 @@ impl PolicyKind {
 
 /// Policy parameters the paper leaves open (named, with documented defaults; ARCHITECTURE.md,
 /// "Decisions where the paper is silent").
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PolicyKnobs {
     /// PecSched: decode-only replicas for short requests (paper: 4, 4, 1, 1 for Mistral,
     /// Phi-3, Yi, Llama). `None` picks the paper's value for the model, else 1/8 of replicas.
@@ -88,6 +108,36 @@ pub struct PolicyKnobs {
     pub reservation_pool: ReservationPool,
     /// Priority: which replicas a low-priority (long) request may take.
     pub priority_placement: PriorityPlacement,
+    /// Learning-to-rank: sigma of the log-normal error of its output-length estimate, in
+    /// thousandths (default [`DEFAULT_RANK_NOISE_SIGMA_MILLI`]).
+    pub rank_noise_sigma_milli: u32,
+    /// DistServe/Splitwise: the decode pool's share of the replicas, per mille (default
+    /// [`DEFAULT_PD_DECODE_PERMILLE`]).
+    pub pd_decode_permille: u32,
+    /// The scenario's seed, for policies that draw (learning-to-rank's estimate error); set by
+    /// `Scenario::build_policy`, not a knob of its own.
+    pub seed: u64,
+}
+
+/// Learning-to-rank's default estimate error: sigma 1 (ARCHITECTURE.md, "Decisions").
+pub const DEFAULT_RANK_NOISE_SIGMA_MILLI: u32 = 1000;
+
+/// DistServe/Splitwise's default P:D split: half the replicas decode (ARCHITECTURE.md,
+/// "Decisions").
+pub const DEFAULT_PD_DECODE_PERMILLE: u32 = 500;
+
+impl Default for PolicyKnobs {
+    fn default() -> Self {
+        PolicyKnobs {
+            decode_replicas: None,
+            colocation_cap: ColocationCap::default(),
+            reservation_pool: ReservationPool::default(),
+            priority_placement: PriorityPlacement::default(),
+            rank_noise_sigma_milli: DEFAULT_RANK_NOISE_SIGMA_MILLI,
+            pd_decode_permille: DEFAULT_PD_DECODE_PERMILLE,
+            seed: 0,
+        }
+    }
 }
 
 impl PolicyKnobs {

@@ -11,6 +11,9 @@
 //!   [`LinkError::NewerVersion`], before the checksum (a newer layout may place it elsewhere).
 //! - The length tells a truncated link ([`LinkError::Truncated`]) from an altered one
 //!   ([`LinkError::Tampered`], checksum mismatch).
+//! - The optional fields added to version 2 after its release (`slo`, `policy_params`) trail
+//!   the payload and are left out while `None` ([`encode`]); a payload that ends before them
+//!   reads them as `None`, so every link written before them decodes and re-encodes unchanged.
 //! - Decoding is bounded: at most [`MAX_TOKEN_CHARS`] characters are read, so postcard never
 //!   allocates more than a few kilobytes; the decoded wire is then validated by
 //!   [`Scenario::from_wire`], which enforces [`super::limits`].
@@ -102,7 +105,13 @@ use crate::hash::fnv1a32;
 /// If the wire's postcard form exceeds 65,535 bytes, which a scenario that passed
 /// [`Scenario::from_wire`] cannot reach (only names and numbers, no trace text).
 pub fn encode(wire: &ScenarioWire) -> String {
-    let payload = postcard::to_allocvec(wire).expect("wire scenarios always serialize");
+    let mut payload = postcard::to_allocvec(wire).expect("wire scenarios always serialize");
+    // The optional fields added to version 2 trail the others: their `None`s (one zero byte
+    // each) are left out, so a scenario without them encodes as it did before they existed.
+    for _ in 0..wire.trailing_nones() {
+        let none = payload.pop();
+        debug_assert_eq!(none, Some(0), "postcard writes `None` as one zero byte");
+    }
     let len = u16::try_from(payload.len()).expect("a scenario link payload fits in 64 KB");
     let mut bytes = Vec::with_capacity(payload.len() + OVERHEAD);
     bytes.push(LINK_VERSION);
@@ -213,8 +222,29 @@ pub fn decode(token: &str) -> Result<ScenarioWire, LinkError> {
     if version == 1 {
         return Ok(whole::<ScenarioWireV1>(payload)?.upgrade());
     }
-    whole::<ScenarioWire>(payload)
+    whole_with_trailing_nones(payload)
 }
+
+/// Decodes a version-2 payload, which may end before the optional fields added to version 2
+/// (`slo`, `policy_params`, [`ScenarioWire`]): each one left out reads as `None` (the encoder
+/// leaves out only trailing `None`s). The error is the one of the payload as it is.
+fn whole_with_trailing_nones(payload: &[u8]) -> Result<ScenarioWire, LinkError> {
+    let first = whole::<ScenarioWire>(payload);
+    if first.is_ok() {
+        return first;
+    }
+    for missing in 1..=TRAILING_OPTIONAL_FIELDS {
+        let mut padded = payload.to_vec();
+        padded.resize(payload.len() + missing, 0);
+        if let Ok(wire) = whole::<ScenarioWire>(&padded) {
+            return Ok(wire);
+        }
+    }
+    first
+}
+
+/// Optional fields at the end of [`ScenarioWire`] that a link may leave out.
+const TRAILING_OPTIONAL_FIELDS: usize = 2;
 
 /// Decodes a payload that must be exactly one `T`.
 fn whole<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, LinkError> {

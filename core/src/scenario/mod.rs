@@ -5,6 +5,7 @@
 mod colocation;
 mod embedded;
 mod error;
+pub mod extra_wire;
 pub mod link;
 mod load;
 mod requests;
@@ -17,7 +18,7 @@ pub use embedded::EmbeddedTrace;
 pub use error::ScenarioError;
 
 use crate::hardware::{ClusterSpec, GpuKind};
-use crate::metrics::{RequestRecord, Summary};
+use crate::metrics::{RequestRecord, Slo, Summary};
 use crate::model::ModelKind;
 use crate::perf::{Calibration, PerfModel};
 use crate::policy::{PolicyKind, PolicyKnobs};
@@ -26,8 +27,8 @@ use crate::sim::config::EngineConfig;
 use crate::time::SimTime;
 use crate::workload::{Arrival, Request, TraceFormat};
 use wire::{
-    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire,
-    SyntheticWire, WIRE_VERSION, WorkloadWire,
+    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, PolicyParamsWire,
+    ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 
 /// Upper bounds of a scenario (defined in [`crate::limits`], below every module that reads
@@ -141,6 +142,8 @@ pub struct Scenario {
     calibration_wire: CalibrationWire,
     /// Seed of every random draw.
     seed: u64,
+    /// The SLOs requests are judged against.
+    slo: Slo,
 }
 
 /// Read access: a scenario is only built validated ([`Scenario::from_wire`],
@@ -237,6 +240,11 @@ impl Scenario {
         self.seed
     }
 
+    /// The SLOs requests are judged against.
+    pub fn slo(&self) -> &Slo {
+        &self.slo
+    }
+
     /// The same scenario at `factor` × its arrival rate with another seed (a point of a load
     /// sweep), validated like any scenario (a rate past [`limits::MAX_RATE_SCALE`] is refused);
     /// the calibration is kept.
@@ -287,6 +295,7 @@ impl Scenario {
                 GpuKind::A100Sxm80,
             )),
             seed: 42,
+            slo: Slo::DEFAULT,
         }
     }
 
@@ -348,6 +357,11 @@ impl Scenario {
             knobs: Some(KnobsWire::from(&self.knobs)),
             calibration: Some(self.calibration_wire.clone()),
             seed: self.seed,
+            slo: (self.slo != Slo::DEFAULT).then(|| SloWire::from(&self.slo)),
+            policy_params: {
+                let p = PolicyParamsWire::from(&self.knobs);
+                (p != PolicyParamsWire::default()).then_some(p)
+            },
         }
     }
 
@@ -383,7 +397,7 @@ impl Scenario {
         requests: Vec<Request>,
     ) -> Result<Simulation, ScenarioError> {
         let perf = self.perf_model()?;
-        Ok(Simulation::new(
+        let mut sim = Simulation::new(
             self.cluster,
             self.model.spec(),
             perf,
@@ -391,12 +405,18 @@ impl Scenario {
             self.engine,
             policy,
             requests,
-        )?)
+        )?;
+        sim.set_slo(self.slo);
+        Ok(sim)
     }
 
     /// Builds `policy` for this scenario's cluster and model.
     pub fn build_policy(&self, policy: PolicyKind) -> Box<dyn crate::policy::Policy> {
-        policy.build(&self.knobs, self.model, self.cluster.total_gpus() / self.tp)
+        let knobs = PolicyKnobs {
+            seed: self.seed,
+            ..self.knobs
+        };
+        policy.build(&knobs, self.model, self.cluster.total_gpus() / self.tp)
     }
 
     /// Runs `policy` on `requests` to the end.

@@ -289,6 +289,8 @@ impl Scenario {
         }
         let engine = w.engine.unwrap_or_default().to_engine();
         let knobs = validate_knobs(&w.knobs.clone().unwrap_or_default())?;
+        let knobs = w.policy_params.unwrap_or_default().apply(knobs)?;
+        let slo = w.slo.unwrap_or_default().validate()?;
         let calibration_wire = w
             .calibration
             .clone()
@@ -315,6 +317,7 @@ impl Scenario {
             calibration,
             calibration_wire,
             seed: w.seed,
+            slo,
         })
     }
 }
@@ -396,6 +399,7 @@ fn validate_knobs(k: &KnobsWire) -> Result<PolicyKnobs, ScenarioError> {
         colocation_cap: k.colocation_cap,
         reservation_pool: k.reservation_pool,
         priority_placement,
+        ..PolicyKnobs::default()
     })
 }
 

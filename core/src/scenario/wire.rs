@@ -16,12 +16,20 @@ use crate::policy::{ColocationCap, ReservationPool};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use super::extra_wire::{ClassSloWire, PolicyParamsWire, SloWire};
+
 /// Current wire-format version. Readers reject newer versions with a clear message and
 /// upgrade older ones ([`super::wire_v1`]).
 pub const WIRE_VERSION: u32 = 2;
 
 /// A scenario as stored in a file or link.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Fields added to version 2 after its first release (`slo`, `policy_params`) are optional and
+/// trail the others: JSON leaves them out when `None` (a file written before them re-encodes
+/// byte for byte), the binary formats (link postcard, the explorer's bincode) always write
+/// them — [`ScenarioWire`]'s `Serialize` asks the format which it is — and a link's payload
+/// leaves out the trailing `None`s (`link.rs`), so a link written before them is unchanged.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(
     deny_unknown_fields,
     expecting = "a scenario: a JSON object such as {\"version\": 1, \"cluster\": …}"
@@ -52,9 +60,63 @@ pub struct ScenarioWire {
     pub calibration: Option<CalibrationWire>,
     /// Seed of every random draw.
     pub seed: u64,
+    /// Per-class SLOs (added to version 2); `None` (or omitted) = the defaults
+    /// ([`crate::metrics::Slo::DEFAULT`]). Written only when they differ.
+    #[serde(default)]
+    pub slo: Option<SloWire>,
+    /// Parameters of the policies added with the SLOs (added to version 2); `None` (or
+    /// omitted) = their defaults. Written only when they differ.
+    #[serde(default)]
+    pub policy_params: Option<PolicyParamsWire>,
+}
+
+/// Fields [`ScenarioWire`]'s `Serialize` writes, in order, before the trailing optional ones.
+const SCENARIO_WIRE_FIELDS: usize = 10;
+
+impl Serialize for ScenarioWire {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // A self-describing format (JSON) leaves a trailing `None` out; a positional one
+        // (postcard, bincode) writes every field, so its reader finds each where it expects.
+        let human = s.is_human_readable();
+        let write_slo = !human || self.slo.is_some();
+        let write_params = !human || self.policy_params.is_some();
+        let n = SCENARIO_WIRE_FIELDS + usize::from(write_slo) + usize::from(write_params);
+        let mut st = s.serialize_struct("ScenarioWire", n)?;
+        st.serialize_field("version", &self.version)?;
+        st.serialize_field("cluster", &self.cluster)?;
+        st.serialize_field("model", &self.model)?;
+        st.serialize_field("tp", &self.tp)?;
+        st.serialize_field("workload", &self.workload)?;
+        st.serialize_field("policies", &self.policies)?;
+        st.serialize_field("engine", &self.engine)?;
+        st.serialize_field("knobs", &self.knobs)?;
+        st.serialize_field("calibration", &self.calibration)?;
+        st.serialize_field("seed", &self.seed)?;
+        if write_slo {
+            st.serialize_field("slo", &self.slo)?;
+        } else {
+            st.skip_field("slo")?;
+        }
+        if write_params {
+            st.serialize_field("policy_params", &self.policy_params)?;
+        } else {
+            st.skip_field("policy_params")?;
+        }
+        st.end()
+    }
 }
 
 impl ScenarioWire {
+    /// How many trailing optional fields (`slo`, `policy_params`) are `None` from the end: a
+    /// link's payload leaves out their `None` bytes (`link.rs`).
+    pub fn trailing_nones(&self) -> usize {
+        [self.policy_params.is_none(), self.slo.is_none()]
+            .iter()
+            .take_while(|none| **none)
+            .count()
+    }
+
     /// Parses a scenario file's JSON (not yet validated: see
     /// [`super::Scenario::from_wire`]). A newer version is refused before any other field is
     /// read, so a newer file gets "update PecSched" rather than an unknown-field error; other

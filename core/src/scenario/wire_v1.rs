@@ -104,6 +104,8 @@ impl ScenarioWireV1 {
                 overrides: Default::default(),
             }),
             seed: self.seed,
+            slo: None,
+            policy_params: None,
         }
     }
 }

@@ -11,7 +11,7 @@ use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
 use crate::metrics::{
-    Class, MetricsWindow, Rejection, RequestRecord, RunEnd, StallCheck, StopReason, Summary,
+    Class, MetricsWindow, Rejection, RequestRecord, RunEnd, Slo, StallCheck, StopReason, Summary,
 };
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
@@ -121,6 +121,8 @@ pub struct Simulation {
     pub(crate) st: State,
     policy: Box<dyn Policy>,
     scratch: Vec<Decision>,
+    /// The SLOs the summary judges requests against ([`Simulation::set_slo`]).
+    slo: Slo,
 }
 
 impl Simulation {
@@ -246,6 +248,7 @@ impl Simulation {
             st,
             policy,
             scratch: Vec::new(),
+            slo: Slo::DEFAULT,
         };
         let view = sim.st.view();
         sim.policy.init(&view);
@@ -420,6 +423,11 @@ impl Simulation {
         }
     }
 
+    /// Judges the run's requests against `slo` in its summary (default [`Slo::DEFAULT`]).
+    pub fn set_slo(&mut self, slo: Slo) {
+        self.slo = slo;
+    }
+
     /// Ends the run now and summarises it.
     pub fn finish(self) -> (Summary, Vec<RequestRecord>) {
         let stopped = self.stop_reason();
@@ -453,6 +461,7 @@ impl Simulation {
             events: st.events_processed,
             log_hash: format!("{:016x}", st.log.value()),
             stopped: st.stopped.clone(),
+            slo: self.slo,
         });
         (summary, st.records)
     }

@@ -105,7 +105,7 @@ pub struct Point {
     pub window: MetricsWindow,
     /// What the workload asks of the cluster at this rate (from the performance model).
     pub demand: Option<Demand>,
-    /// Summaries of every policy, in `PolicyKind::ALL` order.
+    /// Summaries of every policy, in `PolicyKind::PAPER` order.
     pub summaries: Vec<Summary>,
     /// FIFO on the same workload without its long requests (the paper's §1.4 baseline).
     pub fifo_no_long: Summary,
@@ -224,7 +224,10 @@ pub fn scenario(m: ModelKind, setup: &Setup, scale: f64) -> Result<Scenario> {
     w.workload.window_s = Some((setup.window.0.as_secs_f64(), setup.window.1.as_secs_f64()));
     w.workload.rate_scale = scale;
     w.seed = setup.seed;
-    w.policies = PolicyKind::ALL.iter().map(|p| p.id().to_string()).collect();
+    w.policies = PolicyKind::PAPER
+        .iter()
+        .map(|p| p.id().to_string())
+        .collect();
     w.engine.get_or_insert_with(EngineWire::default).drain_limit = setup.drain.0;
     Ok(Scenario::from_wire(&w)?)
 }
@@ -312,7 +315,7 @@ fn run_point(
     let mut summaries = Vec::new();
     let mut overhead = (0.0, 0.0);
     let mut decision_p99_us = 0.0;
-    for p in PolicyKind::ALL {
+    for p in PolicyKind::PAPER {
         bar.set_message(format!("{} {label} {}", m.id(), p.id()));
         let samples = Samples::default();
         let sim = s.simulation_with(

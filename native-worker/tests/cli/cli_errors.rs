@@ -237,10 +237,10 @@ fn simulate_flag_table() {
             ),
         ),
         case(
-            &["simulate", "--policy", "sjf"],
+            &["simulate", "--policy", "srpt"],
             USAGE,
             usage(
-                "invalid value 'sjf' for '--policy <ID>': unknown policy \"sjf\"; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp",
+                "invalid value 'srpt' for '--policy <ID>': unknown policy \"srpt\"; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp, sjf, ltr",
             ),
         ),
         case(

@@ -15,6 +15,8 @@ pub fn policy(p: PolicyKind) -> &'static str {
         PolicyKind::PecSchedNoDisaggregation => "#A08800",
         PolicyKind::PecSchedNoColocation => "#777777",
         PolicyKind::PecSchedNoFastSp => "#882255",
+        PolicyKind::Sjf => "#D55E00",
+        PolicyKind::LearnedRank => "#44AA99",
     }
 }
 
@@ -66,5 +68,7 @@ pub fn policy_short(p: PolicyKind) -> &'static str {
         PolicyKind::PecSchedNoDisaggregation => "PecSched/Dis",
         PolicyKind::PecSchedNoColocation => "PecSched/CoL",
         PolicyKind::PecSchedNoFastSp => "PecSched/FSP",
+        PolicyKind::Sjf => "SJF",
+        PolicyKind::LearnedRank => "LTR",
     }
 }

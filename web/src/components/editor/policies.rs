@@ -59,6 +59,12 @@ fn tip(p: PolicyKind) -> &'static str {
         PolicyKind::PecSchedNoFastSp => {
             "PecSched without fast sequence parallelism (ablation /FSP)."
         }
+        PolicyKind::Sjf => {
+            "Shortest job first by input length: the global queue is served shortest prompt first; large requests wait under load."
+        }
+        PolicyKind::LearnedRank => {
+            "Learning-to-rank (NeurIPS'24): shortest estimated output first; the estimate's error is policy_params.rank_noise_sigma."
+        }
     }
 }
 
