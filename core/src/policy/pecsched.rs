@@ -298,8 +298,10 @@ fn take_snapshot(view: &View<'_>) -> (Vec<ReplicaInfo>, Vec<u64>) {
 fn least_loaded_long_free(view: &View<'_>, added: &BTreeMap<u32, u64>) -> Option<u32> {
     let mut best: Option<(u64, u32)> = None;
     for (base, id) in view.long_free_by_load() {
-        // The index is in load order: once one entry does not accept, none after it does.
-        if !view.accepting(base) || best.is_some_and(|(b, _)| base > b) {
+        // The index is in (load, id) order: once one entry does not accept, none after it does;
+        // once an entry's own (load, id) is above the best, no later one can win (this call's
+        // additions only grow a queue).
+        if !view.accepting(base) || best.is_some_and(|b| (base, id) > b) {
             break;
         }
         let eff = base + added.get(&id).copied().unwrap_or(0);

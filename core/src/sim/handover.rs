@@ -45,10 +45,13 @@ impl State {
         while let Some(&(id, from)) = self.transfer_wait.front() {
             let r = self.reqs[id as usize];
             let need = r.input_tokens as u64 + r.output_tokens as u64;
+            // Decode-only replicas are the last ones: skip the others without reading them.
+            let first = self.replicas.len() - self.rules.decode_replicas() as usize;
             let target = self
                 .replicas
                 .iter()
                 .enumerate()
+                .skip(first)
                 .filter(|(_, d)| d.decode_only && d.kv_free() >= need)
                 .max_by_key(|(i, d)| (d.kv_free(), std::cmp::Reverse(*i)))
                 .map(|(i, _)| i as u32);
