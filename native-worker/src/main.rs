@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod bench;
 mod calibrate;
 mod calibrate_production;
+mod capacity;
 mod gpu_info;
 mod knob_flags;
 mod output;
@@ -40,6 +41,9 @@ enum Command {
     Repro(repro::ReproArgs),
     /// The paper's scalability experiment: scheduler decision time vs cluster size.
     Scale(scale::ScaleArgs),
+    /// Per policy, the largest arrival-rate scale at which every class meets its SLO for a
+    /// stated share of its requests (default 90 %): bisection over rate scales, in parallel.
+    Capacity(capacity::CapacityArgs),
     /// List Vulkan adapters, their features and limits, and which GPU kernels they run.
     GpuInfo(gpu_info::InfoArgs),
     /// Validate the GPU kernels, time them over a sweep, write points and a calibration profile.
@@ -108,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Repro(args) => repro::run(args),
         Command::Scale(args) => scale::run(args),
+        Command::Capacity(args) => capacity::run(args),
         Command::GpuInfo(args) => gpu_info::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Calibrate(args) => calibrate::run(args),

@@ -8,6 +8,7 @@ mod error;
 pub mod extra_wire;
 pub mod link;
 mod load;
+pub mod rate_search;
 mod requests;
 mod validate;
 pub mod wire;
