@@ -45,3 +45,7 @@ pub const MAX_COLOCATION_CAP_TOKENS_PER_GPU: u32 = 1 << 20;
 pub const MAX_COLOCATION_SLOWDOWN_PERMILLE: u32 = 10_000;
 /// Largest output length a sizing knob may name (Reservation's pool request), in tokens.
 pub const MAX_OUTPUT_TOKENS: u32 = 1 << 20;
+
+/// Largest chunk of a chunked long prefill, prompt tokens per member and step
+/// (`policy_params.chunk_tokens_per_member`).
+pub const MAX_CHUNK_TOKENS: u32 = 1 << 20;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, its
 /// four ablations (docs/paper.md §3.6), and schedulers users compare with today (issue 18:
-/// shortest-job-first, learning-to-rank).
+/// shortest-job-first, learning-to-rank, chunked prefill).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyKind {
     /// First come, first served over one shared pool (vLLM-like).
@@ -29,11 +29,13 @@ pub enum PolicyKind {
     Sjf,
     /// Learning-to-rank: shortest estimated output first (NeurIPS'24).
     LearnedRank,
+    /// Stall-free chunked prefill (vLLM v1 / Sarathi-Serve, OSDI'24).
+    ChunkedPrefill,
 }
 
 impl PolicyKind {
     /// Every policy, in display order.
-    pub const ALL: [PolicyKind; 10] = [
+    pub const ALL: [PolicyKind; 11] = [
         PolicyKind::Fifo,
         PolicyKind::Reservation,
         PolicyKind::Priority,
@@ -44,6 +46,7 @@ impl PolicyKind {
         PolicyKind::PecSchedNoFastSp,
         PolicyKind::Sjf,
         PolicyKind::LearnedRank,
+        PolicyKind::ChunkedPrefill,
     ];
 
     /// The paper's evaluation (docs/paper.md §3): its three baselines, PecSched and its four
@@ -80,6 +83,7 @@ impl PolicyKind {
             PolicyKind::PecSchedNoFastSp => "pecsched/fsp",
             PolicyKind::Sjf => "sjf",
             PolicyKind::LearnedRank => "ltr",
+            PolicyKind::ChunkedPrefill => "chunked-prefill",
         }
     }
 
@@ -101,6 +105,7 @@ impl PolicyKind {
             PolicyKind::PecSchedNoFastSp => "PecSched /FSP",
             PolicyKind::Sjf => "SJF (input length)",
             PolicyKind::LearnedRank => "Learning-to-rank",
+            PolicyKind::ChunkedPrefill => "Chunked prefill (vLLM v1, Sarathi-Serve)",
         }
     }
 }

@@ -4,6 +4,9 @@
 //! replicas with short ones. The interface itself lives in [`crate::sched`]; it is re-exported
 //! here for callers.
 
+mod chunked;
+#[cfg(test)]
+mod chunked_tests;
 mod fifo;
 mod ltr;
 mod pecsched;
@@ -21,6 +24,7 @@ pub use crate::sched::{
     Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy, PolicyKind,
     ReplicaInfo, View, ViewBuilder,
 };
+pub use chunked::ChunkedPrefill;
 pub use fifo::Fifo;
 pub use ltr::LearnedRank;
 pub use pecsched::{Mechanisms, PecSched};
@@ -46,7 +50,8 @@ impl PolicyKind {
             | PolicyKind::Reservation
             | PolicyKind::Priority
             | PolicyKind::Sjf
-            | PolicyKind::LearnedRank => return None,
+            | PolicyKind::LearnedRank
+            | PolicyKind::ChunkedPrefill => return None,
             PolicyKind::PecSched => on,
             PolicyKind::PecSchedNoPreemption => Mechanisms {
                 preemption: false,
@@ -79,6 +84,9 @@ impl PolicyKind {
             PolicyKind::LearnedRank => {
                 Box::new(LearnedRank::new(knobs.rank_noise_sigma_milli, knobs.seed))
             }
+            PolicyKind::ChunkedPrefill => Box::new(ChunkedPrefill {
+                tokens_per_member: knobs.chunk_tokens_per_member,
+            }),
             PolicyKind::PecSched
             | PolicyKind::PecSchedNoPreemption
             | PolicyKind::PecSchedNoDisaggregation
@@ -111,9 +119,9 @@ pub struct PolicyKnobs {
     /// Learning-to-rank: sigma of the log-normal error of its output-length estimate, in
     /// thousandths (default [`DEFAULT_RANK_NOISE_SIGMA_MILLI`]).
     pub rank_noise_sigma_milli: u32,
-    /// DistServe/Splitwise: the decode pool's share of the replicas, per mille (default
-    /// [`DEFAULT_PD_DECODE_PERMILLE`]).
-    pub pd_decode_permille: u32,
+    /// Chunked prefill: prompt tokens each member of a long request's group processes per
+    /// step (default [`DEFAULT_CHUNK_TOKENS_PER_MEMBER`]).
+    pub chunk_tokens_per_member: u32,
     /// The scenario's seed, for policies that draw (learning-to-rank's estimate error); set by
     /// `Scenario::build_policy`, not a knob of its own.
     pub seed: u64,
@@ -122,9 +130,10 @@ pub struct PolicyKnobs {
 /// Learning-to-rank's default estimate error: sigma 1 (ARCHITECTURE.md, "Decisions").
 pub const DEFAULT_RANK_NOISE_SIGMA_MILLI: u32 = 1000;
 
-/// DistServe/Splitwise's default P:D split: half the replicas decode (ARCHITECTURE.md,
-/// "Decisions").
-pub const DEFAULT_PD_DECODE_PERMILLE: u32 = 500;
+/// Chunked prefill's default chunk: 2048 tokens per member and step, Sarathi-Serve's token
+/// budget for relaxed TBT SLOs (OSDI'24 §5; 512 for strict ones), a quarter of the engine's
+/// default 8192-token iteration budget (ARCHITECTURE.md, "Decisions").
+pub const DEFAULT_CHUNK_TOKENS_PER_MEMBER: u32 = 2048;
 
 impl Default for PolicyKnobs {
     fn default() -> Self {
@@ -134,7 +143,7 @@ impl Default for PolicyKnobs {
             reservation_pool: ReservationPool::default(),
             priority_placement: PriorityPlacement::default(),
             rank_noise_sigma_milli: DEFAULT_RANK_NOISE_SIGMA_MILLI,
-            pd_decode_permille: DEFAULT_PD_DECODE_PERMILLE,
+            chunk_tokens_per_member: DEFAULT_CHUNK_TOKENS_PER_MEMBER,
             seed: 0,
         }
     }

@@ -5,6 +5,7 @@
 
 use super::ScenarioError;
 use super::validate::{field, num};
+use crate::limits;
 use crate::metrics::{ClassSlo, Slo};
 use crate::policy::PolicyKnobs;
 use crate::time::SimDuration;
@@ -109,13 +110,13 @@ impl SloWire {
 #[serde(
     default,
     deny_unknown_fields,
-    expecting = "policy parameters: an object with rank_noise_sigma and pd_decode_share"
+    expecting = "policy parameters: an object with rank_noise_sigma and chunk_tokens_per_member"
 )]
 pub struct PolicyParamsWire {
     /// Learning-to-rank: sigma of the log-normal error of the output-length estimate.
     pub rank_noise_sigma: f64,
-    /// DistServe/Splitwise: share of the replicas in the decode pool, in (0, 1).
-    pub pd_decode_share: f64,
+    /// Chunked prefill: prompt tokens each member of a long request's group processes per step.
+    pub chunk_tokens_per_member: u32,
 }
 
 impl Default for PolicyParamsWire {
@@ -128,7 +129,7 @@ impl From<&PolicyKnobs> for PolicyParamsWire {
     fn from(k: &PolicyKnobs) -> Self {
         PolicyParamsWire {
             rank_noise_sigma: f64::from(k.rank_noise_sigma_milli) / 1000.0,
-            pd_decode_share: f64::from(k.pd_decode_permille) / 1000.0,
+            chunk_tokens_per_member: k.chunk_tokens_per_member,
         }
     }
 }
@@ -148,18 +149,17 @@ impl PolicyParamsWire {
                 &format!("a number in [0, {MAX_RANK_NOISE_SIGMA}]"),
             ));
         }
-        let d = self.pd_decode_share;
-        let permille = libm::round(d * 1000.0);
-        if !(d.is_finite() && (1.0..=999.0).contains(&permille)) {
+        let c = self.chunk_tokens_per_member;
+        if !(1..=limits::MAX_CHUNK_TOKENS).contains(&c) {
             return Err(field(
-                "policy_params.pd_decode_share",
-                num(d),
-                "a share in [0.001, 0.999] of the replicas",
+                "policy_params.chunk_tokens_per_member",
+                c,
+                &format!("between 1 and {}", limits::MAX_CHUNK_TOKENS),
             ));
         }
         Ok(PolicyKnobs {
             rank_noise_sigma_milli: libm::round(s * 1000.0) as u32,
-            pd_decode_permille: permille as u32,
+            chunk_tokens_per_member: c,
             ..knobs
         })
     }
@@ -187,7 +187,7 @@ mod tests {
         slo.long.tbt_s = 0.5;
         let params = PolicyParamsWire {
             rank_noise_sigma: 0.25,
-            pd_decode_share: 0.375,
+            chunk_tokens_per_member: 512,
         };
         for (s, p) in [
             (Some(slo), Some(params)),
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(sc.slo().long.tbt, SimDuration::from_millis(500));
         let sc = with(None, Some(params));
         assert_eq!(sc.knobs().rank_noise_sigma_milli, 250);
-        assert_eq!(sc.knobs().pd_decode_permille, 375);
+        assert_eq!(sc.knobs().chunk_tokens_per_member, 512);
     }
 
     #[test]
@@ -220,8 +220,8 @@ mod tests {
         let e = Scenario::from_json(&w.to_string()).unwrap_err().to_string();
         assert!(e.contains("slo.short.tbt_s"), "{e}");
         w["slo"] = serde_json::Value::Null;
-        w["policy_params"] = serde_json::json!({"pd_decode_share": 1.0});
+        w["policy_params"] = serde_json::json!({"chunk_tokens_per_member": 0});
         let e = Scenario::from_json(&w.to_string()).unwrap_err().to_string();
-        assert!(e.contains("policy_params.pd_decode_share"), "{e}");
+        assert!(e.contains("policy_params.chunk_tokens_per_member"), "{e}");
     }
 }

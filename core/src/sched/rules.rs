@@ -15,6 +15,15 @@ pub enum LongPrefill {
     /// The prefill pauses at its next kernel boundary while short work runs (preemption,
     /// paper §2.4).
     Yield,
+    /// Stall-free chunked prefill (Sarathi-Serve, OSDI'24; vLLM v1's default): the prefill
+    /// advances in steps, each member processing `tokens_per_member` prompt tokens per step
+    /// batched with its own short work (decodes and short prefills, under the iteration's
+    /// token budget less the chunk), so it never runs alone and never pauses. It starts as
+    /// soon as it heads its members' queues and they have its KV room.
+    Chunked {
+        /// Prompt tokens each member processes per step (the chunk's share of its budget).
+        tokens_per_member: u32,
+    },
 }
 
 /// How a long decode treats short work that lands on its replicas.

@@ -88,6 +88,7 @@ impl State {
                     generation: 0,
                     prefill_total: est.time.max(SimDuration(1)),
                     prefill_done: SimDuration::ZERO,
+                    prefill_tokens_done: 0,
                     kernel_slice: SimDuration(est.time.0.div_ceil(slices).max(1)),
                     kv_per_member: self
                         .sizing

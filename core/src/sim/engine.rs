@@ -663,7 +663,14 @@ impl State {
         };
         if let Some(j) = rep.job {
             let job = &self.jobs[j as usize];
-            if job_step {
+            if let (true, JobPhase::Prefill, LongPrefill::Chunked { tokens_per_member }) =
+                (job_step, job.phase, self.rules.long_prefill)
+            {
+                // A chunked long-prefill step: short work rides in it under the iteration's
+                // budget less the chunk (Sarathi-Serve's stall-free batching).
+                adm.admit = true;
+                adm.token_budget = adm.token_budget.saturating_sub(tokens_per_member);
+            } else if job_step {
                 // A long-decode step: short work is batched in only under `Batch` (colocation),
                 // up to its per-GPU cap.
                 match self.rules.long_decode {
@@ -684,6 +691,8 @@ impl State {
                     // (docs/paper.md §2.3); queued ones preempt it once it runs (§2.4). While
                     // it still waits behind another long request on some member it is not
                     // about to start, and short work here runs as usual.
+                    // Batched with the short work: the replica serves it as usual.
+                    LongPrefill::Chunked { .. } => {}
                     LongPrefill::Yield => {
                         if job
                             .members

@@ -24,6 +24,8 @@ pub(crate) struct Segment {
     pub end: SimTime,
     /// Prefill work this segment completes (zero for decode steps).
     pub work: SimDuration,
+    /// Prompt tokens a chunked prefill step completes (`LongPrefill::Chunked`; zero otherwise).
+    pub tokens: u32,
 }
 
 /// A long request and the replicas serving it.
@@ -41,6 +43,8 @@ pub(crate) struct LongJob {
     pub prefill_total: SimDuration,
     /// Prefill work done so far (sum of completed segments).
     pub prefill_done: SimDuration,
+    /// Prompt tokens a chunked prefill has processed (`LongPrefill::Chunked`; zero otherwise).
+    pub prefill_tokens_done: u32,
     /// Pause points are multiples of this.
     pub kernel_slice: SimDuration,
     /// KV tokens reserved on each member (input + output spread evenly, plus pause state).

@@ -44,6 +44,8 @@ impl State {
                     LongPrefill::Exclusive => rep.has_prefill_work(),
                     // docs/paper.md §2.3: only the short prefills already running.
                     LongPrefill::Yield => rep.seqs.iter().any(|s| s.in_prefill()),
+                    // Batched with whatever runs there: only its KV room counts.
+                    LongPrefill::Chunked { .. } => false,
                 };
                 prefill || rep.kv_free() < job.kv_per_member
             }
@@ -153,7 +155,11 @@ impl State {
                     LogTag::LongPrefillStart,
                     [now.0, req as u64, j as u64, plan],
                 );
-                self.run_prefill_segment(j, SimDuration::ZERO);
+                if let LongPrefill::Chunked { tokens_per_member } = self.rules.long_prefill {
+                    self.start_chunk_step(j, tokens_per_member);
+                } else {
+                    self.run_prefill_segment(j, SimDuration::ZERO);
+                }
             }
             JobPhase::Prefill => {
                 self.log.record(
@@ -177,7 +183,12 @@ impl State {
         let job = &mut self.jobs[j as usize];
         let work = job.prefill_left();
         let end = start + work;
-        job.running = Some(Segment { start, end, work });
+        job.running = Some(Segment {
+            start,
+            end,
+            work,
+            tokens: 0,
+        });
         job.pausing = false;
         job.generation += 1;
         self.events.push(
@@ -255,8 +266,17 @@ impl State {
         }
         match self.jobs[j as usize].phase {
             JobPhase::Prefill => {
+                // A chunked step carried the members' short batches: apply them.
+                let batches = std::mem::take(&mut self.jobs[j as usize].step_batches);
+                for (i, b) in batches.iter().enumerate() {
+                    let m = members[i];
+                    let mut out = Applied::default();
+                    self.replicas[m as usize].apply(b, 1, &mut out);
+                    self.after_batch(m, &out, seg.end.0 - seg.start.0);
+                }
                 let job = &mut self.jobs[j as usize];
                 job.prefill_done += seg.work;
+                job.prefill_tokens_done += seg.tokens;
                 job.pausing = false;
                 if job.prefill_done >= job.prefill_total {
                     job.generated = 1;
@@ -272,6 +292,8 @@ impl State {
                         self.resolve_colocation_cap(j);
                         self.next_decode_step(j);
                     }
+                } else if let LongPrefill::Chunked { tokens_per_member } = self.rules.long_prefill {
+                    self.start_chunk_step(j, tokens_per_member);
                 } else {
                     self.pause(j);
                 }
@@ -390,6 +412,64 @@ impl State {
             start: now,
             end: now + dur,
             work: SimDuration::ZERO,
+            tokens: 0,
+        });
+        job.generation += 1;
+        self.events.push(
+            now + dur,
+            Event::JobIterEnd {
+                job: j,
+                generation: job.generation,
+            },
+        );
+    }
+
+    /// One step of a chunked prefill (`LongPrefill::Chunked`, Sarathi-Serve's stall-free
+    /// batching): the group advances `tokens_per_member` prompt tokens per member, and each
+    /// member runs its own short batch in the same step (admitted under its token budget less
+    /// the chunk, [`State::admission`]). The step takes the chunk's share of the group's
+    /// modelled prefill time (its tokens ÷ the input × `prefill_total`, so the chunks add up to
+    /// the unchunked prefill exactly) plus the slowest member's short batch: the two are not
+    /// overlapped (ARCHITECTURE.md, "Decisions").
+    fn start_chunk_step(&mut self, j: u32, tokens_per_member: u32) {
+        let members = self.jobs[j as usize].members.clone();
+        let job = &self.jobs[j as usize];
+        let (input, before) = (job.input, job.prefill_tokens_done);
+        let step = (tokens_per_member.max(1) as u64 * members.len() as u64)
+            .min((input - before) as u64) as u32;
+        let share = |tokens: u32| {
+            SimDuration(
+                (job.prefill_total.0 as u128 * tokens as u128 / input.max(1) as u128) as u64,
+            )
+        };
+        let work = share(before + step) - share(before);
+        let mut worst = SimDuration::ZERO;
+        let mut batches = Vec::with_capacity(members.len());
+        for &m in &members {
+            let adm = self.admission(m, true);
+            let b = self.replicas[m as usize].form_batch(&self.reqs, adm);
+            for &id in &b.started {
+                self.records[id as usize]
+                    .prefill_start
+                    .get_or_insert(self.now);
+            }
+            let t = if b.shape == crate::perf::BatchShape::default() {
+                SimDuration::ZERO
+            } else {
+                run_time(&self.perf, &b.shape, 0, 1)
+            };
+            worst = worst.max(t);
+            batches.push(b);
+        }
+        let now = self.now;
+        let dur = (work + worst).max(SimDuration(1));
+        let job = &mut self.jobs[j as usize];
+        job.step_batches = batches;
+        job.running = Some(Segment {
+            start: now,
+            end: now + dur,
+            work,
+            tokens: step,
         });
         job.generation += 1;
         self.events.push(

@@ -17,6 +17,7 @@ pub fn policy(p: PolicyKind) -> &'static str {
         PolicyKind::PecSchedNoFastSp => "#882255",
         PolicyKind::Sjf => "#D55E00",
         PolicyKind::LearnedRank => "#44AA99",
+        PolicyKind::ChunkedPrefill => "#332288",
     }
 }
 
@@ -70,5 +71,6 @@ pub fn policy_short(p: PolicyKind) -> &'static str {
         PolicyKind::PecSchedNoFastSp => "PecSched/FSP",
         PolicyKind::Sjf => "SJF",
         PolicyKind::LearnedRank => "LTR",
+        PolicyKind::ChunkedPrefill => "Chunked",
     }
 }

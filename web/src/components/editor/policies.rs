@@ -65,6 +65,9 @@ fn tip(p: PolicyKind) -> &'static str {
         PolicyKind::LearnedRank => {
             "Learning-to-rank (NeurIPS'24): shortest estimated output first; the estimate's error is policy_params.rank_noise_sigma."
         }
+        PolicyKind::ChunkedPrefill => {
+            "Stall-free chunked prefill (vLLM v1, Sarathi-Serve): a long prompt advances in chunks batched with the running decodes; it never runs alone."
+        }
     }
 }
 
