@@ -21,7 +21,7 @@ use crate::sched::{
 };
 use crate::time::{SimDuration, SimTime};
 use crate::workload::Request;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Why a simulation could not be set up.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -112,6 +112,11 @@ pub(crate) struct State {
     pub touched_flag: Vec<bool>,
     /// Jobs whose phase may have changed since the last refresh (their members are re-filed).
     pub touched_jobs: Vec<u32>,
+    /// Decode-only replicas by free KV, most first, lowest id on ties: where a finished short
+    /// prefill's KV goes (`handover.rs`), found without scanning the decode pool.
+    pub decode_free: BTreeSet<(std::cmp::Reverse<u64>, u32)>,
+    /// The free KV each decode-only replica is filed under in `decode_free`.
+    pub decode_key: Vec<Option<u64>>,
     /// When each paused job was paused (job → instant), for timeline spans.
     pub paused_since: BTreeMap<u32, SimTime>,
 }
@@ -237,6 +242,8 @@ impl Simulation {
             touched: Vec::new(),
             touched_flag: vec![false; total as usize],
             touched_jobs: Vec::new(),
+            decode_free: BTreeSet::new(),
+            decode_key: vec![None; total as usize],
             paused_since: BTreeMap::new(),
         };
         for r in 0..total {
@@ -560,6 +567,25 @@ impl State {
         let key = self.long_free_key(r);
         self.long_free.file(r, self.replicas[r as usize].node, key);
         self.touch(r);
+        self.refile_decode_kv(r);
+    }
+
+    /// Re-files decode-only replica `r` in `decode_free` after its KV use may have changed
+    /// (nothing for other replicas).
+    pub(crate) fn refile_decode_kv(&mut self, r: u32) {
+        let rep = &self.replicas[r as usize];
+        if !rep.decode_only {
+            return;
+        }
+        let free = rep.kv_free();
+        let slot = &mut self.decode_key[r as usize];
+        if *slot == Some(free) {
+            return;
+        }
+        if let Some(old) = slot.replace(free) {
+            self.decode_free.remove(&(std::cmp::Reverse(old), r));
+        }
+        self.decode_free.insert((std::cmp::Reverse(free), r));
     }
 
     /// Notes that replica `r`'s queue or long status may have changed.
@@ -824,6 +850,7 @@ impl State {
         });
         let mut out = Applied::default();
         self.replicas[r as usize].apply(&it.batch, it.batch.steps, &mut out);
+        self.refile_decode_kv(r);
         self.after_batch(r, &out, it.end.0 - it.start.0);
         self.sample(r);
         self.dirty = true;

@@ -45,16 +45,23 @@ impl State {
         while let Some(&(id, from)) = self.transfer_wait.front() {
             let r = self.reqs[id as usize];
             let need = r.input_tokens as u64 + r.output_tokens as u64;
-            // Decode-only replicas are the last ones: skip the others without reading them.
-            let first = self.replicas.len() - self.rules.decode_replicas() as usize;
+            // The decode-only replica with the most free KV (lowest id on ties), if it has room.
             let target = self
-                .replicas
-                .iter()
-                .enumerate()
-                .skip(first)
-                .filter(|(_, d)| d.decode_only && d.kv_free() >= need)
-                .max_by_key(|(i, d)| (d.kv_free(), std::cmp::Reverse(*i)))
-                .map(|(i, _)| i as u32);
+                .decode_free
+                .first()
+                .filter(|(free, _)| free.0 >= need)
+                .map(|&(_, r)| r);
+            #[cfg(debug_assertions)]
+            {
+                let scan = self
+                    .replicas
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.decode_only && d.kv_free() >= need)
+                    .max_by_key(|(i, d)| (d.kv_free(), std::cmp::Reverse(*i)))
+                    .map(|(i, _)| i as u32);
+                assert_eq!(target, scan, "decode-pool KV index out of date");
+            }
             let Some(to) = target else { break };
             self.transfer_wait.pop_front();
             let mut seq = self.replicas[from as usize]
@@ -68,6 +75,7 @@ impl State {
                 self.wake.push(from);
             }
             self.replicas[to as usize].kv_used += need;
+            self.refile_decode_kv(to);
             let same_node = self.replicas[from as usize].node == self.replicas[to as usize].node;
             let delay = self.perf.layer_kv_stream_exposed_time(
                 r.input_tokens as u64,
