@@ -12,7 +12,11 @@
 //!   requests at the cluster's sustainable rate (`Scenario::capacity`), lengths from the Azure
 //!   2023 conversation trace, 5 % turned long; every policy;
 //! - `week-2048/pecsched`: the synthetic Azure 2024 conversation week (27,303,999 requests,
-//!   `workload::azure_week`) on 2,048 GPUs (512 replicas), PecSched.
+//!   `workload::azure_week`) on 2,048 GPUs (512 replicas), PecSched;
+//! - `conv-hour-sessions/<policy>` and `conv-hour-sessions-cached/<policy>`: the conversation
+//!   hour with the session model of prefix caching (4 mean turns, 64 open conversations,
+//!   contexts ≤ 16,384 tokens, 512-token blocks; docs/prefix-caching.md), the prompts
+//!   recomputed and cached: the cached hour must take at most 2× the other.
 //!
 //! `cargo bench -p pecsched-core --bench scale -- FILTER` runs the targets whose name contains
 //! FILTER (all without one: hours on a 2-core machine).
@@ -29,6 +33,35 @@ fn conv_hour() -> (Scenario, Vec<Request>) {
     let s = Scenario::from_wire(&w).expect("valid");
     let reqs = s.requests(None).expect("embedded trace");
     (s, reqs)
+}
+
+/// The conversation hour with the session model; replicas cache prefixes when `cache`.
+fn conv_hour_sessions_with(cache: bool) -> (Scenario, Vec<Request>) {
+    use pecsched_core::scenario::prefix_wire::{PrefixWire, SessionWire};
+    let mut w = Scenario::default_scenario().to_wire();
+    w.workload.window_s = None;
+    w.prefix = Some(PrefixWire {
+        cache,
+        sessions: Some(SessionWire {
+            turns_mean: 4.0,
+            open_conversations: 64,
+            max_context_tokens: 16_384,
+            documents: 0,
+            document_tokens: 0,
+        }),
+        ..PrefixWire::default()
+    });
+    let s = Scenario::from_wire(&w).expect("valid");
+    let reqs = s.requests(None).expect("embedded trace");
+    (s, reqs)
+}
+
+fn conv_hour_sessions() -> (Scenario, Vec<Request>) {
+    conv_hour_sessions_with(false)
+}
+
+fn conv_hour_sessions_cached() -> (Scenario, Vec<Request>) {
+    conv_hour_sessions_with(true)
 }
 
 /// `gpus` GPUs of the default cluster type, 8 per node, Llama-3.1-70B at TP = 4, `requests`
@@ -89,10 +122,16 @@ fn main() {
         .unwrap_or(3)
         .max(1);
     type Setup = fn() -> (Scenario, Vec<Request>);
-    let targets: [(&str, Setup, &[PolicyKind]); 3] = [
+    let targets: [(&str, Setup, &[PolicyKind]); 5] = [
         ("conv-hour", conv_hour, &PolicyKind::MAIN),
         ("capacity-8192", capacity_8192, &PolicyKind::PAPER),
         ("week-2048", week_2048, &[PolicyKind::PecSched]),
+        ("conv-hour-sessions", conv_hour_sessions, &PolicyKind::MAIN),
+        (
+            "conv-hour-sessions-cached",
+            conv_hour_sessions_cached,
+            &PolicyKind::MAIN,
+        ),
     ];
     println!(
         "{:<28} {:>10} {:>10} {:>10} {:>10} {:>12}  end",

@@ -17,6 +17,8 @@
 pub mod streams {
     /// The paper's long-input transform: which requests become long and their new lengths.
     pub const LONG_INPUT: &str = "long-input";
+    /// The session model of prefix caching (`workload::apply_prefix_model`).
+    pub const PREFIX_SESSIONS: &str = "prefix/sessions";
     /// Synthetic workloads: inter-arrival times.
     pub const SYNTHETIC_ARRIVALS: &str = "synthetic/arrivals";
     /// Synthetic workloads: input and output lengths.

@@ -78,6 +78,7 @@ fn requests(c: &Case) -> Vec<Request> {
                 arrival: SimTime(t),
                 input_tokens: input,
                 output_tokens: output,
+                prefix: pecsched_core::workload::PrefixGroup::NONE,
             }
         })
         .collect()

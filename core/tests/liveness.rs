@@ -247,6 +247,7 @@ fn a_burst_of_identical_short_requests_is_served_in_full() {
             arrival: SimTime::ZERO,
             input_tokens: 500,
             output_tokens: 100,
+            prefix: pecsched_core::workload::PrefixGroup::NONE,
         })
         .collect();
     for p in [PolicyKind::PecSched, PolicyKind::Fifo] {

@@ -11,6 +11,7 @@ mod gpu_info;
 mod knob_flags;
 mod output;
 mod predict;
+mod prefix_flags;
 mod replay;
 mod repro;
 mod repro_claims;

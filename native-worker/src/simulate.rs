@@ -114,6 +114,9 @@ pub struct SimulateArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Prefix caching (docs/prefix-caching.md).
+    #[command(flatten)]
+    pub prefix: crate::prefix_flags::PrefixArgs,
 }
 
 /// Flags of `scenario`.
@@ -267,6 +270,7 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFil
     if let Some(p) = &a.priority_placement {
         knobs.priority_placement = p.clone();
     }
+    a.prefix.apply(&mut w);
     let s = Scenario::from_wire(&w).with_context(|| match (&a.scenario, &a.link) {
         (Some(p), _) => format!("in scenario file {}", p.display()),
         (None, Some(_)) => "in the linked scenario".to_string(),
@@ -299,7 +303,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         .map(|p| OutputFile::check("--timeline-trace", p))
         .transpose()?;
     let mut trace_events = TraceEvents::new();
-    let (scenario, trace) = scenario_from_args(&a)?;
+    let (mut scenario, trace) = scenario_from_args(&a)?;
     let mut note = None;
     let requests = match &trace {
         // Streamed: stops at the window's end or the request limit, fails fast past the
@@ -312,6 +316,8 @@ pub fn run(a: SimulateArgs) -> Result<()> {
                     read.failed_skipped
                 ));
             }
+            // A trace's own prefix block ids (Mooncake `hash_ids`) key the prefix cache.
+            scenario = scenario.with_block_table(read.blocks)?;
             scenario.requests_from_trace(read.requests)?
         }
         None => scenario.requests(None)?,
@@ -421,6 +427,9 @@ pub fn run(a: SimulateArgs) -> Result<()> {
             "SLO (judges the SLO table; docs/metrics.md): {}",
             scenario.slo()
         )?;
+        if let Some(t) = crate::prefix_flags::table(results.iter()) {
+            crate::output::stdout_text(&t)?;
+        }
         for s in &results {
             if let Some(why) = &s.stopped {
                 eprintln!("warning: {}: {why}", s.policy.id());
@@ -448,6 +457,9 @@ fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), Stdout
         s.seed()
     )?;
     crate::outln!("transforms: {}", transforms(s))?;
+    if let Some(p) = crate::prefix_flags::header(s) {
+        crate::outln!("{p}")?;
+    }
     crate::outln!(
         "calibration: {}; knobs: {}",
         calibration_label(s),

@@ -190,6 +190,7 @@ mod tests {
             events: 1000,
             log_hash: "0".into(),
             stopped: None,
+            prefix: None,
         }
     }
 

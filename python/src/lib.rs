@@ -90,6 +90,7 @@ fn columns(records: &[RequestRecord]) -> Value {
         "replicas": col(&|r| json!(r.replicas)),
         "rejected": col(&|r| json!(r.rejected)),
         "rejected_reason": col(&|r| r.rejected_reason.map_or(Value::Null, |w| json!(w.to_string()))),
+        "cached_tokens": col(&|r| json!(r.cached_tokens)),
     })
 }
 

@@ -307,6 +307,38 @@ pub const ROWS: &[Row] = &[
         |s| Value::U(s.long.preemptions)
     ),
     row!(
+        "prefix.short.token_hit_rate",
+        "Short prefix hits, tokens",
+        Share,
+        Some(Higher),
+        "Prompt tokens of short requests found in their replica's prefix cache, of all prompt tokens of the short requests that started (— without prefix caching; docs/prefix-caching.md).",
+        |s| prefix(s, |p| Value::F(p.short.token_hit_rate))
+    ),
+    row!(
+        "prefix.short.request_hit_rate",
+        "Short prefix hits, requests",
+        Share,
+        Some(Higher),
+        "Short requests that found at least one cached block, of the short requests that started (— without prefix caching).",
+        |s| prefix(s, |p| Value::F(p.short.request_hit_rate))
+    ),
+    row!(
+        "prefix.short.cached_tokens",
+        "Prefill tokens saved",
+        Count,
+        Some(Higher),
+        "Prompt tokens of short requests not recomputed thanks to the prefix cache (long requests never use it).",
+        |s| prefix(s, |p| Value::U(p.short.cached_tokens))
+    ),
+    row!(
+        "prefix.evictions",
+        "Prefix-cache evictions",
+        Count,
+        None,
+        "Blocks evicted from the replicas' prefix caches to make room (all replicas).",
+        |s| prefix(s, |p| Value::U(p.evictions))
+    ),
+    row!(
         "gpu_idle_rate",
         "GPU idle rate",
         Share,
@@ -339,6 +371,11 @@ pub const ROWS: &[Row] = &[
         |s| Value::S(s.log_hash.clone())
     ),
 ];
+
+/// A prefix-caching value of `s`, or `—` for a run without prefix caching.
+fn prefix(s: &Summary, f: fn(&pecsched_core::metrics::PrefixSummary) -> Value) -> Value {
+    s.prefix.as_ref().map_or(Value::S("—".into()), f)
+}
 
 /// The value as the table shows it.
 pub fn shown(unit: Unit, v: &Value) -> String {
@@ -406,7 +443,20 @@ mod tests {
 
     #[test]
     fn every_key_is_a_path_of_the_summary_json_with_the_same_value() {
-        let s = Scenario::default_scenario();
+        // Without and with prefix caching (whose rows read "—" without it).
+        let plain = Scenario::default_scenario();
+        let mut w = plain.to_wire();
+        w.prefix = Some(pecsched_core::scenario::prefix_wire::PrefixWire {
+            sessions: Some(crate::state::DEFAULT_SESSIONS),
+            ..Default::default()
+        });
+        let cached = Scenario::from_wire(&w).unwrap();
+        for s in [plain, cached] {
+            check_keys(&s);
+        }
+    }
+
+    fn check_keys(s: &Scenario) {
         let reqs = s.requests(None).unwrap();
         let mut small = reqs;
         small.truncate(300);
@@ -425,6 +475,10 @@ mod tests {
                         row.key
                     )
                 }
+                // A run without prefix caching has no `prefix` key; the page shows "—".
+                serde_json::Value::Null if row.key.starts_with("prefix.") => {
+                    assert_eq!(exact, "—", "{}", row.key)
+                }
                 other => panic!("{}: {other:?}", row.key),
             }
         }
@@ -442,6 +496,7 @@ mod tests {
             events: 0,
             log_hash: String::new(),
             stopped: None,
+            prefix: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! What a run measured: per-request records and the aggregates the paper reports.
 
 mod offered;
+mod prefix;
 mod record;
 mod sink;
 mod slo;
@@ -11,6 +12,7 @@ mod summary_tests;
 mod window;
 
 pub use offered::{Capacity, Demand, ShortCapacity};
+pub use prefix::{PrefixStats, PrefixSummary};
 pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
 pub use sink::{DiscardRecords, RecordSink};
 pub use slo::{CSV_SLO_HEADER, ClassSlo, Slo, SloAttainment};

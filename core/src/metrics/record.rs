@@ -43,6 +43,10 @@ pub struct RequestRecord {
     /// Why it was rejected, when it was.
     #[serde(default)]
     pub rejected_reason: Option<Rejection>,
+    /// Prompt tokens found in its replica's prefix cache at admission, not recomputed
+    /// (0 without prefix caching; docs/prefix-caching.md).
+    #[serde(default)]
+    pub cached_tokens: u32,
 }
 
 /// Why a request can never be served on the cluster it was given.
@@ -103,6 +107,7 @@ impl RequestRecord {
             replicas: 0,
             rejected: false,
             rejected_reason: None,
+            cached_tokens: 0,
         }
     }
 
@@ -139,12 +144,12 @@ impl RequestRecord {
 
 /// The header of the per-request CSV (`pecsched-worker simulate --requests-csv`, the
 /// explorer's request download): one row per request and policy.
-pub const CSV_HEADER: &str = "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason";
+pub const CSV_HEADER: &str = "policy,id,class,input_tokens,output_tokens,arrival_s,dispatched_s,prefill_start_s,first_token_s,completion_s,queueing_delay_s,ttft_s,jct_s,preemptions,replicas,rejected,rejected_reason,cached_tokens";
 
 impl RequestRecord {
     /// This record as one CSV row under [`CSV_HEADER`] (no line end): times in seconds with
     /// 6 decimals, empty when the event did not happen; the rejection reason quoted (it holds
-    /// commas).
+    /// commas); `cached_tokens` is the prompt tokens found in the prefix cache (0 without one).
     pub fn csv_row(&self, policy: crate::policy_kind::PolicyKind) -> String {
         let policy = policy.id();
         let t = |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.6}", t.as_secs_f64()));
@@ -153,7 +158,7 @@ impl RequestRecord {
             .rejected_reason
             .map_or(String::new(), |why| format!("\"{why}\""));
         format!(
-            "{policy},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{why}",
+            "{policy},{},{:?},{},{},{:.6},{},{},{},{},{},{},{},{},{},{},{why},{}",
             self.id,
             self.class,
             self.input_tokens,
@@ -169,6 +174,7 @@ impl RequestRecord {
             self.preemptions,
             self.replicas,
             self.rejected,
+            self.cached_tokens,
         )
     }
 }

@@ -233,6 +233,10 @@ pub struct Summary {
     /// drain horizon, the event limit, an early end).
     #[serde(default)]
     pub stopped: Option<StopReason>,
+    /// Prefix caching's hits and evictions, when the run cached prefixes
+    /// (docs/prefix-caching.md); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<super::PrefixSummary>,
 }
 
 /// What the engine hands the metrics when a run ends (see [`Summary::of`]).
@@ -292,6 +296,7 @@ impl Summary {
             events: run.events,
             log_hash: run.log_hash,
             stopped: run.stopped,
+            prefix: None,
         }
     }
 

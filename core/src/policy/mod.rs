@@ -11,6 +11,7 @@ mod fifo;
 mod ltr;
 mod pecsched;
 pub mod placement;
+pub mod prefix_affinity;
 mod priority;
 mod ranked;
 #[cfg(test)]

@@ -104,6 +104,14 @@ impl Policy for Reservation {
         Some(self.reserved.iter().filter(|r| **r).count() as u32)
     }
 
+    fn takes_short_on(&self, replica: u32) -> bool {
+        !self
+            .reserved
+            .get(replica as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         // The working copy reads replicas through the engine's indexes: a short placement
         // walks each status slot from its least-loaded entry, skipping pool replicas; a long

@@ -11,7 +11,7 @@
 //!   [`LinkError::NewerVersion`], before the checksum (a newer layout may place it elsewhere).
 //! - The length tells a truncated link ([`LinkError::Truncated`]) from an altered one
 //!   ([`LinkError::Tampered`], checksum mismatch).
-//! - The optional fields added to version 2 after its release (`slo`, `policy_params`) trail
+//! - The optional fields added to version 2 after its release (`slo`, `policy_params`, `prefix`) trail
 //!   the payload and are left out while `None` ([`encode`]); a payload that ends before them
 //!   reads them as `None`, so every link written before them decodes and re-encodes unchanged.
 //! - Decoding is bounded: at most [`MAX_TOKEN_CHARS`] characters are read, so postcard never
@@ -244,7 +244,7 @@ fn whole_with_trailing_nones(payload: &[u8]) -> Result<ScenarioWire, LinkError> 
 }
 
 /// Optional fields at the end of [`ScenarioWire`] that a link may leave out.
-const TRAILING_OPTIONAL_FIELDS: usize = 2;
+const TRAILING_OPTIONAL_FIELDS: usize = 3;
 
 /// Decodes a payload that must be exactly one `T`.
 fn whole<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, LinkError> {

@@ -8,6 +8,7 @@ mod error;
 pub mod extra_wire;
 pub mod link;
 mod load;
+pub mod prefix_wire;
 pub mod rate_search;
 mod requests;
 mod validate;
@@ -145,6 +146,8 @@ pub struct Scenario {
     seed: u64,
     /// The SLOs requests are judged against.
     slo: Slo,
+    /// Prefix caching: the workload's prefix model and whether replicas cache (`None`: off).
+    prefix: Option<prefix_wire::PrefixSetup>,
 }
 
 /// Read access: a scenario is only built validated ([`Scenario::from_wire`],
@@ -246,6 +249,41 @@ impl Scenario {
         &self.slo
     }
 
+    /// Prefix caching (docs/prefix-caching.md), if the scenario sets it up.
+    pub fn prefix(&self) -> Option<&prefix_wire::PrefixSetup> {
+        self.prefix.as_ref()
+    }
+
+    /// Whether replicas cache prompt prefixes in this scenario's runs.
+    pub fn prefix_caching(&self) -> bool {
+        self.prefix.as_ref().is_some_and(|p| p.cache)
+    }
+
+    /// This scenario with its trace's own block ids (the Mooncake trace's `hash_ids`, read
+    /// by [`crate::workload::TraceReader`]): the prefix cache keys blocks by them. Without
+    /// prefix caching set up the ids are not used (the scenario is returned as it is). A
+    /// synthetic prefix model cannot be combined with them: that is an error naming it.
+    pub fn with_block_table(
+        mut self,
+        table: crate::workload::BlockTable,
+    ) -> Result<Scenario, ScenarioError> {
+        let Some(p) = self.prefix.as_mut() else {
+            return Ok(self);
+        };
+        if table.is_empty() {
+            return Ok(self);
+        }
+        if p.model.shared_prompt.is_some() || p.model.sessions.is_some() {
+            return Err(ScenarioError::Field {
+                field: "prefix".into(),
+                value: "a shared prompt or session model".into(),
+                expected: "neither, for a trace with its own block ids (hash_ids)".into(),
+            });
+        }
+        p.model.table = Some(std::sync::Arc::new(table));
+        Ok(self)
+    }
+
     /// The same scenario at `factor` × its arrival rate with another seed (a point of a load
     /// sweep), validated like any scenario (a rate past [`limits::MAX_RATE_SCALE`] is refused);
     /// the calibration is kept.
@@ -297,6 +335,7 @@ impl Scenario {
             )),
             seed: 42,
             slo: Slo::DEFAULT,
+            prefix: None,
         }
     }
 
@@ -363,6 +402,7 @@ impl Scenario {
                 let p = PolicyParamsWire::from(&self.knobs);
                 (p != PolicyParamsWire::default()).then_some(p)
             },
+            prefix: self.prefix.as_ref().map(prefix_wire::PrefixWire::from),
         }
     }
 
@@ -408,6 +448,9 @@ impl Scenario {
             requests,
         )?;
         sim.set_slo(self.slo);
+        if let Some(p) = self.prefix.as_ref().filter(|p| p.cache) {
+            sim = sim.with_prefix_cache(p.model.clone());
+        }
         Ok(sim)
     }
 
@@ -417,7 +460,13 @@ impl Scenario {
             seed: self.seed,
             ..self.knobs
         };
-        policy.build(&knobs, self.model, self.cluster.total_gpus() / self.tp)
+        let p = policy.build(&knobs, self.model, self.cluster.total_gpus() / self.tp);
+        match self.prefix.as_ref().map(|p| p.dispatch) {
+            Some(prefix_wire::PrefixDispatch::CacheAware { weight }) => Box::new(
+                crate::policy::prefix_affinity::PrefixAffinity::new(p, weight),
+            ),
+            _ => p,
+        }
     }
 
     /// Runs `policy` on `requests` to the end.

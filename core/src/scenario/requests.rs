@@ -108,6 +108,21 @@ impl Scenario {
             )?
             .requests;
         }
+        if let Some(p) = self
+            .prefix
+            .as_ref()
+            .filter(|p| p.model.shared_prompt.is_some() || p.model.sessions.is_some())
+        {
+            // Last, so that the session model sees the requests as they run (the long ones,
+            // which it leaves alone, included).
+            let mut rng = SimRng::new(self.seed, crate::rng::streams::PREFIX_SESSIONS);
+            reqs = workload::apply_prefix_model(
+                &reqs,
+                &p.model,
+                self.engine.long_threshold_tokens,
+                &mut rng,
+            );
+        }
         if reqs.is_empty() {
             return Err(field(
                 "workload",

@@ -291,6 +291,7 @@ impl Scenario {
         let knobs = validate_knobs(&w.knobs.clone().unwrap_or_default())?;
         let knobs = w.policy_params.unwrap_or_default().apply(knobs)?;
         let slo = w.slo.unwrap_or_default().validate()?;
+        let prefix = w.prefix.map(|p| p.validate(w.seed)).transpose()?;
         let calibration_wire = w
             .calibration
             .clone()
@@ -318,6 +319,7 @@ impl Scenario {
             calibration_wire,
             seed: w.seed,
             slo,
+            prefix,
         })
     }
 }

@@ -24,7 +24,7 @@ pub const WIRE_VERSION: u32 = 2;
 
 /// A scenario as stored in a file or link.
 ///
-/// Fields added to version 2 after its first release (`slo`, `policy_params`) are optional and
+/// Fields added to version 2 after its first release (`slo`, `policy_params`, `prefix`) are optional and
 /// trail the others: JSON leaves them out when `None` (a file written before them re-encodes
 /// byte for byte), the binary formats (link postcard, the explorer's bincode) always write
 /// them — [`ScenarioWire`]'s `Serialize` asks the format which it is — and a link's payload
@@ -68,6 +68,10 @@ pub struct ScenarioWire {
     /// omitted) = their defaults. Written only when they differ.
     #[serde(default)]
     pub policy_params: Option<PolicyParamsWire>,
+    /// Prefix caching (added to version 2, docs/prefix-caching.md); `None` (or omitted) =
+    /// no shared prefixes and no cache.
+    #[serde(default)]
+    pub prefix: Option<super::prefix_wire::PrefixWire>,
 }
 
 /// Fields [`ScenarioWire`]'s `Serialize` writes, in order, before the trailing optional ones.
@@ -81,7 +85,11 @@ impl Serialize for ScenarioWire {
         let human = s.is_human_readable();
         let write_slo = !human || self.slo.is_some();
         let write_params = !human || self.policy_params.is_some();
-        let n = SCENARIO_WIRE_FIELDS + usize::from(write_slo) + usize::from(write_params);
+        let write_prefix = !human || self.prefix.is_some();
+        let n = SCENARIO_WIRE_FIELDS
+            + usize::from(write_slo)
+            + usize::from(write_params)
+            + usize::from(write_prefix);
         let mut st = s.serialize_struct("ScenarioWire", n)?;
         st.serialize_field("version", &self.version)?;
         st.serialize_field("cluster", &self.cluster)?;
@@ -103,18 +111,27 @@ impl Serialize for ScenarioWire {
         } else {
             st.skip_field("policy_params")?;
         }
+        if write_prefix {
+            st.serialize_field("prefix", &self.prefix)?;
+        } else {
+            st.skip_field("prefix")?;
+        }
         st.end()
     }
 }
 
 impl ScenarioWire {
-    /// How many trailing optional fields (`slo`, `policy_params`) are `None` from the end: a
+    /// How many trailing optional fields (`slo`, `policy_params`, `prefix`) are `None` from the end: a
     /// link's payload leaves out their `None` bytes (`link.rs`).
     pub fn trailing_nones(&self) -> usize {
-        [self.policy_params.is_none(), self.slo.is_none()]
-            .iter()
-            .take_while(|none| **none)
-            .count()
+        [
+            self.prefix.is_none(),
+            self.policy_params.is_none(),
+            self.slo.is_none(),
+        ]
+        .iter()
+        .take_while(|none| **none)
+        .count()
     }
 
     /// Parses a scenario file's JSON (not yet validated: see

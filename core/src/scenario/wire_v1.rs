@@ -106,6 +106,7 @@ impl ScenarioWireV1 {
             seed: self.seed,
             slo: None,
             policy_params: None,
+            prefix: None,
         }
     }
 }

@@ -120,6 +120,7 @@ impl ViewBuilder {
             arrival: SimTime(id as u64),
             input_tokens,
             output_tokens,
+            prefix: crate::workload::PrefixGroup::NONE,
         });
         self.classes.push(class);
         match class {

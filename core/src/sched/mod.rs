@@ -58,4 +58,11 @@ pub trait Policy {
     fn long_group_limit(&self) -> Option<u32> {
         None
     }
+    /// Whether this policy's rule ever sends short work to `replica` (beyond the replica
+    /// accepting it now): Reservation keeps its pool for long requests. Read by the
+    /// cache-aware dispatch (`policy::prefix_affinity`), which moves a short request only
+    /// between replicas the policy treats alike.
+    fn takes_short_on(&self, _replica: u32) -> bool {
+        true
+    }
 }

@@ -91,6 +91,11 @@ pub trait ReplicaSource {
     fn replica_count(&self) -> u32;
     /// A snapshot of replica `id`.
     fn replica(&self, id: u32) -> ReplicaInfo;
+    /// Prompt tokens of `req` that replica `id`'s prefix cache holds (0 without a cache;
+    /// docs/prefix-caching.md).
+    fn cached_prefix_tokens(&self, _id: u32, _req: &Request) -> u64 {
+        0
+    }
 }
 
 impl ReplicaSource for Vec<ReplicaInfo> {
@@ -158,6 +163,14 @@ impl View<'_> {
     /// A snapshot of replica `id`.
     pub fn replica(&self, id: u32) -> ReplicaInfo {
         self.parts.replicas.replica(id)
+    }
+
+    /// Prompt tokens of request `req` that replica `id`'s prefix cache holds now (0 without
+    /// prefix caching).
+    pub fn cached_prefix_tokens(&self, id: u32, req: u32) -> u64 {
+        self.parts
+            .replicas
+            .cached_prefix_tokens(id, &self.parts.requests[req as usize])
     }
 
     /// Snapshots of every replica, in index order.

@@ -119,6 +119,8 @@ pub(crate) struct State {
     pub decode_key: Vec<Option<u64>>,
     /// When each paused job was paused (job → instant), for timeline spans.
     pub paused_since: BTreeMap<u32, SimTime>,
+    /// Whether replicas cache prompt prefixes (`sim/prefix.rs`).
+    pub prefix_caching: bool,
 }
 
 /// A steppable simulation of one policy on one workload.
@@ -245,6 +247,7 @@ impl Simulation {
             decode_free: BTreeSet::new(),
             decode_key: vec![None; total as usize],
             paused_since: BTreeMap::new(),
+            prefix_caching: false,
         };
         for r in 0..total {
             st.sync_index(r);
@@ -458,7 +461,7 @@ impl Simulation {
                 busy += b as u128 * st.tp as u128 * j.members.len() as u128;
             }
         }
-        let summary = Summary::of(RunEnd {
+        let mut summary = Summary::of(RunEnd {
             policy: self.policy.kind(),
             records: &st.records,
             window: w,
@@ -470,6 +473,7 @@ impl Simulation {
             stopped: st.stopped.clone(),
             slo: self.slo,
         });
+        summary.prefix = st.prefix_summary();
         (summary, st.records)
     }
 
@@ -493,6 +497,10 @@ impl Simulation {
 impl ReplicaSource for State {
     fn replica_count(&self) -> u32 {
         self.replicas.len() as u32
+    }
+
+    fn cached_prefix_tokens(&self, id: u32, req: &Request) -> u64 {
+        self.replicas[id as usize].cached_prefix_tokens(req)
     }
 
     fn replica(&self, id: u32) -> ReplicaInfo {
@@ -764,6 +772,7 @@ impl State {
                 .prefill_start
                 .get_or_insert(self.now);
         }
+        self.note_cached(&batch);
         let mut dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
         if let Some(oracle) = self.oracle.as_mut() {
             let detail = self.replicas[r as usize].detail(r, &batch, None);

@@ -74,7 +74,7 @@ impl State {
             if !self.wake.contains(&from) {
                 self.wake.push(from);
             }
-            self.replicas[to as usize].kv_used += need;
+            self.replicas[to as usize].reserve_kv(need);
             self.refile_decode_kv(to);
             let same_node = self.replicas[from as usize].node == self.replicas[to as usize].node;
             let delay = self.perf.layer_kv_stream_exposed_time(

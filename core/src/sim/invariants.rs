@@ -51,6 +51,28 @@ pub enum InvariantError {
         /// Replica running it.
         replica: u32,
     },
+    /// A replica's prefix cache disagrees with the sequences holding its blocks: a block's
+    /// reference count is not the number of sequences holding it, or a held block is missing
+    /// (evicted while in use).
+    #[error("replica {replica}'s prefix cache disagrees with the sequences holding its blocks")]
+    CacheBooks {
+        /// Replica index.
+        replica: u32,
+    },
+    /// KV in use plus evictable cached blocks exceed a replica's capacity.
+    #[error(
+        "replica {replica} holds {used} KV tokens in use and {evictable} cached, over its capacity {capacity}"
+    )]
+    CacheOverCapacity {
+        /// Replica index.
+        replica: u32,
+        /// KV tokens in use.
+        used: u64,
+        /// KV tokens of evictable cached blocks.
+        evictable: u64,
+        /// Capacity in tokens.
+        capacity: u64,
+    },
     /// A replica points at a job that does not list it (or has finished).
     #[error("replica {replica} points at job {job} which does not hold it")]
     ReplicaNotInJob {
@@ -267,6 +289,20 @@ impl Simulation {
                     counted: r.queued_tokens,
                     actual: queued,
                 });
+            }
+            if let Some(c) = &r.cache {
+                // Blocks in use count in `kv_used`; their holders and the books must agree.
+                kv += c.in_use_tokens();
+                super::prefix::check_cache(r)
+                    .map_err(|_| InvariantError::CacheBooks { replica })?;
+                if r.kv_used + c.evictable_tokens() > r.kv_capacity {
+                    return Err(InvariantError::CacheOverCapacity {
+                        replica,
+                        used: r.kv_used,
+                        evictable: c.evictable_tokens(),
+                        capacity: r.kv_capacity,
+                    });
+                }
             }
             if kv != r.kv_used {
                 return Err(InvariantError::KvAccounting {

@@ -137,7 +137,7 @@ impl State {
                 let req = job.req;
                 for &m in &members {
                     let rep = &mut self.replicas[m as usize];
-                    rep.kv_used += kv;
+                    rep.reserve_kv(kv);
                     assert!(
                         rep.kv_used <= rep.kv_capacity,
                         "KV over capacity on replica {m}"
@@ -389,6 +389,7 @@ impl State {
                     .prefill_start
                     .get_or_insert(self.now);
             }
+            self.note_cached(&b);
             colocated += b.chunks.iter().map(|c| c.1 as u64).sum::<u64>();
             let mut shape = b.shape;
             shape.add_decode(local_kv);
@@ -453,6 +454,7 @@ impl State {
                     .prefill_start
                     .get_or_insert(self.now);
             }
+            self.note_cached(&b);
             let t = if b.shape == crate::perf::BatchShape::default() {
                 SimDuration::ZERO
             } else {

@@ -18,6 +18,8 @@ mod jobs;
 mod liveness;
 pub mod log;
 pub mod oracle;
+mod prefix;
+mod prefix_cache;
 pub(crate) mod replica;
 mod sink;
 pub mod timeline;
@@ -26,5 +28,8 @@ pub mod trace_event;
 pub use config::WATCH_INTERVAL;
 pub use engine::{Simulation, SimulationError};
 pub use invariants::{Holder, InvariantError};
+pub use prefix::CacheCounters;
+#[cfg(test)]
+mod prefix_tests;
 #[cfg(test)]
 mod tests;

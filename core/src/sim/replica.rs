@@ -1,9 +1,10 @@
 //! One model replica (a tensor-parallel group of GPUs): its short sequences, local queue, KV
 //! accounting and iteration-level continuous batching with chunked prefill.
 
+use super::prefix_cache::{Hit, PrefixCache};
 use crate::perf::BatchShape;
 use crate::time::SimTime;
-use crate::workload::Request;
+use crate::workload::{PrefixGroup, Request};
 use std::collections::VecDeque;
 
 /// A short request admitted to a replica's running batch.
@@ -20,6 +21,11 @@ pub(crate) struct Seq {
     pub kv_reserved: u64,
     /// Prefill done on a prefill-only replica: waits for hand-over to a decode replica.
     pub handoff: bool,
+    /// The request's prefix group (for the cache blocks it holds).
+    pub prefix: PrefixGroup,
+    /// Leading blocks of its prompt it holds in the replica's prefix cache (counted in
+    /// `kv_used` by the cache, not in `kv_reserved`).
+    pub held_blocks: u32,
 }
 
 impl Seq {
@@ -41,6 +47,9 @@ pub(crate) struct Batch {
     pub chunks: Vec<(u32, u32)>,
     /// Requests whose prefill starts in this batch (admitted from the local queue).
     pub started: Vec<u32>,
+    /// Prompt tokens each admitted request found in the prefix cache (request id, tokens),
+    /// in admission order.
+    pub cached: Vec<(u32, u32)>,
     /// Number of decoding sequences.
     pub decodes: u32,
     /// Identical decode steps this batch runs (1 when it has prefill work).
@@ -126,6 +135,8 @@ pub(crate) struct Replica {
     /// Nanoseconds spent executing inside the metrics window's rate span (for the GPU idle
     /// rate, `MetricsWindow::rate_span_overlap_ns`).
     pub busy_ns: u64,
+    /// The prefix cache, when the scenario caches prefixes (never on decode-only replicas).
+    pub cache: Option<PrefixCache>,
 }
 
 impl Replica {
@@ -148,11 +159,85 @@ impl Replica {
             hold: false,
             pause_admits: None,
             busy_ns: 0,
+            cache: None,
         }
     }
 
+    /// KV an admission may take: capacity not in use (evictable cached blocks count as free;
+    /// [`Replica::reserve_kv`] evicts them when it needs their room).
     pub fn kv_free(&self) -> u64 {
         self.kv_capacity.saturating_sub(self.kv_used)
+    }
+
+    /// KV of cached blocks no sequence uses (occupied, but evictable).
+    pub fn kv_evictable(&self) -> u64 {
+        self.cache.as_ref().map_or(0, PrefixCache::evictable_tokens)
+    }
+
+    /// Takes `tokens` more KV into use, evicting least recently used idle cache blocks when
+    /// the free KV does not hold them. The caller has checked `tokens <= kv_free()`.
+    pub fn reserve_kv(&mut self, tokens: u64) {
+        if let Some(c) = self.cache.as_mut() {
+            let room = self
+                .kv_capacity
+                .saturating_sub(self.kv_used + c.evictable_tokens());
+            if tokens > room {
+                c.evict(tokens - room);
+            }
+        }
+        self.kv_used += tokens;
+        debug_assert!(self.kv_used + self.kv_evictable() <= self.kv_capacity);
+    }
+
+    /// The cached prefix of request `r` here (no blocks without a cache).
+    pub fn cached_prefix(&self, r: &Request) -> Hit {
+        match &self.cache {
+            Some(c) => c.lookup(r.prefix, r.input_tokens),
+            None => Hit::default(),
+        }
+    }
+
+    /// Prompt tokens of `r` this replica's cache holds (for cache-aware dispatch).
+    pub fn cached_prefix_tokens(&self, r: &Request) -> u64 {
+        self.cache.as_ref().map_or(0, |c| {
+            c.lookup(r.prefix, r.input_tokens).blocks as u64 * c.block_tokens()
+        })
+    }
+
+    /// Releases the cache blocks `s` holds (they become evictable when no one else holds them).
+    fn release_blocks(&mut self, s: &mut Seq) {
+        if s.held_blocks == 0 {
+            return;
+        }
+        let c = self
+            .cache
+            .as_mut()
+            .expect("a sequence holds blocks only where there is a cache");
+        let idle = c.release(s.prefix, s.held_blocks) as u64 * c.block_tokens();
+        self.kv_used -= idle;
+        s.held_blocks = 0;
+    }
+
+    /// After `s`'s prefill: its whole reusable prompt blocks join the cache (or, computed by
+    /// another sequence meanwhile, are shared), moving their KV from its own reservation to
+    /// the cache's books.
+    fn cache_prompt(&mut self, s: &mut Seq) {
+        let Some(c) = self.cache.as_mut() else {
+            return;
+        };
+        let n = c.reusable_blocks(s.input);
+        if s.prefix.is_none() || n <= s.held_blocks {
+            return;
+        }
+        let bs = c.block_tokens();
+        let fresh = (n - s.held_blocks) as u64;
+        let (woke, added) = c.hold(s.prefix, s.held_blocks, n);
+        // Each block now held moves out of the sequence's reservation into the cache's books:
+        // a new block stays in use (same KV), an evictable one comes into use (the sequence's
+        // copy is freed instead), one already in use is shared (the copy is freed).
+        s.kv_reserved -= fresh * bs;
+        self.kv_used -= (fresh - added as u64 - woke as u64) * bs;
+        s.held_blocks = n;
     }
 
     /// Whether any short prefill work is admitted or queued here.
@@ -160,11 +245,12 @@ impl Replica {
         !self.queue.is_empty() || self.seqs.iter().any(Seq::in_prefill)
     }
 
-    /// The first request of the local queue and the KV it reserves, if the replica would
-    /// admit it now under `adm`: admission allowed, a sequence slot free (sequences handed
-    /// over but not yet merged count), its KV fits. The one admission rule of
-    /// [`Replica::form_batch`], also read by the engine's liveness checks.
-    pub fn admissible_head(&self, reqs: &[Request], adm: &Admission) -> Option<(u32, u64)> {
+    /// The first request of the local queue, the KV it reserves for itself and its cached
+    /// prefix here, if the replica would admit it now under `adm`: admission allowed, a
+    /// sequence slot free (sequences handed over but not yet merged count), its KV fits (its
+    /// own reservation, plus the idle cached blocks it starts using). The one admission rule
+    /// of [`Replica::form_batch`], also read by the engine's liveness checks.
+    pub fn admissible_head(&self, reqs: &[Request], adm: &Admission) -> Option<(u32, u64, Hit)> {
         if !adm.admit || adm.max_admits == 0 || adm.token_budget == 0 || adm.prefill_cap == 0 {
             return None;
         }
@@ -177,7 +263,13 @@ impl Replica {
                 0
             };
         let seqs = (self.seqs.len() + self.incoming.len()) as u32;
-        (seqs < adm.max_seqs && need <= self.kv_free()).then_some((id, need))
+        if seqs >= adm.max_seqs {
+            return None;
+        }
+        let hit = self.cached_prefix(r);
+        let bs = self.cache.as_ref().map_or(0, PrefixCache::block_tokens);
+        let own = need - hit.blocks as u64 * bs;
+        (own + hit.idle as u64 * bs <= self.kv_free()).then_some((id, own, hit))
     }
 
     /// Forms the next batch: running decodes, partial prefills, then admissions from the
@@ -209,24 +301,38 @@ impl Replica {
         }
         let mut adm = adm;
         while prefill_budget > 0 {
-            let Some((id, need)) = self.admissible_head(reqs, &adm) else {
+            let Some((id, need, hit)) = self.admissible_head(reqs, &adm) else {
                 break;
             };
             let r = &reqs[id as usize];
             self.queue.pop_front();
             self.queued_tokens -= r.input_tokens as u64;
-            self.kv_used += need;
+            let mut cached = 0;
+            if let Some(c) = self.cache.as_mut()
+                && hit.blocks > 0
+            {
+                let bs = c.block_tokens();
+                let (woke, added) = c.hold(r.prefix, 0, hit.blocks);
+                debug_assert_eq!((woke, added), (hit.idle, 0));
+                self.kv_used += woke as u64 * bs;
+                cached = (hit.blocks as u64 * bs) as u32;
+            }
+            self.reserve_kv(need);
             self.seqs.push(Seq {
                 req: id,
                 input: r.input_tokens,
                 output: r.output_tokens,
-                prefilled: 0,
+                prefilled: cached,
                 generated: 0,
                 kv_reserved: need,
                 handoff: false,
+                prefix: r.prefix,
+                held_blocks: hit.blocks,
             });
-            let chunk = r.input_tokens.min(prefill_budget);
-            batch.shape.add_prefill_chunk(chunk as u64, 0);
+            batch.cached.push((id, cached));
+            // The cached prefix is not recomputed: the chunk runs as new tokens after it.
+            let chunk = (r.input_tokens - cached).min(prefill_budget);
+            batch.shape.add_prefill_chunk(chunk as u64, cached as u64);
             batch.chunks.push((id, chunk));
             batch.started.push(id);
             prefill_budget -= chunk;
@@ -286,35 +392,50 @@ impl Replica {
             }
         }
         for &(req, chunk) in &batch.chunks {
-            let s = self
+            let i = self
                 .seqs
-                .iter_mut()
-                .find(|s| s.req == req)
+                .iter()
+                .position(|s| s.req == req)
                 .expect("a prefill chunk's sequence stays on its replica until the batch ends");
+            let s = &mut self.seqs[i];
             s.prefilled += chunk;
             if !s.in_prefill() {
                 s.generated = 1;
                 s.handoff = self.hands_off;
                 out.prefill_done.push(req);
+                if self.cache.is_some() {
+                    let mut s = self.seqs[i];
+                    self.cache_prompt(&mut s);
+                    self.seqs[i] = s;
+                }
             }
         }
         let mut freed = 0;
+        let mut done_seqs = Vec::new();
         self.seqs.retain(|s| {
             let done = !s.in_prefill() && s.generated >= s.output;
             if done {
                 out.finished.push(s.req);
                 freed += s.kv_reserved;
+                if s.held_blocks > 0 {
+                    done_seqs.push(*s);
+                }
             }
             !done
         });
         self.kv_used -= freed;
+        for mut s in done_seqs {
+            self.release_blocks(&mut s);
+        }
     }
 
-    /// Removes a sequence (e.g. for hand-over to a decode replica), releasing its KV here.
+    /// Removes a sequence (e.g. for hand-over to a decode replica), releasing its KV here
+    /// (its cached prompt blocks stay in this replica's cache, evictable once unused).
     pub fn take_seq(&mut self, req: u32) -> Option<Seq> {
         let i = self.seqs.iter().position(|s| s.req == req)?;
-        let s = self.seqs.remove(i);
+        let mut s = self.seqs.remove(i);
         self.kv_used -= s.kv_reserved;
+        self.release_blocks(&mut s);
         Some(s)
     }
 }
@@ -329,6 +450,7 @@ mod tests {
             arrival: SimTime::ZERO,
             input_tokens: input,
             output_tokens: output,
+            prefix: crate::workload::PrefixGroup::NONE,
         }
     }
 

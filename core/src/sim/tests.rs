@@ -34,6 +34,7 @@ fn req(id: u32, at_ms: u64, input: u32, output: u32) -> Request {
         arrival: SimTime(at_ms * 1_000_000),
         input_tokens: input,
         output_tokens: output,
+        prefix: crate::workload::PrefixGroup::NONE,
     }
 }
 

@@ -185,6 +185,7 @@ impl Iterator for ConvWeekIter {
             arrival: SimTime(ns),
             input_tokens: to_tokens(input),
             output_tokens: to_tokens(output),
+            prefix: crate::workload::PrefixGroup::NONE,
         };
         self.next += 1;
         Some(r)

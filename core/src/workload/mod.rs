@@ -37,6 +37,7 @@ mod format;
 mod mooncake;
 mod parse;
 mod plain;
+mod prefix;
 mod rows;
 mod stats;
 mod stream;
@@ -57,6 +58,10 @@ pub use parse::{
     parse_mooncake_jsonl, parse_plain_csv,
 };
 pub use plain::{PLAIN_CSV_HEADER, plain_csv_row, to_plain_csv};
+pub use prefix::{
+    BlockTable, DEFAULT_BLOCK_TOKENS, PrefixGroup, PrefixModel, SessionSpec, SharedPrompt,
+    apply_prefix_model,
+};
 pub use stats::{LengthStats, TraceStats, nearest_rank_sorted};
 pub use stream::{Flow, Keep, TraceRead, TraceReader};
 pub use synthetic::{Arrival, Lengths, SyntheticIter, SyntheticSpec};
@@ -79,4 +84,9 @@ pub struct Request {
     pub input_tokens: u32,
     /// Number of tokens to generate; at least 1.
     pub output_tokens: u32,
+    /// The prefix group the prompt's blocks belong to ([`PrefixGroup::NONE`]: no shared
+    /// prefix); its block ids come from the workload's [`PrefixModel`] (`prefix.rs`). Four
+    /// bytes that fit the struct's padding: a request stays 24 bytes.
+    #[serde(default, skip_serializing_if = "PrefixGroup::is_none")]
+    pub prefix: PrefixGroup,
 }

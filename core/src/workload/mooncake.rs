@@ -9,9 +9,15 @@ use serde_json::{Map, Value};
 const TIMESTAMP: &str = "timestamp";
 pub(crate) const INPUT: &str = "input_length";
 const OUTPUT: &str = "output_length";
+const HASH_IDS: &str = "hash_ids";
 
-/// One record, on a non-blank `line`.
-pub(crate) fn row(clock: &mut Clock, line: Line<'_>) -> Result<Option<Timed>, TraceError> {
+/// One record, on a non-blank `line`; its `hash_ids` (prefix block ids, one per 512 prompt
+/// tokens; optional) are written to `hash_ids`.
+pub(crate) fn row(
+    clock: &mut Clock,
+    line: Line<'_>,
+    hash_ids: &mut Vec<u64>,
+) -> Result<Option<Timed>, TraceError> {
     let format = TraceFormat::MooncakeJsonl;
     let n = line.number;
     let object: Map<String, Value> =
@@ -37,6 +43,35 @@ pub(crate) fn row(clock: &mut Clock, line: Line<'_>) -> Result<Option<Timed>, Tr
     let ms = parse_millis(format, n, &t_text)?;
     let input = parse_tokens(format, n, INPUT, &field(INPUT)?)?;
     let output = parse_tokens(format, n, OUTPUT, &field(OUTPUT)?)?;
+    hash_ids.clear();
+    match object.get(HASH_IDS) {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(ids)) => {
+            for v in ids {
+                match v.as_u64() {
+                    Some(id) => hash_ids.push(id),
+                    None => {
+                        return Err(bad_value(
+                            format,
+                            n,
+                            HASH_IDS,
+                            &json_text(v),
+                            "a list of non-negative integers (block ids)",
+                        ));
+                    }
+                }
+            }
+        }
+        Some(v) => {
+            return Err(bad_value(
+                format,
+                n,
+                HASH_IDS,
+                &shorten(&json_text(v), 40),
+                "a list of non-negative integers (block ids)",
+            ));
+        }
+    }
     // Quote the timestamp as written on this line: find it in the line text.
     let t_str = locate(line.text, &t_text);
     clock
@@ -112,6 +147,29 @@ mod tests {
         assert_eq!((reqs[1].input_tokens, reqs[1].output_tokens), (6472, 26));
         assert_eq!(reqs[2].arrival, reqs[1].arrival);
         assert_eq!(reqs[2].output_tokens, 1);
+    }
+
+    #[test]
+    fn hash_ids_become_the_requests_block_lists() {
+        use crate::workload::{PrefixGroup, TraceFormat, TraceReader};
+        let text = "{\"timestamp\": 1, \"input_length\": 1000, \"output_length\": 5, \"hash_ids\": [46, 47]}\n\
+                    {\"timestamp\": 2, \"input_length\": 10, \"output_length\": 5}\n\
+                    {\"timestamp\": 3, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [46, 99]}\n";
+        let mut reader = TraceReader::new(TraceFormat::MooncakeJsonl);
+        reader.push_text(text).unwrap();
+        let read = reader.finish().unwrap();
+        let g: Vec<PrefixGroup> = read.requests.iter().map(|r| r.prefix).collect();
+        assert_eq!(g, vec![PrefixGroup(0), PrefixGroup::NONE, PrefixGroup(1)]);
+        assert_eq!(read.blocks.blocks(PrefixGroup(0)), &[46, 47]);
+        assert_eq!(read.blocks.blocks(PrefixGroup(1)), &[46, 99]);
+        assert_eq!(read.blocks.len(), 2);
+        let e = err(
+            "{\"timestamp\": 1, \"input_length\": 1, \"output_length\": 1, \"hash_ids\": [1, -2]}",
+        );
+        assert_eq!(
+            e,
+            "mooncake jsonl line 1, column hash_ids: \"-2\" is not a list of non-negative integers (block ids)"
+        );
     }
 
     #[test]

@@ -111,12 +111,14 @@ mod tests {
                 arrival: SimTime(0),
                 input_tokens: 5,
                 output_tokens: 1,
+                prefix: crate::workload::PrefixGroup::NONE,
             },
             Request {
                 id: 1,
                 arrival: SimTime(1_250_000_000),
                 input_tokens: 6,
                 output_tokens: 2,
+                prefix: crate::workload::PrefixGroup::NONE,
             },
         ];
         assert_eq!(
@@ -153,6 +155,7 @@ mod proptests {
                         arrival: SimTime(t),
                         input_tokens: input,
                         output_tokens: output,
+                        prefix: crate::workload::PrefixGroup::NONE,
                     }
                 })
                 .collect()

@@ -120,6 +120,7 @@ mod tests {
                 arrival: SimTime(u64::from(i) * 500_000_000),
                 input_tokens: 1000 * (i + 1),
                 output_tokens: i + 1,
+                prefix: crate::workload::PrefixGroup::NONE,
             })
             .collect();
         let s = TraceStats::of(&reqs);

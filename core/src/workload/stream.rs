@@ -7,10 +7,10 @@
 //! The `&str` parsers ([`parse_azure_csv`](super::parse_azure_csv) and the others) are thin
 //! wrappers over this reader, so every format has one code path whichever way it is read.
 
-use super::Request;
 use super::error::TraceError;
 use super::format::TraceFormat;
 use super::rows::{Clock, CsvHeader, Line, Timed};
+use super::{BlockTable, PrefixGroup, Request};
 use super::{azure, burstgpt, mooncake, plain};
 use crate::time::SimTime;
 
@@ -49,6 +49,9 @@ pub struct TraceRead {
     pub lines: u32,
     /// The line at which the reader stopped early because it had what it keeps, if it did.
     pub stopped_at_line: Option<u32>,
+    /// The kept requests' own prefix block ids (Mooncake `hash_ids`; empty for the other
+    /// formats): a request with ids has its index here as its [`Request::prefix`].
+    pub blocks: BlockTable,
 }
 
 /// A trace reader fed one line at a time: [`TraceReader::push_line`], then
@@ -64,6 +67,9 @@ pub struct TraceReader {
     requests: Vec<Request>,
     failed_skipped: u32,
     stopped_at_line: Option<u32>,
+    blocks: BlockTable,
+    /// The current row's block ids.
+    hash_ids: Vec<u64>,
 }
 
 impl TraceReader {
@@ -84,6 +90,8 @@ impl TraceReader {
             requests: Vec::new(),
             failed_skipped: 0,
             stopped_at_line: None,
+            blocks: BlockTable::default(),
+            hash_ids: Vec::new(),
         }
     }
 
@@ -125,7 +133,7 @@ impl TraceReader {
         };
         let format = self.format;
         let row = match format {
-            TraceFormat::MooncakeJsonl => mooncake::row(&mut self.clock, line)?,
+            TraceFormat::MooncakeJsonl => mooncake::row(&mut self.clock, line, &mut self.hash_ids)?,
             _ => {
                 let Some(header) = &self.header else {
                     self.header = Some(CsvHeader::parse(format, format.required_columns(), line)?);
@@ -180,6 +188,11 @@ impl TraceReader {
             arrival: t.arrival,
             input_tokens: t.input_tokens,
             output_tokens: t.output_tokens,
+            prefix: if self.hash_ids.is_empty() {
+                PrefixGroup::NONE
+            } else {
+                self.blocks.push(&self.hash_ids)
+            },
         });
         if self
             .keep
@@ -217,6 +230,7 @@ impl TraceReader {
             failed_skipped: self.failed_skipped,
             lines: self.line,
             stopped_at_line: self.stopped_at_line,
+            blocks: self.blocks,
         })
     }
 

@@ -250,6 +250,7 @@ impl Iterator for SyntheticIter<'_> {
             arrival: self.t,
             input_tokens,
             output_tokens,
+            prefix: crate::workload::PrefixGroup::NONE,
         }))
     }
 }

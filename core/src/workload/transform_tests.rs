@@ -11,6 +11,7 @@ fn req(id: u32, t: u64, input: u32) -> Request {
         arrival: SimTime(t),
         input_tokens: input,
         output_tokens: 10 + id,
+        prefix: crate::workload::PrefixGroup::NONE,
     }
 }
 

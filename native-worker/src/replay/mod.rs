@@ -195,6 +195,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         requests_csv: None,
         timeline_trace: None,
         quiet: true,
+        prefix: Default::default(),
     };
     let (s, _) = scenario_from_args(&sim)?;
     let label = match Calibration::builtin(&a.calibration) {

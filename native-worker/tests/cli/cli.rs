@@ -235,7 +235,7 @@ fn rejected_requests_are_labelled_with_their_reason() {
         rows.lines()
             .next()
             .unwrap()
-            .ends_with(",rejected,rejected_reason,ttft_slo_s,slo_met")
+            .ends_with(",rejected,rejected_reason,cached_tokens,ttft_slo_s,slo_met")
     );
     assert!(
         rows.contains(&format!(",true,\"{reason}\"")),

@@ -87,6 +87,8 @@ pub enum Edit {
     Calibration(String),
     /// Seed of every random draw.
     Seed(u64),
+    /// Prefix caching (docs/prefix-caching.md).
+    Prefix(super::PrefixEdit),
 }
 
 /// The synthetic workload the source selector starts from.
@@ -196,6 +198,7 @@ impl Edit {
                         .sort_by_key(|x| PolicyKind::ALL.iter().position(|k| k.id() == x.as_str()));
                 }
             }
+            Edit::Prefix(p) => p.apply(w),
             Edit::DecodeReplicas(n) => knobs(w).decode_replicas = n,
             Edit::ColocationCap(c) => knobs(w).colocation_cap = c,
             Edit::ReservationPool(p) => knobs(w).reservation_pool = p,

@@ -4,12 +4,14 @@
 
 mod edit;
 mod open;
+mod prefix_edit;
 mod results;
 #[cfg(test)]
 mod tests;
 
 pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
 pub use open::{Opened, link_words, open};
+pub use prefix_edit::{DEFAULT_SESSIONS, PrefixEdit};
 pub use results::{Progress, RunPhase, RunView, STOPPED};
 
 use crate::protocol::FromWorker;

@@ -25,6 +25,7 @@ fn result(policy: PolicyKind) -> Box<PolicyResult> {
             events: 1,
             log_hash: "0".into(),
             stopped: None,
+            prefix: None,
         },
         cdfs: vec![],
         timeline: Timeline::default(),

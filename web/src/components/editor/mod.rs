@@ -3,6 +3,7 @@
 mod cluster;
 mod field;
 mod policies;
+mod prefix;
 mod upload;
 mod workload;
 

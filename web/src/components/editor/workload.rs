@@ -120,6 +120,7 @@ pub fn WorkloadEditor(p: &Props) -> Html {
                         tip={format!("Largest long input (paper: 500,000 tokens; at most {}).", grouped(MAX_LONG_INPUT_TOKENS.into()))}
                         value={num(l.max_tokens as f64)} onchange={e.reform(|v: f64| Edit::LongMax(v as u32))} />
             }
+            <super::prefix::PrefixEditor prefix={p.draft.prefix} edit={p.edit.clone()} />
         </fieldset>
     }
 }
