@@ -195,3 +195,45 @@ pub enum IndexMismatch {
     #[error("free index has stale entries")]
     Stale,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(id: u32, long: LongStatus, waiting: u32, queued: u64) -> ReplicaInfo {
+        ReplicaInfo {
+            long,
+            long_waiting: waiting,
+            queued_tokens: queued,
+            ..ReplicaInfo::new(id, 0, 1_000)
+        }
+    }
+
+    /// Each replica sits in exactly the slot of its status and waiting flag, in load order,
+    /// and moves (or leaves) when re-filed; decode-only replicas are never filed.
+    #[test]
+    fn status_index_files_each_replica_in_one_slot_by_load() {
+        let mut ix = StatusIndex::new(4);
+        ix.file(&info(0, LongStatus::Free, 0, 50));
+        ix.file(&info(1, LongStatus::Free, 0, 10));
+        ix.file(&info(2, LongStatus::Decoding, 1, 0));
+        ix.file(&ReplicaInfo {
+            decode_only: true,
+            ..info(3, LongStatus::Free, 0, 0)
+        });
+        let slot = |ix: &StatusIndex, l, w| ix.in_slot(l, w).collect::<Vec<_>>();
+        assert_eq!(slot(&ix, LongStatus::Free, false), vec![(10, 1), (50, 0)]);
+        assert_eq!(slot(&ix, LongStatus::Decoding, true), vec![(0, 2)]);
+        assert_eq!(slot(&ix, LongStatus::Decoding, false), vec![]);
+        assert_eq!(ix.key(3), None);
+        // Replica 1 gets a long request and a bigger queue: it leaves the free slot.
+        ix.file(&info(1, LongStatus::Pending, 0, 70));
+        assert_eq!(slot(&ix, LongStatus::Free, false), vec![(50, 0)]);
+        assert_eq!(slot(&ix, LongStatus::Pending, false), vec![(70, 1)]);
+        let filed: usize = StatusIndex::slot_keys()
+            .map(|(l, w)| ix.in_slot(l, w).count())
+            .sum();
+        assert_eq!(filed, 3);
+        assert_eq!(StatusIndex::slot_keys().count(), SLOTS);
+    }
+}
