@@ -7,7 +7,7 @@
 
 use crate::bridge::{SimWorkerProvider, use_sim_worker};
 use crate::browser;
-use crate::charts::{BarMetric, Bars, BoxPlot, Cdfs, Gantt, SweepChart, SweepMetric};
+use crate::charts::{BarMetric, Bars, BoxPlot, Cdfs, Gantt, HitRate, SweepChart, SweepMetric};
 use crate::components::editor::{ClusterEditor, PolicyEditor, WorkloadEditor};
 use crate::components::results::{ExportBar, RequestsTable, ResultsTable, SeedSpread};
 use crate::components::{Guide, NoticeBar, RunStatus, SharePanel};
@@ -175,6 +175,7 @@ fn results(state: &State, send: &Callback<ToWorker>) -> Html {
                 <Bars results={results.clone()} metric={BarMetric::LongMeanJct} />
             </div>
             <Gantt results={results.clone()} />
+            <HitRate results={results.clone()} />
             <RequestsTable results={results.clone()} send={send.clone()} />
             if state.sweep_on || !run.sweep.is_empty() {
                 <section class="sweep-section" id="sweep">

@@ -772,7 +772,7 @@ impl State {
                 .prefill_start
                 .get_or_insert(self.now);
         }
-        self.note_cached(&batch);
+        self.note_cached(r, &batch);
         let mut dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
         if let Some(oracle) = self.oracle.as_mut() {
             let detail = self.replicas[r as usize].detail(r, &batch, None);

@@ -389,7 +389,7 @@ impl State {
                     .prefill_start
                     .get_or_insert(self.now);
             }
-            self.note_cached(&b);
+            self.note_cached(m, &b);
             colocated += b.chunks.iter().map(|c| c.1 as u64).sum::<u64>();
             let mut shape = b.shape;
             shape.add_decode(local_kv);
@@ -454,7 +454,7 @@ impl State {
                     .prefill_start
                     .get_or_insert(self.now);
             }
-            self.note_cached(&b);
+            self.note_cached(m, &b);
             let t = if b.shape == crate::perf::BatchShape::default() {
                 SimDuration::ZERO
             } else {

@@ -62,10 +62,19 @@ impl Simulation {
 }
 
 impl State {
-    /// Records the cached prompt tokens of the requests a batch admitted.
-    pub(crate) fn note_cached(&mut self, b: &Batch) {
+    /// Records the cached prompt tokens of the requests a batch of replica `r` admitted (and,
+    /// with prefix caching and a detailed timeline, each lookup for the hit-rate chart).
+    pub(crate) fn note_cached(&mut self, r: u32, b: &Batch) {
         for &(id, tokens) in &b.cached {
             self.records[id as usize].cached_tokens = tokens;
+            if self.prefix_caching {
+                self.timeline.hit(super::timeline::HitSample {
+                    replica: r,
+                    at: self.now,
+                    prompt_tokens: self.reqs[id as usize].input_tokens,
+                    cached_tokens: tokens,
+                });
+            }
         }
     }
 }

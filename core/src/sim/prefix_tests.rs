@@ -113,9 +113,18 @@ fn a_repeated_prompt_saves_all_but_its_last_partial_block() {
     )
     .unwrap();
     let mut sim = one_replica_sim(reqs.clone()).with_prefix_cache(model(512));
+    sim.record_timeline_detail(1000);
     while sim.step() {
         sim.check_invariants().unwrap();
     }
+    // The timeline has each lookup, for the explorer's hit rate over time.
+    let hits: Vec<(u32, u32, u32)> = sim
+        .timeline()
+        .hits
+        .iter()
+        .map(|h| (h.replica, h.prompt_tokens, h.cached_tokens))
+        .collect();
+    assert_eq!(hits, vec![(0, 1000, 0), (0, 1000, 512)]);
     let (_, recs) = sim.run();
     assert_eq!(recs[0].cached_tokens, 0);
     assert_eq!(recs[1].cached_tokens, 512);

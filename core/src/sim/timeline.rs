@@ -86,6 +86,20 @@ pub struct Sample {
     pub kv_used: u64,
 }
 
+/// A short request's prefix-cache lookup at admission (recorded with prefix caching only):
+/// the data of the explorer's hit rate over time per replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HitSample {
+    /// Replica that admitted it.
+    pub replica: u32,
+    /// When.
+    pub at: SimTime,
+    /// Its prompt tokens.
+    pub prompt_tokens: u32,
+    /// Of those, found in the replica's prefix cache.
+    pub cached_tokens: u32,
+}
+
 /// The recorded spans, instants and samples. Each list stops at the cap, with `truncated`
 /// set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +112,9 @@ pub struct Timeline {
     /// Queue length and KV use per replica, in time order.
     #[serde(default)]
     pub samples: Vec<Sample>,
+    /// Prefix-cache lookups of short requests, in time order (prefix caching only).
+    #[serde(default)]
+    pub hits: Vec<HitSample>,
     /// Whether spans, marks or samples were dropped because the cap was reached.
     pub truncated: bool,
     /// Most spans (and most marks, and most samples) kept (0 = recording off).
@@ -123,6 +140,18 @@ impl Timeline {
             return;
         }
         self.marks.push(Mark { replica, at, kind });
+    }
+
+    /// Records a short request's prefix-cache lookup.
+    pub(crate) fn hit(&mut self, s: HitSample) {
+        if !self.on() {
+            return;
+        }
+        if self.hits.len() as u32 >= self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.hits.push(s);
     }
 
     /// Records a replica's queue length and KV use (one sample per replica and instant: a
