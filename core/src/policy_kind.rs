@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, its
 /// four ablations (docs/paper.md §3.6), and schedulers users compare with today (issue 18:
-/// shortest-job-first, learning-to-rank, chunked prefill).
+/// shortest-job-first, learning-to-rank, chunked prefill,
+/// prefill/decode disaggregation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyKind {
     /// First come, first served over one shared pool (vLLM-like).
@@ -31,11 +32,13 @@ pub enum PolicyKind {
     LearnedRank,
     /// Stall-free chunked prefill (vLLM v1 / Sarathi-Serve, OSDI'24).
     ChunkedPrefill,
+    /// Prefill/decode disaggregation of every short request (DistServe, Splitwise).
+    Disaggregated,
 }
 
 impl PolicyKind {
     /// Every policy, in display order.
-    pub const ALL: [PolicyKind; 11] = [
+    pub const ALL: [PolicyKind; 12] = [
         PolicyKind::Fifo,
         PolicyKind::Reservation,
         PolicyKind::Priority,
@@ -47,6 +50,7 @@ impl PolicyKind {
         PolicyKind::Sjf,
         PolicyKind::LearnedRank,
         PolicyKind::ChunkedPrefill,
+        PolicyKind::Disaggregated,
     ];
 
     /// The paper's evaluation (docs/paper.md §3): its three baselines, PecSched and its four
@@ -84,6 +88,7 @@ impl PolicyKind {
             PolicyKind::Sjf => "sjf",
             PolicyKind::LearnedRank => "ltr",
             PolicyKind::ChunkedPrefill => "chunked-prefill",
+            PolicyKind::Disaggregated => "distserve",
         }
     }
 
@@ -106,6 +111,7 @@ impl PolicyKind {
             PolicyKind::Sjf => "SJF (input length)",
             PolicyKind::LearnedRank => "Learning-to-rank",
             PolicyKind::ChunkedPrefill => "Chunked prefill (vLLM v1, Sarathi-Serve)",
+            PolicyKind::Disaggregated => "P/D disaggregation (DistServe, Splitwise)",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Chunked prefill on a hand-built run whose behaviour is known: a long prompt arrives while
+//! Chunked prefill and prefill/decode disaggregation on a hand-built run whose behaviour is
+//! known: a long prompt arrives while
 //! short requests decode on every replica. Under FIFO (vLLM v0's prefill-only iterations, the
 //! engine's `Exclusive` rule) the long prefill holds its group and the short requests there
 //! stop decoding until it ends; under chunked prefill their decodes run in the prefill's own
@@ -61,4 +62,39 @@ fn chunked_prefill_interleaves_a_long_prefill_with_decodes() {
     // less than half FIFO's, where the first decode waited for the whole prefill.
     let worst_tbt = |r: &[RequestRecord]| r[..4].iter().map(|s| s.tbt_ns().unwrap()).max().unwrap();
     assert!(worst_tbt(&chunked) * 2 < worst_tbt(&fifo));
+}
+
+/// The same run under prefill/decode disaggregation with one decode replica of four: the
+/// short requests prefill on the prefill pool and hand their KV to the decode replica, where
+/// the long prefill (on two of the three prefill replicas) cannot stall them.
+#[test]
+fn disaggregation_moves_short_decodes_out_of_the_long_prefills_way() {
+    let knobs = PolicyKnobs {
+        pd_decode_permille: 250,
+        ..PolicyKnobs::default()
+    };
+    let mut c = ClusterSpec::paper_testbed();
+    c.nodes = 1;
+    let model = ModelKind::Llama31_8B.spec();
+    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
+    let rows = "arrival_s,input_tokens,output_tokens\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.100,200000,20\n";
+    let policy = PolicyKind::Disaggregated.build(&knobs, ModelKind::Llama31_8B, 4);
+    assert_eq!(policy.rules().decode_replicas(), 1);
+    let reqs = parse_plain_csv(rows).unwrap();
+    let sim = Simulation::new(c, model, perf, 2, EngineConfig::default(), policy, reqs).unwrap();
+    let (summary, r) = sim.run();
+    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
+    let long_first = r[4].first_token.unwrap();
+    assert!(
+        r[..4].iter().all(|s| s.completion.unwrap() < long_first),
+        "{r:#?}"
+    );
+    // FIFO on the same cluster: the short requests wait for the long prefill (the test above).
+    assert_eq!(
+        run(PolicyKind::Fifo)[..4]
+            .iter()
+            .filter(|s| s.completion.unwrap() < run(PolicyKind::Fifo)[4].first_token.unwrap())
+            .count(),
+        0
+    );
 }

@@ -7,6 +7,7 @@
 mod chunked;
 #[cfg(test)]
 mod chunked_tests;
+mod disaggregated;
 mod fifo;
 mod ltr;
 mod pecsched;
@@ -26,6 +27,7 @@ pub use crate::sched::{
     ReplicaInfo, View, ViewBuilder,
 };
 pub use chunked::ChunkedPrefill;
+pub use disaggregated::Disaggregated;
 pub use fifo::Fifo;
 pub use ltr::LearnedRank;
 pub use pecsched::{Mechanisms, PecSched};
@@ -52,7 +54,8 @@ impl PolicyKind {
             | PolicyKind::Priority
             | PolicyKind::Sjf
             | PolicyKind::LearnedRank
-            | PolicyKind::ChunkedPrefill => return None,
+            | PolicyKind::ChunkedPrefill
+            | PolicyKind::Disaggregated => return None,
             PolicyKind::PecSched => on,
             PolicyKind::PecSchedNoPreemption => Mechanisms {
                 preemption: false,
@@ -88,6 +91,10 @@ impl PolicyKind {
             PolicyKind::ChunkedPrefill => Box::new(ChunkedPrefill {
                 tokens_per_member: knobs.chunk_tokens_per_member,
             }),
+            PolicyKind::Disaggregated => Box::new(Disaggregated::with_share(
+                knobs.pd_decode_permille,
+                replicas,
+            )),
             PolicyKind::PecSched
             | PolicyKind::PecSchedNoPreemption
             | PolicyKind::PecSchedNoDisaggregation
@@ -123,6 +130,9 @@ pub struct PolicyKnobs {
     /// Chunked prefill: prompt tokens each member of a long request's group processes per
     /// step (default [`DEFAULT_CHUNK_TOKENS_PER_MEMBER`]).
     pub chunk_tokens_per_member: u32,
+    /// DistServe/Splitwise: the decode pool's share of the replicas, per mille (default
+    /// [`DEFAULT_PD_DECODE_PERMILLE`]).
+    pub pd_decode_permille: u32,
     /// The scenario's seed, for policies that draw (learning-to-rank's estimate error); set by
     /// `Scenario::build_policy`, not a knob of its own.
     pub seed: u64,
@@ -136,6 +146,11 @@ pub const DEFAULT_RANK_NOISE_SIGMA_MILLI: u32 = 1000;
 /// default 8192-token iteration budget (ARCHITECTURE.md, "Decisions").
 pub const DEFAULT_CHUNK_TOKENS_PER_MEMBER: u32 = 2048;
 
+/// DistServe/Splitwise's default P:D split: 30 % of the replicas decode (ARCHITECTURE.md,
+/// "Decisions": both papers provision fewer decode than prefill instances for chat workloads;
+/// the split is the knob, as they choose it per workload).
+pub const DEFAULT_PD_DECODE_PERMILLE: u32 = 300;
+
 impl Default for PolicyKnobs {
     fn default() -> Self {
         PolicyKnobs {
@@ -145,6 +160,7 @@ impl Default for PolicyKnobs {
             priority_placement: PriorityPlacement::default(),
             rank_noise_sigma_milli: DEFAULT_RANK_NOISE_SIGMA_MILLI,
             chunk_tokens_per_member: DEFAULT_CHUNK_TOKENS_PER_MEMBER,
+            pd_decode_permille: DEFAULT_PD_DECODE_PERMILLE,
             seed: 0,
         }
     }

@@ -110,13 +110,15 @@ impl SloWire {
 #[serde(
     default,
     deny_unknown_fields,
-    expecting = "policy parameters: an object with rank_noise_sigma and chunk_tokens_per_member"
+    expecting = "policy parameters: an object with rank_noise_sigma, chunk_tokens_per_member and pd_decode_share"
 )]
 pub struct PolicyParamsWire {
     /// Learning-to-rank: sigma of the log-normal error of the output-length estimate.
     pub rank_noise_sigma: f64,
     /// Chunked prefill: prompt tokens each member of a long request's group processes per step.
     pub chunk_tokens_per_member: u32,
+    /// DistServe/Splitwise: the decode pool's share of the replicas, in (0, 1).
+    pub pd_decode_share: f64,
 }
 
 impl Default for PolicyParamsWire {
@@ -130,6 +132,7 @@ impl From<&PolicyKnobs> for PolicyParamsWire {
         PolicyParamsWire {
             rank_noise_sigma: f64::from(k.rank_noise_sigma_milli) / 1000.0,
             chunk_tokens_per_member: k.chunk_tokens_per_member,
+            pd_decode_share: f64::from(k.pd_decode_permille) / 1000.0,
         }
     }
 }
@@ -157,9 +160,19 @@ impl PolicyParamsWire {
                 &format!("between 1 and {}", limits::MAX_CHUNK_TOKENS),
             ));
         }
+        let d = self.pd_decode_share;
+        let permille = libm::round(d * 1000.0);
+        if !(d.is_finite() && (1.0..=999.0).contains(&permille)) {
+            return Err(field(
+                "policy_params.pd_decode_share",
+                num(d),
+                "a share in [0.001, 0.999] of the replicas",
+            ));
+        }
         Ok(PolicyKnobs {
             rank_noise_sigma_milli: libm::round(s * 1000.0) as u32,
             chunk_tokens_per_member: c,
+            pd_decode_permille: permille as u32,
             ..knobs
         })
     }
@@ -188,6 +201,7 @@ mod tests {
         let params = PolicyParamsWire {
             rank_noise_sigma: 0.25,
             chunk_tokens_per_member: 512,
+            pd_decode_share: 0.375,
         };
         for (s, p) in [
             (Some(slo), Some(params)),
@@ -206,6 +220,7 @@ mod tests {
         let sc = with(None, Some(params));
         assert_eq!(sc.knobs().rank_noise_sigma_milli, 250);
         assert_eq!(sc.knobs().chunk_tokens_per_member, 512);
+        assert_eq!(sc.knobs().pd_decode_permille, 375);
     }
 
     #[test]
@@ -223,5 +238,8 @@ mod tests {
         w["policy_params"] = serde_json::json!({"chunk_tokens_per_member": 0});
         let e = Scenario::from_json(&w.to_string()).unwrap_err().to_string();
         assert!(e.contains("policy_params.chunk_tokens_per_member"), "{e}");
+        w["policy_params"] = serde_json::json!({"pd_decode_share": 1.0});
+        let e = Scenario::from_json(&w.to_string()).unwrap_err().to_string();
+        assert!(e.contains("policy_params.pd_decode_share"), "{e}");
     }
 }

@@ -18,6 +18,7 @@ pub fn policy(p: PolicyKind) -> &'static str {
         PolicyKind::Sjf => "#D55E00",
         PolicyKind::LearnedRank => "#44AA99",
         PolicyKind::ChunkedPrefill => "#332288",
+        PolicyKind::Disaggregated => "#999933",
     }
 }
 
@@ -72,5 +73,6 @@ pub fn policy_short(p: PolicyKind) -> &'static str {
         PolicyKind::Sjf => "SJF",
         PolicyKind::LearnedRank => "LTR",
         PolicyKind::ChunkedPrefill => "Chunked",
+        PolicyKind::Disaggregated => "DistServe",
     }
 }

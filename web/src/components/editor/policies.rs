@@ -68,6 +68,9 @@ fn tip(p: PolicyKind) -> &'static str {
         PolicyKind::ChunkedPrefill => {
             "Stall-free chunked prefill (vLLM v1, Sarathi-Serve): a long prompt advances in chunks batched with the running decodes; it never runs alone."
         }
+        PolicyKind::Disaggregated => {
+            "Prefill/decode disaggregation (DistServe, Splitwise): short requests decode on a separate pool (policy_params.pd_decode_share of the replicas) after a priced KV transfer."
+        }
     }
 }
 
