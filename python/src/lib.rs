@@ -109,8 +109,9 @@ fn simulate(
     let scenario = parse(scenario_json)?;
     let trace = trace_text.map(str::to_owned);
     let out: Result<Value, String> = py.detach(move || {
-        let reqs = scenario
-            .requests(trace.as_deref())
+        // A Mooncake trace's own prefix block ids stay with the scenario it runs.
+        let (scenario, reqs) = scenario
+            .workload(trace.as_deref())
             .map_err(|e| format!("workload: {e}"))?;
         let mut summaries = Vec::new();
         let mut records = serde_json::Map::new();

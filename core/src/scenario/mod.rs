@@ -291,7 +291,12 @@ impl Scenario {
         let mut w = self.to_wire();
         w.workload.rate_scale = self.rate_scale * factor;
         w.seed = seed;
-        Scenario::from_wire(&w)
+        let mut s = Scenario::from_wire(&w)?;
+        // A trace's own block ids are not part of the wire form: they stay with the scenario.
+        if let (Some(old), Some(new)) = (&self.prefix, s.prefix.as_mut()) {
+            new.model.table = old.model.table.clone();
+        }
+        Ok(s)
     }
 
     /// This scenario priced with another calibration (e.g. a profile file the CLI read). Its

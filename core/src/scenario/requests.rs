@@ -26,6 +26,29 @@ impl Scenario {
         self.transform(reqs)
     }
 
+    /// The workload ([`Scenario::requests`]) and the scenario to run it with: for a Mooncake
+    /// file with prefix caching set up, this scenario with the file's own block ids
+    /// ([`Scenario::with_block_table`]); otherwise this scenario as it is.
+    pub fn workload(
+        &self,
+        file_text: Option<&str>,
+    ) -> Result<(Scenario, Vec<Request>), ScenarioError> {
+        if let Source::File { name, format } = &self.source
+            && *format == workload::TraceFormat::MooncakeJsonl
+            && self.prefix.is_some()
+        {
+            let text =
+                file_text.ok_or_else(|| ScenarioError::MissingTrace { name: name.clone() })?;
+            let mut reader = workload::TraceReader::new(*format).keeping(self.trace_keep());
+            reader.push_text(text)?;
+            let read = reader.finish()?;
+            let s = self.clone().with_block_table(read.blocks)?;
+            let reqs = s.requests_from_trace(read.requests)?;
+            return Ok((s, reqs));
+        }
+        Ok((self.clone(), self.requests(file_text)?))
+    }
+
     /// Builds the workload: reads the source (`file_text` for a [`Source::File`]), then
     /// applies window, rate scaling, truncation and the long-input transform, in that order.
     pub fn requests(&self, file_text: Option<&str>) -> Result<Vec<Request>, ScenarioError> {
@@ -138,6 +161,39 @@ impl Scenario {
 mod tests {
     use super::*;
     use crate::workload::TraceFormat;
+
+    /// A Mooncake file's own block ids reach the simulation through `workload` (and a load
+    /// sweep's `at_load`): a repeated 1,000-token prompt saves one 512-token block.
+    #[test]
+    fn a_mooncake_files_block_ids_key_the_prefix_cache() {
+        let text = "{\"timestamp\": 0, \"input_length\": 1000, \"output_length\": 4, \"hash_ids\": [7, 8]}\n\
+                    {\"timestamp\": 60000, \"input_length\": 1000, \"output_length\": 4, \"hash_ids\": [7, 8]}\n";
+        let mut w = Scenario::default_scenario().to_wire();
+        w.workload = crate::scenario::wire::WorkloadWire {
+            source: crate::scenario::wire::SourceWire::File {
+                name: "t.jsonl".into(),
+                format: "mooncake".into(),
+            },
+            window_s: None,
+            rate_scale: 1.0,
+            max_requests: None,
+            long_input: None,
+        };
+        w.policies = vec!["fifo".into()];
+        w.prefix = Some(crate::scenario::prefix_wire::PrefixWire::default());
+        let s = Scenario::from_wire(&w).unwrap();
+        let (with_ids, reqs) = s.workload(Some(text)).unwrap();
+        let (_, recs) = with_ids.run(s.policies()[0], reqs.clone()).unwrap();
+        assert_eq!((recs[0].cached_tokens, recs[1].cached_tokens), (0, 512));
+        let swept = with_ids.at_load(1.0, 9).unwrap();
+        let (_, recs) = swept.run(s.policies()[0], reqs.clone()).unwrap();
+        assert_eq!(recs[1].cached_tokens, 512);
+        // Without the ids (`requests` alone) nothing is shared.
+        let (_, recs) = s
+            .run(s.policies()[0], s.requests(Some(text)).unwrap())
+            .unwrap();
+        assert_eq!(recs[1].cached_tokens, 0);
+    }
 
     /// A trace file is read with the run's request limit, so a reader past it fails at the
     /// first row beyond (the reader's own test checks where, with a small limit).

@@ -71,8 +71,9 @@ impl Runner {
             }
             _ => None,
         };
-        let requests = scenario
-            .requests(text.as_deref())
+        // A Mooncake file's own prefix block ids stay with the scenario (and its sweep points).
+        let (scenario, requests) = scenario
+            .workload(text.as_deref())
             .map_err(|e| e.to_string())?;
         limits::check_requests(requests.len())?;
         Ok(Runner {
