@@ -20,6 +20,7 @@ pub(crate) fn run_time(
 /// `first + (last − first)·k/(steps − 1)` and sums are exact up to nanosecond rounding. This
 /// lets the engine advance runs of identical decode iterations in O(1) instead of one event per
 /// token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct DecodeRun {
     first: u128,
     last: u128,

@@ -2,7 +2,7 @@
 //! and dispatch. Long-job transitions live in `jobs.rs`.
 
 use super::config::EngineConfig;
-use super::decode_run::{DecodeRun, run_time};
+use super::decode_run::DecodeRun;
 use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
 use super::log::{EventLogHash, LogTag};
@@ -773,8 +773,11 @@ impl State {
                 .get_or_insert(self.now);
         }
         self.note_cached(r, &batch);
-        let mut dur = run_time(&self.perf, &batch.shape, batch.decodes, batch.steps);
+        let run = DecodeRun::new(&self.perf, &batch.shape, batch.decodes, batch.steps);
+        let mut dur = run.elapsed(batch.steps);
+        let mut run = Some((batch.steps, run));
         if let Some(oracle) = self.oracle.as_mut() {
+            run = None;
             let detail = self.replicas[r as usize].detail(r, &batch, None);
             dur = oracle
                 .time(&detail, detail.kind(false), dur)
@@ -787,6 +790,7 @@ impl State {
             start: self.now,
             end,
             batch,
+            run,
         });
         self.events.push(
             end,
@@ -806,12 +810,19 @@ impl State {
         if it.batch.steps <= 1 {
             return;
         }
-        let run = DecodeRun::new(
-            &self.perf,
-            &it.batch.shape,
-            it.batch.decodes,
-            it.batch.steps,
-        );
+        let run = match it.run {
+            Some((steps, run)) if steps == it.batch.steps => run,
+            _ => {
+                let run = DecodeRun::new(
+                    &self.perf,
+                    &it.batch.shape,
+                    it.batch.decodes,
+                    it.batch.steps,
+                );
+                it.run = Some((it.batch.steps, run));
+                run
+            }
+        };
         let steps = run.steps_to_reach(now.saturating_since(it.start));
         let t = it.start + run.elapsed(steps);
         if steps < it.batch.steps {

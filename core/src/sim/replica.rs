@@ -89,6 +89,9 @@ pub(crate) struct InFlight {
     pub start: SimTime,
     pub end: SimTime,
     pub batch: Batch,
+    /// The batch's decode run in closed form and the step count it was derived for: a cut
+    /// re-derives it (two evaluations of the performance model) only once the steps changed.
+    pub run: Option<(u32, super::decode_run::DecodeRun)>,
 }
 
 /// Results of applying a finished batch.
