@@ -187,6 +187,7 @@ fn results(state: &State, send: &Callback<ToWorker>) -> Html {
                         <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::ShortP99Delay} />
                         <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::ShortThroughput} />
                         <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::LongMeanJct} />
+                        <SweepChart points={run.sweep.clone()} policies={policies.clone()} seed={state.draft.seed} metric={SweepMetric::SloAttainment} />
                     </div>
                 </section>
             }

@@ -307,6 +307,38 @@ pub const ROWS: &[Row] = &[
         |s| Value::U(s.long.preemptions)
     ),
     row!(
+        "short.slo.attainment",
+        "Short SLO attainment",
+        Share,
+        Some(Higher),
+        "Share of all short requests that completed within their TTFT limit (base + per 1K input tokens) and TBT limit (the scenario's SLO; docs/metrics.md). Unserved ones miss it.",
+        |s| Value::F(s.short.slo.attainment)
+    ),
+    row!(
+        "long.slo.attainment",
+        "Long SLO attainment",
+        Share,
+        Some(Higher),
+        "Share of all long requests that completed within their TTFT limit (base + per 1K input tokens) and TBT limit (the scenario's SLO; docs/metrics.md). Unserved ones miss it.",
+        |s| Value::F(s.long.slo.attainment)
+    ),
+    row!(
+        "short.slo.goodput_rps",
+        "Short goodput",
+        Rps,
+        Some(Higher),
+        "Short requests that met their SLO and completed inside the arrivals' span, per second of it.",
+        |s| Value::F(s.short.slo.goodput_rps)
+    ),
+    row!(
+        "long.slo.goodput_rps",
+        "Long goodput",
+        Rps,
+        Some(Higher),
+        "Long requests that met their SLO and completed inside the arrivals' span, per second of it.",
+        |s| Value::F(s.long.slo.goodput_rps)
+    ),
+    row!(
         "prefix.short.token_hit_rate",
         "Short prefix hits, tokens",
         Share,

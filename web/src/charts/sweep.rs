@@ -21,6 +21,9 @@ pub enum SweepMetric {
     ShortThroughput,
     /// Mean JCT of long requests.
     LongMeanJct,
+    /// SLO attainment of the worse of the two classes (the share of its requests that met
+    /// their SLO: what `pecsched-worker capacity` holds to a target).
+    SloAttainment,
 }
 
 impl SweepMetric {
@@ -30,6 +33,7 @@ impl SweepMetric {
             SweepMetric::ShortP99Delay => s.short.queueing_delay.p99,
             SweepMetric::ShortThroughput => s.short.throughput_rps,
             SweepMetric::LongMeanJct => s.long.jct.mean,
+            SweepMetric::SloAttainment => s.short.slo.attainment.min(s.long.slo.attainment),
         }
     }
     fn title(self) -> &'static str {
@@ -37,6 +41,7 @@ impl SweepMetric {
             SweepMetric::ShortP99Delay => "Short p99 delay vs load",
             SweepMetric::ShortThroughput => "Short throughput vs load",
             SweepMetric::LongMeanJct => "Long mean JCT vs load",
+            SweepMetric::SloAttainment => "SLO attainment vs load",
         }
     }
     fn axis(self) -> &'static str {
@@ -44,12 +49,14 @@ impl SweepMetric {
             SweepMetric::ShortP99Delay => "p99 queueing delay (s, log)",
             SweepMetric::ShortThroughput => "throughput (req/s)",
             SweepMetric::LongMeanJct => "mean JCT (s)",
+            SweepMetric::SloAttainment => "SLO attained, worse class (share)",
         }
     }
     /// The hover text of one point: policy, load, value, and the spread over seeds.
     pub fn hover(self, policy: &str, factor: f64, v: f64, lo: f64, hi: f64) -> String {
         let show = |x: f64| match self {
             SweepMetric::ShortThroughput => format!("{x:.3} req/s"),
+            SweepMetric::SloAttainment => format!("{:.1} % met their SLO", x * 100.0),
             _ => seconds(x),
         };
         let spread = if hi > lo {
@@ -65,6 +72,7 @@ impl SweepMetric {
             SweepMetric::ShortP99Delay => "chart-sweep-delay",
             SweepMetric::ShortThroughput => "chart-sweep-throughput",
             SweepMetric::LongMeanJct => "chart-sweep-jct",
+            SweepMetric::SloAttainment => "chart-sweep-slo",
         }
     }
 }
@@ -162,6 +170,8 @@ pub fn SweepChart(p: &Props) -> Html {
             f.y0(),
             f.y1(),
         )
+    } else if m == SweepMetric::SloAttainment {
+        Scale::linear(0.0, 1.0, f.y0(), f.y1())
     } else {
         Scale::linear(0.0, nice_max(max), f.y0(), f.y1())
     };
@@ -227,10 +237,20 @@ mod tests {
         let s = series(&pts, PolicyKind::Fifo, 42, SweepMetric::ShortP99Delay);
         assert_eq!(s, vec![(0.5, Some(2.0), 1.0, 5.0), (1.0, None, 3.0, 3.0)]);
         assert!(series(&pts, PolicyKind::PecSched, 42, SweepMetric::ShortP99Delay).is_empty());
+        let slo = SweepMetric::SloAttainment.hover("SJF", 2.0, 0.875, 0.875, 0.875);
+        assert_eq!(slo, "SJF at 2× load: 87.5 % met their SLO");
         let t = SweepMetric::ShortP99Delay.hover("FIFO", 0.5, 2.0, 1.0, 5.0);
         assert!(
             t.starts_with("FIFO at 0.5× load: ") && t.contains("seeds"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn slo_attainment_is_the_worse_class() {
+        let mut s = point(1.0, 42, 1.0).summary;
+        s.short.slo.attainment = 0.95;
+        s.long.slo.attainment = 0.5;
+        assert_eq!(SweepMetric::SloAttainment.value(&s), 0.5);
     }
 }

@@ -89,6 +89,8 @@ pub enum Edit {
     Seed(u64),
     /// Prefix caching (docs/prefix-caching.md).
     Prefix(super::PrefixEdit),
+    /// One SLO limit of one class (docs/metrics.md).
+    Slo(super::SloEdit),
 }
 
 /// The synthetic workload the source selector starts from.
@@ -199,6 +201,7 @@ impl Edit {
                 }
             }
             Edit::Prefix(p) => p.apply(w),
+            Edit::Slo(e) => e.apply(w),
             Edit::DecodeReplicas(n) => knobs(w).decode_replicas = n,
             Edit::ColocationCap(c) => knobs(w).colocation_cap = c,
             Edit::ReservationPool(p) => knobs(w).reservation_pool = p,

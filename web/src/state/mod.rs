@@ -6,6 +6,7 @@ mod edit;
 mod open;
 mod prefix_edit;
 mod results;
+mod slo_edit;
 #[cfg(test)]
 mod tests;
 
@@ -13,6 +14,7 @@ pub use edit::{DEFAULT_LOGNORMAL, Edit, SourceChoice, default_synthetic};
 pub use open::{Opened, link_words, open};
 pub use prefix_edit::{DEFAULT_SESSIONS, PrefixEdit};
 pub use results::{Progress, RunPhase, RunView, STOPPED};
+pub use slo_edit::{SloEdit, SloField};
 
 use crate::protocol::FromWorker;
 use crate::runner::limits;

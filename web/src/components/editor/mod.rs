@@ -4,6 +4,7 @@ mod cluster;
 mod field;
 mod policies;
 mod prefix;
+mod slo;
 mod upload;
 mod workload;
 
