@@ -1,7 +1,7 @@
 //! `pecsched-worker scale`: the paper's scalability experiment (docs/paper.md §3.7). Cluster
 //! sizes up to 8,192 GPUs (8 per node), Poisson arrivals at the cluster's sustainable rate
 //! (derived from the performance model by the core, `Scenario::capacity`, and printed) or at a
-//! rate per GPU given, every policy by default; each policy's decision time per request is
+//! rate per GPU given, the paper's eight policies by default (`PolicyKind::PAPER`); each policy's decision time per request is
 //! measured around its `dispatch` calls, and the engine's speed reported in events per second.
 //! `--week` runs the synthetic Azure 2024 conversation week instead (27.3 M requests).
 
@@ -47,7 +47,8 @@ pub struct ScaleArgs {
     /// time.
     #[arg(long)]
     pub week: bool,
-    /// Policies whose decisions are timed, one run each (default: all eight).
+    /// Policies whose decisions are timed, one run each (default: the paper's eight,
+    /// `PolicyKind::PAPER`; name others to add them).
     #[arg(long = "policies", value_delimiter = ',')]
     pub policies: Option<Vec<PolicyKind>>,
     /// Stop each run after this many events (default: the engine's, 50 M); a week needs more.
@@ -118,7 +119,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         "short ÷JCT",
         "long ÷JCT",
     )?;
-    let policies = a.policies.as_deref().unwrap_or(&PolicyKind::ALL);
+    let policies = a.policies.as_deref().unwrap_or(&PolicyKind::PAPER);
     for &gpus in &a.gpus {
         anyhow::ensure!(
             gpus >= 8 && gpus.is_multiple_of(8),
