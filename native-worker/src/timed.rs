@@ -37,6 +37,16 @@ impl Policy for Timed {
         self.inner.init(view);
     }
 
+    // Every default method is forwarded: a wrapper that kept a default would change the
+    // policy (a reserved pool's too-large requests would wait instead of being rejected).
+    fn long_group_limit(&self) -> Option<u32> {
+        self.inner.long_group_limit()
+    }
+
+    fn takes_short_on(&self, replica: u32) -> bool {
+        self.inner.takes_short_on(replica)
+    }
+
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let before = out.len();
         let t = Instant::now();
@@ -86,4 +96,37 @@ pub fn by_class(records: &[RequestRecord], samples: &[(u32, u64)]) -> [ClassTime
 /// Nearest-rank 99th percentile of ascending values (0 when empty).
 pub fn p99(sorted: &[f64]) -> f64 {
     pecsched_core::stats::nearest_rank(sorted, 99.0).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A policy whose default methods all answer something other than their defaults.
+    struct Pool;
+
+    impl Policy for Pool {
+        fn kind(&self) -> PolicyKind {
+            PolicyKind::Reservation
+        }
+        fn rules(&self) -> EngineRules {
+            EngineRules::BASELINE
+        }
+        fn dispatch(&mut self, _view: &View<'_>, _out: &mut Vec<Decision>) {}
+        fn long_group_limit(&self) -> Option<u32> {
+            Some(3)
+        }
+        fn takes_short_on(&self, replica: u32) -> bool {
+            replica >= 3
+        }
+    }
+
+    #[test]
+    fn timing_a_policy_does_not_change_what_it_answers() {
+        let timed = Timed::new(Box::new(Pool), Samples::default());
+        assert_eq!(timed.kind(), PolicyKind::Reservation);
+        assert_eq!(timed.long_group_limit(), Some(3));
+        assert!(!timed.takes_short_on(0));
+        assert!(timed.takes_short_on(3));
+    }
 }

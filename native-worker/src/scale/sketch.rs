@@ -153,6 +153,10 @@ impl Policy for TimedStats {
         self.inner.long_group_limit()
     }
 
+    fn takes_short_on(&self, replica: u32) -> bool {
+        self.inner.takes_short_on(replica)
+    }
+
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let before = out.len();
         let t = Instant::now();
@@ -178,6 +182,35 @@ impl Policy for TimedStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A policy whose default methods all answer something other than their defaults.
+    struct Pool;
+
+    impl Policy for Pool {
+        fn kind(&self) -> PolicyKind {
+            PolicyKind::Reservation
+        }
+        fn rules(&self) -> EngineRules {
+            EngineRules::BASELINE
+        }
+        fn dispatch(&mut self, _view: &View<'_>, _out: &mut Vec<Decision>) {}
+        fn long_group_limit(&self) -> Option<u32> {
+            Some(3)
+        }
+        fn takes_short_on(&self, replica: u32) -> bool {
+            replica >= 3
+        }
+    }
+
+    #[test]
+    fn timing_a_policy_does_not_change_what_it_answers() {
+        let stats = Rc::new(RefCell::new(DecisionStats::new(1)));
+        let timed = TimedStats::new(Box::new(Pool), stats);
+        assert_eq!(timed.kind(), PolicyKind::Reservation);
+        assert_eq!(timed.long_group_limit(), Some(3));
+        assert!(!timed.takes_short_on(0));
+        assert!(timed.takes_short_on(3));
+    }
 
     #[test]
     fn buckets_cover_every_value_in_order() {
