@@ -7,6 +7,7 @@
 
 mod sketch;
 
+use crate::timed::Timed;
 use anyhow::{Context, Result};
 use clap::Args;
 use pecsched_core::model::ModelKind;
@@ -14,7 +15,7 @@ use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::{ConvWeek2024, Request, azure_week};
-use sketch::{DecisionStats, TimedStats};
+use sketch::DecisionStats;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
@@ -138,7 +139,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             let stats = Rc::new(RefCell::new(DecisionStats::new(run_reqs.len() as u32)));
             let t = Instant::now();
             let mut sim = s.simulation_with(
-                Box::new(TimedStats::new(s.build_policy(policy), stats.clone())),
+                Box::new(Timed::new(s.build_policy(policy), stats.clone())),
                 run_reqs,
             )?;
             if let Some(n) = a.max_events {

@@ -11,20 +11,33 @@ use std::time::Instant;
 /// divided by the decisions that call made).
 pub type Samples = Rc<RefCell<Vec<(u32, u64)>>>;
 
-/// A policy whose `dispatch` calls are timed.
-pub struct Timed {
-    inner: Box<dyn Policy>,
-    samples: Samples,
+/// Where a [`Timed`] policy's decision times go.
+pub trait DecisionLog {
+    /// One decision: request `req` of `class`, charged `ns` nanoseconds.
+    fn record(&mut self, req: u32, class: Class, ns: u64);
 }
 
-impl Timed {
-    /// Wraps `inner`; decision times go to `samples`.
-    pub fn new(inner: Box<dyn Policy>, samples: Samples) -> Timed {
-        Timed { inner, samples }
+impl DecisionLog for Vec<(u32, u64)> {
+    fn record(&mut self, req: u32, _class: Class, ns: u64) {
+        self.push((req, ns));
     }
 }
 
-impl Policy for Timed {
+/// A policy whose `dispatch` calls are timed: each decision of a call is charged the call's
+/// time divided by the decisions it made, into a shared log `L`.
+pub struct Timed<L: DecisionLog> {
+    inner: Box<dyn Policy>,
+    log: Rc<RefCell<L>>,
+}
+
+impl<L: DecisionLog> Timed<L> {
+    /// Wraps `inner`; decision times go to `log`.
+    pub fn new(inner: Box<dyn Policy>, log: Rc<RefCell<L>>) -> Timed<L> {
+        Timed { inner, log }
+    }
+}
+
+impl<L: DecisionLog> Policy for Timed<L> {
     fn kind(&self) -> PolicyKind {
         self.inner.kind()
     }
@@ -54,12 +67,12 @@ impl Policy for Timed {
         let ns = t.elapsed().as_nanos() as u64;
         let made = (out.len() - before) as u64;
         if let Some(share) = ns.checked_div(made) {
-            let mut s = self.samples.borrow_mut();
+            let mut log = self.log.borrow_mut();
             for d in &out[before..] {
                 let req = match d {
                     Decision::Short { req, .. } | Decision::Long { req, .. } => *req,
                 };
-                s.push((req, share));
+                log.record(req, view.class(req), share);
             }
         }
     }

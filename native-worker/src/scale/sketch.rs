@@ -4,11 +4,8 @@
 //! decision ÷ JCT ratio (the JCT is known only when the run ends). Deterministic: the same
 //! samples give the same answer whatever their order.
 
+use crate::timed::DecisionLog;
 use pecsched_core::metrics::{Class, RequestRecord};
-use pecsched_core::policy::{Decision, EngineRules, Policy, PolicyKind, View};
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::time::Instant;
 
 /// Bits of the sub-bucket index: 2^7 = 128 buckets per power of two.
 const SUB_BITS: u32 = 7;
@@ -122,59 +119,11 @@ impl DecisionStats {
     }
 }
 
-/// A policy whose `dispatch` calls are timed into a shared [`DecisionStats`]: each decision of
-/// a call is charged the call's time divided by the decisions it made.
-pub struct TimedStats {
-    inner: Box<dyn Policy>,
-    stats: Rc<RefCell<DecisionStats>>,
-}
-
-impl TimedStats {
-    /// Wraps `inner`; decision times go to `stats`.
-    pub fn new(inner: Box<dyn Policy>, stats: Rc<RefCell<DecisionStats>>) -> TimedStats {
-        TimedStats { inner, stats }
-    }
-}
-
-impl Policy for TimedStats {
-    fn kind(&self) -> PolicyKind {
-        self.inner.kind()
-    }
-
-    fn rules(&self) -> EngineRules {
-        self.inner.rules()
-    }
-
-    fn init(&mut self, view: &View<'_>) {
-        self.inner.init(view);
-    }
-
-    fn long_group_limit(&self) -> Option<u32> {
-        self.inner.long_group_limit()
-    }
-
-    fn takes_short_on(&self, replica: u32) -> bool {
-        self.inner.takes_short_on(replica)
-    }
-
-    fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
-        let before = out.len();
-        let t = Instant::now();
-        self.inner.dispatch(view, out);
-        let ns = t.elapsed().as_nanos() as u64;
-        let made = (out.len() - before) as u64;
-        if let Some(share) = ns.checked_div(made) {
-            let mut s = self.stats.borrow_mut();
-            for d in &out[before..] {
-                let req = match d {
-                    Decision::Short { req, .. } | Decision::Long { req, .. } => *req,
-                };
-                let class = (view.class(req) == Class::Long) as usize;
-                s.ns[class].record(share);
-                if let Some(slot) = s.per_request.get_mut(req as usize) {
-                    *slot = share.min(u32::MAX as u64 - 1) as u32;
-                }
-            }
+impl DecisionLog for DecisionStats {
+    fn record(&mut self, req: u32, class: Class, ns: u64) {
+        self.ns[(class == Class::Long) as usize].record(ns);
+        if let Some(slot) = self.per_request.get_mut(req as usize) {
+            *slot = ns.min(u32::MAX as u64 - 1) as u32;
         }
     }
 }
@@ -182,35 +131,6 @@ impl Policy for TimedStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A policy whose default methods all answer something other than their defaults.
-    struct Pool;
-
-    impl Policy for Pool {
-        fn kind(&self) -> PolicyKind {
-            PolicyKind::Reservation
-        }
-        fn rules(&self) -> EngineRules {
-            EngineRules::BASELINE
-        }
-        fn dispatch(&mut self, _view: &View<'_>, _out: &mut Vec<Decision>) {}
-        fn long_group_limit(&self) -> Option<u32> {
-            Some(3)
-        }
-        fn takes_short_on(&self, replica: u32) -> bool {
-            replica >= 3
-        }
-    }
-
-    #[test]
-    fn timing_a_policy_does_not_change_what_it_answers() {
-        let stats = Rc::new(RefCell::new(DecisionStats::new(1)));
-        let timed = TimedStats::new(Box::new(Pool), stats);
-        assert_eq!(timed.kind(), PolicyKind::Reservation);
-        assert_eq!(timed.long_group_limit(), Some(3));
-        assert!(!timed.takes_short_on(0));
-        assert!(timed.takes_short_on(3));
-    }
 
     #[test]
     fn buckets_cover_every_value_in_order() {
