@@ -1,4 +1,4 @@
-//! The common placement rules ([`super::placement`]) over the engine's indexes instead of a
+//! The common placement rules ([`crate::policy::placement`]) over the engine's indexes instead of a
 //! snapshot of every replica: a dispatch call's working copy of the cluster holds only the
 //! replicas this call has changed, and reads every other one from the [`View`] on demand. The
 //! decisions are the same as the snapshot functions' (same candidates, same order, same ties);
