@@ -13,7 +13,7 @@ mod window;
 
 pub use offered::{Capacity, Demand, ShortCapacity};
 pub use prefix::{PrefixStats, PrefixSummary};
-pub use record::{CSV_HEADER, Class, Rejection, RequestRecord};
+pub use record::{CSV_HEADER, Class, Records, Rejection, RequestRecord};
 pub use sink::{DiscardRecords, RecordSink};
 pub use slo::{CSV_SLO_HEADER, ClassSlo, Slo, SloAttainment};
 pub use stop::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};

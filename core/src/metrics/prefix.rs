@@ -1,7 +1,7 @@
 //! Prefix-cache metrics of a run (docs/prefix-caching.md): hit rates by tokens and by
 //! requests per class, prefill tokens saved, evictions.
 
-use super::record::{Class, RequestRecord};
+use super::record::Class;
 use serde::{Deserialize, Serialize};
 
 /// Prefix-cache hits of one class, over the requests whose prefill started (those that were
@@ -24,10 +24,10 @@ pub struct PrefixStats {
 
 impl PrefixStats {
     /// The stats of `class` over `records`.
-    pub fn of(records: &[RequestRecord], class: Class) -> PrefixStats {
+    pub fn of<R: super::Records + ?Sized>(records: &R, class: Class) -> PrefixStats {
         let mut s = PrefixStats::default();
         for r in records
-            .iter()
+            .each()
             .filter(|r| r.class == class && r.prefill_start.is_some())
         {
             s.requests += 1;
@@ -57,7 +57,11 @@ pub struct PrefixSummary {
 
 impl PrefixSummary {
     /// The summary of a run's `records`, with its cache counters.
-    pub fn of(records: &[RequestRecord], evictions: u64, block_tokens: u32) -> PrefixSummary {
+    pub fn of<R: super::Records + ?Sized>(
+        records: &R,
+        evictions: u64,
+        block_tokens: u32,
+    ) -> PrefixSummary {
         PrefixSummary {
             short: PrefixStats::of(records, Class::Short),
             long: PrefixStats::of(records, Class::Long),
@@ -78,6 +82,7 @@ impl PrefixSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::RequestRecord;
     use crate::time::SimTime;
 
     #[test]

@@ -178,3 +178,29 @@ impl RequestRecord {
         )
     }
 }
+
+/// Every request's record of a run, read in id order: a slice of records, or the engine's
+/// compact store (which rebuilds each record as it is read instead of holding 112 bytes per
+/// request for the whole run).
+pub trait Records {
+    /// The records, in id order.
+    fn each(&self) -> Box<dyn Iterator<Item = RequestRecord> + '_>;
+}
+
+impl Records for [RequestRecord] {
+    fn each(&self) -> Box<dyn Iterator<Item = RequestRecord> + '_> {
+        Box::new(self.iter().copied())
+    }
+}
+
+impl<const N: usize> Records for [RequestRecord; N] {
+    fn each(&self) -> Box<dyn Iterator<Item = RequestRecord> + '_> {
+        Box::new(self.iter().copied())
+    }
+}
+
+impl Records for Vec<RequestRecord> {
+    fn each(&self) -> Box<dyn Iterator<Item = RequestRecord> + '_> {
+        Box::new(self.iter().copied())
+    }
+}

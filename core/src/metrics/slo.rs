@@ -147,8 +147,8 @@ pub struct SloAttainment {
 impl SloAttainment {
     /// What the requests of `class` among `records` met of `slo`, over `window` as observed
     /// until `observed_until` (the rate span of [`super::ClassSummary::throughput_rps`]).
-    pub fn of(
-        records: &[RequestRecord],
+    pub fn of<R: super::Records + ?Sized>(
+        records: &R,
         class: Class,
         slo: &Slo,
         window: MetricsWindow,
@@ -157,9 +157,9 @@ impl SloAttainment {
         let limit = slo.class(class);
         let (from, to) = window.observed_rate_span(observed_until);
         let (mut count, mut met, mut in_span) = (0u64, 0u64, 0u64);
-        for r in records.iter().filter(|r| r.class == class) {
+        for r in records.each().filter(|r| r.class == class) {
             count += 1;
-            if limit.met(r) {
+            if limit.met(&r) {
                 met += 1;
                 if r.completion.is_some_and(|t| t >= from && t <= to) {
                     in_span += 1;

@@ -7,7 +7,7 @@
 //! Every figure is computed from integer nanoseconds with IEEE-exact arithmetic (`+ − × ÷`, no
 //! transcendental functions), so summaries are bit-identical natively and in wasm.
 
-use super::record::{Class, RequestRecord};
+use super::record::{Class, Records, RequestRecord};
 use super::slo::{Slo, SloAttainment};
 use super::stop::StopReason;
 use super::window::{CensoredMean, CensoredP99, MetricsWindow};
@@ -122,28 +122,34 @@ pub struct ClassSummary {
 impl ClassSummary {
     /// Summarises the records of `class` over `window`, the run having observed the cluster
     /// until `observed_until` (its horizon if it reached it, else its last event).
-    pub fn of(
-        records: &[RequestRecord],
+    pub fn of<R: Records + ?Sized>(
+        records: &R,
         class: Class,
         window: MetricsWindow,
         observed_until: SimTime,
     ) -> ClassSummary {
-        let rs: Vec<&RequestRecord> = records.iter().filter(|r| r.class == class).collect();
+        // Each figure is one pass over the records (the engine's store rebuilds them as they
+        // are read: no copy of every record is held).
+        let rs = || records.each().filter(move |r| r.class == class);
         let judged_at = window.horizon().min(observed_until);
-        let count = rs.len() as u64;
-        let completed = rs.iter().filter(|r| r.completion.is_some()).count() as u64;
-        let rejected = rs.iter().filter(|r| r.rejected).count() as u64;
         let started = |r: &RequestRecord| r.prefill_start.is_some_and(|t| t <= judged_at);
-        let starved = rs.iter().filter(|r| !r.rejected && !started(r)).count() as u64;
-        let unfinished = rs
-            .iter()
-            .filter(|r| started(r) && r.completion.is_none())
-            .count() as u64;
         let (from, to) = window.observed_rate_span(observed_until);
-        let in_span = rs
-            .iter()
-            .filter(|r| r.completion.is_some_and(|t| t >= from && t <= to))
-            .count() as u64;
+        let (mut count, mut completed, mut rejected, mut starved, mut unfinished) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut in_span, mut preemptions) = (0u64, 0u64);
+        let mut rejection = None;
+        for r in rs() {
+            count += 1;
+            completed += u64::from(r.completion.is_some());
+            rejected += u64::from(r.rejected);
+            starved += u64::from(!r.rejected && !started(&r));
+            unfinished += u64::from(started(&r) && r.completion.is_none());
+            in_span += u64::from(r.completion.is_some_and(|t| t >= from && t <= to));
+            preemptions += r.preemptions as u64;
+            if rejection.is_none() {
+                rejection = r.rejected_reason;
+            }
+        }
         ClassSummary {
             count,
             completed,
@@ -155,21 +161,17 @@ impl ClassSummary {
             } else {
                 (starved + rejected) as f64 / count as f64
             },
-            queueing_delay: Percentiles::of(
-                rs.iter().filter_map(|r| r.queueing_delay_ns()).collect(),
-            ),
-            ttft: Percentiles::of(rs.iter().filter_map(|r| r.ttft_ns()).collect()),
-            tbt: Percentiles::of(rs.iter().filter_map(|r| r.tbt_ns()).collect()),
-            jct: Percentiles::of(rs.iter().filter_map(|r| r.jct_ns()).collect()),
+            queueing_delay: Percentiles::of(rs().filter_map(|r| r.queueing_delay_ns()).collect()),
+            ttft: Percentiles::of(rs().filter_map(|r| r.ttft_ns()).collect()),
+            tbt: Percentiles::of(rs().filter_map(|r| r.tbt_ns()).collect()),
+            jct: Percentiles::of(rs().filter_map(|r| r.jct_ns()).collect()),
             jct_all: CensoredMean::of(
-                rs.iter()
-                    .filter(|r| !r.rejected)
+                rs().filter(|r| !r.rejected)
                     .map(|r| (r.arrival, r.completion)),
                 judged_at,
             ),
             queueing_delay_all: CensoredP99::of(
-                rs.iter()
-                    .filter(|r| !r.rejected)
+                rs().filter(|r| !r.rejected)
                     .map(|r| (r.arrival, r.prefill_start)),
                 judged_at,
             ),
@@ -178,12 +180,9 @@ impl ClassSummary {
             } else {
                 0.0
             },
-            preemptions: rs.iter().map(|r| r.preemptions as u64).sum(),
+            preemptions,
             slo: SloAttainment::default(),
-            rejection: rs
-                .iter()
-                .find_map(|r| r.rejected_reason)
-                .map(|why| why.to_string()),
+            rejection: rejection.map(|why| why.to_string()),
             window,
         }
     }
@@ -240,12 +239,12 @@ pub struct Summary {
 }
 
 /// What the engine hands the metrics when a run ends (see [`Summary::of`]).
-#[derive(Clone, Debug)]
-pub struct RunEnd<'a> {
+#[derive(Debug)]
+pub struct RunEnd<'a, R: Records + ?Sized = [RequestRecord]> {
     /// The policy that ran.
     pub policy: PolicyKind,
     /// Every request's record.
-    pub records: &'a [RequestRecord],
+    pub records: &'a R,
     /// The window the run is measured over.
     pub window: MetricsWindow,
     /// GPUs of the cluster.
@@ -271,7 +270,7 @@ impl Summary {
     /// its last event and the horizon); a partial run (stalled, event limit, ended early) only
     /// up to its last event: starvation and censoring are judged there, and the rate span is
     /// cut there.
-    pub fn of(run: RunEnd<'_>) -> Summary {
+    pub fn of<R: Records + ?Sized>(run: RunEnd<'_, R>) -> Summary {
         let observed_until = match &run.stopped {
             Some(why) if why.is_partial() => run.end,
             _ => run.window.horizon().max(run.end),

@@ -4,6 +4,7 @@
 use super::engine::{State, class_index};
 use super::job::{JobPhase, LongJob};
 use super::log::LogTag;
+use super::records::Stamp;
 use crate::metrics::Class;
 use crate::sched::Decision;
 use crate::time::SimDuration;
@@ -28,9 +29,8 @@ impl State {
                 r.queue.push_back(req);
                 r.queued_tokens += self.reqs[req as usize].input_tokens as u64;
                 self.sync_index(replica);
-                let rec = &mut self.records[req as usize];
-                rec.dispatched = Some(self.now);
-                rec.replicas = 1;
+                self.stamp(req, Stamp::Dispatched, self.now);
+                self.records.set_replicas(req, 1);
                 self.log.record(
                     LogTag::ShortDispatched,
                     [self.now.0, req as u64, replica as u64, 0],
@@ -102,9 +102,8 @@ impl State {
                     colocation_cap_tokens_per_gpu: None,
                     step_batches: Vec::new(),
                 });
-                let rec = &mut self.records[req as usize];
-                rec.dispatched = Some(self.now);
-                rec.replicas = k as u32;
+                self.stamp(req, Stamp::Dispatched, self.now);
+                self.records.set_replicas(req, k as u32);
                 self.log.record(
                     LogTag::LongDispatched,
                     [self.now.0, req as u64, k, replicas[0] as u64],

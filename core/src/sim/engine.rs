@@ -7,11 +7,13 @@ use super::event::{Event, EventQueue};
 use super::job::{JobPhase, LongJob};
 use super::log::{EventLogHash, LogTag};
 use super::oracle::IterationOracle;
+use super::records::{RecordStore, Stamp, StoreView};
 use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
 use crate::hardware::ClusterSpec;
 use crate::metrics::{
-    Class, MetricsWindow, Rejection, RequestRecord, RunEnd, Slo, StallCheck, StopReason, Summary,
+    Class, MetricsWindow, Records, Rejection, RequestRecord, RunEnd, Slo, StallCheck, StopReason,
+    Summary,
 };
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
@@ -58,7 +60,7 @@ pub(crate) struct State {
     pub reqs: Vec<Request>,
     pub classes: Vec<Class>,
     pub sp_degree: Vec<u32>,
-    pub records: Vec<RequestRecord>,
+    pub records: RecordStore,
     pub replicas: Vec<Replica>,
     pub jobs: Vec<LongJob>,
     /// The global queue, one FIFO per class (short, long); ids are in arrival order.
@@ -182,7 +184,7 @@ impl Simulation {
         let sizing = cfg.sizing(model, capacity);
         let mut classes = Vec::with_capacity(requests.len());
         let mut sp_degree = Vec::with_capacity(requests.len());
-        let mut records = Vec::with_capacity(requests.len());
+        let mut records = RecordStore::new(requests.len());
         for r in &requests {
             let class = sizing.class(r.input_tokens, r.output_tokens);
             let long = class == Class::Long;
@@ -191,19 +193,18 @@ impl Simulation {
             } else {
                 0
             };
-            let mut rec =
-                RequestRecord::new(r.id, class, r.input_tokens, r.output_tokens, r.arrival);
             if long && k > prefill_replicas {
-                rec.rejected = true;
-                rec.rejected_reason = Some(Rejection {
-                    needs_replicas: k,
-                    prefill_replicas,
-                    reserved_pool: false,
-                });
+                records.reject(
+                    r.id,
+                    Rejection {
+                        needs_replicas: k,
+                        prefill_replicas,
+                        reserved_pool: false,
+                    },
+                );
             }
             classes.push(class);
             sp_degree.push(k);
-            records.push(rec);
         }
         let horizon = requests.last().map_or(SimTime::ZERO, |r| r.arrival) + cfg.drain_limit;
         let window =
@@ -263,14 +264,18 @@ impl Simulation {
         let view = sim.st.view();
         sim.policy.init(&view);
         if let Some(limit) = sim.policy.long_group_limit() {
-            for (rec, &k) in sim.st.records.iter_mut().zip(&sim.st.sp_degree) {
-                if rec.class == Class::Long && !rec.rejected && k > limit {
-                    rec.rejected = true;
-                    rec.rejected_reason = Some(Rejection {
-                        needs_replicas: k,
-                        prefill_replicas: limit,
-                        reserved_pool: true,
-                    });
+            let st = &mut sim.st;
+            for (id, (&class, &k)) in st.classes.iter().zip(&st.sp_degree).enumerate() {
+                let id = id as u32;
+                if class == Class::Long && !st.records.rejected(id) && k > limit {
+                    st.records.reject(
+                        id,
+                        Rejection {
+                            needs_replicas: k,
+                            prefill_replicas: limit,
+                            reserved_pool: true,
+                        },
+                    );
                 }
             }
         }
@@ -397,9 +402,9 @@ impl Simulation {
         &self.st.timeline
     }
 
-    /// Per-request records so far.
-    pub fn records(&self) -> &[RequestRecord] {
-        &self.st.records
+    /// Per-request records so far (rebuilt from the engine's compact store: a copy).
+    pub fn records(&self) -> Vec<RequestRecord> {
+        self.st.records_view().each().collect()
     }
 
     /// Why the run ends here, if it does not end having served (or rejected) every request:
@@ -440,6 +445,14 @@ impl Simulation {
 
     /// Ends the run now and summarises it.
     pub fn finish(self) -> (Summary, Vec<RequestRecord>) {
+        let (summary, st) = self.end();
+        let records = st.records_view().each().collect();
+        (summary, records)
+    }
+
+    /// Ends the run now: its summary (computed from the compact records, none copied) and the
+    /// state the records are read from.
+    pub(super) fn end(self) -> (Summary, State) {
         let stopped = self.stop_reason();
         let mut st = self.st;
         st.stopped = stopped;
@@ -463,7 +476,7 @@ impl Simulation {
         }
         let mut summary = Summary::of(RunEnd {
             policy: self.policy.kind(),
-            records: &st.records,
+            records: &st.records_view(),
             window: w,
             gpus: st.replicas.len() as u64 * st.tp as u64,
             busy_gpu_ns: busy,
@@ -474,7 +487,7 @@ impl Simulation {
             slo: self.slo,
         });
         summary.prefix = st.prefix_summary();
-        (summary, st.records)
+        (summary, st)
     }
 
     fn dispatch(&mut self) {
@@ -537,6 +550,39 @@ impl ReplicaSource for State {
 }
 
 impl State {
+    /// Records instant `s` of request `id` as `t`.
+    pub(crate) fn stamp(&mut self, id: u32, s: Stamp, t: SimTime) {
+        let arrival = self.reqs[id as usize].arrival;
+        self.records.set_time(id, s, arrival, t);
+    }
+
+    /// Records instant `s` of request `id` as `t` unless it is recorded already.
+    pub(crate) fn stamp_once(&mut self, id: u32, s: Stamp, t: SimTime) {
+        if self.stamped(id, s).is_none() {
+            self.stamp(id, s, t);
+        }
+    }
+
+    /// Instant `s` of request `id`, if recorded.
+    pub(crate) fn stamped(&self, id: u32, s: Stamp) -> Option<SimTime> {
+        self.records.time(id, s, self.reqs[id as usize].arrival)
+    }
+
+    /// The full record of request `id`.
+    pub(crate) fn record(&self, id: u32) -> RequestRecord {
+        self.records
+            .get(&self.reqs[id as usize], self.classes[id as usize])
+    }
+
+    /// Every request's record, rebuilt as read.
+    pub(crate) fn records_view(&self) -> StoreView<'_> {
+        StoreView {
+            store: &self.records,
+            reqs: &self.reqs,
+            classes: &self.classes,
+        }
+    }
+
     /// What the policy sees now.
     pub(crate) fn view(&self) -> View<'_> {
         View::new(ViewParts {
@@ -643,7 +689,7 @@ impl State {
                     .record(LogTag::Arrival, [self.now.0, id as u64, 0, 0]);
                 self.next_arrival += 1;
                 self.schedule_next_arrival();
-                if !self.records[id as usize].rejected {
+                if !self.records.rejected(id) {
                     self.global[class_index(self.classes[id as usize])].push_back(id);
                     self.dirty = true;
                 }
@@ -768,9 +814,7 @@ impl State {
             return;
         }
         for &id in &batch.started {
-            self.records[id as usize]
-                .prefill_start
-                .get_or_insert(self.now);
+            self.stamp_once(id, Stamp::PrefillStart, self.now);
         }
         self.note_cached(r, &batch);
         let run = DecodeRun::new(&self.perf, &batch.shape, batch.decodes, batch.steps);

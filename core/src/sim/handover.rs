@@ -6,6 +6,7 @@
 use super::engine::State;
 use super::event::Event;
 use super::log::LogTag;
+use super::records::Stamp;
 use super::replica::Applied;
 use crate::time::SimDuration;
 
@@ -18,17 +19,17 @@ impl State {
         // tokenisation, streaming): no GPU time, only the recorded times.
         let seen = now + self.perf.request_overhead();
         for &id in &out.prefill_done {
-            self.records[id as usize].first_token = Some(seen);
+            self.stamp(id, Stamp::FirstToken, seen);
         }
         for &id in &out.finished {
-            self.records[id as usize].completion = Some(seen);
+            self.stamp(id, Stamp::Completion, seen);
             self.log
                 .record(LogTag::ShortCompleted, [now.0, id as u64, r as u64, 0]);
         }
         let rep_decode_only = self.replicas[r as usize].decode_only;
         if self.rules.disaggregated() && !rep_decode_only {
             for &id in &out.prefill_done {
-                if self.records[id as usize].completion.is_none() {
+                if self.stamped(id, Stamp::Completion).is_none() {
                     self.transfer_wait.push_back((id, r));
                 }
             }

@@ -3,6 +3,7 @@
 
 use super::Simulation;
 use super::job::JobPhase;
+use super::records::Stamp;
 use crate::sched::IndexMismatch;
 
 /// Where the engine holds a request (for [`InvariantError::TwoPlaces`]).
@@ -359,23 +360,25 @@ impl Simulation {
             }
             None => {}
         }
-        for (id, rec) in st.records.iter().enumerate() {
+        for (id, &at) in place.iter().enumerate().take(st.reqs.len()) {
             let req = id as u32;
+            let completion = st.stamped(req, Stamp::Completion);
+            let first_token = st.stamped(req, Stamp::FirstToken);
             let arrived = req < st.next_arrival;
-            let done = rec.completion.is_some() || rec.rejected;
-            let placed = place[id] == 1;
+            let done = completion.is_some() || st.records.rejected(req);
+            let placed = at == 1;
             if arrived && !done && !placed {
                 return Err(InvariantError::Nowhere { req });
             }
-            if done && placed && rec.completion.is_some() {
+            if done && placed && completion.is_some() {
                 return Err(InvariantError::CompletedButHeld { req });
             }
-            if let (Some(a), Some(b)) = (rec.prefill_start, rec.first_token)
+            if let (Some(a), Some(b)) = (st.stamped(req, Stamp::PrefillStart), first_token)
                 && b < a
             {
                 return Err(InvariantError::FirstTokenBeforePrefill { req });
             }
-            if let (Some(a), Some(b)) = (rec.first_token, rec.completion)
+            if let (Some(a), Some(b)) = (first_token, completion)
                 && b < a
             {
                 return Err(InvariantError::CompletionBeforeFirstToken { req });

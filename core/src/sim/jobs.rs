@@ -6,6 +6,7 @@ use super::engine::State;
 use super::event::Event;
 use super::job::{JobPhase, Segment};
 use super::log::LogTag;
+use super::records::Stamp;
 use super::replica::Applied;
 use super::timeline::{Span, SpanKind};
 use crate::perf::{SpChoice, SpGroup, SpPlan};
@@ -143,7 +144,7 @@ impl State {
                         "KV over capacity on replica {m}"
                     );
                 }
-                self.records[req as usize].prefill_start = Some(now);
+                self.stamp(req, Stamp::PrefillStart, now);
                 let plan = match self.jobs[j as usize].plan {
                     SpPlan::Ring => 0,
                     SpPlan::Hybrid { attention, mlp } => {
@@ -281,8 +282,7 @@ impl State {
                 if job.prefill_done >= job.prefill_total {
                     job.generated = 1;
                     let req = job.req;
-                    self.records[req as usize].first_token =
-                        Some(now + self.perf.request_overhead());
+                    self.stamp(req, Stamp::FirstToken, now + self.perf.request_overhead());
                     self.log
                         .record(LogTag::LongFirstToken, [now.0, req as u64, 0, 0]);
                     if self.jobs[j as usize].generated >= self.jobs[j as usize].output {
@@ -322,7 +322,7 @@ impl State {
         let job = &mut self.jobs[j as usize];
         job.preemptions += 1;
         let req = job.req;
-        self.records[req as usize].preemptions += 1;
+        self.records.preempted(req);
         let done = job.prefill_done.0;
         self.paused_since.insert(j, self.now);
         // The pause's batch: the short prefills present now (running, and queued on a member).
@@ -385,9 +385,7 @@ impl State {
             let adm = self.admission(m, true);
             let b = self.replicas[m as usize].form_batch(&self.reqs, adm);
             for &id in &b.started {
-                self.records[id as usize]
-                    .prefill_start
-                    .get_or_insert(self.now);
+                self.stamp_once(id, Stamp::PrefillStart, self.now);
             }
             self.note_cached(m, &b);
             colocated += b.chunks.iter().map(|c| c.1 as u64).sum::<u64>();
@@ -450,9 +448,7 @@ impl State {
             let adm = self.admission(m, true);
             let b = self.replicas[m as usize].form_batch(&self.reqs, adm);
             for &id in &b.started {
-                self.records[id as usize]
-                    .prefill_start
-                    .get_or_insert(self.now);
+                self.stamp_once(id, Stamp::PrefillStart, self.now);
             }
             self.note_cached(m, &b);
             let t = if b.shape == crate::perf::BatchShape::default() {
@@ -489,7 +485,7 @@ impl State {
         let job = &mut self.jobs[j as usize];
         job.phase = JobPhase::Done;
         let (req, kv, input) = (job.req, job.kv_per_member, job.input as u64);
-        self.records[req as usize].completion = Some(now + self.perf.request_overhead());
+        self.stamp(req, Stamp::Completion, now + self.perf.request_overhead());
         self.log
             .record(LogTag::LongCompleted, [now.0, req as u64, j as u64, 0]);
         // Each member passes to the next long request in its queue, which may now head all of

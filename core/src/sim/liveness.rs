@@ -7,6 +7,7 @@
 use super::config::WATCH_INTERVAL;
 use super::engine::State;
 use super::job::JobPhase;
+use super::records::Stamp;
 use crate::metrics::{JobState, MAX_LISTED_STRANDED, Place, StallCheck, StopReason, Stranded};
 use crate::time::SimTime;
 
@@ -117,9 +118,10 @@ impl State {
 
     /// Arrived requests neither completed nor rejected.
     pub(crate) fn unserved_count(&self) -> u64 {
-        self.records[..self.next_arrival as usize]
-            .iter()
-            .filter(|r| r.completion.is_none() && !r.rejected)
+        (0..self.next_arrival)
+            .filter(|&id| {
+                self.stamped(id, Stamp::Completion).is_none() && !self.records.rejected(id)
+            })
             .count() as u64
     }
 
@@ -182,10 +184,8 @@ impl State {
         }
         let mut stranded = Vec::new();
         let mut count = 0u64;
-        for (id, rec) in self.records[..self.next_arrival as usize]
-            .iter()
-            .enumerate()
-        {
+        for (id, &at) in places.iter().enumerate().take(self.next_arrival as usize) {
+            let rec = self.record(id as u32);
             if rec.completion.is_some() || rec.rejected {
                 continue;
             }
@@ -194,7 +194,7 @@ impl State {
                 stranded.push(Stranded {
                     id: id as u32,
                     class: rec.class,
-                    place: places[id].unwrap_or(Place::GlobalQueue),
+                    place: at.unwrap_or(Place::GlobalQueue),
                 });
             }
         }

@@ -20,6 +20,7 @@ pub mod log;
 pub mod oracle;
 mod prefix;
 mod prefix_cache;
+mod records;
 pub(crate) mod replica;
 mod sink;
 pub mod timeline;

@@ -66,7 +66,7 @@ impl State {
     /// with prefix caching and a detailed timeline, each lookup for the hit-rate chart).
     pub(crate) fn note_cached(&mut self, r: u32, b: &Batch) {
         for &(id, tokens) in &b.cached {
-            self.records[id as usize].cached_tokens = tokens;
+            self.records.set_cached(id, tokens);
             if self.prefix_caching {
                 self.timeline.hit(super::timeline::HitSample {
                     replica: r,
@@ -114,7 +114,7 @@ impl State {
         let evictions = caches.clone().map(|c| c.evictions).sum();
         let block_tokens = caches.map(|c| c.block_tokens() as u32).next().unwrap_or(0);
         Some(crate::metrics::PrefixSummary::of(
-            &self.records,
+            &self.records_view(),
             evictions,
             block_tokens,
         ))

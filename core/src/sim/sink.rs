@@ -1,16 +1,16 @@
 //! Ending a run into a [`RecordSink`]: the summary is returned and the per-request records are
-//! handed over one at a time, in id order, and dropped, so a caller that streams them (to a
-//! file, or nowhere) never holds a second copy.
+//! handed over one at a time, in id order, rebuilt from the engine's compact store as they go,
+//! so a caller that streams them (to a file, or nowhere) never holds a copy of them all.
 
 use super::Simulation;
-use crate::metrics::{RecordSink, Summary};
+use crate::metrics::{RecordSink, Records, Summary};
 
 impl Simulation {
     /// Ends the run now ([`Simulation::finish`]), hands every record to `sink` in id order and
     /// returns the summary (the same as `finish` gives).
     pub fn finish_into(self, sink: &mut dyn RecordSink) -> Summary {
-        let (summary, records) = self.finish();
-        for r in records {
+        let (summary, st) = self.end();
+        for r in st.records_view().each() {
             sink.push(r);
         }
         summary
