@@ -13,9 +13,10 @@
 //! `policy_params.chunk_tokens_per_member`, default [`super::DEFAULT_CHUNK_TOKENS_PER_MEMBER`]:
 //! Sarathi-Serve's token budget for relaxed TBT SLOs, §5) batched with its short work under
 //! the rest of its budget. Long decodes batch with short work like any sequence (no cap), no
-//! disaggregation, ring attention — vLLM's.
+//! disaggregation, ring attention — vLLM's. Placement reads the replicas through the engine's
+//! indexes ([`crate::policy::placement::working`]), not a snapshot of every replica.
 
-use super::placement::{place_long, place_short};
+use super::placement::working::{LongCandidates, Working};
 use super::{Decision, EngineRules, LongDecode, LongPrefill, Policy, PolicyKind, View};
 use crate::metrics::Class;
 use crate::perf::SpMode;
@@ -44,25 +45,37 @@ impl Policy for ChunkedPrefill {
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
-        let mut infos: Vec<_> = view.replicas().collect();
-        // Arrival order; a class that cannot be placed stops only itself.
-        let (mut short_blocked, mut long_blocked) = (false, false);
+        let mut w = Working::new(view);
+        let place = |w: &mut Working<'_, '_>, req: u32, class: Class| match class {
+            Class::Short => w.place_short(req, |_, _| true, |_| true),
+            Class::Long => w.place_long(req, LongCandidates::Any, |r| !r.decode_only),
+        };
+        // Arrival order; a class that cannot be placed stops only itself: the rest of the walk
+        // reads only the other class's queue, from where the merged walk stopped (so a backlog
+        // of the blocked class is not walked again on every call).
+        let mut last = None;
+        let mut blocked = None;
         for req in view.global_queue() {
-            let d = match view.class(req) {
-                Class::Short if !short_blocked => place_short(view, req, &mut infos, |_| true),
-                Class::Long if !long_blocked => {
-                    place_long(view, req, &mut infos, |r| !r.decode_only)
-                }
-                _ => continue,
-            };
-            match d {
+            let class = view.class(req);
+            match place(&mut w, req, class) {
                 Some(d) => out.push(d),
-                None if view.class(req) == Class::Short => short_blocked = true,
-                None => long_blocked = true,
+                None => {
+                    blocked = Some(class);
+                    break;
+                }
             }
-            if short_blocked && long_blocked {
+            last = Some(req);
+        }
+        let Some(blocked) = blocked else { return };
+        let other = match blocked {
+            Class::Short => Class::Long,
+            Class::Long => Class::Short,
+        };
+        for req in view.queue_after(other, last) {
+            let Some(d) = place(&mut w, req, other) else {
                 return;
-            }
+            };
+            out.push(d);
         }
     }
 }

@@ -9,9 +9,10 @@
 //!
 //! The order is kept across calls (a `BTreeSet` of `(rank, id)`): each call adds the
 //! requests that arrived since the last one and removes those it places, so a long backlog is
-//! not sorted again on every event.
+//! not sorted again on every event. Placement reads the replicas through the engine's indexes
+//! ([`crate::policy::placement::working`]), as FIFO's does, not a snapshot of every replica.
 
-use super::placement::{place_long, place_short};
+use super::placement::working::{LongCandidates, Working};
 use super::{Decision, LongStatus, ReplicaInfo, View};
 use crate::metrics::Class;
 use std::collections::BTreeSet;
@@ -34,23 +35,28 @@ impl RankedQueue {
         out: &mut Vec<Decision>,
         mut rank: impl FnMut(&View<'_>, u32) -> u64,
     ) {
+        // Only the arrivals since the last call: each class's queue from past the highest id
+        // seen (a binary search, not a walk of the backlog).
         let seen = self.seen;
-        for req in view.global_queue() {
-            if seen.is_none_or(|s| req > s) {
+        for class in [Class::Short, Class::Long] {
+            for req in view.queue_after(class, seen) {
                 self.order.insert((rank(view, req), req));
-                self.seen = Some(req);
+                self.seen = self.seen.max(Some(req));
             }
         }
-        let mut infos: Vec<_> = view.replicas().collect();
+        let mut w = Working::new(view);
         let short_ok = |r: &ReplicaInfo| {
             matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
+        };
+        let short_slots = |l: LongStatus, waiting: bool| {
+            !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
         };
         let long_ok = |r: &ReplicaInfo| !r.decode_only;
         let mut placed = Vec::new();
         for &(key, req) in &self.order {
             let d = match view.class(req) {
-                Class::Short => place_short(view, req, &mut infos, short_ok),
-                Class::Long => place_long(view, req, &mut infos, long_ok),
+                Class::Short => w.place_short(req, short_slots, short_ok),
+                Class::Long => w.place_long(req, LongCandidates::Any, long_ok),
             };
             let Some(d) = d else { break };
             out.push(d);

@@ -235,6 +235,18 @@ impl View<'_> {
         .copied()
     }
 
+    /// The requests of `class` waiting in the global queue with ids above `after` (every one
+    /// for `None`), in arrival order: what [`View::queue`] yields after `after`, found by binary
+    /// search (the queue is in id order) instead of a walk.
+    pub fn queue_after(&self, class: Class, after: Option<u32>) -> impl Iterator<Item = u32> + '_ {
+        let q = match class {
+            Class::Short => self.parts.short_queue,
+            Class::Long => self.parts.long_queue,
+        };
+        let start = after.map_or(0, |a| q.partition_point(|&r| r <= a));
+        q.range(start..).copied()
+    }
+
     /// Number of requests waiting in the global queue.
     pub fn global_len(&self) -> usize {
         self.parts.short_queue.len() + self.parts.long_queue.len()
@@ -274,5 +286,41 @@ impl View<'_> {
     /// short request: the one acceptance rule of every policy (the queue is below the cap).
     pub fn accepting(&self, queued_tokens: u64) -> bool {
         queued_tokens < self.parts.local_queue_cap_tokens
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sched::{EngineRules, Sizing, ViewBuilder};
+
+    /// `queue_after` yields what `queue` yields past the given id, for every class and cut.
+    #[test]
+    fn queue_after_is_the_queue_past_the_id() {
+        let sizing = Sizing {
+            long_threshold_tokens: 32_768,
+            max_short_kv_permille: 500,
+            sp_tokens_per_replica: 131_072,
+            kv_capacity_tokens: 4_000_000,
+            model: crate::model::ModelKind::Llama31_8B.spec(),
+        };
+        let mut b = ViewBuilder::new(2, 4, EngineRules::BASELINE, sizing);
+        for i in 0..12u32 {
+            let input = if i % 3 == 0 { 200_000 } else { 1_000 + i };
+            b.request(input, 10);
+        }
+        let view = b.view();
+        assert_eq!(view.queue(Class::Long).count(), 4);
+        for class in [Class::Short, Class::Long] {
+            assert_eq!(
+                view.queue_after(class, None).collect::<Vec<_>>(),
+                view.queue(class).collect::<Vec<_>>()
+            );
+            for after in 0..14 {
+                let want: Vec<u32> = view.queue(class).filter(|&r| r > after).collect();
+                let got: Vec<u32> = view.queue_after(class, Some(after)).collect();
+                assert_eq!(got, want, "{class:?} after {after}");
+            }
+        }
     }
 }

@@ -114,11 +114,10 @@ impl State {
     }
 
     fn remove_from_global(&mut self, req: u32) {
+        // The queue is in arrival (id) order: a binary search, not a walk — a rank-ordered
+        // policy (SJF, learning-to-rank) dispatches from anywhere in a long backlog.
         let q = &mut self.global[class_index(self.classes[req as usize])];
-        let pos = q
-            .iter()
-            .position(|&r| r == req)
-            .expect("decided request is queued");
+        let pos = q.binary_search(&req).expect("decided request is queued");
         q.remove(pos);
     }
 }

@@ -314,3 +314,50 @@ fn cache_aware_dispatch_trades_queue_length_for_cached_tokens_by_its_weight() {
     assert_eq!(heavy[3].cached_tokens, 3584);
     assert!(heavy.iter().all(|r| r.completion.is_some()));
 }
+
+#[test]
+fn a_repeated_prompt_admitted_in_a_chunked_prefill_step_counts_its_hit() {
+    // Four replicas (TP = 2 on one node), chunked prefill: request 0 leaves group 7's first
+    // 512-token block cached on replica 0 (every queue is empty: lowest id); the
+    // 200,000-token prompt (request 1, its own group) arrives at 100 ms and prefills in chunks
+    // of 2,048 tokens per member on replicas 0 and 1; request 2 repeats group 7's prompt at
+    // 300 ms, during that prefill, and goes to replica 0 again, so a chunk step admits it and
+    // must count its hit.
+    let reqs = vec![
+        req(0, 0, 1000, 4, 7),
+        req(1, 100, 200_000, 4, 3),
+        req(2, 300, 1000, 4, 7),
+    ];
+    let c = one_node();
+    let model_spec = ModelKind::Llama31_8B.spec();
+    let perf = PerfModel::new(&c, &model_spec, 2, &Calibration::datasheet_default()).unwrap();
+    let p = PolicyKind::ChunkedPrefill.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
+    let mut sim = Simulation::new(c, model_spec, perf, 2, EngineConfig::default(), p, reqs)
+        .unwrap()
+        .with_prefix_cache(model(512));
+    sim.record_timeline_detail(1000);
+    while sim.step() {
+        sim.check_invariants().unwrap();
+    }
+    let hits: Vec<(u32, u32, u32)> = sim
+        .timeline()
+        .hits
+        .iter()
+        .map(|h| (h.replica, h.prompt_tokens, h.cached_tokens))
+        .collect();
+    assert!(hits.contains(&(0, 1000, 512)), "{hits:?}");
+    let (summary, recs) = sim.run();
+    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
+    assert_eq!(recs[1].class, crate::metrics::Class::Long);
+    assert!(!recs[1].rejected, "{:?}", recs[1]);
+    // Request 2 started inside the long request's chunked prefill (so a chunk step admitted
+    // it) and its record counts the cached block.
+    let (start, long_start, long_first) = (
+        recs[2].prefill_start.unwrap(),
+        recs[1].prefill_start.unwrap(),
+        recs[1].first_token.unwrap(),
+    );
+    assert!(long_start < start && start < long_first, "{recs:#?}");
+    assert_eq!(recs[2].cached_tokens, 512);
+    assert_eq!(recs[0].cached_tokens, 0);
+}
