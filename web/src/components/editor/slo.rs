@@ -34,10 +34,13 @@ pub fn SloEditor(p: &Props) -> Html {
     let class = |class: Class,
                  name: &'static str,
                  c: pecsched_core::scenario::wire::ClassSloWire| {
-        let id = |k: &str| format!("f-slo-{name}-{k}");
+        let id = |k: &str| format!("f-slo-{}-{k}", name.to_lowercase());
+        // One field per row, under a heading per class: three fields side by side do not fit
+        // the editor column.
         html! {
-            <div class="pair">
-                <NumberField id={id("ttft")} label={format!("{name} TTFT")} unit="s" min={0.001} max={MAX_SLO_S}
+            <>
+                <h4 class="knob-group">{ format!("{name} requests") }</h4>
+                <NumberField id={id("ttft")} label="TTFT" unit="s" min={0.001} max={MAX_SLO_S}
                     tip="Time to first token allowed before the input allowance."
                     value={num(c.ttft_s)} onchange={field(class, SloField::Ttft)} />
                 <NumberField id={id("ttft-1k")} label="+ per 1K input" unit="s" min={0.0} max={MAX_SLO_S}
@@ -46,14 +49,14 @@ pub fn SloEditor(p: &Props) -> Html {
                 <NumberField id={id("tbt")} label="TBT" unit="s" min={0.001} max={MAX_SLO_S}
                     tip="Mean time between output tokens allowed per request."
                     value={num(c.tbt_s)} onchange={field(class, SloField::Tbt)} />
-            </div>
+            </>
         }
     };
     html! {
         <fieldset class="section" id="slo">
             <legend>{ "SLOs" }</legend>
-            { class(Class::Short, "short", s.short) }
-            { class(Class::Long, "long", s.long) }
+            { class(Class::Short, "Short", s.short) }
+            { class(Class::Long, "Long", s.long) }
         </fieldset>
     }
 }
