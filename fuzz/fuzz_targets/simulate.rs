@@ -25,9 +25,12 @@ use pecsched_core::metrics::{ClassSummary, RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::perf::CalibrationField;
 use pecsched_core::policy::{ColocationCap, PolicyKind, ReservationPool};
+use pecsched_core::scenario::prefix_wire::{
+    PrefixDispatch, PrefixWire, SessionWire, SharedPromptWire,
+};
 use pecsched_core::scenario::wire::{
-    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, ScenarioWire, SourceWire,
-    SyntheticWire, WIRE_VERSION, WorkloadWire,
+    CalibrationWire, ClassSloWire, ClusterWire, EngineWire, KnobsWire, LongInputWire,
+    PolicyParamsWire, ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, link};
 use pecsched_core::workload::TraceFormat;
@@ -386,6 +389,64 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
             None
         },
         seed: u.arbitrary()?,
+        slo: if u.ratio(1, 4)? {
+            let mut class = || -> ArbResult<ClassSloWire> {
+                Ok(ClassSloWire {
+                    ttft_s: number(u, &[2.5, 0.0, 1e-9, 1e9])?,
+                    ttft_per_1k_input_s: number(u, &[0.1, 0.0, -1.0, 1e9])?,
+                    tbt_s: number(u, &[0.15, 0.0, 1e-9, 1e9])?,
+                })
+            };
+            Some(SloWire {
+                short: class()?,
+                long: class()?,
+            })
+        } else {
+            None
+        },
+        policy_params: if u.ratio(1, 4)? {
+            Some(PolicyParamsWire {
+                rank_noise_sigma: number(u, &[1.0, 0.0, -1.0, 100.0])?,
+                chunk_tokens_per_member: pick(u, &[2048u32, 0, 1, u32::MAX])?,
+                pd_decode_share: number(u, &[0.3, 0.0, 1.0, 0.999, -0.5])?,
+            })
+        } else {
+            None
+        },
+        prefix: if u.ratio(1, 4)? {
+            Some(PrefixWire {
+                cache: u.arbitrary()?,
+                block_tokens: pick(u, &[512u32, 16, 0, 1, u32::MAX])?,
+                shared_prompt: if u.arbitrary()? {
+                    Some(SharedPromptWire {
+                        tokens: pick(u, &[100u32, 0, 1, 1 << 20])?,
+                        prompts: pick(u, &[4u32, 0, 1, u32::MAX])?,
+                    })
+                } else {
+                    None
+                },
+                sessions: if u.arbitrary()? {
+                    Some(SessionWire {
+                        turns_mean: number(u, &[8.0, 1.0, 0.0, 1e6])?,
+                        open_conversations: pick(u, &[64u32, 0, 1, u32::MAX])?,
+                        max_context_tokens: pick(u, &[16384u32, 0, 1, u32::MAX])?,
+                        documents: pick(u, &[0u32, 1, 4, u32::MAX])?,
+                        document_tokens: pick(u, &[0u32, 1000, u32::MAX])?,
+                    })
+                } else {
+                    None
+                },
+                dispatch: if u.arbitrary()? {
+                    PrefixDispatch::CacheAware {
+                        weight: number(u, &[1.0, 0.0, -1.0, 1e9])?,
+                    }
+                } else {
+                    PrefixDispatch::Policy
+                },
+            })
+        } else {
+            None
+        },
     };
     let calibration_overrides: Vec<(usize, f64)> = if u.ratio(1, 4)? {
         let n = u.int_in_range(1..=3)?;
