@@ -15,7 +15,9 @@ use pecsched_core::sim::config::EngineConfig;
 use pecsched_core::time::{SimDuration, SimTime};
 use pecsched_core::workload::Request;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use seeded_runner::seeded_runner;
+
+mod seeded_runner;
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -176,18 +178,7 @@ fn check(c: &Case, policy: PolicyKind) -> Result<(), TestCaseError> {
 
 #[test]
 fn invariants_hold_for_every_policy_on_random_scenarios() {
-    let cases: u32 = std::env::var("PECSCHED_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-    );
+    let mut runner = seeded_runner(1000, 7);
     runner
         .run(&case(), |c| {
             for p in PolicyKind::ALL {

@@ -17,7 +17,9 @@ use pecsched_core::sim::config::EngineConfig;
 use pecsched_core::time::{SimDuration, SimTime};
 use pecsched_core::workload::{PrefixGroup, PrefixModel, Request, SharedPrompt};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use seeded_runner::seeded_runner;
+
+mod seeded_runner;
 use std::cell::Cell;
 
 #[derive(Debug, Clone)]
@@ -172,18 +174,7 @@ fn check(c: &Case, policy: PolicyKind, seen: &Seen) -> Result<(), TestCaseError>
 
 #[test]
 fn prefix_caching_keeps_the_kv_invariants_for_every_policy() {
-    let cases: u32 = std::env::var("PECSCHED_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]),
-    );
+    let mut runner = seeded_runner(200, 17);
     let seen = Seen::default();
     runner
         .run(&case(), |c| {

@@ -16,6 +16,7 @@
 //! disaggregation, ring attention — vLLM's. Placement reads the replicas through the engine's
 //! indexes ([`crate::policy::placement::working`]), not a snapshot of every replica.
 
+use super::placement::in_arrival_order;
 use super::placement::working::{LongCandidates, Working};
 use super::{Decision, EngineRules, LongDecode, LongPrefill, Policy, PolicyKind, View};
 use crate::metrics::Class;
@@ -46,36 +47,9 @@ impl Policy for ChunkedPrefill {
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
         let mut w = Working::new(view);
-        let place = |w: &mut Working<'_, '_>, req: u32, class: Class| match class {
+        in_arrival_order(view, out, |req, class| match class {
             Class::Short => w.place_short(req, |_, _| true, |_| true),
             Class::Long => w.place_long(req, LongCandidates::Any, |r| !r.decode_only),
-        };
-        // Arrival order; a class that cannot be placed stops only itself: the rest of the walk
-        // reads only the other class's queue, from where the merged walk stopped (so a backlog
-        // of the blocked class is not walked again on every call).
-        let mut last = None;
-        let mut blocked = None;
-        for req in view.global_queue() {
-            let class = view.class(req);
-            match place(&mut w, req, class) {
-                Some(d) => out.push(d),
-                None => {
-                    blocked = Some(class);
-                    break;
-                }
-            }
-            last = Some(req);
-        }
-        let Some(blocked) = blocked else { return };
-        let other = match blocked {
-            Class::Short => Class::Long,
-            Class::Long => Class::Short,
-        };
-        for req in view.queue_after(other, last) {
-            let Some(d) = place(&mut w, req, other) else {
-                return;
-            };
-            out.push(d);
-        }
+        });
     }
 }

@@ -9,6 +9,7 @@
 //! (pending, or waiting behind another long request) takes no new short request — it would
 //! wait behind the long one, and the shortest-token-queue rule sees that queue as holding the
 //! long request's tokens. Nothing waits in the global queue while a replica can take it.
+use super::placement::in_arrival_order;
 use super::placement::working::{LongCandidates, Working};
 use super::{Decision, EngineRules, LongStatus, Policy, PolicyKind, ReplicaInfo, View};
 use crate::metrics::Class;
@@ -37,39 +38,11 @@ impl Policy for Fifo {
             !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
         };
         let long_ok = |r: &ReplicaInfo| !r.decode_only;
-        // Arrival order across both classes until one class cannot be placed (no replica takes
-        // a short request now, or too few replicas exist for a long one, which set-up
-        // rejects); then only the other class's queue, from where the merged walk stopped —
-        // so a long backlog of short requests is not walked again on every call.
-        let mut last = None;
-        let mut blocked = None;
-        for req in view.global_queue() {
-            let class = view.class(req);
-            let placed = match class {
-                Class::Short => w.place_short(req, short_slots, short_ok),
-                Class::Long => w.place_long(req, LongCandidates::Any, long_ok),
-            };
-            match placed {
-                Some(d) => out.push(d),
-                None => {
-                    blocked = Some(class);
-                    break;
-                }
-            }
-            last = Some(req);
-        }
-        let Some(blocked) = blocked else { return };
-        let other = match blocked {
-            Class::Short => Class::Long,
-            Class::Long => Class::Short,
-        };
-        for req in view.queue(other).filter(|&r| last.is_none_or(|l| r > l)) {
-            let placed = match other {
-                Class::Short => w.place_short(req, short_slots, short_ok),
-                Class::Long => w.place_long(req, LongCandidates::Any, long_ok),
-            };
-            let Some(d) = placed else { return };
-            out.push(d);
-        }
+        // Arrival order; a blocked class stops only itself (no replica takes a short request
+        // now, or too few replicas exist for a long one, which set-up rejects).
+        in_arrival_order(view, out, |req, class| match class {
+            Class::Short => w.place_short(req, short_slots, short_ok),
+            Class::Long => w.place_long(req, LongCandidates::Any, long_ok),
+        });
     }
 }

@@ -11,6 +11,7 @@
 //! requests as the queues fill).
 
 use super::{Decision, LongStatus, ReplicaInfo, View};
+use crate::metrics::Class;
 
 pub mod working;
 
@@ -163,6 +164,39 @@ pub fn choose_group(candidates: &[ReplicaInfo], k: u32) -> Option<Vec<u32>> {
     }
     picked.sort_unstable();
     Some(picked.into_iter().map(|(_, id)| id).collect())
+}
+
+/// Dispatches the global queue in arrival order across both classes until `place` fails for
+/// one class (no replica takes a short request now, or no group a long one); then only the
+/// other class's queue, from where the merged walk stopped (found by binary search), until it
+/// fails too. A blocked class stops only itself, and its backlog is not walked again on every
+/// call. FIFO's order, and every policy built on it.
+pub fn in_arrival_order<P>(view: &View<'_>, out: &mut Vec<Decision>, mut place: P)
+where
+    P: FnMut(u32, Class) -> Option<Decision>,
+{
+    let mut last = None;
+    let mut blocked = None;
+    for req in view.global_queue() {
+        let class = view.class(req);
+        match place(req, class) {
+            Some(d) => out.push(d),
+            None => {
+                blocked = Some(class);
+                break;
+            }
+        }
+        last = Some(req);
+    }
+    let Some(blocked) = blocked else { return };
+    let other = match blocked {
+        Class::Short => Class::Long,
+        Class::Long => Class::Short,
+    };
+    for req in view.queue_after(other, last) {
+        let Some(d) = place(req, other) else { return };
+        out.push(d);
+    }
 }
 
 #[cfg(test)]

@@ -16,3 +16,26 @@ mod no_gpu;
 mod prefix;
 mod replay;
 mod repro;
+
+use std::process::{Command, Output};
+
+/// Runs the built binary with `args` and returns its output.
+fn worker(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pecsched-worker"))
+        .args(args)
+        .output()
+        .expect("the pecsched-worker binary runs")
+}
+
+/// Stdout as text, after asserting the process exited 0.
+fn success_stdout(args: &[&str]) -> String {
+    let out = worker(args);
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    assert!(
+        out.status.success(),
+        "pecsched-worker {args:?} exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}

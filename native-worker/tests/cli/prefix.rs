@@ -2,26 +2,7 @@
 //! `hash_ids` key the cache, the session flags set up the scenario, and the table, JSON and
 //! per-request CSV carry the hits.
 
-use std::process::{Command, Output};
-
-fn worker(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pecsched-worker"))
-        .args(args)
-        .output()
-        .expect("the pecsched-worker binary runs")
-}
-
-fn success_stdout(args: &[&str]) -> String {
-    let out = worker(args);
-    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    assert!(
-        out.status.success(),
-        "pecsched-worker {args:?} exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use crate::success_stdout;
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-prefix");
