@@ -459,6 +459,35 @@ impl Scenario {
         Ok(sim)
     }
 
+    /// A streamed run of `policy`: requests are read from `source` as the run needs them (in
+    /// arrival order, ids `0, 1, 2, …`; an `Err` item stops the run with that error) and each
+    /// finished request's record goes to `sink` as soon as every earlier one has
+    /// ([`crate::sim::StreamedRun`]). The scenario's own workload source is not read: the
+    /// caller's `source` replaces it (built with [`Scenario::stream_requests`] or a
+    /// generator).
+    pub fn streamed_run<K: crate::metrics::RecordSink>(
+        &self,
+        policy: Box<dyn crate::policy::Policy>,
+        source: Box<dyn Iterator<Item = Result<Request, String>>>,
+        sink: K,
+    ) -> Result<crate::sim::StreamedRun<K>, ScenarioError> {
+        let perf = self.perf_model()?;
+        let mut sim = Simulation::streamed(
+            self.cluster,
+            self.model.spec(),
+            perf,
+            self.tp,
+            self.engine,
+            policy,
+            source,
+        )?;
+        sim.set_slo(self.slo);
+        if let Some(p) = self.prefix.as_ref().filter(|p| p.cache) {
+            sim = sim.with_prefix_cache(p.model.clone());
+        }
+        Ok(crate::sim::StreamedRun::new(sim, sink))
+    }
+
     /// Builds `policy` for this scenario's cluster and model.
     pub fn build_policy(&self, policy: PolicyKind) -> Box<dyn crate::policy::Policy> {
         let knobs = PolicyKnobs {

@@ -146,6 +146,7 @@ impl ViewBuilder {
     pub fn view(&self) -> View<'_> {
         View::new(ViewParts {
             replicas: &self.replicas,
+            first_id: 0,
             requests: &self.requests,
             classes: &self.classes,
             sp_degree: &self.sp_degree,

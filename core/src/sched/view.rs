@@ -112,11 +112,15 @@ impl ReplicaSource for Vec<ReplicaInfo> {
 pub struct ViewParts<'a> {
     /// Per-replica snapshots.
     pub replicas: &'a dyn ReplicaSource,
-    /// Every request of the run, by id.
+    /// The id of the first request in `requests`, `classes` and `sp_degree` (0 unless the
+    /// engine has let finished requests go: a streamed run).
+    pub first_id: u32,
+    /// The run's requests from `first_id` on, by id − `first_id`: every request a policy can
+    /// be asked about (those waiting or running) is among them.
     pub requests: &'a [Request],
-    /// The class of each request, by id.
+    /// The class of each request, by id − `first_id`.
     pub classes: &'a [Class],
-    /// Replicas each long request needs (0 for short ones), by id.
+    /// Replicas each long request needs (0 for short ones), by id − `first_id`.
     pub sp_degree: &'a [u32],
     /// Short requests waiting in the global queue, in arrival order.
     pub short_queue: &'a VecDeque<u32>,
@@ -168,9 +172,10 @@ impl View<'_> {
     /// Prompt tokens of request `req` that replica `id`'s prefix cache holds now (0 without
     /// prefix caching).
     pub fn cached_prefix_tokens(&self, id: u32, req: u32) -> u64 {
-        self.parts
-            .replicas
-            .cached_prefix_tokens(id, &self.parts.requests[req as usize])
+        self.parts.replicas.cached_prefix_tokens(
+            id,
+            &self.parts.requests[(req - self.parts.first_id) as usize],
+        )
     }
 
     /// Snapshots of every replica, in index order.
@@ -254,17 +259,17 @@ impl View<'_> {
 
     /// Request `id`.
     pub fn request(&self, id: u32) -> &Request {
-        &self.parts.requests[id as usize]
+        &self.parts.requests[(id - self.parts.first_id) as usize]
     }
 
     /// Class of request `id`.
     pub fn class(&self, id: u32) -> Class {
-        self.parts.classes[id as usize]
+        self.parts.classes[(id - self.parts.first_id) as usize]
     }
 
     /// Replicas a long request needs (0 for short requests).
     pub fn sp_degree(&self, id: u32) -> u32 {
-        self.parts.sp_degree[id as usize]
+        self.parts.sp_degree[(id - self.parts.first_id) as usize]
     }
 
     /// Replicas a hypothetical long request of these lengths would need.

@@ -4,16 +4,18 @@
 use super::config::EngineConfig;
 use super::decode_run::DecodeRun;
 use super::event::{Event, EventQueue};
+use super::intake::Intake;
 use super::job::{JobPhase, LongJob};
 use super::log::{EventLogHash, LogTag};
 use super::oracle::IterationOracle;
 use super::records::{RecordStore, Stamp, StoreView};
 use super::replica::{Admission, Applied, InFlight, Replica, Seq};
 use super::timeline::{Span, SpanKind, Timeline};
+use super::window::IdWindow;
 use crate::hardware::ClusterSpec;
 use crate::metrics::{
-    Class, MetricsWindow, Records, Rejection, RequestRecord, RunEnd, Slo, StallCheck, StopReason,
-    Summary,
+    Class, MetricsWindow, PrefixSummary, Records, Rejection, RequestRecord, RunEnd, Slo,
+    StallCheck, StopReason, Summary,
 };
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
@@ -57,10 +59,17 @@ pub enum SimulationError {
 
 /// Mutable state of a run (everything but the policy).
 pub(crate) struct State {
-    pub reqs: Vec<Request>,
-    pub classes: Vec<Class>,
-    pub sp_degree: Vec<u32>,
+    /// The requests held (every one of the run, or in a streamed run those from the oldest
+    /// unfinished to the next to arrive), by id.
+    pub reqs: IdWindow<Request>,
+    /// Their classes.
+    pub classes: IdWindow<Class>,
+    /// Replicas each long request needs (0 for short ones).
+    pub sp_degree: IdWindow<u32>,
     pub records: RecordStore,
+    /// Where a streamed run's requests come from ([`super::intake`]); idle for a run given
+    /// its requests up front.
+    pub intake: Intake,
     pub replicas: Vec<Replica>,
     pub jobs: Vec<LongJob>,
     /// The global queue, one FIFO per class (short, long); ids are in arrival order.
@@ -134,6 +143,50 @@ pub struct Simulation {
     slo: Slo,
 }
 
+/// Everything a run's summary needs but its per-request records: what the engine knows of
+/// the run as a whole when it ends ([`Ending::summary`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Ending {
+    policy: crate::policy_kind::PolicyKind,
+    window: MetricsWindow,
+    gpus: u64,
+    busy_gpu_ns: u128,
+    end: SimTime,
+    events: u64,
+    log_hash: String,
+    stopped: Option<StopReason>,
+    slo: Slo,
+    /// Evicted blocks and block size of the replicas' prefix caches, with prefix caching.
+    prefix: Option<(u64, u32)>,
+}
+
+impl Ending {
+    /// Why the run ended before serving everything, if it did.
+    pub fn stopped(&self) -> Option<&StopReason> {
+        self.stopped.as_ref()
+    }
+
+    /// The run's summary over `records` (every request of the run, in id order).
+    pub fn summary<R: Records + ?Sized>(&self, records: &R) -> Summary {
+        let mut summary = Summary::of(RunEnd {
+            policy: self.policy,
+            records,
+            window: self.window,
+            gpus: self.gpus,
+            busy_gpu_ns: self.busy_gpu_ns,
+            end: self.end,
+            events: self.events,
+            log_hash: self.log_hash.clone(),
+            stopped: self.stopped.clone(),
+            slo: self.slo,
+        });
+        summary.prefix = self
+            .prefix
+            .map(|(evictions, block_tokens)| PrefixSummary::of(records, evictions, block_tokens));
+        summary
+    }
+}
+
 impl Simulation {
     /// Sets up a run. `requests` must be in arrival order with ids `0..n`.
     pub fn new(
@@ -145,113 +198,17 @@ impl Simulation {
         policy: Box<dyn Policy>,
         requests: Vec<Request>,
     ) -> Result<Simulation, SimulationError> {
-        if tp == 0 || !cluster.gpus_per_node.is_multiple_of(tp) {
-            return Err(SimulationError::TpDoesNotDivideNode {
-                tp,
-                gpus_per_node: cluster.gpus_per_node,
-            });
-        }
         for (i, r) in requests.iter().enumerate() {
             let ordered = i == 0 || requests[i - 1].arrival <= r.arrival;
             if r.id != i as u32 || !ordered {
                 return Err(SimulationError::UnsortedRequests { index: i as u32 });
             }
         }
-        let rules = policy.rules();
-        let per_node = cluster.gpus_per_node / tp;
-        let total = per_node * cluster.nodes;
-        let decode = rules.decode_replicas();
-        if decode >= total {
-            return Err(SimulationError::TooManyDecodeReplicas { decode, total });
-        }
-        let capacity = perf.kv_capacity_tokens();
-        if capacity == 0 {
-            return Err(SimulationError::NoKvRoom(capacity));
-        }
-        // Decode-only replicas are the last ones (highest node).
-        let replicas: Vec<Replica> = (0..total)
-            .map(|i| {
-                let decode_only = i >= total - decode;
-                Replica::new(
-                    i / per_node,
-                    decode_only,
-                    rules.disaggregated() && !decode_only,
-                    capacity,
-                )
-            })
-            .collect();
-        let prefill_replicas = total - decode;
-        let sizing = cfg.sizing(model, capacity);
-        let mut classes = Vec::with_capacity(requests.len());
-        let mut sp_degree = Vec::with_capacity(requests.len());
-        let mut records = RecordStore::new(requests.len());
-        for r in &requests {
-            let class = sizing.class(r.input_tokens, r.output_tokens);
-            let long = class == Class::Long;
-            let k = if long {
-                sizing.group_size(r.input_tokens, r.output_tokens)
-            } else {
-                0
-            };
-            if long && k > prefill_replicas {
-                records.reject(
-                    r.id,
-                    Rejection {
-                        needs_replicas: k,
-                        prefill_replicas,
-                        reserved_pool: false,
-                    },
-                );
-            }
-            classes.push(class);
-            sp_degree.push(k);
-        }
-        let horizon = requests.last().map_or(SimTime::ZERO, |r| r.arrival) + cfg.drain_limit;
-        let window =
-            MetricsWindow::of_arrivals(requests.iter().map(|r| r.arrival), cfg.drain_limit);
-        let mut st = State {
-            reqs: requests,
-            classes,
-            sp_degree,
-            records,
-            replicas,
-            jobs: Vec::new(),
-            global: [VecDeque::new(), VecDeque::new()],
-            events: EventQueue::default(),
-            now: SimTime::ZERO,
-            horizon,
-            window,
-            perf,
-            cfg,
-            rules,
-            sizing,
-            model,
-            tp,
-            log: EventLogHash::default(),
-            next_arrival: 0,
-            in_transit: BTreeMap::new(),
-            transfer_wait: VecDeque::new(),
-            events_processed: 0,
-            dirty: false,
-            timeline: Timeline::default(),
-            event_limit: cfg.max_events,
-            stopped: None,
-            wake: Vec::new(),
-            next_watch: SimTime::ZERO + super::config::WATCH_INTERVAL,
-            quiet_since: None,
-            oracle: None,
-            long_free: LongFreeIndex::new(cluster.nodes, total),
-            by_status: StatusIndex::new(total),
-            touched: Vec::new(),
-            touched_flag: vec![false; total as usize],
-            touched_jobs: Vec::new(),
-            decode_free: BTreeSet::new(),
-            decode_key: vec![None; total as usize],
-            paused_since: BTreeMap::new(),
-            prefix_caching: false,
-        };
-        for r in 0..total {
-            st.sync_index(r);
+        let mut st = State::blank(cluster, model, perf, tp, cfg, &*policy, requests.len())?;
+        st.horizon = requests.last().map_or(SimTime::ZERO, |r| r.arrival) + cfg.drain_limit;
+        st.window = MetricsWindow::of_arrivals(requests.iter().map(|r| r.arrival), cfg.drain_limit);
+        for r in requests {
+            st.admit(r);
         }
         st.schedule_next_arrival();
         st.refresh_by_status();
@@ -265,8 +222,8 @@ impl Simulation {
         sim.policy.init(&view);
         if let Some(limit) = sim.policy.long_group_limit() {
             let st = &mut sim.st;
-            for (id, (&class, &k)) in st.classes.iter().zip(&st.sp_degree).enumerate() {
-                let id = id as u32;
+            for id in 0..st.reqs.end() {
+                let (class, k) = (st.classes[id as usize], st.sp_degree[id as usize]);
                 if class == Class::Long && !st.records.rejected(id) && k > limit {
                     st.records.reject(
                         id,
@@ -279,6 +236,42 @@ impl Simulation {
                 }
             }
         }
+        Ok(sim)
+    }
+
+    /// Sets up a streamed run: requests are read from `source` one at a time, each when the
+    /// one before it arrives, so no copy of the whole workload is ever held (the engine keeps
+    /// the requests from the oldest unfinished one on; [`super::StreamedRun`] hands finished
+    /// ones on). They must come in arrival order with ids `0, 1, 2, …`; an `Err` from the
+    /// source, or a request out of order, ends the run with that error
+    /// ([`Simulation::input_error`]).
+    pub(crate) fn streamed(
+        cluster: ClusterSpec,
+        model: ModelSpec,
+        perf: PerfModel,
+        tp: u32,
+        cfg: EngineConfig,
+        policy: Box<dyn Policy>,
+        source: Box<dyn Iterator<Item = Result<Request, String>>>,
+    ) -> Result<Simulation, SimulationError> {
+        let mut st = State::blank(cluster, model, perf, tp, cfg, &*policy, 0)?;
+        let intake = std::mem::replace(&mut st.intake, Intake::up_front(0));
+        st.intake = intake.streaming(source);
+        // Until the source runs dry, no last arrival is known: the run has no horizon yet and
+        // its metrics window is open-ended (busy time is only ever counted up to now).
+        st.horizon = SimTime(u64::MAX);
+        st.window = MetricsWindow::new(SimTime::ZERO, crate::limits::MAX_ARRIVAL, cfg.drain_limit);
+        st.refresh_by_status();
+        let mut sim = Simulation {
+            st,
+            policy,
+            scratch: Vec::new(),
+            slo: Slo::DEFAULT,
+        };
+        let view = sim.st.view();
+        sim.policy.init(&view);
+        sim.st.intake.long_group_limit = sim.policy.long_group_limit();
+        sim.st.schedule_next_arrival();
         Ok(sim)
     }
 
@@ -305,7 +298,7 @@ impl Simulation {
         let Some(t) = self.st.events.peek_time() else {
             return false;
         };
-        if self.st.stopped.is_some() {
+        if self.st.stopped.is_some() || self.st.intake.error.is_some() {
             return false;
         }
         if self.st.events_processed >= self.st.event_limit {
@@ -361,10 +354,11 @@ impl Simulation {
 
     /// Fraction of requests that have arrived so far (for progress bars).
     pub fn progress(&self) -> f64 {
-        if self.st.reqs.is_empty() {
+        let total = self.st.reqs.end() as u64 + self.st.intake.remaining_hint.unwrap_or(0);
+        if total == 0 {
             1.0
         } else {
-            self.st.next_arrival as f64 / self.st.reqs.len() as f64
+            self.st.next_arrival as f64 / total as f64
         }
     }
 
@@ -453,6 +447,13 @@ impl Simulation {
     /// Ends the run now: its summary (computed from the compact records, none copied) and the
     /// state the records are read from.
     pub(super) fn end(self) -> (Summary, State) {
+        let (ending, st) = self.ending();
+        let summary = ending.summary(&st.records_view());
+        (summary, st)
+    }
+
+    /// Ends the run now: everything its summary needs but the records, and the state.
+    pub(super) fn ending(self) -> (Ending, State) {
         let stopped = self.stop_reason();
         let mut st = self.st;
         st.stopped = stopped;
@@ -474,9 +475,8 @@ impl Simulation {
                 busy += b as u128 * st.tp as u128 * j.members.len() as u128;
             }
         }
-        let mut summary = Summary::of(RunEnd {
+        let ending = Ending {
             policy: self.policy.kind(),
-            records: &st.records_view(),
             window: w,
             gpus: st.replicas.len() as u64 * st.tp as u64,
             busy_gpu_ns: busy,
@@ -485,9 +485,9 @@ impl Simulation {
             log_hash: format!("{:016x}", st.log.value()),
             stopped: st.stopped.clone(),
             slo: self.slo,
-        });
-        summary.prefix = st.prefix_summary();
-        (summary, st)
+            prefix: st.prefix_counters(),
+        };
+        (ending, st)
     }
 
     fn dispatch(&mut self) {
@@ -550,6 +550,96 @@ impl ReplicaSource for State {
 }
 
 impl State {
+    /// A state with no request yet (room for `n`): replicas built, indexes filed, nothing
+    /// scheduled. The horizon and metrics window are the caller's to set.
+    fn blank(
+        cluster: ClusterSpec,
+        model: ModelSpec,
+        perf: PerfModel,
+        tp: u32,
+        cfg: EngineConfig,
+        policy: &dyn Policy,
+        n: usize,
+    ) -> Result<State, SimulationError> {
+        if tp == 0 || !cluster.gpus_per_node.is_multiple_of(tp) {
+            return Err(SimulationError::TpDoesNotDivideNode {
+                tp,
+                gpus_per_node: cluster.gpus_per_node,
+            });
+        }
+        let rules = policy.rules();
+        let per_node = cluster.gpus_per_node / tp;
+        let total = per_node * cluster.nodes;
+        let decode = rules.decode_replicas();
+        if decode >= total {
+            return Err(SimulationError::TooManyDecodeReplicas { decode, total });
+        }
+        let capacity = perf.kv_capacity_tokens();
+        if capacity == 0 {
+            return Err(SimulationError::NoKvRoom(capacity));
+        }
+        // Decode-only replicas are the last ones (highest node).
+        let replicas: Vec<Replica> = (0..total)
+            .map(|i| {
+                let decode_only = i >= total - decode;
+                Replica::new(
+                    i / per_node,
+                    decode_only,
+                    rules.disaggregated() && !decode_only,
+                    capacity,
+                )
+            })
+            .collect();
+        let sizing = cfg.sizing(model, capacity);
+        let mut st = State {
+            reqs: IdWindow::with_capacity(n),
+            classes: IdWindow::with_capacity(n),
+            sp_degree: IdWindow::with_capacity(n),
+            records: RecordStore::new(0),
+            intake: Intake::up_front(total - decode),
+            replicas,
+            jobs: Vec::new(),
+            global: [VecDeque::new(), VecDeque::new()],
+            events: EventQueue::default(),
+            now: SimTime::ZERO,
+            horizon: SimTime::ZERO,
+            window: MetricsWindow::default(),
+            perf,
+            cfg,
+            rules,
+            sizing,
+            model,
+            tp,
+            log: EventLogHash::default(),
+            next_arrival: 0,
+            in_transit: BTreeMap::new(),
+            transfer_wait: VecDeque::new(),
+            events_processed: 0,
+            dirty: false,
+            timeline: Timeline::default(),
+            event_limit: cfg.max_events,
+            stopped: None,
+            wake: Vec::new(),
+            next_watch: SimTime::ZERO + super::config::WATCH_INTERVAL,
+            quiet_since: None,
+            oracle: None,
+            long_free: LongFreeIndex::new(cluster.nodes, total),
+            by_status: StatusIndex::new(total),
+            touched: Vec::new(),
+            touched_flag: vec![false; total as usize],
+            touched_jobs: Vec::new(),
+            decode_free: BTreeSet::new(),
+            decode_key: vec![None; total as usize],
+            paused_since: BTreeMap::new(),
+            prefix_caching: false,
+        };
+        st.records.reserve(n);
+        for r in 0..total {
+            st.sync_index(r);
+        }
+        Ok(st)
+    }
+
     /// Records instant `s` of request `id` as `t`.
     pub(crate) fn stamp(&mut self, id: u32, s: Stamp, t: SimTime) {
         let arrival = self.reqs[id as usize].arrival;
@@ -578,8 +668,8 @@ impl State {
     pub(crate) fn records_view(&self) -> StoreView<'_> {
         StoreView {
             store: &self.records,
-            reqs: &self.reqs,
-            classes: &self.classes,
+            reqs: self.reqs.as_slice(),
+            classes: self.classes.as_slice(),
         }
     }
 
@@ -587,9 +677,10 @@ impl State {
     pub(crate) fn view(&self) -> View<'_> {
         View::new(ViewParts {
             replicas: self,
-            requests: &self.reqs,
-            classes: &self.classes,
-            sp_degree: &self.sp_degree,
+            first_id: self.reqs.first(),
+            requests: self.reqs.as_slice(),
+            classes: self.classes.as_slice(),
+            sp_degree: self.sp_degree.as_slice(),
             short_queue: &self.global[class_index(Class::Short)],
             long_queue: &self.global[class_index(Class::Long)],
             long_free: &self.long_free,
@@ -676,24 +767,9 @@ impl State {
         }
     }
 
-    fn schedule_next_arrival(&mut self) {
-        if let Some(r) = self.reqs.get(self.next_arrival as usize) {
-            self.events.push(r.arrival, Event::Arrival(r.id));
-        }
-    }
-
     fn handle(&mut self, ev: Event) {
         match ev {
-            Event::Arrival(id) => {
-                self.log
-                    .record(LogTag::Arrival, [self.now.0, id as u64, 0, 0]);
-                self.next_arrival += 1;
-                self.schedule_next_arrival();
-                if !self.records.rejected(id) {
-                    self.global[class_index(self.classes[id as usize])].push_back(id);
-                    self.dirty = true;
-                }
-            }
+            Event::Arrival(id) => self.on_arrival(id),
             Event::ReplicaIterEnd {
                 replica,
                 generation,

@@ -44,6 +44,15 @@ pub enum InvariantError {
         /// The second place it was found in.
         second: Holder,
     },
+    /// A request is somewhere in the cluster but the engine no longer (or not yet) holds it:
+    /// handed on as finished, or not read.
+    #[error("request {req} is in {holder} but not held by the engine")]
+    NotHeld {
+        /// Request id.
+        req: u32,
+        /// Where it was found.
+        holder: Holder,
+    },
     /// A sequence prefilled or generated more tokens than its request has.
     #[error("request {req} overran its lengths on replica {replica}")]
     Overran {
@@ -208,9 +217,19 @@ impl Simulation {
     pub fn check_invariants(&self) -> Result<(), InvariantError> {
         let st = &self.st;
         // Where each arrived request is: exactly one place.
+        // Requests held, by id − `first` (a streamed run has handed finished ones on).
+        let first = st.reqs.first();
         let mut place = vec![0u8; st.reqs.len()];
         let mut seen = |req: u32, second: Holder| -> Result<(), InvariantError> {
-            let p = &mut place[req as usize];
+            let Some(p) = req
+                .checked_sub(first)
+                .and_then(|i| place.get_mut(i as usize))
+            else {
+                return Err(InvariantError::NotHeld {
+                    req,
+                    holder: second,
+                });
+            };
             *p += 1;
             if *p > 1 {
                 Err(InvariantError::TwoPlaces { req, second })
@@ -360,8 +379,8 @@ impl Simulation {
             }
             None => {}
         }
-        for (id, &at) in place.iter().enumerate().take(st.reqs.len()) {
-            let req = id as u32;
+        for (i, &at) in place.iter().enumerate() {
+            let req = first + i as u32;
             let completion = st.stamped(req, Stamp::Completion);
             let first_token = st.stamped(req, Stamp::FirstToken);
             let arrived = req < st.next_arrival;

@@ -118,7 +118,7 @@ impl State {
 
     /// Arrived requests neither completed nor rejected.
     pub(crate) fn unserved_count(&self) -> u64 {
-        (0..self.next_arrival)
+        (self.reqs.first()..self.next_arrival)
             .filter(|&id| {
                 self.stamped(id, Stamp::Completion).is_none() && !self.records.rejected(id)
             })
@@ -138,9 +138,16 @@ impl State {
                 Idle::Job(j) => format!("the long job of request {}", self.jobs[j as usize].req),
             }),
         };
-        let mut places: Vec<Option<Place>> = vec![None; self.next_arrival as usize];
+        // Arrived requests still held (a streamed run has handed finished ones on), by id −
+        // `first`.
+        let first = self.reqs.first();
+        let mut places: Vec<Option<Place>> =
+            vec![None; self.next_arrival.saturating_sub(first) as usize];
         let mut put = |id: u32, p: Place| {
-            if let Some(slot) = places.get_mut(id as usize) {
+            if let Some(slot) = id
+                .checked_sub(first)
+                .and_then(|i| places.get_mut(i as usize))
+            {
                 *slot = Some(p);
             }
         };
@@ -184,15 +191,16 @@ impl State {
         }
         let mut stranded = Vec::new();
         let mut count = 0u64;
-        for (id, &at) in places.iter().enumerate().take(self.next_arrival as usize) {
-            let rec = self.record(id as u32);
+        for (i, &at) in places.iter().enumerate() {
+            let id = first + i as u32;
+            let rec = self.record(id);
             if rec.completion.is_some() || rec.rejected {
                 continue;
             }
             count += 1;
             if stranded.len() < MAX_LISTED_STRANDED {
                 stranded.push(Stranded {
-                    id: id as u32,
+                    id,
                     class: rec.class,
                     place: at.unwrap_or(Place::GlobalQueue),
                 });

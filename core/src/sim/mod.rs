@@ -12,6 +12,7 @@ mod dispatch;
 mod engine;
 pub mod event;
 mod handover;
+mod intake;
 mod invariants;
 pub(crate) mod job;
 mod jobs;
@@ -23,14 +24,19 @@ mod prefix_cache;
 mod records;
 pub(crate) mod replica;
 mod sink;
+mod streamed;
 pub mod timeline;
 pub mod trace_event;
+mod window;
 
 pub use config::WATCH_INTERVAL;
 pub use engine::{Simulation, SimulationError};
 pub use invariants::{Holder, InvariantError};
 pub use prefix::CacheCounters;
+pub use streamed::{StreamError, StreamedEnd, StreamedRun};
 #[cfg(test)]
 mod prefix_tests;
+#[cfg(test)]
+mod streamed_tests;
 #[cfg(test)]
 mod tests;

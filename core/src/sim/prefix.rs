@@ -105,18 +105,15 @@ pub(crate) fn check_cache(r: &super::replica::Replica) -> Result<(), String> {
 }
 
 impl State {
-    /// The run's prefix-cache summary, when it cached prefixes.
-    pub(crate) fn prefix_summary(&self) -> Option<crate::metrics::PrefixSummary> {
+    /// The prefix caches' evicted blocks (all replicas) and block size, when replicas cache
+    /// prefixes: what a run's [`crate::metrics::PrefixSummary`] adds to its records.
+    pub(crate) fn prefix_counters(&self) -> Option<(u64, u32)> {
         if !self.prefix_caching {
             return None;
         }
         let caches = self.replicas.iter().filter_map(|r| r.cache.as_ref());
         let evictions = caches.clone().map(|c| c.evictions).sum();
         let block_tokens = caches.map(|c| c.block_tokens() as u32).next().unwrap_or(0);
-        Some(crate::metrics::PrefixSummary::of(
-            &self.records_view(),
-            evictions,
-            block_tokens,
-        ))
+        Some((evictions, block_tokens))
     }
 }

@@ -5,6 +5,7 @@ use super::config::EngineConfig;
 use super::prefix::check_cache;
 use super::prefix_cache::PrefixCache;
 use super::replica::{Admission, Applied, Replica};
+use super::window::IdWindow;
 use crate::hardware::ClusterSpec;
 use crate::model::ModelKind;
 use crate::perf::{BatchShape, Calibration, PerfModel};
@@ -52,13 +53,13 @@ fn replica(capacity: u64) -> Replica {
     r
 }
 
-fn enqueue(r: &mut Replica, reqs: &[Request], id: u32) {
+fn enqueue(r: &mut Replica, reqs: &IdWindow<Request>, id: u32) {
     r.queue.push_back(id);
     r.queued_tokens += reqs[id as usize].input_tokens as u64;
 }
 
 /// Runs batches until `id` has finished its prefill (its first token).
-fn prefill(r: &mut Replica, reqs: &[Request]) -> Applied {
+fn prefill(r: &mut Replica, reqs: &IdWindow<Request>) -> Applied {
     let b = r.form_batch(reqs, adm());
     let mut out = Applied::default();
     r.apply(&b, 1, &mut out);
@@ -153,11 +154,11 @@ fn a_repeated_prompt_saves_all_but_its_last_partial_block() {
 
 #[test]
 fn another_group_or_no_group_finds_nothing() {
-    let reqs = vec![
+    let reqs = IdWindow::from_vec(vec![
         req(0, 0, 2000, 1, 1),
         req(1, 0, 2000, 1, 2),
         req(2, 0, 2000, 1, PrefixGroup::NONE.0),
-    ];
+    ]);
     let mut r = replica(100_000);
     for id in 0..3 {
         enqueue(&mut r, &reqs, id);
@@ -181,7 +182,7 @@ fn another_group_or_no_group_finds_nothing() {
 #[test]
 fn admission_under_pressure_evicts_the_least_recently_released_blocks() {
     // Capacity 2048: request 0 (group 1, 1025 tokens) leaves 2 idle blocks (1024 tokens).
-    let reqs = vec![req(0, 0, 1025, 1, 1), req(1, 0, 1500, 10, 2)];
+    let reqs = IdWindow::from_vec(vec![req(0, 0, 1025, 1, 1), req(1, 0, 1500, 10, 2)]);
     let mut r = replica(2048);
     enqueue(&mut r, &reqs, 0);
     let out = prefill(&mut r, &reqs);
@@ -202,11 +203,11 @@ fn admission_under_pressure_evicts_the_least_recently_released_blocks() {
 #[test]
 fn a_block_in_use_is_never_evicted() {
     // Request 0 (group 1) holds its 2 prompt blocks while it decodes.
-    let reqs = vec![
+    let reqs = IdWindow::from_vec(vec![
         req(0, 0, 1025, 100, 1),
         req(1, 0, 1500, 10, 2),
         req(2, 0, 1025, 5, 1),
-    ];
+    ]);
     let mut r = replica(2600);
     enqueue(&mut r, &reqs, 0);
     prefill(&mut r, &reqs);
@@ -233,7 +234,7 @@ fn a_block_in_use_is_never_evicted() {
 fn blocks_computed_twice_at_once_are_shared_not_double_counted() {
     // Two identical prompts admitted together: neither finds a cached block; the second to
     // finish its prefill adopts the first one's blocks and frees its own copy.
-    let reqs = vec![req(0, 0, 1025, 50, 1), req(1, 0, 1025, 50, 1)];
+    let reqs = IdWindow::from_vec(vec![req(0, 0, 1025, 50, 1), req(1, 0, 1025, 50, 1)]);
     let mut r = replica(100_000);
     enqueue(&mut r, &reqs, 0);
     enqueue(&mut r, &reqs, 1);
@@ -244,7 +245,7 @@ fn blocks_computed_twice_at_once_are_shared_not_double_counted() {
 
 #[test]
 fn handed_over_sequences_leave_their_blocks_on_the_prefill_replica() {
-    let reqs = vec![req(0, 0, 1025, 50, 1)];
+    let reqs = IdWindow::from_vec(vec![req(0, 0, 1025, 50, 1)]);
     let mut r = Replica::new(0, false, true, 10_000);
     r.cache = Some(PrefixCache::new(model(512)));
     enqueue(&mut r, &reqs, 0);

@@ -6,6 +6,7 @@
 //! (preemptions, cached tokens, a group's replica count, a rejection) in ordered side maps.
 //! Every value is kept exactly: a record read back is the one the engine wrote.
 
+use super::window::IdWindow;
 use crate::metrics::{Class, Records, Rejection, RequestRecord};
 use crate::time::SimTime;
 use crate::workload::Request;
@@ -34,7 +35,7 @@ const FAR: u64 = (1 << 48) - 2;
 /// Per-request records of a run, compact (see the module doc).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RecordStore {
-    times: Vec<[u8; 4 * WIDTH]>,
+    times: IdWindow<[u8; 4 * WIDTH]>,
     far: BTreeMap<(u32, Stamp), SimTime>,
     /// Replicas that served a dispatched request's prefill, where not 1.
     replicas: BTreeMap<u32, u32>,
@@ -46,14 +47,54 @@ pub(crate) struct RecordStore {
 impl RecordStore {
     /// Fresh records for `n` requests: nothing happened yet.
     pub fn new(n: usize) -> Self {
-        let unset = UNSET.to_le_bytes();
-        let mut blank = [0u8; 4 * WIDTH];
-        for chunk in blank.chunks_mut(WIDTH) {
-            chunk.copy_from_slice(&unset[..WIDTH]);
+        let mut s = RecordStore::default();
+        s.reserve(n);
+        for _ in 0..n {
+            s.push_blank();
         }
-        RecordStore {
-            times: vec![blank; n],
-            ..RecordStore::default()
+        s
+    }
+
+    /// Makes room for `n` more records.
+    pub fn reserve(&mut self, n: usize) {
+        if n > 0 && self.times.is_empty() && self.times.first() == 0 {
+            self.times = IdWindow::with_capacity(n);
+        }
+    }
+
+    /// Adds the record of the next request id: nothing happened yet.
+    pub fn push_blank(&mut self) {
+        const BLANK: [u8; 4 * WIDTH] = {
+            let unset = UNSET.to_le_bytes();
+            let mut b = [0u8; 4 * WIDTH];
+            let mut i = 0;
+            while i < 4 * WIDTH {
+                b[i] = unset[i % WIDTH];
+                i += 1;
+            }
+            b
+        };
+        self.times.push(BLANK);
+    }
+
+    /// Drops the record of request `id`, the first held (a streamed run hands it on first).
+    pub fn evict_first(&mut self, id: u32) {
+        debug_assert_eq!(id, self.times.first());
+        self.times.evict_first();
+        while self.far.first_key_value().is_some_and(|(k, _)| k.0 <= id) {
+            self.far.pop_first();
+        }
+        for m in [&mut self.replicas, &mut self.preemptions, &mut self.cached] {
+            while m.first_key_value().is_some_and(|(&k, _)| k <= id) {
+                m.pop_first();
+            }
+        }
+        while self
+            .rejected
+            .first_key_value()
+            .is_some_and(|(&k, _)| k <= id)
+        {
+            self.rejected.pop_first();
         }
     }
 

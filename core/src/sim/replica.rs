@@ -2,6 +2,7 @@
 //! accounting and iteration-level continuous batching with chunked prefill.
 
 use super::prefix_cache::{Hit, PrefixCache};
+use super::window::IdWindow;
 use crate::perf::BatchShape;
 use crate::time::SimTime;
 use crate::workload::{PrefixGroup, Request};
@@ -253,7 +254,11 @@ impl Replica {
     /// sequence slot free (sequences handed over but not yet merged count), its KV fits (its
     /// own reservation, plus the idle cached blocks it starts using). The one admission rule
     /// of [`Replica::form_batch`], also read by the engine's liveness checks.
-    pub fn admissible_head(&self, reqs: &[Request], adm: &Admission) -> Option<(u32, u64, Hit)> {
+    pub fn admissible_head(
+        &self,
+        reqs: &IdWindow<Request>,
+        adm: &Admission,
+    ) -> Option<(u32, u64, Hit)> {
         if !adm.admit || adm.max_admits == 0 || adm.token_budget == 0 || adm.prefill_cap == 0 {
             return None;
         }
@@ -277,7 +282,7 @@ impl Replica {
 
     /// Forms the next batch: running decodes, partial prefills, then admissions from the
     /// local queue in FIFO order while KV, sequence slots and the token budget allow.
-    pub fn form_batch(&mut self, reqs: &[Request], adm: Admission) -> Batch {
+    pub fn form_batch(&mut self, reqs: &IdWindow<Request>, adm: Admission) -> Batch {
         self.seqs.append(&mut self.incoming);
         let mut batch = Batch::default();
         let mut budget = adm.token_budget;
@@ -471,7 +476,7 @@ mod tests {
 
     #[test]
     fn chunked_prefill_respects_the_token_budget_and_kv() {
-        let reqs = vec![req(0, 70, 3), req(1, 70, 2), req(2, 10, 1)];
+        let reqs = IdWindow::from_vec(vec![req(0, 70, 3), req(1, 70, 2), req(2, 10, 1)]);
         let mut r = Replica::new(0, false, false, 1000);
         for i in 0..3 {
             r.queue.push_back(i);
@@ -506,7 +511,7 @@ mod tests {
 
     #[test]
     fn admission_waits_when_kv_is_full() {
-        let reqs = vec![req(0, 50, 10), req(1, 50, 10)];
+        let reqs = IdWindow::from_vec(vec![req(0, 50, 10), req(1, 50, 10)]);
         let mut r = Replica::new(0, false, false, 100);
         r.queue.extend([0, 1]);
         r.queued_tokens = 100;
