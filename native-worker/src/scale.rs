@@ -7,14 +7,16 @@
 
 mod sketch;
 
+use crate::spool::RecordSpool;
 use crate::timed::Timed;
 use anyhow::{Context, Result};
 use clap::Args;
+use pecsched_core::metrics::{RecordSink, RequestRecord, Summary};
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::wire::ScenarioWire;
-use pecsched_core::workload::{ConvWeek2024, Request, azure_week};
+use pecsched_core::workload::{ConvWeek2024, azure_week};
 use sketch::DecisionStats;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -106,7 +108,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         model.spec().name
     )?;
     crate::outln!(
-        "{:>6} {:>9} {:<14} {:>10} {:>8} {:>10} {:>10} {:>11} {:>11} {:>11} {:>11} {:>11}  end",
+        "{:>6} {:>9} {:<14} {:>10} {:>8} {:>10} {:>10} {:>11} {:>11} {:>11} {:>11} {:>11} {:>10}  end",
         "GPUs",
         "replicas",
         "policy",
@@ -119,6 +121,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         "long p99",
         "short ÷JCT",
         "long ÷JCT",
+        "peak held",
     )?;
     let policies = a.policies.as_deref().unwrap_or(&PolicyKind::PAPER);
     for &gpus in &a.gpus {
@@ -127,39 +130,49 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             "--gpus {gpus}: must be a multiple of 8"
         );
         let (s, rps) = scenario_at(&a, requests, model, tp, gpus)?;
-        let mut reqs = workload(&a, &s, requests)?;
+        // Poisson runs share one generated workload; the week streams from its generator.
+        let mut reqs = if a.week {
+            Vec::new()
+        } else {
+            s.requests(None)?
+        };
         for (i, &policy) in policies.iter().enumerate() {
-            // The last run takes the requests: one copy less at the peak.
-            let run_reqs = if i + 1 == policies.len() {
-                std::mem::take(&mut reqs)
-            } else {
-                reqs.clone()
-            };
             // Decision times in a bounded histogram per class (not one sample per decision).
-            let stats = Rc::new(RefCell::new(DecisionStats::new(run_reqs.len() as u32)));
+            let stats = Rc::new(RefCell::new(DecisionStats::new()));
+            let timed = Box::new(Timed::new(s.build_policy(policy), stats.clone()));
+            let ratios = sketch::RatioSink::new(stats.clone());
             let t = Instant::now();
-            let mut sim = s.simulation_with(
-                Box::new(Timed::new(s.build_policy(policy), stats.clone())),
-                run_reqs,
-            )?;
-            if let Some(n) = a.max_events {
-                sim.set_event_limit(n);
-            }
-            while sim.step() {}
-            let stats = stats.borrow();
-            // The records go straight from the engine's compact store into the ratio
-            // histograms: no vector of full records at the end of a 27.3 M-request week.
-            let mut sink = sketch::RatioSink::new(&stats);
-            let summary = sim.finish_into(&mut sink);
+            let (summary, ratios, held) = if a.week {
+                week_run(&a, &s, requests, timed, ratios)?
+            } else {
+                // The last run takes the requests: one copy less at the peak.
+                let run_reqs = if i + 1 == policies.len() {
+                    std::mem::take(&mut reqs)
+                } else {
+                    reqs.clone()
+                };
+                let n = run_reqs.len() as u64;
+                let mut sim = s.simulation_with(timed, run_reqs)?;
+                if let Some(n) = a.max_events {
+                    sim.set_event_limit(n);
+                }
+                while sim.step() {}
+                // The records go straight from the engine's compact store into the ratio
+                // histograms: no vector of full records.
+                let mut ratios = ratios;
+                let summary = sim.finish_into(&mut ratios);
+                (summary, ratios, n)
+            };
             let wall = t.elapsed().as_secs_f64();
-            let ratios = sink.out;
+            let stats = stats.borrow();
+            let ratios = ratios.out;
             let us = |h: &sketch::LogHistogram, p: f64| {
                 h.percentile(p)
                     .map_or("-".into(), |ns| format!("{:.1}µs", ns as f64 / 1e3))
             };
             let pct = |h: &sketch::LogHistogram| h.percentile(99.0).unwrap_or(0) as f64 / 1e10;
             crate::outln!(
-                "{:>6} {:>9} {:<14} {:>10.1} {:>8.2} {:>10} {:>10.0} {:>11} {:>11} {:>11} {:>10.4}% {:>10.4}%  {}",
+                "{:>6} {:>9} {:<14} {:>10.1} {:>8.2} {:>10} {:>10.0} {:>11} {:>11} {:>11} {:>10.4}% {:>10.4}% {:>10}  {}",
                 gpus,
                 gpus / tp,
                 policy.id(),
@@ -172,6 +185,7 @@ pub fn run(a: ScaleArgs) -> Result<()> {
                 us(&stats.ns[1], 99.0),
                 pct(&ratios[0]),
                 pct(&ratios[1]),
+                held,
                 summary.stopped.as_ref().map_or("complete", |s| s.label())
             )?;
         }
@@ -179,19 +193,41 @@ pub fn run(a: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
-/// The requests of one cluster size: the week's generator streamed into one vector, or the
-/// scenario's synthetic workload.
-fn workload(a: &ScaleArgs, s: &Scenario, requests: u32) -> Result<Vec<Request>> {
-    if !a.week {
-        return Ok(s.requests(None)?);
+/// Records handed to two sinks: the spool (for the summary) and the ratio histograms.
+struct Both(RecordSpool, sketch::RatioSink);
+
+impl RecordSink for Both {
+    fn push(&mut self, r: RequestRecord) {
+        self.1.push(r);
+        self.0.push(r);
     }
+}
+
+/// One streamed run of the week: requests from the generator one at a time, records spooled
+/// to a temporary file as they finish, the summary read back from it. Returns the summary,
+/// the ratio histograms and the most requests the engine held at once.
+fn week_run(
+    a: &ScaleArgs,
+    s: &Scenario,
+    requests: u32,
+    policy: Box<dyn pecsched_core::policy::Policy>,
+    ratios: sketch::RatioSink,
+) -> Result<(Summary, sketch::RatioSink, u64)> {
     let week = ConvWeek2024 {
         requests,
         ..ConvWeek2024::new(s.seed())
     };
-    let mut v = Vec::with_capacity(requests as usize);
-    v.extend(week.iter()?);
-    Ok(v)
+    let source = Box::new(week.iter()?.map(Ok));
+    let mut run = s.streamed_run(policy, source, Both(RecordSpool::new()?, ratios))?;
+    if let Some(n) = a.max_events {
+        run.set_event_limit(n);
+    }
+    while run.step() {}
+    let (Both(spool, ratios), end) = run.finish()?.split();
+    let records = spool.finish()?;
+    let summary = end.summary(&records)?;
+    records.check()?;
+    Ok((summary, ratios, end.peak_held()))
 }
 
 /// The scenario of one cluster size: the default scenario's cluster type, model at `tp`,

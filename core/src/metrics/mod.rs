@@ -1,5 +1,6 @@
 //! What a run measured: per-request records and the aggregates the paper reports.
 
+mod class_pass;
 mod offered;
 mod prefix;
 mod record;

@@ -7,6 +7,7 @@
 //! Every figure is computed from integer nanoseconds with IEEE-exact arithmetic (`+ − × ÷`, no
 //! transcendental functions), so summaries are bit-identical natively and in wasm.
 
+use super::class_pass::ClassPass;
 use super::record::{Class, Records, RequestRecord};
 use super::slo::{Slo, SloAttainment};
 use super::stop::StopReason;
@@ -128,63 +129,13 @@ impl ClassSummary {
         window: MetricsWindow,
         observed_until: SimTime,
     ) -> ClassSummary {
-        // Each figure is one pass over the records (the engine's store rebuilds them as they
-        // are read: no copy of every record is held).
-        let rs = || records.each().filter(move |r| r.class == class);
-        let judged_at = window.horizon().min(observed_until);
-        let started = |r: &RequestRecord| r.prefill_start.is_some_and(|t| t <= judged_at);
-        let (from, to) = window.observed_rate_span(observed_until);
-        let (mut count, mut completed, mut rejected, mut starved, mut unfinished) =
-            (0u64, 0u64, 0u64, 0u64, 0u64);
-        let (mut in_span, mut preemptions) = (0u64, 0u64);
-        let mut rejection = None;
-        for r in rs() {
-            count += 1;
-            completed += u64::from(r.completion.is_some());
-            rejected += u64::from(r.rejected);
-            starved += u64::from(!r.rejected && !started(&r));
-            unfinished += u64::from(started(&r) && r.completion.is_none());
-            in_span += u64::from(r.completion.is_some_and(|t| t >= from && t <= to));
-            preemptions += r.preemptions as u64;
-            if rejection.is_none() {
-                rejection = r.rejected_reason;
-            }
+        // One pass over the records (the engine's store rebuilds them as they are read: no
+        // copy of every record is held).
+        let mut pass = ClassPass::new(window, observed_until, None);
+        for r in records.each().filter(|r| r.class == class) {
+            pass.push(&r);
         }
-        ClassSummary {
-            count,
-            completed,
-            starved,
-            unfinished,
-            rejected,
-            starvation_share: if count == 0 {
-                0.0
-            } else {
-                (starved + rejected) as f64 / count as f64
-            },
-            queueing_delay: Percentiles::of(rs().filter_map(|r| r.queueing_delay_ns()).collect()),
-            ttft: Percentiles::of(rs().filter_map(|r| r.ttft_ns()).collect()),
-            tbt: Percentiles::of(rs().filter_map(|r| r.tbt_ns()).collect()),
-            jct: Percentiles::of(rs().filter_map(|r| r.jct_ns()).collect()),
-            jct_all: CensoredMean::of(
-                rs().filter(|r| !r.rejected)
-                    .map(|r| (r.arrival, r.completion)),
-                judged_at,
-            ),
-            queueing_delay_all: CensoredP99::of(
-                rs().filter(|r| !r.rejected)
-                    .map(|r| (r.arrival, r.prefill_start)),
-                judged_at,
-            ),
-            throughput_rps: if to > from {
-                in_span as f64 / ((to.0 - from.0) as f64 / 1e9)
-            } else {
-                0.0
-            },
-            preemptions,
-            slo: SloAttainment::default(),
-            rejection: rejection.map(|why| why.to_string()),
-            window,
-        }
+        pass.finish()
     }
 
     /// Requests that could have been served but were not: never started or unfinished
@@ -282,14 +233,19 @@ impl Summary {
         } else {
             (1.0 - run.busy_gpu_ns as f64 / total as f64).clamp(0.0, 1.0)
         };
-        let class = |c: Class| ClassSummary {
-            slo: SloAttainment::of(run.records, c, &run.slo, run.window, observed_until),
-            ..ClassSummary::of(run.records, c, run.window, observed_until)
-        };
+        // One pass over the records for both classes and their SLOs.
+        let pass = |c: Class| ClassPass::new(run.window, observed_until, Some(*run.slo.class(c)));
+        let (mut short, mut long) = (pass(Class::Short), pass(Class::Long));
+        for r in run.records.each() {
+            match r.class {
+                Class::Short => short.push(&r),
+                Class::Long => long.push(&r),
+            }
+        }
         Summary {
             policy: run.policy,
-            short: class(Class::Short),
-            long: class(Class::Long),
+            short: short.finish(),
+            long: long.finish(),
             gpu_idle_rate,
             makespan_s: run.end.as_secs_f64(),
             events: run.events,

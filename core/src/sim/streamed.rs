@@ -135,6 +135,23 @@ pub struct StreamedEnd<K> {
 }
 
 impl<K> StreamedEnd<K> {
+    /// The sink, and the rest (to summarise over the records the sink kept or wrote).
+    pub fn split(self) -> (K, StreamedEnd<()>) {
+        let StreamedEnd {
+            sink,
+            ending,
+            handed_on,
+            peak_held,
+        } = self;
+        let rest = StreamedEnd {
+            sink: (),
+            ending,
+            handed_on,
+            peak_held,
+        };
+        (sink, rest)
+    }
+
     /// Requests the run read (and handed on).
     pub fn requests(&self) -> u64 {
         self.handed_on

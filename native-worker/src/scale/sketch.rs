@@ -6,6 +6,9 @@
 
 use crate::timed::DecisionLog;
 use pecsched_core::metrics::{Class, RecordSink, RequestRecord};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
 
 /// Bits of the sub-bucket index: 2^7 = 128 buckets per power of two.
 const SUB_BITS: u32 = 7;
@@ -77,39 +80,58 @@ impl LogHistogram {
     }
 }
 
-/// What a timed run collects: decision nanoseconds per class, and each request's own.
+/// What a timed run collects: decision nanoseconds per class, and each request's own until its
+/// record has been read.
 #[derive(Debug)]
 pub struct DecisionStats {
     /// Decision time per request, nanoseconds, by class `[short, long]`.
     pub ns: [LogHistogram; 2],
-    /// Each request's decision time (its share of the call that placed it), nanoseconds
-    /// (saturating at 4.3 s); `u32::MAX` when not placed.
-    per_request: Vec<u32>,
+    /// Decision time of requests `base..`, nanoseconds (saturating at 4.3 s); `u32::MAX` when
+    /// not placed. Requests whose record was read ([`RatioSink`]) are dropped from the front,
+    /// so a streamed run holds only those in flight.
+    per_request: VecDeque<u32>,
+    base: u32,
 }
 
 impl DecisionStats {
-    /// Room for `requests` requests.
-    pub fn new(requests: u32) -> DecisionStats {
+    /// No decision yet.
+    pub fn new() -> DecisionStats {
         DecisionStats {
             ns: Default::default(),
-            per_request: vec![u32::MAX; requests as usize],
+            per_request: VecDeque::new(),
+            base: 0,
         }
+    }
+
+    /// Takes request `id`'s decision time, dropping it and every earlier one (records are read
+    /// in id order).
+    fn take(&mut self, id: u32) -> Option<u32> {
+        let mut out = None;
+        while self.base <= id {
+            let Some(d) = self.per_request.pop_front() else {
+                break;
+            };
+            if self.base == id {
+                out = Some(d);
+            }
+            self.base += 1;
+        }
+        out.filter(|&d| d != u32::MAX)
     }
 }
 
 /// Decision time ÷ JCT per class `[short, long]`, in parts per trillion, over the records of
-/// placed requests that completed, one record at a time: a [`RecordSink`] for
-/// `Simulation::finish_into`, so a run's records are read from the engine's store as they are
-/// handed over and never all held.
-pub struct RatioSink<'s> {
-    stats: &'s DecisionStats,
+/// placed requests that completed, one record at a time: a [`RecordSink`] the records are
+/// handed to as the run lets them go (or when it ends), so they are never all held.
+pub struct RatioSink {
+    stats: Rc<RefCell<DecisionStats>>,
     /// Decision time ÷ JCT per class `[short, long]`, parts per trillion, so far.
     pub out: [LogHistogram; 2],
 }
 
-impl<'s> RatioSink<'s> {
+impl RatioSink {
     /// Empty histograms over the decision times of `stats`.
-    pub fn new(stats: &'s DecisionStats) -> RatioSink<'s> {
+    pub fn new(stats: Rc<RefCell<DecisionStats>>) -> RatioSink {
         RatioSink {
             stats,
             out: Default::default(),
@@ -117,14 +139,11 @@ impl<'s> RatioSink<'s> {
     }
 }
 
-impl RecordSink for RatioSink<'_> {
+impl RecordSink for RatioSink {
     fn push(&mut self, r: RequestRecord) {
-        let Some(&d) = self.stats.per_request.get(r.id as usize) else {
+        let Some(d) = self.stats.borrow_mut().take(r.id) else {
             return;
         };
-        if d == u32::MAX {
-            return;
-        }
         if let Some(j) = r.jct_ns().filter(|&j| j > 0) {
             let ppt = (d as f64 * 1e12 / j as f64).round() as u64;
             self.out[(r.class == Class::Long) as usize].record(ppt);
@@ -135,9 +154,14 @@ impl RecordSink for RatioSink<'_> {
 impl DecisionLog for DecisionStats {
     fn record(&mut self, req: u32, class: Class, ns: u64) {
         self.ns[(class == Class::Long) as usize].record(ns);
-        if let Some(slot) = self.per_request.get_mut(req as usize) {
-            *slot = ns.min(u32::MAX as u64 - 1) as u32;
+        let Some(i) = req.checked_sub(self.base) else {
+            return;
+        };
+        let i = i as usize;
+        if self.per_request.len() <= i {
+            self.per_request.resize(i + 1, u32::MAX);
         }
+        self.per_request[i] = ns.min(u32::MAX as u64 - 1) as u32;
     }
 }
 
@@ -193,19 +217,22 @@ mod tests {
     #[test]
     fn ratio_sink_counts_placed_completed_requests() {
         use pecsched_core::time::SimTime;
-        let mut stats = DecisionStats::new(3);
-        stats.record(0, Class::Short, 1_000);
-        stats.record(2, Class::Long, 2_000);
+        let stats = Rc::new(RefCell::new(DecisionStats::new()));
+        stats.borrow_mut().record(0, Class::Short, 1_000);
+        stats.borrow_mut().record(2, Class::Long, 2_000);
         let mut done = RequestRecord::new(0, Class::Short, 10, 5, SimTime(0));
         done.completion = Some(SimTime(1_000_000_000));
         let mut unplaced = done;
         unplaced.id = 1;
         let mut open = RequestRecord::new(2, Class::Long, 10, 5, SimTime(0));
         open.prefill_start = Some(SimTime(5));
-        let mut sink = RatioSink::new(&stats);
+        let mut sink = RatioSink::new(stats.clone());
         for r in [done, unplaced, open] {
             sink.push(r);
         }
+        // Every request's decision time was let go once its record was read.
+        assert!(stats.borrow().per_request.is_empty());
+        assert_eq!(stats.borrow().base, 3);
         assert_eq!(sink.out[0].n, 1);
         assert_eq!(sink.out[1].n, 0);
         // 1 µs of a 1 s JCT: a millionth, 10^6 parts per trillion (within the bucket width).
