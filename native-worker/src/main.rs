@@ -17,6 +17,7 @@ mod repro;
 mod repro_claims;
 mod scale;
 mod simulate;
+mod simulate_stream;
 mod spool;
 mod table;
 mod timed;

@@ -117,6 +117,12 @@ pub struct SimulateArgs {
     /// Prefix caching (docs/prefix-caching.md).
     #[command(flatten)]
     pub prefix: crate::prefix_flags::PrefixArgs,
+    /// Read the trace one request at a time instead of whole, and spool finished requests'
+    /// records to a temporary file: for traces too large to hold (tens of millions of
+    /// requests, up to 2^32 − 1). Needs `--trace`; the same results as without it. Not with
+    /// prefix models or `--timeline-trace`.
+    #[arg(long)]
+    pub stream: bool,
 }
 
 /// Flags of `scenario`.
@@ -303,6 +309,13 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         .map(|p| OutputFile::check("--timeline-trace", p))
         .transpose()?;
     let mut trace_events = TraceEvents::new();
+    if a.stream {
+        let (scenario, trace) = scenario_from_args(&a)?;
+        let trace = trace.context(
+            "--stream reads a trace file one request at a time: give --trace PATH (the embedded traces and synthetic workloads are small enough to run without it)",
+        )?;
+        return crate::simulate_stream::run(&a, scenario, &trace);
+    }
     let (mut scenario, trace) = scenario_from_args(&a)?;
     let mut note = None;
     let requests = match &trace {
@@ -415,31 +428,38 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         crate::outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
         print_header(&scenario, requests.len(), note.as_deref())?;
-        if let Some(first) = results.first() {
-            // The same window for every policy: it depends on the arrivals and the drain only.
-            crate::outln!(
-                "metrics window: {} (throughput and idle rate over the arrivals, starvation at the end of the drain; docs/metrics.md)",
-                first.window()
-            )?;
-        }
-        crate::table::print_summaries(results.iter())?;
+        print_results(&scenario, &results)?;
+    }
+    Ok(())
+}
+
+/// The results as text: the metrics window, the summary table, the SLO, prefix caching, and a
+/// warning per run that stopped early.
+pub(crate) fn print_results(scenario: &Scenario, results: &[Summary]) -> Result<()> {
+    if let Some(first) = results.first() {
+        // The same window for every policy: it depends on the arrivals and the drain only.
         crate::outln!(
-            "SLO (judges the SLO table; docs/metrics.md): {}",
-            scenario.slo()
+            "metrics window: {} (throughput and idle rate over the arrivals, starvation at the end of the drain; docs/metrics.md)",
+            first.window()
         )?;
-        if let Some(t) = crate::prefix_flags::table(results.iter()) {
-            crate::output::stdout_text(&t)?;
-        }
-        for s in &results {
-            if let Some(why) = &s.stopped {
-                eprintln!("warning: {}: {why}", s.policy.id());
-            }
+    }
+    crate::table::print_summaries(results.iter())?;
+    crate::outln!(
+        "SLO (judges the SLO table; docs/metrics.md): {}",
+        scenario.slo()
+    )?;
+    if let Some(t) = crate::prefix_flags::table(results.iter()) {
+        crate::output::stdout_text(&t)?;
+    }
+    for s in results {
+        if let Some(why) = &s.stopped {
+            eprintln!("warning: {}: {why}", s.policy.id());
         }
     }
     Ok(())
 }
 
-fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), StdoutError> {
+pub(crate) fn print_header(s: &Scenario, n: usize, note: Option<&str>) -> Result<(), StdoutError> {
     let source = match s.source() {
         Source::Embedded(t) => t.label().to_string(),
         Source::File { name, .. } => name.clone(),
@@ -550,11 +570,11 @@ pub fn transforms(s: &Scenario) -> String {
 /// Writes each record as a CSV row under [`pecsched_core::metrics::CSV_HEADER`] and
 /// [`pecsched_core::metrics::CSV_SLO_HEADER`] as the run hands it over; keeps the first write
 /// error (later rows are skipped).
-struct CsvRecords<'a> {
-    w: &'a mut dyn Write,
-    policy: PolicyKind,
-    slo: Slo,
-    error: Option<std::io::Error>,
+pub(crate) struct CsvRecords<'a> {
+    pub w: &'a mut dyn Write,
+    pub policy: PolicyKind,
+    pub slo: Slo,
+    pub error: Option<std::io::Error>,
 }
 
 impl RecordSink for CsvRecords<'_> {

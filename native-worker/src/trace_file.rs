@@ -5,7 +5,10 @@
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pecsched_core::workload::{Flow, Keep, TraceError, TraceFormat, TraceRead, TraceReader};
+use pecsched_core::scenario::stream::StreamTransform;
+use pecsched_core::workload::{
+    Flow, Keep, Request, TraceError, TraceFormat, TraceRead, TraceReader,
+};
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -120,4 +123,95 @@ pub fn read(trace: &TraceFile, keep: Keep, quiet: bool) -> Result<TraceRead> {
     })?;
     bar.finish_and_clear();
     reader.finish().map_err(hint)
+}
+
+/// A trace file read one request at a time for a streamed run: lines go through the core's
+/// [`TraceReader`] (keeping the scenario's window and request limit) and each kept request
+/// through the scenario's [`StreamTransform`] as the engine asks for it; nothing but the
+/// current line is held. Errors come out as items, naming the file and line.
+pub struct TraceStream {
+    path: PathBuf,
+    input: BufReader<File>,
+    buf: Vec<u8>,
+    line: u32,
+    reader: TraceReader,
+    transform: Option<StreamTransform>,
+    pending: std::collections::VecDeque<Request>,
+    done: bool,
+    /// BurstGPT rows with no response (failed requests) skipped so far, shared with the caller.
+    pub failed_skipped: std::rc::Rc<std::cell::Cell<u32>>,
+}
+
+impl TraceStream {
+    /// Opens `trace` to read what `keep` keeps, each request through `transform` (`None`: as
+    /// read, for a first pass).
+    pub fn open(trace: &TraceFile, keep: Keep, transform: Option<StreamTransform>) -> Result<Self> {
+        let file = File::open(&trace.path)
+            .with_context(|| format!("reading trace {}", trace.path.display()))?;
+        Ok(TraceStream {
+            path: trace.path.clone(),
+            input: BufReader::with_capacity(1 << 20, file),
+            buf: Vec::new(),
+            line: 0,
+            reader: TraceReader::new(trace.format).keeping(keep),
+            transform,
+            pending: Default::default(),
+            done: false,
+            failed_skipped: Default::default(),
+        })
+    }
+
+    fn fail(&mut self, why: String) -> Option<std::result::Result<Request, String>> {
+        self.done = true;
+        self.pending.clear();
+        Some(Err(format!("trace {}: {why}", self.path.display())))
+    }
+}
+
+impl Iterator for TraceStream {
+    type Item = std::result::Result<Request, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return match self.transform.as_mut().map(|t| t.apply(r)) {
+                    None => Some(Ok(r)),
+                    Some(Ok(r)) => Some(Ok(r)),
+                    Some(Err(e)) => self.fail(e.to_string()),
+                };
+            }
+            if self.done {
+                return None;
+            }
+            self.buf.clear();
+            match self.input.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail(e.to_string()),
+            }
+            self.line = self.line.saturating_add(1);
+            let text = match std::str::from_utf8(&self.buf) {
+                Ok(t) => t,
+                Err(e) => {
+                    let why = format!(
+                        "line {} is not UTF-8 text (byte {} of the line is invalid); save the trace as UTF-8",
+                        self.line,
+                        e.valid_up_to() + 1
+                    );
+                    return self.fail(why);
+                }
+            };
+            match self.reader.push_line(text) {
+                Ok(flow) => {
+                    self.done = flow == Flow::Done;
+                    self.pending.extend(self.reader.drain_kept());
+                    self.failed_skipped.set(self.reader.failed_skipped());
+                }
+                Err(e) => return self.fail(e.to_string()),
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod load;
 pub mod prefix_wire;
 pub mod rate_search;
 mod requests;
+pub mod stream;
 mod validate;
 pub mod wire;
 pub mod wire_v1;

@@ -67,7 +67,8 @@ pub use stream::{Flow, Keep, TraceRead, TraceReader};
 pub use synthetic::{Arrival, Lengths, SyntheticIter, SyntheticSpec};
 pub use timestamp::{civil_from_days, days_from_civil};
 pub use transform::{
-    LONG_INPUT_DEFAULTS, LongInputResult, long_input_transform, scale_rate, truncate, window,
+    ArrivalScale, LONG_INPUT_DEFAULTS, LongInputResult, long_input_transform, scale_rate, truncate,
+    window,
 };
 
 use crate::time::SimTime;

@@ -65,6 +65,8 @@ pub struct TraceReader {
     header: Option<CsvHeader>,
     clock: Clock,
     requests: Vec<Request>,
+    /// Requests kept so far (those drained included).
+    kept: u64,
     failed_skipped: u32,
     stopped_at_line: Option<u32>,
     blocks: BlockTable,
@@ -88,6 +90,7 @@ impl TraceReader {
             header: None,
             clock: Clock::new(format, input_column),
             requests: Vec::new(),
+            kept: 0,
             failed_skipped: 0,
             stopped_at_line: None,
             blocks: BlockTable::default(),
@@ -106,9 +109,21 @@ impl TraceReader {
         self.format
     }
 
-    /// Requests kept so far.
+    /// Requests kept so far (those drained included).
     pub fn kept(&self) -> usize {
-        self.requests.len()
+        self.kept as usize
+    }
+
+    /// BurstGPT rows with `Response tokens` = 0 (failed requests) skipped so far.
+    pub fn failed_skipped(&self) -> u32 {
+        self.failed_skipped
+    }
+
+    /// Takes the requests kept since the last call: a caller that streams them (a streamed
+    /// run reads a trace too large to hold) drains after each line, so the reader holds at
+    /// most one. [`TraceReader::finish`] returns only those not drained.
+    pub fn drain_kept(&mut self) -> std::vec::Drain<'_, Request> {
+        self.requests.drain(..)
     }
 
     /// Reads the next line of the trace (with or without its `\n` or `\r\n`; the first line
@@ -167,9 +182,9 @@ impl TraceReader {
                 return Ok(Flow::More);
             }
         }
-        let n = self.requests.len();
+        let n = self.kept;
         if let Some(limit) = self.keep.limit
-            && n >= limit as usize
+            && n >= limit as u64
         {
             return Err(TraceError::TooMany {
                 format: self.format,
@@ -194,10 +209,11 @@ impl TraceReader {
                 self.blocks.push(&self.hash_ids)
             },
         });
+        self.kept += 1;
         if self
             .keep
             .max_requests
-            .is_some_and(|m| self.requests.len() >= m as usize)
+            .is_some_and(|m| self.kept >= m as u64)
         {
             self.stopped_at_line = Some(self.line);
             return Ok(Flow::Done);

@@ -50,17 +50,52 @@ pub fn scale_rate(reqs: &[Request], factor: f64) -> Result<Vec<Request>, ParamEr
             "a finite number > 0",
         ));
     }
-    let (m, e) = decompose(factor);
-    let overflow = || {
-        ParamError::new(
-            "scale_rate factor",
-            factor,
-            "large enough to keep arrivals within limits::MAX_ARRIVAL_S (1000000000 s)",
-        )
-    };
+    let scale = ArrivalScale::new(factor);
     let mut out = Vec::with_capacity(reqs.len());
     for r in reqs {
-        let t = u128::from(r.arrival.0);
+        out.push(Request {
+            arrival: scale.apply(r.arrival)?,
+            ..*r
+        });
+    }
+    Ok(renumber(out))
+}
+
+/// Arrivals divided by a rate factor, exactly (see [`scale_rate`]): one arrival at a time, for
+/// workloads read as a stream.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrivalScale {
+    factor: f64,
+    m: u128,
+    e: i32,
+}
+
+impl ArrivalScale {
+    /// Division by `factor` (finite, > 0: checked by [`scale_rate`] and the scenario).
+    pub fn new(factor: f64) -> ArrivalScale {
+        let (m, e) = decompose(factor);
+        ArrivalScale { factor, m, e }
+    }
+
+    /// The factor.
+    pub fn factor(&self) -> f64 {
+        self.factor
+    }
+
+    /// `arrival / factor`, rounded to the nearest nanosecond.
+    ///
+    /// # Errors
+    /// If the result would come later than [`limits::MAX_ARRIVAL_S`](crate::limits::MAX_ARRIVAL_S).
+    pub fn apply(&self, arrival: SimTime) -> Result<SimTime, ParamError> {
+        let (m, e) = (self.m, self.e);
+        let overflow = || {
+            ParamError::new(
+                "scale_rate factor",
+                self.factor,
+                "large enough to keep arrivals within limits::MAX_ARRIVAL_S (1000000000 s)",
+            )
+        };
+        let t = u128::from(arrival.0);
         // t / (m·2^e) = (t·2^-e) / m.
         let scaled: u128 = if e >= 0 {
             match u32::try_from(e).ok().and_then(|e| m.checked_shl(e)) {
@@ -77,16 +112,12 @@ pub fn scale_rate(reqs: &[Request], factor: f64) -> Result<Vec<Request>, ParamEr
                 ((t << s) + m / 2) / m
             }
         };
-        let ns = u64::try_from(scaled)
+        u64::try_from(scaled)
             .ok()
             .filter(|ns| *ns <= MAX_ARRIVAL.0)
-            .ok_or_else(overflow)?;
-        out.push(Request {
-            arrival: SimTime(ns),
-            ..*r
-        });
+            .map(SimTime)
+            .ok_or_else(overflow)
     }
-    Ok(renumber(out))
 }
 
 /// A positive finite `f64` as `m · 2^e` exactly, with `m` odd.

@@ -196,6 +196,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         timeline_trace: None,
         quiet: true,
         prefix: Default::default(),
+        stream: false,
     };
     let (s, _) = scenario_from_args(&sim)?;
     let label = match Calibration::builtin(&a.calibration) {

@@ -7,7 +7,8 @@
 //! - [`no_gpu`]: the GPU commands where Vulkan finds no adapter;
 //! - [`prefix`]: prefix caching (hash ids, sessions, hit rates in every output);
 //! - [`replay`]: the hardware-in-the-loop replay on whatever adapter exists (lavapipe in CI);
-//! - [`repro`]: the paper's evaluation on a tiny run: the claims file and the report.
+//! - [`repro`]: the paper's evaluation on a tiny run: the claims file and the report;
+//! - [`stream`]: streamed runs (`simulate --stream`, `scale --week`).
 
 mod capacity;
 mod cli;
@@ -16,6 +17,7 @@ mod no_gpu;
 mod prefix;
 mod replay;
 mod repro;
+mod stream;
 
 use std::process::{Command, Output};
 
