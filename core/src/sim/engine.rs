@@ -80,6 +80,8 @@ pub(crate) struct State {
     /// The window the run's metrics cover: the arrivals' span and the drain limit after it
     /// (its horizon is `horizon`). Busy time is counted only inside its rate span.
     pub window: MetricsWindow,
+    /// `window.rate_span()` as instants (read per iteration; the window keeps seconds).
+    pub rate_span: (SimTime, SimTime),
     pub perf: PerfModel,
     pub cfg: EngineConfig,
     pub rules: EngineRules,
@@ -206,7 +208,10 @@ impl Simulation {
         }
         let mut st = State::blank(cluster, model, perf, tp, cfg, &*policy, requests.len())?;
         st.horizon = requests.last().map_or(SimTime::ZERO, |r| r.arrival) + cfg.drain_limit;
-        st.window = MetricsWindow::of_arrivals(requests.iter().map(|r| r.arrival), cfg.drain_limit);
+        st.set_window(MetricsWindow::of_arrivals(
+            requests.iter().map(|r| r.arrival),
+            cfg.drain_limit,
+        ));
         for r in requests {
             st.admit(r);
         }
@@ -260,7 +265,11 @@ impl Simulation {
         // Until the source runs dry, no last arrival is known: the run has no horizon yet and
         // its metrics window is open-ended (busy time is only ever counted up to now).
         st.horizon = SimTime(u64::MAX);
-        st.window = MetricsWindow::new(SimTime::ZERO, crate::limits::MAX_ARRIVAL, cfg.drain_limit);
+        st.set_window(MetricsWindow::new(
+            SimTime::ZERO,
+            crate::limits::MAX_ARRIVAL,
+            cfg.drain_limit,
+        ));
         st.refresh_by_status();
         let mut sim = Simulation {
             st,
@@ -550,6 +559,20 @@ impl ReplicaSource for State {
 }
 
 impl State {
+    /// Sets the metrics window (and the rate span busy time is counted over).
+    pub(crate) fn set_window(&mut self, w: MetricsWindow) {
+        self.window = w;
+        self.rate_span = w.rate_span();
+    }
+
+    /// Nanoseconds of `[from, to)` inside the rate span:
+    /// [`MetricsWindow::rate_span_overlap_ns`] without converting the window's seconds.
+    #[inline]
+    pub(crate) fn busy_in_span_ns(&self, from: SimTime, to: SimTime) -> u64 {
+        let (start, end) = self.rate_span;
+        to.min(end).0.saturating_sub(from.max(start).0)
+    }
+
     /// A state with no request yet (room for `n`): replicas built, indexes filed, nothing
     /// scheduled. The horizon and metrics window are the caller's to set.
     fn blank(
@@ -604,6 +627,7 @@ impl State {
             now: SimTime::ZERO,
             horizon: SimTime::ZERO,
             window: MetricsWindow::default(),
+            rate_span: (SimTime::ZERO, SimTime::ZERO),
             perf,
             cfg,
             rules,
@@ -964,7 +988,7 @@ impl State {
             .iter
             .take()
             .expect("an iteration in flight");
-        self.replicas[r as usize].busy_ns += self.window.rate_span_overlap_ns(it.start, it.end);
+        self.replicas[r as usize].busy_ns += self.busy_in_span_ns(it.start, it.end);
         self.log.record(
             LogTag::IterationEnd,
             [

@@ -168,7 +168,7 @@ impl State {
                 self.intake.remaining_hint = Some(0);
                 let drain = self.cfg.drain_limit;
                 let first = self.intake.first_arrival.unwrap_or(SimTime::ZERO);
-                self.window = MetricsWindow::new(first, self.intake.last_arrival, drain);
+                self.set_window(MetricsWindow::new(first, self.intake.last_arrival, drain));
                 self.horizon = self.intake.last_arrival + drain;
             }
         }
@@ -180,7 +180,11 @@ impl State {
         self.intake.error = Some(why);
         // What was read is what the run covers (for a summary of the partial run).
         let first = self.intake.first_arrival.unwrap_or(SimTime::ZERO);
-        self.window = MetricsWindow::new(first, self.intake.last_arrival, self.cfg.drain_limit);
+        self.set_window(MetricsWindow::new(
+            first,
+            self.intake.last_arrival,
+            self.cfg.drain_limit,
+        ));
     }
 
     /// Handles the arrival of request `id`.

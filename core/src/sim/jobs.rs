@@ -243,8 +243,7 @@ impl State {
         let req = self.jobs[j as usize].req;
         let decoding = self.jobs[j as usize].phase == JobPhase::Decode;
         for (i, &m) in members.iter().enumerate() {
-            self.replicas[m as usize].busy_ns +=
-                self.window.rate_span_overlap_ns(seg.start, seg.end);
+            self.replicas[m as usize].busy_ns += self.busy_in_span_ns(seg.start, seg.end);
             let (kind, tokens) = match self.jobs[j as usize].step_batches.get(i) {
                 Some(b) if decoding && !b.chunks.is_empty() => {
                     (SpanKind::Colocated, b.chunks.iter().map(|c| c.1).sum())
