@@ -179,7 +179,10 @@ fn main() {
                 let t = Instant::now();
                 let (events, label) = if reqs.is_empty() {
                     let (events, label, handed_on, held) = week_run(&s, p);
-                    (events, format!("{label}; {handed_on} requests, at most {held} held"))
+                    (
+                        events,
+                        format!("{label}; {handed_on} requests, at most {held} held"),
+                    )
                 } else {
                     let mut sim = s.simulation(p, reqs.clone()).expect("valid");
                     sim.set_event_limit(u64::MAX);
