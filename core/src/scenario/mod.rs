@@ -464,7 +464,8 @@ impl Scenario {
     /// arrival order, ids `0, 1, 2, …`; an `Err` item stops the run with that error) and each
     /// finished request's record goes to `sink` as soon as every earlier one has
     /// ([`crate::sim::StreamedRun`]). The scenario's own workload source is not read: the
-    /// caller's `source` replaces it (built with [`Scenario::stream_requests`] or a
+    /// caller's `source` replaces it (a trace read with [`Scenario::stream_keep`] through a
+    /// [`stream::StreamTransform`] from [`Scenario::stream_transform`], or a
     /// generator).
     pub fn streamed_run<K: crate::metrics::RecordSink>(
         &self,
