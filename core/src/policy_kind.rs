@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, its
 /// four ablations (docs/paper.md §3.6), and schedulers users compare with today (issue 18:
 /// shortest-job-first, learning-to-rank, chunked prefill,
-/// prefill/decode disaggregation).
+/// prefill/decode disaggregation, Medha).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyKind {
     /// First come, first served over one shared pool (vLLM-like).
@@ -34,11 +34,13 @@ pub enum PolicyKind {
     ChunkedPrefill,
     /// Prefill/decode disaggregation of every short request (DistServe, Splitwise).
     Disaggregated,
+    /// Adaptive chunking, least-slack order, KV-parallel decode (Medha, arXiv 2409.17264).
+    Medha,
 }
 
 impl PolicyKind {
     /// Every policy, in display order.
-    pub const ALL: [PolicyKind; 12] = [
+    pub const ALL: [PolicyKind; 13] = [
         PolicyKind::Fifo,
         PolicyKind::Reservation,
         PolicyKind::Priority,
@@ -51,6 +53,7 @@ impl PolicyKind {
         PolicyKind::LearnedRank,
         PolicyKind::ChunkedPrefill,
         PolicyKind::Disaggregated,
+        PolicyKind::Medha,
     ];
 
     /// The paper's evaluation (docs/paper.md §3): its three baselines, PecSched and its four
@@ -89,6 +92,7 @@ impl PolicyKind {
             PolicyKind::LearnedRank => "ltr",
             PolicyKind::ChunkedPrefill => "chunked-prefill",
             PolicyKind::Disaggregated => "distserve",
+            PolicyKind::Medha => "medha",
         }
     }
 
@@ -112,6 +116,7 @@ impl PolicyKind {
             PolicyKind::LearnedRank => "Learning-to-rank",
             PolicyKind::ChunkedPrefill => "Chunked prefill (vLLM v1, Sarathi-Serve)",
             PolicyKind::Disaggregated => "P/D disaggregation (DistServe, Splitwise)",
+            PolicyKind::Medha => "Medha (adaptive chunking, least slack)",
         }
     }
 }

@@ -50,6 +50,10 @@ impl<L: DecisionLog> Policy for Timed<L> {
         self.inner.init(view);
     }
 
+    fn prepare(&mut self, perf: &pecsched_core::perf::PerfModel) {
+        self.inner.prepare(perf);
+    }
+
     // Every default method is forwarded: a wrapper that kept a default would change the
     // policy (a reserved pool's too-large requests would wait instead of being rejected).
     fn long_group_limit(&self) -> Option<u32> {

@@ -275,14 +275,24 @@ impl PerfModel {
     /// replica's local KV share is not included: price it with
     /// [`PerfModel::iteration_time`] of that replica (`add_decode(local share)`).
     pub fn sp_decode_overhead(&self, group: &SpGroup) -> SimDuration {
+        self.sp_merge_overhead(group, 1)
+    }
+
+    /// [`PerfModel::sp_decode_overhead`] for `query_tokens` queries at once: the same Q
+    /// broadcast and partial-output all-reduce with every message `query_tokens` times larger,
+    /// and one merge kernel per layer. Prices a chunk of a prefill whose earlier KV is spread
+    /// over `group` (Medha's KV-parallel chunks, `sim/adaptive_chunk.rs`); with one query it is
+    /// the decode step's overhead, bit for bit.
+    pub fn sp_merge_overhead(&self, group: &SpGroup, query_tokens: u64) -> SimDuration {
         let (k, m, r_max) = (group.replicas(), group.nodes(), group.max_per_node());
         if k <= 1 {
             return SimDuration::ZERO;
         }
         let t = self.tp as f64;
+        let n = query_tokens.max(1) as f64;
         let heads_gpu = self.model.heads as f64 / t;
-        let q_bytes = heads_gpu * self.model.head_dim as f64 * 2.0;
-        let out_bytes = q_bytes + heads_gpu * 4.0;
+        let q_bytes = heads_gpu * self.model.head_dim as f64 * 2.0 * n;
+        let out_bytes = q_bytes + heads_gpu * 4.0 * n;
         let (nv, net) = (&self.nvlink, &self.network);
         let mut layer = self.calib.kernel_overhead_s;
         if m > 1 {

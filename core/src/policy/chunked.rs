@@ -38,6 +38,7 @@ impl Policy for ChunkedPrefill {
         EngineRules {
             long_prefill: LongPrefill::Chunked {
                 tokens_per_member: self.tokens_per_member,
+                adaptive: None,
             },
             long_decode: LongDecode::Batch { prefill_cap: None },
             disaggregation: None,

@@ -10,6 +10,9 @@ mod chunked_tests;
 mod disaggregated;
 mod fifo;
 mod ltr;
+mod medha;
+#[cfg(test)]
+mod medha_tests;
 mod pecsched;
 pub mod placement;
 pub mod prefix_affinity;
@@ -23,23 +26,26 @@ mod sjf;
 mod tests;
 
 pub use crate::sched::{
-    Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy, PolicyKind,
-    ReplicaInfo, View, ViewBuilder,
+    AdaptiveChunk, Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy,
+    PolicyKind, ReplicaInfo, View, ViewBuilder,
 };
 pub use chunked::ChunkedPrefill;
 pub use disaggregated::Disaggregated;
 pub use fifo::Fifo;
 pub use ltr::LearnedRank;
+pub use medha::Medha;
 pub use pecsched::{Mechanisms, PecSched};
 pub use priority::{Priority, PriorityPlacement};
-pub use ranked::RankedQueue;
+pub use ranked::{RankedQueue, ShortPlacement};
 pub use reservation::{
     RESERVED_FOR_INPUT_TOKENS, RESERVED_FOR_OUTPUT_TOKENS, Reservation, ReservationPool,
 };
 pub use sjf::Sjf;
 
+use crate::metrics::Slo;
 use crate::model::ModelKind;
 pub use crate::sched::colocation::ColocationCap;
+use crate::time::SimDuration;
 use std::num::NonZeroU32;
 
 /// Building a policy by name (the names live in [`crate::sched`]: the engine needs them, not
@@ -55,6 +61,7 @@ impl PolicyKind {
             | PolicyKind::Sjf
             | PolicyKind::LearnedRank
             | PolicyKind::ChunkedPrefill
+            | PolicyKind::Medha
             | PolicyKind::Disaggregated => return None,
             PolicyKind::PecSched => on,
             PolicyKind::PecSchedNoPreemption => Mechanisms {
@@ -91,6 +98,7 @@ impl PolicyKind {
             PolicyKind::ChunkedPrefill => Box::new(ChunkedPrefill {
                 tokens_per_member: knobs.chunk_tokens_per_member,
             }),
+            PolicyKind::Medha => Box::new(Medha::new(knobs)),
             PolicyKind::Disaggregated => Box::new(Disaggregated::with_share(
                 knobs.pd_decode_permille,
                 replicas,
@@ -133,10 +141,25 @@ pub struct PolicyKnobs {
     /// DistServe/Splitwise: the decode pool's share of the replicas, per mille (default
     /// [`DEFAULT_PD_DECODE_PERMILLE`]).
     pub pd_decode_permille: u32,
+    /// Medha: the longest a long-prefill step may take (`None`: the short class's TBT limit
+    /// in `slo`; ARCHITECTURE.md, "Decisions").
+    pub medha_tbt_target: Option<SimDuration>,
+    /// Medha: the smallest chunk a long-prefill step takes, prompt tokens per member, when no
+    /// chunk keeps the step within its target (default
+    /// [`DEFAULT_MEDHA_MIN_CHUNK_TOKENS_PER_MEMBER`]).
+    pub medha_min_chunk_tokens_per_member: u32,
     /// The scenario's seed, for policies that draw (learning-to-rank's estimate error); set by
     /// `Scenario::build_policy`, not a knob of its own.
     pub seed: u64,
+    /// The scenario's SLOs, for policies that schedule by deadline (Medha's slack); set by
+    /// `Scenario::build_policy`, not a knob of its own.
+    pub slo: Slo,
 }
+
+/// Medha's smallest chunk: one prompt token per member — when the short work riding in a step
+/// already fills its target, the long prefill yields all but one token per member of it
+/// (ARCHITECTURE.md, "Decisions").
+pub const DEFAULT_MEDHA_MIN_CHUNK_TOKENS_PER_MEMBER: u32 = 1;
 
 /// Learning-to-rank's default estimate error: sigma 1 (ARCHITECTURE.md, "Decisions").
 pub const DEFAULT_RANK_NOISE_SIGMA_MILLI: u32 = 1000;
@@ -161,7 +184,10 @@ impl Default for PolicyKnobs {
             rank_noise_sigma_milli: DEFAULT_RANK_NOISE_SIGMA_MILLI,
             chunk_tokens_per_member: DEFAULT_CHUNK_TOKENS_PER_MEMBER,
             pd_decode_permille: DEFAULT_PD_DECODE_PERMILLE,
+            medha_tbt_target: None,
+            medha_min_chunk_tokens_per_member: DEFAULT_MEDHA_MIN_CHUNK_TOKENS_PER_MEMBER,
             seed: 0,
+            slo: Slo::DEFAULT,
         }
     }
 }

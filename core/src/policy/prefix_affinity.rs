@@ -74,6 +74,10 @@ impl Policy for PrefixAffinity {
         self.inner.init(view);
     }
 
+    fn prepare(&mut self, perf: &crate::perf::PerfModel) {
+        self.inner.prepare(perf);
+    }
+
     fn long_group_limit(&self) -> Option<u32> {
         self.inner.long_group_limit()
     }

@@ -24,9 +24,32 @@ pub struct RankedQueue {
     order: BTreeSet<(u64, u32)>,
     /// The highest request id ranked so far (requests arrive in id order).
     seen: Option<u32>,
+    /// Where short requests may go.
+    shorts: ShortPlacement,
+}
+
+/// The replicas a ranked dispatch sends a short request to (the shortest accepting queue
+/// among them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ShortPlacement {
+    /// FIFO's rule: a replica free of long work or decoding one, with no long request waiting
+    /// to start (under an exclusive long prefill the short request would wait behind it).
+    #[default]
+    NotBehindLong,
+    /// Any replica that is not decode-only: under chunked prefill short work rides in a long
+    /// prefill's steps (Medha).
+    AnyPrefill,
 }
 
 impl RankedQueue {
+    /// An empty queue whose short requests are placed by `shorts`.
+    pub fn with_short_placement(shorts: ShortPlacement) -> RankedQueue {
+        RankedQueue {
+            shorts,
+            ..RankedQueue::default()
+        }
+    }
+
     /// Ranks the requests that arrived since the last call (`rank` gives each its rank), then
     /// places requests in rank order until one cannot be placed.
     pub fn dispatch(
@@ -45,11 +68,13 @@ impl RankedQueue {
             }
         }
         let mut w = Working::new(view);
+        let anywhere = self.shorts == ShortPlacement::AnyPrefill;
         let short_ok = |r: &ReplicaInfo| {
-            matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
+            anywhere
+                || matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
         };
         let short_slots = |l: LongStatus, waiting: bool| {
-            !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
+            anywhere || !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
         };
         let long_ok = |r: &ReplicaInfo| !r.decode_only;
         let mut placed = Vec::new();

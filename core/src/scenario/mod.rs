@@ -494,6 +494,7 @@ impl Scenario {
     pub fn build_policy(&self, policy: PolicyKind) -> Box<dyn crate::policy::Policy> {
         let knobs = PolicyKnobs {
             seed: self.seed,
+            slo: self.slo,
             ..self.knobs
         };
         let p = policy.build(&knobs, self.model, self.cluster.total_gpus() / self.tp);

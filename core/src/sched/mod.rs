@@ -18,7 +18,7 @@ mod view;
 pub use crate::policy_kind::PolicyKind;
 pub use builder::ViewBuilder;
 pub use index::{IndexMismatch, LongFreeIndex, StatusIndex};
-pub use rules::{DecodePool, EngineRules, LongDecode, LongPrefill};
+pub use rules::{AdaptiveChunk, DecodePool, EngineRules, LongDecode, LongPrefill};
 pub use sizing::Sizing;
 pub use view::{LongStatus, ReplicaInfo, ReplicaSource, View, ViewParts};
 
@@ -50,6 +50,9 @@ pub trait Policy {
     fn rules(&self) -> EngineRules;
     /// Called once before the run, with the cluster as it starts.
     fn init(&mut self, _view: &View<'_>) {}
+    /// Called once before the run, before `init`, with the run's performance model: for a
+    /// policy that estimates service times from it (Medha's slack). A wrapper forwards it.
+    fn prepare(&mut self, _perf: &crate::perf::PerfModel) {}
     /// Decides which waiting requests go where now. Requests not decided stay queued.
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>);
     /// The most replicas this policy can ever give one long request, when it is fewer than the

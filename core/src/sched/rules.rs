@@ -5,6 +5,7 @@
 
 use super::colocation::ColocationCap;
 use crate::perf::SpMode;
+use crate::time::SimDuration;
 use std::num::NonZeroU32;
 
 /// How a long prefill treats short work that lands on its replicas.
@@ -21,9 +22,28 @@ pub enum LongPrefill {
     /// token budget less the chunk), so it never runs alone and never pauses. It starts as
     /// soon as it heads its members' queues and they have its KV room.
     Chunked {
-        /// Prompt tokens each member processes per step (the chunk's share of its budget).
+        /// Prompt tokens each member processes per step (the chunk's share of its budget); under
+        /// `adaptive`, the largest chunk a step may take.
         tokens_per_member: u32,
+        /// Medha's adaptive chunking (`None`: every step takes `tokens_per_member`, priced at
+        /// its linear share of the whole prefill — Sarathi-Serve's fixed chunk).
+        adaptive: Option<AdaptiveChunk>,
     },
+}
+
+/// Adaptive chunking (Medha, Agrawal et al., arXiv 2409.17264): each step of a chunked long
+/// prefill takes the largest chunk whose step — the chunk priced at its position (attention over
+/// the context already prefilled) fused with each member's short batch, plus the merge of the
+/// members' partial attention — stays within `step_target`, so chunks shrink as the prefix
+/// grows. When even `min_tokens_per_member` misses the target, the step takes that minimum (a
+/// prefill always progresses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdaptiveChunk {
+    /// The longest a step may take: the time between tokens the short requests riding in it
+    /// are held to.
+    pub step_target: SimDuration,
+    /// The smallest chunk a step takes, prompt tokens per member (at least 1).
+    pub min_tokens_per_member: u32,
 }
 
 /// How a long decode treats short work that lands on its replicas.

@@ -223,6 +223,7 @@ impl Simulation {
             scratch: Vec::new(),
             slo: Slo::DEFAULT,
         };
+        sim.policy.prepare(&sim.st.perf);
         let view = sim.st.view();
         sim.policy.init(&view);
         if let Some(limit) = sim.policy.long_group_limit() {
@@ -843,8 +844,13 @@ impl State {
         };
         if let Some(j) = rep.job {
             let job = &self.jobs[j as usize];
-            if let (true, JobPhase::Prefill, LongPrefill::Chunked { tokens_per_member }) =
-                (job_step, job.phase, self.rules.long_prefill)
+            if let (
+                true,
+                JobPhase::Prefill,
+                LongPrefill::Chunked {
+                    tokens_per_member, ..
+                },
+            ) = (job_step, job.phase, self.rules.long_prefill)
             {
                 // A chunked long-prefill step: short work rides in it under the iteration's
                 // budget less the chunk (Sarathi-Serve's stall-free batching).

@@ -156,7 +156,10 @@ impl State {
                     LogTag::LongPrefillStart,
                     [now.0, req as u64, j as u64, plan],
                 );
-                if let LongPrefill::Chunked { tokens_per_member } = self.rules.long_prefill {
+                if let LongPrefill::Chunked {
+                    tokens_per_member, ..
+                } = self.rules.long_prefill
+                {
                     self.start_chunk_step(j, tokens_per_member);
                 } else {
                     self.run_prefill_segment(j, SimDuration::ZERO);
@@ -291,7 +294,10 @@ impl State {
                         self.resolve_colocation_cap(j);
                         self.next_decode_step(j);
                     }
-                } else if let LongPrefill::Chunked { tokens_per_member } = self.rules.long_prefill {
+                } else if let LongPrefill::Chunked {
+                    tokens_per_member, ..
+                } = self.rules.long_prefill
+                {
                     self.start_chunk_step(j, tokens_per_member);
                 } else {
                     self.pause(j);
@@ -428,19 +434,16 @@ impl State {
     /// the chunk, [`State::admission`]). The step takes the chunk's share of the group's
     /// modelled prefill time (its tokens ÷ the input × `prefill_total`, so the chunks add up to
     /// the unchunked prefill exactly) plus the slowest member's short batch: the two are not
-    /// overlapped (ARCHITECTURE.md, "Decisions").
+    /// overlapped (ARCHITECTURE.md, "Decisions"). Under `adaptive` (Medha) the chunk is the
+    /// largest that keeps the step within its target, the step priced by the chunk's position
+    /// and fused with the short batches ([`super::adaptive_chunk`]); progress is still counted
+    /// by the chunk's linear share of `prefill_total`.
     fn start_chunk_step(&mut self, j: u32, tokens_per_member: u32) {
         let members = self.jobs[j as usize].members.clone();
         let job = &self.jobs[j as usize];
         let (input, before) = (job.input, job.prefill_tokens_done);
-        let step = (tokens_per_member.max(1) as u64 * members.len() as u64)
+        let mut step = (tokens_per_member.max(1) as u64 * members.len() as u64)
             .min((input - before) as u64) as u32;
-        let share = |tokens: u32| {
-            SimDuration(
-                (job.prefill_total.0 as u128 * tokens as u128 / input.max(1) as u128) as u64,
-            )
-        };
-        let work = share(before + step) - share(before);
         let mut worst = SimDuration::ZERO;
         let mut batches = Vec::with_capacity(members.len());
         for &m in &members {
@@ -458,8 +461,40 @@ impl State {
             worst = worst.max(t);
             batches.push(b);
         }
+        let adaptive = match self.rules.long_prefill {
+            // Medha's adaptive chunking: the chunk fits the step target, priced by position
+            // (`sim/adaptive_chunk.rs`); the short batches are fused into the members' steps.
+            LongPrefill::Chunked {
+                adaptive: Some(rule),
+                ..
+            } => {
+                let shapes: Vec<_> = batches.iter().map(|b| b.shape).collect();
+                let group = self.sp_group(&members);
+                let c = super::adaptive_chunk::choose(
+                    &self.perf,
+                    &shapes,
+                    &group,
+                    before,
+                    input,
+                    tokens_per_member,
+                    rule,
+                );
+                step = c.tokens;
+                Some(c.duration)
+            }
+            _ => None,
+        };
+        // Progress is counted in `prefill_total` units by the chunk's linear share either way
+        // (the chunks add up to the prefill's work exactly; the invariants check it).
+        let job = &self.jobs[j as usize];
+        let share = |tokens: u32| {
+            SimDuration(
+                (job.prefill_total.0 as u128 * tokens as u128 / input.max(1) as u128) as u64,
+            )
+        };
+        let work = share(before + step) - share(before);
         let now = self.now;
-        let dur = (work + worst).max(SimDuration(1));
+        let dur = adaptive.unwrap_or((work + worst).max(SimDuration(1)));
         let job = &mut self.jobs[j as usize];
         job.step_batches = batches;
         job.running = Some(Segment {

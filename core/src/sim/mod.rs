@@ -6,6 +6,7 @@
 //! advances to an instant, [`Simulation::run`] to the end. The driver (CLI, web worker, replay)
 //! decides the pacing.
 
+pub mod adaptive_chunk;
 pub mod config;
 mod decode_run;
 mod dispatch;

@@ -19,6 +19,7 @@ pub fn policy(p: PolicyKind) -> &'static str {
         PolicyKind::LearnedRank => "#44AA99",
         PolicyKind::ChunkedPrefill => "#332288",
         PolicyKind::Disaggregated => "#999933",
+        PolicyKind::Medha => "#117733",
     }
 }
 
@@ -74,5 +75,6 @@ pub fn policy_short(p: PolicyKind) -> &'static str {
         PolicyKind::LearnedRank => "LTR",
         PolicyKind::ChunkedPrefill => "Chunked",
         PolicyKind::Disaggregated => "DistServe",
+        PolicyKind::Medha => "Medha",
     }
 }

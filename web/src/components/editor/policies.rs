@@ -71,6 +71,9 @@ fn tip(p: PolicyKind) -> &'static str {
         PolicyKind::Disaggregated => {
             "Prefill/decode disaggregation (DistServe, Splitwise): short requests decode on a separate pool (policy_params.pd_decode_share of the replicas) after a priced KV transfer."
         }
+        PolicyKind::Medha => {
+            "Medha: least-slack-first queue (TTFT deadline less estimated prefill); long prompts in adaptive chunks that keep each step within the short TBT SLO, shrinking as the context grows; KV-parallel long decode."
+        }
     }
 }
 
