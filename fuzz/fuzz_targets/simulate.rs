@@ -30,7 +30,7 @@ use pecsched_core::scenario::prefix_wire::{
 };
 use pecsched_core::scenario::wire::{
     CalibrationWire, ClassSloWire, ClusterWire, EngineWire, KnobsWire, LongInputWire,
-    PolicyParamsWire, ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
+    MedhaParamsWire, PolicyParamsWire, ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, link};
 use pecsched_core::workload::TraceFormat;
@@ -443,6 +443,18 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
                 } else {
                     PrefixDispatch::Policy
                 },
+            })
+        } else {
+            None
+        },
+        medha: if u.ratio(1, 4)? {
+            Some(MedhaParamsWire {
+                tbt_target_s: if u.arbitrary()? {
+                    Some(number(u, &[0.15, 0.0, -1.0, 1e-9, 1e9])?)
+                } else {
+                    None
+                },
+                min_chunk_tokens_per_member: pick(u, &[1u32, 0, 64, u32::MAX])?,
             })
         } else {
             None

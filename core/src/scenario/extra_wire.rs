@@ -178,6 +178,60 @@ impl PolicyParamsWire {
     }
 }
 
+/// Medha's parameters as a scenario writes them (field `medha`, trailing `prefix`: a field
+/// of its own so that links written with `policy_params` keep decoding); an omitted field keeps
+/// its default ([`crate::policy::PolicyKnobs`]'s `medha_*` fields).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    default,
+    deny_unknown_fields,
+    expecting = "Medha's parameters: an object with tbt_target_s and min_chunk_tokens_per_member"
+)]
+pub struct MedhaParamsWire {
+    /// The longest a long-prefill step may take, seconds (`None`: the short class's TBT SLO).
+    pub tbt_target_s: Option<f64>,
+    /// The smallest chunk a long-prefill step takes, prompt tokens per member.
+    pub min_chunk_tokens_per_member: u32,
+}
+
+impl Default for MedhaParamsWire {
+    fn default() -> Self {
+        MedhaParamsWire::from(&PolicyKnobs::default())
+    }
+}
+
+impl From<&PolicyKnobs> for MedhaParamsWire {
+    fn from(k: &PolicyKnobs) -> Self {
+        MedhaParamsWire {
+            tbt_target_s: k.medha_tbt_target.map(|d| d.as_secs_f64()),
+            min_chunk_tokens_per_member: k.medha_min_chunk_tokens_per_member,
+        }
+    }
+}
+
+impl MedhaParamsWire {
+    /// `knobs` with these parameters, each checked against its bounds.
+    pub fn apply(&self, knobs: PolicyKnobs) -> Result<PolicyKnobs, ScenarioError> {
+        let target = self
+            .tbt_target_s
+            .map(|t| limit("medha.tbt_target_s", t, true))
+            .transpose()?;
+        let c = self.min_chunk_tokens_per_member;
+        if !(1..=limits::MAX_CHUNK_TOKENS).contains(&c) {
+            return Err(field(
+                "medha.min_chunk_tokens_per_member",
+                c,
+                &format!("between 1 and {}", limits::MAX_CHUNK_TOKENS),
+            ));
+        }
+        Ok(PolicyKnobs {
+            medha_tbt_target: target,
+            medha_min_chunk_tokens_per_member: c,
+            ..knobs
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +275,62 @@ mod tests {
         assert_eq!(sc.knobs().rank_noise_sigma_milli, 250);
         assert_eq!(sc.knobs().chunk_tokens_per_member, 512);
         assert_eq!(sc.knobs().pd_decode_permille, 375);
+    }
+
+    #[test]
+    fn medha_parameters_round_trip_and_old_links_with_policy_params_still_decode() {
+        let d = Scenario::default_scenario();
+        assert!(!d.to_json().contains("medha"));
+        assert_eq!(d.to_wire().medha, None);
+        // A link written before `medha` existed, with `policy_params` set: the payload ends
+        // after `policy_params` and `prefix` (both `None`-trimmed or present) and still reads.
+        let old = with(
+            None,
+            Some(PolicyParamsWire {
+                rank_noise_sigma: 0.5,
+                ..PolicyParamsWire::default()
+            }),
+        );
+        assert!(old.to_wire().policy_params.is_some());
+        let token = link::encode_scenario(&old);
+        assert_eq!(link::decode_scenario(&token).unwrap(), old);
+        let mut w = Scenario::default_scenario().to_wire();
+        w.medha = Some(MedhaParamsWire {
+            tbt_target_s: Some(0.1),
+            min_chunk_tokens_per_member: 64,
+        });
+        let sc = Scenario::from_wire(&w).unwrap();
+        assert_eq!(
+            sc.knobs().medha_tbt_target,
+            Some(SimDuration::from_millis(100))
+        );
+        assert_eq!(sc.knobs().medha_min_chunk_tokens_per_member, 64);
+        assert_eq!(sc.to_wire().medha, w.medha);
+        assert_eq!(Scenario::from_json(&sc.to_json()).unwrap(), sc);
+        assert_eq!(
+            link::decode_scenario(&link::encode_scenario(&sc)).unwrap(),
+            sc
+        );
+        for (m, name) in [
+            (
+                MedhaParamsWire {
+                    tbt_target_s: Some(0.0),
+                    ..MedhaParamsWire::default()
+                },
+                "medha.tbt_target_s",
+            ),
+            (
+                MedhaParamsWire {
+                    min_chunk_tokens_per_member: 0,
+                    ..MedhaParamsWire::default()
+                },
+                "medha.min_chunk_tokens_per_member",
+            ),
+        ] {
+            w.medha = Some(m);
+            let e = Scenario::from_wire(&w).unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
+        }
     }
 
     #[test]

@@ -30,8 +30,8 @@ use crate::sim::config::EngineConfig;
 use crate::time::SimTime;
 use crate::workload::{Arrival, Request, TraceFormat};
 use wire::{
-    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, PolicyParamsWire,
-    ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
+    CalibrationWire, ClusterWire, EngineWire, KnobsWire, LongInputWire, MedhaParamsWire,
+    PolicyParamsWire, ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 
 /// Upper bounds of a scenario (defined in [`crate::limits`], below every module that reads
@@ -409,6 +409,10 @@ impl Scenario {
                 (p != PolicyParamsWire::default()).then_some(p)
             },
             prefix: self.prefix.as_ref().map(prefix_wire::PrefixWire::from),
+            medha: {
+                let m = MedhaParamsWire::from(&self.knobs);
+                (m != MedhaParamsWire::default()).then_some(m)
+            },
         }
     }
 

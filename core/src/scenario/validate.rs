@@ -290,6 +290,7 @@ impl Scenario {
         let engine = w.engine.unwrap_or_default().to_engine();
         let knobs = validate_knobs(&w.knobs.clone().unwrap_or_default())?;
         let knobs = w.policy_params.unwrap_or_default().apply(knobs)?;
+        let knobs = w.medha.unwrap_or_default().apply(knobs)?;
         let slo = w.slo.unwrap_or_default().validate()?;
         let prefix = w.prefix.map(|p| p.validate(w.seed)).transpose()?;
         let calibration_wire = w

@@ -16,7 +16,7 @@ use crate::policy::{ColocationCap, ReservationPool};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use super::extra_wire::{ClassSloWire, PolicyParamsWire, SloWire};
+pub use super::extra_wire::{ClassSloWire, MedhaParamsWire, PolicyParamsWire, SloWire};
 
 /// Current wire-format version. Readers reject newer versions with a clear message and
 /// upgrade older ones ([`super::wire_v1`]).
@@ -24,7 +24,7 @@ pub const WIRE_VERSION: u32 = 2;
 
 /// A scenario as stored in a file or link.
 ///
-/// Fields added to version 2 after its first release (`slo`, `policy_params`, `prefix`) are optional and
+/// Fields added to version 2 after its first release (`slo`, `policy_params`, `prefix`, `medha`) are optional and
 /// trail the others: JSON leaves them out when `None` (a file written before them re-encodes
 /// byte for byte), the binary formats (link postcard, the explorer's bincode) always write
 /// them — [`ScenarioWire`]'s `Serialize` asks the format which it is — and a link's payload
@@ -72,6 +72,10 @@ pub struct ScenarioWire {
     /// no shared prefixes and no cache.
     #[serde(default)]
     pub prefix: Option<super::prefix_wire::PrefixWire>,
+    /// Medha's parameters (added to version 2 after `prefix`; issue 18); `None` (or omitted) =
+    /// their defaults. Written only when they differ.
+    #[serde(default)]
+    pub medha: Option<MedhaParamsWire>,
 }
 
 /// Fields [`ScenarioWire`]'s `Serialize` writes, in order, before the trailing optional ones.
@@ -86,10 +90,12 @@ impl Serialize for ScenarioWire {
         let write_slo = !human || self.slo.is_some();
         let write_params = !human || self.policy_params.is_some();
         let write_prefix = !human || self.prefix.is_some();
+        let write_medha = !human || self.medha.is_some();
         let n = SCENARIO_WIRE_FIELDS
             + usize::from(write_slo)
             + usize::from(write_params)
-            + usize::from(write_prefix);
+            + usize::from(write_prefix)
+            + usize::from(write_medha);
         let mut st = s.serialize_struct("ScenarioWire", n)?;
         st.serialize_field("version", &self.version)?;
         st.serialize_field("cluster", &self.cluster)?;
@@ -116,15 +122,21 @@ impl Serialize for ScenarioWire {
         } else {
             st.skip_field("prefix")?;
         }
+        if write_medha {
+            st.serialize_field("medha", &self.medha)?;
+        } else {
+            st.skip_field("medha")?;
+        }
         st.end()
     }
 }
 
 impl ScenarioWire {
-    /// How many trailing optional fields (`slo`, `policy_params`, `prefix`) are `None` from the end: a
+    /// How many trailing optional fields (`slo`, `policy_params`, `prefix`, `medha`) are `None` from the end: a
     /// link's payload leaves out their `None` bytes (`link.rs`).
     pub fn trailing_nones(&self) -> usize {
         [
+            self.medha.is_none(),
             self.prefix.is_none(),
             self.policy_params.is_none(),
             self.slo.is_none(),

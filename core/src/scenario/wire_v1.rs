@@ -107,6 +107,7 @@ impl ScenarioWireV1 {
             slo: None,
             policy_params: None,
             prefix: None,
+            medha: None,
         }
     }
 }
