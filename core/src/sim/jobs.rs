@@ -444,6 +444,10 @@ impl State {
         let (input, before) = (job.input, job.prefill_tokens_done);
         let mut step = (tokens_per_member.max(1) as u64 * members.len() as u64)
             .min((input - before) as u64) as u32;
+        let adaptive = match self.rules.long_prefill {
+            LongPrefill::Chunked { adaptive, .. } => adaptive,
+            _ => None,
+        };
         let mut worst = SimDuration::ZERO;
         let mut batches = Vec::with_capacity(members.len());
         for &m in &members {
@@ -453,7 +457,8 @@ impl State {
                 self.stamp_once(id, Stamp::PrefillStart, self.now);
             }
             self.note_cached(m, &b);
-            let t = if b.shape == crate::perf::BatchShape::default() {
+            // Under `adaptive` the short batch is priced fused with the chunk (below).
+            let t = if adaptive.is_some() || b.shape == crate::perf::BatchShape::default() {
                 SimDuration::ZERO
             } else {
                 run_time(&self.perf, &b.shape, 0, 1)
@@ -461,29 +466,23 @@ impl State {
             worst = worst.max(t);
             batches.push(b);
         }
-        let adaptive = match self.rules.long_prefill {
-            // Medha's adaptive chunking: the chunk fits the step target, priced by position
-            // (`sim/adaptive_chunk.rs`); the short batches are fused into the members' steps.
-            LongPrefill::Chunked {
-                adaptive: Some(rule),
-                ..
-            } => {
-                let shapes: Vec<_> = batches.iter().map(|b| b.shape).collect();
-                let group = self.sp_group(&members);
-                let c = super::adaptive_chunk::choose(
-                    &self.perf,
-                    &shapes,
-                    &group,
-                    before,
-                    input,
-                    tokens_per_member,
-                    rule,
-                );
-                step = c.tokens;
-                Some(c.duration)
-            }
-            _ => None,
-        };
+        // Medha's adaptive chunking: the chunk fits the step target, priced by position
+        // (`sim/adaptive_chunk.rs`); the short batches are fused into the members' steps.
+        let adaptive = adaptive.map(|rule| {
+            let shapes: Vec<_> = batches.iter().map(|b| b.shape).collect();
+            let group = self.sp_group(&members);
+            let c = super::adaptive_chunk::choose(
+                &self.perf,
+                &shapes,
+                &group,
+                before,
+                input,
+                tokens_per_member,
+                rule,
+            );
+            step = c.tokens;
+            c.duration
+        });
         // Progress is counted in `prefill_total` units by the chunk's linear share either way
         // (the chunks add up to the prefill's work exactly; the invariants check it).
         let job = &self.jobs[j as usize];
