@@ -278,6 +278,7 @@ impl Simulation {
             scratch: Vec::new(),
             slo: Slo::DEFAULT,
         };
+        sim.policy.prepare(&sim.st.perf);
         let view = sim.st.view();
         sim.policy.init(&view);
         sim.st.intake.long_group_limit = sim.policy.long_group_limit();
