@@ -163,3 +163,76 @@ fn the_prefill_estimate_grows_with_the_input_and_the_target_follows_the_short_sl
     };
     assert_eq!(Medha::new(&knobs).tbt_target, SimDuration::from_millis(80));
 }
+
+/// A streamed run hands Medha its performance model too (`Policy::prepare` in
+/// `Simulation::streamed`): the streamed run's records are the in-memory run's on a run where
+/// the estimates decide the order. The default scenario's eight replicas run one sequence and
+/// queue one request each; sixteen requests (1,000 in, 500–650 out, so that replicas free up
+/// one at a time) fill them at 0 s; then A
+/// (10,000 tokens, TTFT limit 3.5 s, at 10 ms) and B (100 tokens, limit 2.51 s, at 900 ms) wait
+/// in the global queue. Deadlines: A 3.51 s, B 3.41 s; slack: A ≈ 3.51 s less its prefill
+/// (about half a second on Llama-3.1-70B), B ≈ 3.41 s — so least slack serves A first, and
+/// earliest deadline first (no estimates: the policy never handed the model) B.
+#[test]
+fn a_streamed_run_orders_by_the_same_slack() {
+    use crate::scenario::Scenario;
+    use crate::time::SimTime;
+    use crate::workload::Request;
+    let mut w = Scenario::default_scenario().to_wire();
+    let mut e = w.engine.unwrap_or_default();
+    e.max_num_seqs = 1;
+    e.local_queue_cap_tokens = 1;
+    w.engine = Some(e);
+    let s = Scenario::from_wire(&w).unwrap();
+    let req = |id: u32, at_ms: u64, input: u32, output: u32| Request {
+        id,
+        arrival: SimTime(at_ms * 1_000_000),
+        input_tokens: input,
+        output_tokens: output,
+        prefix: Default::default(),
+    };
+    let mut reqs: Vec<Request> = (0..16).map(|i| req(i, 0, 1000, 500 + 10 * i)).collect();
+    reqs.push(req(16, 10, 10_000, 10));
+    reqs.push(req(17, 900, 100, 10));
+    let (_, records) = s.run(PolicyKind::Medha, reqs.clone()).unwrap();
+    let source: Box<dyn Iterator<Item = Result<Request, String>>> =
+        Box::new(reqs.clone().into_iter().map(Ok));
+    let end = s
+        .streamed_run(s.build_policy(PolicyKind::Medha), source, Vec::new())
+        .unwrap()
+        .run()
+        .unwrap();
+    assert_eq!(end.sink, records);
+    // The estimates matter here: the same policy never handed the model (earliest deadline
+    // first) serves these requests differently, so a streamed run without it would differ.
+    struct NoModel(Box<dyn Policy>);
+    impl Policy for NoModel {
+        fn kind(&self) -> PolicyKind {
+            self.0.kind()
+        }
+        fn rules(&self) -> crate::sched::EngineRules {
+            self.0.rules()
+        }
+        fn dispatch(
+            &mut self,
+            view: &crate::sched::View<'_>,
+            out: &mut Vec<crate::sched::Decision>,
+        ) {
+            self.0.dispatch(view, out);
+        }
+    }
+    let edf = s
+        .simulation_with(Box::new(NoModel(s.build_policy(PolicyKind::Medha))), reqs)
+        .unwrap()
+        .run()
+        .1;
+    let started = |r: &[RequestRecord], id: usize| r[id].prefill_start.unwrap();
+    assert!(
+        started(&records, 16) < started(&records, 17),
+        "least slack: A first"
+    );
+    assert!(
+        started(&edf, 17) < started(&edf, 16),
+        "earliest deadline: B first"
+    );
+}
