@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The policies the simulator offers: the paper's three baselines (docs/paper.md §1.3), PecSched, its
 /// four ablations (docs/paper.md §3.6), and schedulers users compare with today (issue 18:
 /// shortest-job-first, learning-to-rank, chunked prefill,
-/// prefill/decode disaggregation, Medha).
+/// prefill/decode disaggregation, Medha, LoongServe's elastic sequence parallelism).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyKind {
     /// First come, first served over one shared pool (vLLM-like).
@@ -32,15 +32,17 @@ pub enum PolicyKind {
     LearnedRank,
     /// Stall-free chunked prefill (vLLM v1 / Sarathi-Serve, OSDI'24).
     ChunkedPrefill,
-    /// Prefill/decode disaggregation of every short request (DistServe, Splitwise).
+    /// Prefill/decode disaggregation of every request (DistServe, Splitwise).
     Disaggregated,
     /// Adaptive chunking, least-slack order, KV-parallel decode (Medha, arXiv 2409.17264).
     Medha,
+    /// Elastic sequence parallelism (LoongServe, SOSP'24).
+    LoongServe,
 }
 
 impl PolicyKind {
     /// Every policy, in display order.
-    pub const ALL: [PolicyKind; 13] = [
+    pub const ALL: [PolicyKind; 14] = [
         PolicyKind::Fifo,
         PolicyKind::Reservation,
         PolicyKind::Priority,
@@ -54,6 +56,7 @@ impl PolicyKind {
         PolicyKind::ChunkedPrefill,
         PolicyKind::Disaggregated,
         PolicyKind::Medha,
+        PolicyKind::LoongServe,
     ];
 
     /// The paper's evaluation (docs/paper.md §3): its three baselines, PecSched and its four
@@ -93,6 +96,7 @@ impl PolicyKind {
             PolicyKind::ChunkedPrefill => "chunked-prefill",
             PolicyKind::Disaggregated => "distserve",
             PolicyKind::Medha => "medha",
+            PolicyKind::LoongServe => "loongserve",
         }
     }
 
@@ -117,6 +121,7 @@ impl PolicyKind {
             PolicyKind::ChunkedPrefill => "Chunked prefill (vLLM v1, Sarathi-Serve)",
             PolicyKind::Disaggregated => "P/D disaggregation (DistServe, Splitwise)",
             PolicyKind::Medha => "Medha (adaptive chunking, least slack)",
+            PolicyKind::LoongServe => "Elastic SP (LoongServe)",
         }
     }
 }

@@ -29,7 +29,7 @@ use pecsched_core::scenario::prefix_wire::{
     PrefixDispatch, PrefixWire, SessionWire, SharedPromptWire,
 };
 use pecsched_core::scenario::wire::{
-    CalibrationWire, ClassSloWire, ClusterWire, EngineWire, KnobsWire, LongInputWire,
+    CalibrationWire, ClassSloWire, ClusterWire, ElasticSpWire, EngineWire, KnobsWire, LongInputWire,
     MedhaParamsWire, PolicyParamsWire, ScenarioWire, SloWire, SourceWire, SyntheticWire, WIRE_VERSION, WorkloadWire,
 };
 use pecsched_core::scenario::{EmbeddedTrace, Scenario, link};
@@ -455,6 +455,13 @@ fn structured(u: &mut Unstructured<'_>) -> ArbResult<Option<(Scenario, Option<St
                     None
                 },
                 min_chunk_tokens_per_member: pick(u, &[1u32, 0, 64, u32::MAX])?,
+            })
+        } else {
+            None
+        },
+        elastic_sp: if u.ratio(1, 4)? {
+            Some(ElasticSpWire {
+                max_prefill_degree: pick(u, &[8u32, 0, 1, 2, 3, u32::MAX])?,
             })
         } else {
             None

@@ -502,7 +502,7 @@ fn scenario_table() {
             "unknown policy",
             ScenarioJson,
             scenario_with("\"pecsched\"]", "\"srpt\"]"),
-            "scenario field `policies` = srpt: expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp, sjf, ltr, chunked-prefill, distserve, medha",
+            "scenario field `policies` = srpt: expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp, sjf, ltr, chunked-prefill, distserve, medha, loongserve",
         ),
         case(
             "no policy",

@@ -63,6 +63,28 @@ impl PerfModel {
         let exposed = if x <= c { x } else { n * (x - c) + c };
         SimDuration::from_secs_f64(exposed)
     }
+
+    /// The exposed time of moving `tokens` KV tokens held evenly by `senders` replicas to
+    /// `receivers` replicas (a long job's sharded KV changing groups, `sim/long_move.rs`):
+    /// every sender streams to the receivers in parallel, so the busiest link carries
+    /// `ceil(tokens / min(senders, receivers))` tokens, streamed layer by layer as
+    /// [`PerfModel::layer_kv_stream_exposed_time`] prices a short hand-over (hidden behind
+    /// `overlap`, the prefill that produces the KV, when the move follows it; nothing hidden
+    /// when `overlap` is zero). Zero for zero tokens or an empty side.
+    pub fn sharded_kv_move_exposed_time(
+        &self,
+        tokens: u64,
+        senders: u32,
+        receivers: u32,
+        same_node: bool,
+        overlap: SimDuration,
+    ) -> SimDuration {
+        let links = senders.min(receivers) as u64;
+        if links == 0 {
+            return SimDuration::ZERO;
+        }
+        self.layer_kv_stream_exposed_time(tokens.div_ceil(links), same_node, overlap)
+    }
 }
 
 #[cfg(test)]
@@ -125,6 +147,31 @@ mod tests {
             SimDuration::from_secs_f64(net)
         );
         assert_eq!(p.kv_transfer_time(0, false), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn a_sharded_move_is_priced_by_its_busiest_link() {
+        let p = llama70_tp4();
+        let slow = SimDuration::from_millis(1000);
+        // 4 senders to 2 receivers: two links' worth of parallelism, 6000 tokens each.
+        assert_eq!(
+            p.sharded_kv_move_exposed_time(12_000, 4, 2, false, slow),
+            p.layer_kv_stream_exposed_time(6000, false, slow)
+        );
+        // One sender, three receivers: the sender's link carries everything.
+        assert_eq!(
+            p.sharded_kv_move_exposed_time(12_000, 1, 3, true, SimDuration::ZERO),
+            p.layer_kv_stream_exposed_time(12_000, true, SimDuration::ZERO)
+        );
+        // More links, less exposed time.
+        assert!(
+            p.sharded_kv_move_exposed_time(12_000, 4, 4, false, SimDuration::ZERO)
+                < p.sharded_kv_move_exposed_time(12_000, 2, 2, false, SimDuration::ZERO)
+        );
+        assert_eq!(
+            p.sharded_kv_move_exposed_time(12_000, 0, 2, false, slow),
+            SimDuration::ZERO
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ impl Policy for ChunkedPrefill {
             long_decode: LongDecode::Batch { prefill_cap: None },
             disaggregation: None,
             sp_mode: SpMode::RingOnly,
+            elastic_sp: None,
         }
     }
 

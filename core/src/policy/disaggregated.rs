@@ -45,6 +45,7 @@ impl Policy for Disaggregated {
         EngineRules {
             disaggregation: Some(DecodePool {
                 replicas: self.decode_replicas,
+                long_requests: true,
             }),
             ..EngineRules::BASELINE
         }

@@ -130,6 +130,7 @@ impl Policy for Medha {
             long_decode: LongDecode::Batch { prefill_cap: None },
             disaggregation: None,
             sp_mode: SpMode::RingOnly,
+            elastic_sp: None,
         }
     }
 

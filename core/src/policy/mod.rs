@@ -9,6 +9,9 @@ mod chunked;
 mod chunked_tests;
 mod disaggregated;
 mod fifo;
+mod loongserve;
+#[cfg(test)]
+mod loongserve_tests;
 mod ltr;
 mod medha;
 #[cfg(test)]
@@ -26,12 +29,13 @@ mod sjf;
 mod tests;
 
 pub use crate::sched::{
-    AdaptiveChunk, Decision, DecodePool, EngineRules, LongDecode, LongPrefill, LongStatus, Policy,
-    PolicyKind, ReplicaInfo, View, ViewBuilder,
+    AdaptiveChunk, Decision, DecodePool, ElasticSp, EngineRules, LongDecode, LongPrefill,
+    LongStatus, Policy, PolicyKind, ReplicaInfo, View, ViewBuilder,
 };
 pub use chunked::ChunkedPrefill;
 pub use disaggregated::Disaggregated;
 pub use fifo::Fifo;
+pub use loongserve::LoongServe;
 pub use ltr::LearnedRank;
 pub use medha::Medha;
 pub use pecsched::{Mechanisms, PecSched};
@@ -62,7 +66,8 @@ impl PolicyKind {
             | PolicyKind::LearnedRank
             | PolicyKind::ChunkedPrefill
             | PolicyKind::Medha
-            | PolicyKind::Disaggregated => return None,
+            | PolicyKind::Disaggregated
+            | PolicyKind::LoongServe => return None,
             PolicyKind::PecSched => on,
             PolicyKind::PecSchedNoPreemption => Mechanisms {
                 preemption: false,
@@ -103,6 +108,10 @@ impl PolicyKind {
                 knobs.pd_decode_permille,
                 replicas,
             )),
+            PolicyKind::LoongServe => Box::new(LoongServe {
+                max_prefill_degree: NonZeroU32::new(knobs.max_prefill_degree)
+                    .unwrap_or(NonZeroU32::MIN),
+            }),
             PolicyKind::PecSched
             | PolicyKind::PecSchedNoPreemption
             | PolicyKind::PecSchedNoDisaggregation
@@ -148,6 +157,9 @@ pub struct PolicyKnobs {
     /// chunk keeps the step within its target (default
     /// [`DEFAULT_MEDHA_MIN_CHUNK_TOKENS_PER_MEMBER`]).
     pub medha_min_chunk_tokens_per_member: u32,
+    /// LoongServe: the largest group a long prefill scales out to, in replicas (default
+    /// [`DEFAULT_MAX_PREFILL_DEGREE`]; a request whose sizing needs more gets what it needs).
+    pub max_prefill_degree: u32,
     /// The scenario's seed, for policies that draw (learning-to-rank's estimate error); set by
     /// `Scenario::build_policy`, not a knob of its own.
     pub seed: u64,
@@ -174,6 +186,11 @@ pub const DEFAULT_CHUNK_TOKENS_PER_MEMBER: u32 = 2048;
 /// the split is the knob, as they choose it per workload).
 pub const DEFAULT_PD_DECODE_PERMILLE: u32 = 300;
 
+/// LoongServe's default scale-out bound: 8 replicas, one node of the paper's testbed at TP = 1
+/// or two at TP = 4 (ARCHITECTURE.md, "Decisions": LoongServe scales a prefill over every free
+/// instance; the bound, our choice, keeps one request from taking a whole large cluster).
+pub const DEFAULT_MAX_PREFILL_DEGREE: u32 = 8;
+
 impl Default for PolicyKnobs {
     fn default() -> Self {
         PolicyKnobs {
@@ -186,6 +203,7 @@ impl Default for PolicyKnobs {
             pd_decode_permille: DEFAULT_PD_DECODE_PERMILLE,
             medha_tbt_target: None,
             medha_min_chunk_tokens_per_member: DEFAULT_MEDHA_MIN_CHUNK_TOKENS_PER_MEMBER,
+            max_prefill_degree: DEFAULT_MAX_PREFILL_DEGREE,
             seed: 0,
             slo: Slo::DEFAULT,
         }

@@ -83,12 +83,15 @@ impl Policy for PecSched {
             },
             disaggregation: m.disaggregation.then_some(DecodePool {
                 replicas: self.decode_replicas,
+                // PecSched disaggregates short requests only (paper §2.5).
+                long_requests: false,
             }),
             sp_mode: if m.fast_sp {
                 SpMode::Fast
             } else {
                 SpMode::RingOnly
             },
+            elastic_sp: None,
         }
     }
 

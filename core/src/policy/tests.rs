@@ -320,6 +320,7 @@ fn reservation_pool_size_is_a_parameter() {
 fn pecsched_and_its_ablations_set_the_rules_of_their_mechanisms() {
     let pool = Some(DecodePool {
         replicas: std::num::NonZeroU32::new(1).unwrap(),
+        long_requests: false,
     });
     let colocate = LongDecode::Batch {
         prefill_cap: Some(crate::policy::ColocationCap::default()),
@@ -329,6 +330,7 @@ fn pecsched_and_its_ablations_set_the_rules_of_their_mechanisms() {
         long_decode: colocate,
         disaggregation: pool,
         sp_mode: SpMode::Fast,
+        elastic_sp: None,
     };
     let rules = |k| pecsched(k, 8).rules();
     assert_eq!(rules(PolicyKind::PecSched), full);

@@ -137,6 +137,48 @@ impl From<&PolicyKnobs> for PolicyParamsWire {
     }
 }
 
+/// LoongServe's parameter (scenario field `elastic_sp`, added to version 2 after `prefix`: a
+/// field of its own rather than one more in [`PolicyParamsWire`], whose positional link bytes
+/// would shift for links written before it). `None` = the default bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "elastic sequence parallelism: an object with max_prefill_degree"
+)]
+pub struct ElasticSpWire {
+    /// The largest group a long prefill scales out to, in replicas
+    /// ([`PolicyKnobs::max_prefill_degree`]).
+    pub max_prefill_degree: u32,
+}
+
+impl ElasticSpWire {
+    /// The wire form of `knobs`' LoongServe parameter, `None` at its default.
+    pub fn of(knobs: &PolicyKnobs) -> Option<ElasticSpWire> {
+        (knobs.max_prefill_degree != crate::policy::DEFAULT_MAX_PREFILL_DEGREE).then_some(
+            ElasticSpWire {
+                max_prefill_degree: knobs.max_prefill_degree,
+            },
+        )
+    }
+
+    /// `knobs` with this bound, checked: 1 to the most replicas a cluster can have.
+    pub fn apply(&self, knobs: PolicyKnobs) -> Result<PolicyKnobs, ScenarioError> {
+        let d = self.max_prefill_degree;
+        let max = limits::MAX_NODES * limits::MAX_GPUS_PER_NODE;
+        if !(1..=max).contains(&d) {
+            return Err(field(
+                "elastic_sp.max_prefill_degree",
+                d,
+                &format!("between 1 and {max} replicas"),
+            ));
+        }
+        Ok(PolicyKnobs {
+            max_prefill_degree: d,
+            ..knobs
+        })
+    }
+}
+
 /// Largest learning-to-rank noise sigma a scenario may state.
 pub const MAX_RANK_NOISE_SIGMA: f64 = 10.0;
 
@@ -351,5 +393,32 @@ mod tests {
         w["policy_params"] = serde_json::json!({"pd_decode_share": 1.0});
         let e = Scenario::from_json(&w.to_string()).unwrap_err().to_string();
         assert!(e.contains("policy_params.pd_decode_share"), "{e}");
+    }
+
+    #[test]
+    fn the_elastic_sp_bound_round_trips_is_left_out_at_its_default_and_is_checked() {
+        let d = Scenario::default_scenario();
+        assert!(!d.to_json().contains("elastic_sp"));
+        assert_eq!(d.to_wire().elastic_sp, None);
+        let mut w = d.to_wire();
+        w.elastic_sp = Some(ElasticSpWire {
+            max_prefill_degree: 3,
+        });
+        let sc = Scenario::from_wire(&w).unwrap();
+        assert_eq!(sc.knobs().max_prefill_degree, 3);
+        assert_eq!(sc.to_wire().elastic_sp, w.elastic_sp);
+        assert!(sc.to_json().contains("\"max_prefill_degree\": 3"));
+        assert_eq!(Scenario::from_json(&sc.to_json()).unwrap(), sc);
+        let token = link::encode_scenario(&sc);
+        assert_eq!(link::decode_scenario(&token).unwrap(), sc);
+        // A link without it (every link written before it) is one byte shorter and decodes
+        // to the default.
+        let old = link::encode_scenario(&d);
+        assert_eq!(link::decode_scenario(&old).unwrap(), d);
+        w.elastic_sp = Some(ElasticSpWire {
+            max_prefill_degree: 0,
+        });
+        let e = Scenario::from_wire(&w).unwrap_err().to_string();
+        assert!(e.contains("elastic_sp.max_prefill_degree"), "{e}");
     }
 }

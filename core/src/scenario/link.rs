@@ -11,7 +11,8 @@
 //!   [`LinkError::NewerVersion`], before the checksum (a newer layout may place it elsewhere).
 //! - The length tells a truncated link ([`LinkError::Truncated`]) from an altered one
 //!   ([`LinkError::Tampered`], checksum mismatch).
-//! - The optional fields added to version 2 after its release (`slo`, `policy_params`, `prefix`, `medha`) trail
+//! - The optional fields added to version 2 after its release (`slo`, `policy_params`, `prefix`, `medha`,
+//!   `elastic_sp`) trail
 //!   the payload and are left out while `None` ([`encode`]); a payload that ends before them
 //!   reads them as `None`, so every link written before them decodes and re-encodes unchanged.
 //! - Decoding is bounded: at most [`MAX_TOKEN_CHARS`] characters are read, so postcard never
@@ -226,7 +227,7 @@ pub fn decode(token: &str) -> Result<ScenarioWire, LinkError> {
 }
 
 /// Decodes a version-2 payload, which may end before the optional fields added to version 2
-/// (`slo`, `policy_params`, `prefix`, `medha`: [`ScenarioWire`]): each one left out reads as `None` (the encoder
+/// (`slo`, `policy_params`, `prefix`, `medha`, `elastic_sp`: [`ScenarioWire`]): each one left out reads as `None` (the encoder
 /// leaves out only trailing `None`s). The error is the one of the payload as it is.
 fn whole_with_trailing_nones(payload: &[u8]) -> Result<ScenarioWire, LinkError> {
     let first = whole::<ScenarioWire>(payload);
@@ -244,7 +245,7 @@ fn whole_with_trailing_nones(payload: &[u8]) -> Result<ScenarioWire, LinkError> 
 }
 
 /// Optional fields at the end of [`ScenarioWire`] that a link may leave out.
-const TRAILING_OPTIONAL_FIELDS: usize = 4;
+const TRAILING_OPTIONAL_FIELDS: usize = 5;
 
 /// Decodes a payload that must be exactly one `T`.
 fn whole<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, LinkError> {

@@ -413,6 +413,7 @@ impl Scenario {
                 let m = MedhaParamsWire::from(&self.knobs);
                 (m != MedhaParamsWire::default()).then_some(m)
             },
+            elastic_sp: extra_wire::ElasticSpWire::of(&self.knobs),
         }
     }
 

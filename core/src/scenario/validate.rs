@@ -291,6 +291,10 @@ impl Scenario {
         let knobs = validate_knobs(&w.knobs.clone().unwrap_or_default())?;
         let knobs = w.policy_params.unwrap_or_default().apply(knobs)?;
         let knobs = w.medha.unwrap_or_default().apply(knobs)?;
+        let knobs = match w.elastic_sp {
+            Some(e) => e.apply(knobs)?,
+            None => knobs,
+        };
         let slo = w.slo.unwrap_or_default().validate()?;
         let prefix = w.prefix.map(|p| p.validate(w.seed)).transpose()?;
         let calibration_wire = w

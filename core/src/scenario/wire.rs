@@ -16,7 +16,9 @@ use crate::policy::{ColocationCap, ReservationPool};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use super::extra_wire::{ClassSloWire, MedhaParamsWire, PolicyParamsWire, SloWire};
+pub use super::extra_wire::{
+    ClassSloWire, ElasticSpWire, MedhaParamsWire, PolicyParamsWire, SloWire,
+};
 
 /// Current wire-format version. Readers reject newer versions with a clear message and
 /// upgrade older ones ([`super::wire_v1`]).
@@ -24,7 +26,7 @@ pub const WIRE_VERSION: u32 = 2;
 
 /// A scenario as stored in a file or link.
 ///
-/// Fields added to version 2 after its first release (`slo`, `policy_params`, `prefix`, `medha`) are optional and
+/// Fields added to version 2 after its first release (`slo`, `policy_params`, `prefix`, `medha`, `elastic_sp`) are optional and
 /// trail the others: JSON leaves them out when `None` (a file written before them re-encodes
 /// byte for byte), the binary formats (link postcard, the explorer's bincode) always write
 /// them — [`ScenarioWire`]'s `Serialize` asks the format which it is — and a link's payload
@@ -76,6 +78,11 @@ pub struct ScenarioWire {
     /// their defaults. Written only when they differ.
     #[serde(default)]
     pub medha: Option<MedhaParamsWire>,
+    /// LoongServe's scale-out bound (added to version 2 after `medha`; issue 18); `None` (or
+    /// omitted) = the default ([`crate::policy::DEFAULT_MAX_PREFILL_DEGREE`]). Written only
+    /// when it differs.
+    #[serde(default)]
+    pub elastic_sp: Option<ElasticSpWire>,
 }
 
 /// Fields [`ScenarioWire`]'s `Serialize` writes, in order, before the trailing optional ones.
@@ -91,11 +98,13 @@ impl Serialize for ScenarioWire {
         let write_params = !human || self.policy_params.is_some();
         let write_prefix = !human || self.prefix.is_some();
         let write_medha = !human || self.medha.is_some();
+        let write_elastic = !human || self.elastic_sp.is_some();
         let n = SCENARIO_WIRE_FIELDS
             + usize::from(write_slo)
             + usize::from(write_params)
             + usize::from(write_prefix)
-            + usize::from(write_medha);
+            + usize::from(write_medha)
+            + usize::from(write_elastic);
         let mut st = s.serialize_struct("ScenarioWire", n)?;
         st.serialize_field("version", &self.version)?;
         st.serialize_field("cluster", &self.cluster)?;
@@ -127,15 +136,21 @@ impl Serialize for ScenarioWire {
         } else {
             st.skip_field("medha")?;
         }
+        if write_elastic {
+            st.serialize_field("elastic_sp", &self.elastic_sp)?;
+        } else {
+            st.skip_field("elastic_sp")?;
+        }
         st.end()
     }
 }
 
 impl ScenarioWire {
-    /// How many trailing optional fields (`slo`, `policy_params`, `prefix`, `medha`) are `None` from the end: a
+    /// How many trailing optional fields (`slo`, `policy_params`, `prefix`, `medha`, `elastic_sp`) are `None` from the end: a
     /// link's payload leaves out their `None` bytes (`link.rs`).
     pub fn trailing_nones(&self) -> usize {
         [
+            self.elastic_sp.is_none(),
             self.medha.is_none(),
             self.prefix.is_none(),
             self.policy_params.is_none(),

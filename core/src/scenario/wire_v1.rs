@@ -108,6 +108,7 @@ impl ScenarioWireV1 {
             policy_params: None,
             prefix: None,
             medha: None,
+            elastic_sp: None,
         }
     }
 }

@@ -18,7 +18,7 @@ mod view;
 pub use crate::policy_kind::PolicyKind;
 pub use builder::ViewBuilder;
 pub use index::{IndexMismatch, LongFreeIndex, StatusIndex};
-pub use rules::{AdaptiveChunk, DecodePool, EngineRules, LongDecode, LongPrefill};
+pub use rules::{AdaptiveChunk, DecodePool, ElasticSp, EngineRules, LongDecode, LongPrefill};
 pub use sizing::Sizing;
 pub use view::{LongStatus, ReplicaInfo, ReplicaSource, View, ViewParts};
 

@@ -63,12 +63,31 @@ pub enum LongDecode {
     },
 }
 
-/// Prefill/decode disaggregation of short requests (paper §2.5): finished short prefills hand
-/// their KV to a pool of decode-only replicas, the last replicas of the cluster.
+/// Prefill/decode disaggregation (paper §2.5): finished short prefills hand their KV to a pool
+/// of decode-only replicas, the last replicas of the cluster; with `long_requests`, long ones
+/// too (DistServe, Splitwise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodePool {
     /// Decode-only replicas.
     pub replicas: NonZeroU32,
+    /// Long requests hand over too: when a long prefill ends, its job moves to the fewest
+    /// decode-only replicas that hold its KV ([`crate::sched::Sizing::decode_group_size`]),
+    /// its prefill members freed at once (`false`: a long request decodes on its prefill
+    /// group, PecSched's rule, paper §2.5). A job the pool has no room for yet decodes in
+    /// place and retries at each decode step, in FIFO order among waiting long jobs; one
+    /// whose KV group is larger than the whole pool decodes in place (`sim/long_move.rs`).
+    pub long_requests: bool,
+}
+
+/// Elastic sequence parallelism of long requests (LoongServe, SOSP'24): a long prefill may
+/// run on more replicas than its sizing needs, and its decode scales in to the fewest of its
+/// members that hold its KV ([`crate::sched::Sizing::decode_group_size`]), the others freed
+/// for short work (`sim/long_move.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ElasticSp {
+    /// The largest group a long prefill may be given (a group never shrinks below its
+    /// sizing's `k`, so this bounds only the scale-out).
+    pub max_prefill_degree: NonZeroU32,
 }
 
 /// What a policy tells the engine about sharing replicas between long and short requests.
@@ -82,6 +101,9 @@ pub struct EngineRules {
     pub disaggregation: Option<DecodePool>,
     /// How long prefills are parallelised.
     pub sp_mode: SpMode,
+    /// Elastic long groups (`None`: a long request keeps the group its sizing gives, from
+    /// prefill to last token, unless the decode pool takes it).
+    pub elastic_sp: Option<ElasticSp>,
 }
 
 impl EngineRules {
@@ -92,11 +114,24 @@ impl EngineRules {
         long_decode: LongDecode::Batch { prefill_cap: None },
         disaggregation: None,
         sp_mode: SpMode::RingOnly,
+        elastic_sp: None,
     };
 
     /// Whether short requests decode on a decode-only pool.
     pub fn disaggregated(&self) -> bool {
         self.disaggregation.is_some()
+    }
+
+    /// Whether long requests hand their KV to the decode pool when their prefill ends.
+    pub fn long_handover(&self) -> bool {
+        self.disaggregation.is_some_and(|p| p.long_requests)
+    }
+
+    /// The largest group a long request may be given: its sizing's `k`, or more under
+    /// elastic sequence parallelism.
+    pub fn max_group(&self, k: u32) -> u32 {
+        self.elastic_sp
+            .map_or(k, |e| k.max(e.max_prefill_degree.get()))
     }
 
     /// Decode-only replicas (0 without disaggregation).

@@ -44,6 +44,21 @@ impl Sizing {
         k as u32
     }
 
+    /// Replicas a long request decodes on when its group may change after the prefill (a
+    /// decode-pool hand-over, LoongServe's scale-in): the fewest, at least 1, whose KV share
+    /// per member ([`Sizing::kv_per_member`], the pause-state term included so that the
+    /// reservation has one formula) fits one replica — `group_size`'s KV rule without its
+    /// compute floors.
+    pub fn decode_group_size(&self, input_tokens: u32, output_tokens: u32) -> u32 {
+        let mut k = 1u64;
+        while k < 4096
+            && self.kv_per_member(input_tokens, output_tokens, k) > self.kv_capacity_tokens
+        {
+            k += 1;
+        }
+        k as u32
+    }
+
     /// KV tokens one member of a `k`-replica group reserves for a long request: its share of
     /// the KV plus the pause state (one layer's hidden states of its segment, in KV-token
     /// units).

@@ -48,10 +48,11 @@ impl State {
                     Class::Long,
                     "policy sent short request {req} as long"
                 );
-                assert_eq!(
-                    replicas.len() as u32,
-                    self.sp_degree[req as usize],
-                    "wrong group size for {req}"
+                let k = self.sp_degree[req as usize];
+                let n = replicas.len() as u32;
+                assert!(
+                    n == k || (n > k && n <= self.rules.max_group(k)),
+                    "wrong group size {n} for {req} (needs {k})"
                 );
                 self.remove_from_global(req);
                 let j = self.jobs.len() as u32;
@@ -101,6 +102,8 @@ impl State {
                     colocated_tokens: 0,
                     colocation_cap_tokens_per_gpu: None,
                     step_batches: Vec::new(),
+                    moving: false,
+                    settled: false,
                 });
                 self.stamp(req, Stamp::Dispatched, self.now);
                 self.records.set_replicas(req, k as u32);

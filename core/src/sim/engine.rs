@@ -96,6 +96,9 @@ pub(crate) struct State {
     /// Short requests whose prefill finished but whose decode replica had no room yet:
     /// (request, prefill replica).
     pub transfer_wait: VecDeque<(u32, u32)>,
+    /// Long jobs waiting for room in the decode pool, in the order they first tried
+    /// (`sim/long_move.rs`).
+    pub long_move_wait: VecDeque<u32>,
     pub events_processed: u64,
     pub dirty: bool,
     pub timeline: Timeline,
@@ -640,6 +643,7 @@ impl State {
             next_arrival: 0,
             in_transit: BTreeMap::new(),
             transfer_wait: VecDeque::new(),
+            long_move_wait: VecDeque::new(),
             events_processed: 0,
             dirty: false,
             timeline: Timeline::default(),
@@ -828,6 +832,7 @@ impl State {
                 self.cut(replica);
                 self.maybe_start(replica);
             }
+            Event::JobMoved { job } => self.on_job_moved(job),
         }
     }
 

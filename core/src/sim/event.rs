@@ -32,6 +32,12 @@ pub enum Event {
         /// Destination decode replica.
         replica: u32,
     },
+    /// Long job `job`'s KV has reached the new group it decodes on (a decode-pool hand-over
+    /// or an elastic scale-in, `sim/long_move.rs`).
+    JobMoved {
+        /// Long-job index.
+        job: u32,
+    },
 }
 
 /// A min-queue of events with stable ordering of equal times.

@@ -42,7 +42,7 @@ impl State {
 
     /// Moves waiting finished prefills to the decode replica with the most free KV, in FIFO
     /// order, while one has room.
-    fn start_transfers(&mut self, prefill_time: SimDuration) {
+    pub(crate) fn start_transfers(&mut self, prefill_time: SimDuration) {
         while let Some(&(id, from)) = self.transfer_wait.front() {
             let r = self.reqs[id as usize];
             let need = r.input_tokens as u64 + r.output_tokens as u64;

@@ -172,6 +172,16 @@ pub enum InvariantError {
         /// Replica index.
         replica: u32,
     },
+    /// A long job that changed groups (`sim/long_move.rs`) is where it may not be: moving
+    /// while not decoding or while running a step, on a replica outside the decode pool after
+    /// a decode-pool hand-over, or on more replicas than its KV needs after a scale-in.
+    #[error("moved long job {job} is in a state a move cannot leave it in (replica {replica})")]
+    MovedJob {
+        /// Job index.
+        job: u32,
+        /// The member concerned (its first member when the fault is the job's own).
+        replica: u32,
+    },
     /// A replica sits idle although its next batch would not be empty.
     #[error("replica {replica} is idle with work it could start (missed wake-up)")]
     IdleReplica {
@@ -352,6 +362,7 @@ impl Simulation {
                 continue;
             }
             seen(job.req, Holder::LongJob)?;
+            check_moved(st, j, job)?;
             for &m in &job.members {
                 let rep = &st.replicas[m as usize];
                 // At the head of the member's long requests, or queued behind it exactly once
@@ -405,4 +416,44 @@ impl Simulation {
         }
         Ok(())
     }
+}
+
+/// The states a long job that changed groups may be in (`sim/long_move.rs`): in transit it
+/// decodes and runs no step; after a decode-pool hand-over every member is decode-only; after
+/// a scale-in it holds exactly the replicas its KV needs.
+fn check_moved(
+    st: &super::engine::State,
+    j: u32,
+    job: &super::job::LongJob,
+) -> Result<(), InvariantError> {
+    let first = job.members.first().copied().unwrap_or(0);
+    let fault = |replica| Err(InvariantError::MovedJob { job: j, replica });
+    if job.moving && (job.phase != JobPhase::Decode || job.running.is_some() || !job.settled) {
+        return fault(first);
+    }
+    let moved_members = st.sizing.decode_group_size(job.input, job.output) as usize;
+    if job
+        .members
+        .iter()
+        .any(|&m| st.replicas[m as usize].decode_only)
+    {
+        // Only a decode-pool hand-over puts a long job there, whole, on its KV group.
+        if let Some(&m) = job
+            .members
+            .iter()
+            .find(|&&m| !st.replicas[m as usize].decode_only)
+        {
+            return fault(m);
+        }
+        if !st.rules.long_handover() || job.members.len() != moved_members || !job.settled {
+            return fault(first);
+        }
+    }
+    // Scaled in (or never above it): a settled elastic decode holds at most its KV group.
+    let elastic = st.rules.elastic_sp.is_some() && !st.rules.long_handover();
+    if elastic && job.settled && job.phase == JobPhase::Decode && job.members.len() > moved_members
+    {
+        return fault(first);
+    }
+    Ok(())
 }

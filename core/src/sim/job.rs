@@ -62,6 +62,11 @@ pub(crate) struct LongJob {
     pub colocation_cap_tokens_per_gpu: Option<u32>,
     /// The members' short batches inside the decode step in flight (same order as members).
     pub step_batches: Vec<Batch>,
+    /// Its KV is on the way to a new decode group (`sim/long_move.rs`): the job does not run
+    /// until it arrives.
+    pub moving: bool,
+    /// It decodes where it is until it finishes: it has moved, or never may.
+    pub settled: bool,
 }
 
 impl LongJob {

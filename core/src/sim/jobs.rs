@@ -50,6 +50,9 @@ impl State {
                 };
                 prefill || rep.kv_free() < job.kv_per_member
             }
+            // A decode that does not yield batches with short work or shuts it out: nothing to
+            // wait for (it is not running only after a move, `sim/long_move.rs`).
+            JobPhase::Decode if self.rules.long_decode != LongDecode::Yield => false,
             // Paused: the pause's batch is not done (the members admit only its requests).
             JobPhase::Prefill | JobPhase::Decode => self.short_work_yields_to(m),
             JobPhase::Done => false,
@@ -73,6 +76,9 @@ impl State {
     pub(crate) fn reconsider_job(&mut self, j: u32) {
         self.touched_jobs.push(j);
         let job = &self.jobs[j as usize];
+        if job.moving {
+            return; // its KV is on the way (`sim/long_move.rs`)
+        }
         match (job.phase, job.running.is_some()) {
             (JobPhase::Done, _) => {}
             (JobPhase::Pending, _) | (_, false) => self.try_run(j),
@@ -292,7 +298,11 @@ impl State {
                     } else {
                         self.jobs[j as usize].phase = JobPhase::Decode;
                         self.resolve_colocation_cap(j);
-                        self.next_decode_step(j);
+                        // A new decode group, if the rules give one (`sim/long_move.rs`).
+                        let overlap = self.jobs[j as usize].prefill_total;
+                        if !self.try_move_long(j, overlap) {
+                            self.next_decode_step(j);
+                        }
                     }
                 } else if let LongPrefill::Chunked {
                     tokens_per_member, ..
@@ -308,13 +318,16 @@ impl State {
                 for (i, &m) in members.iter().enumerate() {
                     let mut out = Applied::default();
                     self.replicas[m as usize].apply(&batches[i], 1, &mut out);
+                    // (a decode-pool member's finished short decodes free pool KV)
+                    self.refile_decode_kv(m);
                     self.after_batch(m, &out, seg.end.0 - seg.start.0);
                 }
                 let job = &mut self.jobs[j as usize];
                 job.generated += 1;
                 if job.generated >= job.output {
                     self.finish_job(j);
-                } else {
+                } else if !self.try_move_long(j, SimDuration::ZERO) {
+                    // (a job waiting for the decode pool retries at each step)
                     self.next_decode_step(j);
                 }
             }
@@ -349,7 +362,7 @@ impl State {
 
     /// Fixes job `j`'s colocation cap for its decode (docs/paper.md §2.6), from the policy's
     /// rule over the job's KV share per member at the first decode step and its group.
-    fn resolve_colocation_cap(&mut self, j: u32) {
+    pub(crate) fn resolve_colocation_cap(&mut self, j: u32) {
         let LongDecode::Batch {
             prefill_cap: Some(rule),
         } = self.rules.long_decode
@@ -541,6 +554,10 @@ impl State {
         }
         for next in heads {
             self.reconsider_job(next);
+        }
+        // A long job leaving the decode pool frees KV that waiting short hand-overs may take.
+        if self.rules.long_handover() {
+            self.start_transfers(SimDuration::ZERO);
         }
     }
 }

@@ -64,7 +64,7 @@ impl State {
     /// Whether long job `j` is neither running nor finished although it could run now.
     pub(crate) fn job_could_run(&self, j: u32) -> bool {
         let job = &self.jobs[j as usize];
-        if job.phase == JobPhase::Done || job.running.is_some() {
+        if job.phase == JobPhase::Done || job.running.is_some() || job.moving {
             return false;
         }
         job.members

@@ -30,6 +30,9 @@ pub enum LogTag {
     LongPaused = 10,
     /// A long request completed: `[time, request, job, 0]`.
     LongCompleted = 11,
+    /// A long job started moving to its decode group: `[time, request, new group size, first
+    /// new member]`.
+    LongMoved = 12,
 }
 
 /// FNV-1a (64-bit, [`crate::hash`]) over a stream of records: unlike std's hashers, the value
@@ -97,7 +100,11 @@ mod tests {
             LongFirstToken,
             LongPaused,
             LongCompleted,
+            LongMoved,
         ];
-        assert_eq!(tags.map(|t| t as u8), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        assert_eq!(
+            tags.map(|t| t as u8),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        );
     }
 }

@@ -19,6 +19,7 @@ pub(crate) mod job;
 mod jobs;
 mod liveness;
 pub mod log;
+mod long_move;
 pub mod oracle;
 mod prefix;
 mod prefix_cache;
@@ -35,6 +36,8 @@ pub use engine::{Simulation, SimulationError};
 pub use invariants::{Holder, InvariantError};
 pub use prefix::CacheCounters;
 pub use streamed::{StreamError, StreamedEnd, StreamedRun};
+#[cfg(test)]
+mod long_move_tests;
 #[cfg(test)]
 mod prefix_tests;
 #[cfg(test)]

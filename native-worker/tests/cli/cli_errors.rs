@@ -240,7 +240,7 @@ fn simulate_flag_table() {
             &["simulate", "--policy", "srpt"],
             USAGE,
             usage(
-                "invalid value 'srpt' for '--policy <ID>': unknown policy \"srpt\"; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp, sjf, ltr, chunked-prefill, distserve, medha",
+                "invalid value 'srpt' for '--policy <ID>': unknown policy \"srpt\"; expected one of fifo, reservation, priority, pecsched, pecsched/pe, pecsched/dis, pecsched/col, pecsched/fsp, sjf, ltr, chunked-prefill, distserve, medha, loongserve",
             ),
         ),
         case(

@@ -20,6 +20,7 @@ pub fn policy(p: PolicyKind) -> &'static str {
         PolicyKind::ChunkedPrefill => "#332288",
         PolicyKind::Disaggregated => "#999933",
         PolicyKind::Medha => "#117733",
+        PolicyKind::LoongServe => "#88CCEE",
     }
 }
 
@@ -76,5 +77,6 @@ pub fn policy_short(p: PolicyKind) -> &'static str {
         PolicyKind::ChunkedPrefill => "Chunked",
         PolicyKind::Disaggregated => "DistServe",
         PolicyKind::Medha => "Medha",
+        PolicyKind::LoongServe => "LoongServe",
     }
 }

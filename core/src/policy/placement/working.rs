@@ -133,6 +133,45 @@ impl<'v, 'a> Working<'v, 'a> {
         })
     }
 
+    /// Adds idle replicas to the group of a long request this call placed on replicas free of
+    /// long work (an elastic scale-out, LoongServe): up to `extra` of the replicas free of
+    /// long work with nothing queued or running ([`ReplicaInfo::idle`], as this call left
+    /// them) that pass `eligible`, those on the group's nodes first, then by node and id;
+    /// each is counted in the working copy as the group's members are. Returns the group,
+    /// sorted by id (node-major, as [`super::choose_group`] returns it).
+    pub fn scale_out(
+        &mut self,
+        group: Vec<u32>,
+        input_tokens: u64,
+        extra: u32,
+        eligible: impl Fn(&ReplicaInfo) -> bool,
+    ) -> Vec<u32> {
+        if extra == 0 {
+            return group;
+        }
+        let nodes: Vec<u32> = group.iter().map(|&g| self.get(g).node).collect();
+        let mut idle: Vec<ReplicaInfo> = self
+            .view
+            .long_free_by_load()
+            .take_while(|&(q, _)| q == 0)
+            .map(|(_, id)| self.get(id))
+            .chain(self.changed.values().copied())
+            .filter(|r| !r.decode_only && r.idle() && !group.contains(&r.id) && eligible(r))
+            .collect();
+        idle.sort_unstable_by_key(|r| (!nodes.contains(&r.node), r.node, r.id));
+        idle.dedup_by_key(|r| r.id);
+        let mut out = group;
+        for r in idle.into_iter().take(extra as usize) {
+            let mut r = r;
+            r.long = LongStatus::Pending;
+            r.long_tokens += input_tokens;
+            out.push(r.id);
+            self.changed.insert(r.id, r);
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// [`super::long_group`] over the replicas `candidates` names.
     fn long_group(
         &self,

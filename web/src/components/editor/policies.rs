@@ -69,7 +69,10 @@ fn tip(p: PolicyKind) -> &'static str {
             "Stall-free chunked prefill (vLLM v1, Sarathi-Serve): a long prompt advances in chunks batched with the running decodes; it never runs alone."
         }
         PolicyKind::Disaggregated => {
-            "Prefill/decode disaggregation (DistServe, Splitwise): short requests decode on a separate pool (policy_params.pd_decode_share of the replicas) after a priced KV transfer."
+            "Prefill/decode disaggregation (DistServe, Splitwise): every request decodes on a separate pool (policy_params.pd_decode_share of the replicas) after a priced KV transfer; a long request moves to the fewest pool replicas that hold its KV."
+        }
+        PolicyKind::LoongServe => {
+            "Elastic sequence parallelism (LoongServe, SOSP'24): a long prefill scales out over idle replicas (up to elastic_sp.max_prefill_degree, default 8), its decode scales in to the fewest that hold its KV and frees the rest for short work."
         }
         PolicyKind::Medha => {
             "Medha: least-slack-first queue (TTFT deadline less estimated prefill); long prompts in adaptive chunks that keep each step within the short TBT SLO, shrinking as the context grows; KV-parallel long decode."
