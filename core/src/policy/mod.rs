@@ -186,9 +186,10 @@ pub const DEFAULT_CHUNK_TOKENS_PER_MEMBER: u32 = 2048;
 /// the split is the knob, as they choose it per workload).
 pub const DEFAULT_PD_DECODE_PERMILLE: u32 = 300;
 
-/// LoongServe's default scale-out bound: 8 replicas, one node of the paper's testbed at TP = 1
-/// or two at TP = 4 (ARCHITECTURE.md, "Decisions": LoongServe scales a prefill over every free
-/// instance; the bound, our choice, keeps one request from taking a whole large cluster).
+/// LoongServe's default scale-out bound: 8 replicas — one node of the paper's testbed at TP = 1,
+/// the whole testbed (4 nodes) at TP = 4 (ARCHITECTURE.md, "Decisions": LoongServe scales a
+/// prefill over every free instance; the bound, our choice, keeps one request from taking a
+/// whole large cluster).
 pub const DEFAULT_MAX_PREFILL_DEGREE: u32 = 8;
 
 impl Default for PolicyKnobs {
