@@ -10,6 +10,7 @@ mod capacity;
 mod gpu_info;
 mod knob_flags;
 mod output;
+mod param_flags;
 mod predict;
 mod prefix_flags;
 mod replay;

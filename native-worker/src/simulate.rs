@@ -117,6 +117,8 @@ pub struct SimulateArgs {
     /// Prefix caching (docs/prefix-caching.md).
     #[command(flatten)]
     pub prefix: crate::prefix_flags::PrefixArgs,
+    #[command(flatten)]
+    pub params: crate::param_flags::PolicyParamArgs,
     /// Read the trace one request at a time instead of whole, and spool finished requests'
     /// records to a temporary file: for traces too large to hold (tens of millions of
     /// requests, up to 2^32 − 1). Needs `--trace`; the same results as without it. Not with
@@ -277,6 +279,7 @@ pub fn scenario_from_args(a: &SimulateArgs) -> Result<(Scenario, Option<TraceFil
         knobs.priority_placement = p.clone();
     }
     a.prefix.apply(&mut w);
+    a.params.apply(&mut w);
     let s = Scenario::from_wire(&w).with_context(|| match (&a.scenario, &a.link) {
         (Some(p), _) => format!("in scenario file {}", p.display()),
         (None, Some(_)) => "in the linked scenario".to_string(),
@@ -536,10 +539,15 @@ pub fn knobs_label(s: &Scenario) -> String {
             k.decode_replicas(s.model(), s.replicas())
         ),
     };
-    format!(
+    let mut label = format!(
         "{cap}, {pool}, priority placement {}, {decode}",
         k.priority_placement.id()
-    )
+    );
+    for p in crate::param_flags::label(s) {
+        label.push_str(", ");
+        label.push_str(&p);
+    }
+    label
 }
 
 /// Every transform the scenario applies to its source, in the order applied, or

@@ -197,6 +197,7 @@ fn scenario(a: &ReplayArgs) -> Result<(Scenario, String)> {
         quiet: true,
         prefix: Default::default(),
         stream: false,
+        params: Default::default(),
     };
     let (s, _) = scenario_from_args(&sim)?;
     let label = match Calibration::builtin(&a.calibration) {

@@ -5,6 +5,7 @@
 //! - [`capacity`]: the SLO capacity search;
 //! - [`cli_errors`]: the command line's part of the bad-input table;
 //! - [`no_gpu`]: the GPU commands where Vulkan finds no adapter;
+//! - [`params`]: the flags of issue 18's policy parameters;
 //! - [`prefix`]: prefix caching (hash ids, sessions, hit rates in every output);
 //! - [`replay`]: the hardware-in-the-loop replay on whatever adapter exists (lavapipe in CI);
 //! - [`repro`]: the paper's evaluation on a tiny run: the claims file and the report;
@@ -14,6 +15,7 @@ mod capacity;
 mod cli;
 mod cli_errors;
 mod no_gpu;
+mod params;
 mod prefix;
 mod replay;
 mod repro;
