@@ -8,6 +8,7 @@ mod error;
 pub mod extra_wire;
 pub mod link;
 mod load;
+pub mod param_edit;
 pub mod prefix_wire;
 pub mod rate_search;
 mod requests;

@@ -91,6 +91,8 @@ pub enum Edit {
     Prefix(super::PrefixEdit),
     /// One SLO limit of one class (docs/metrics.md).
     Slo(super::SloEdit),
+    /// One parameter of issue 18's policies (docs/policies.md).
+    Param(pecsched_core::scenario::param_edit::PolicyParam, f64),
 }
 
 /// The synthetic workload the source selector starts from.
@@ -202,6 +204,7 @@ impl Edit {
             }
             Edit::Prefix(p) => p.apply(w),
             Edit::Slo(e) => e.apply(w),
+            Edit::Param(param, value) => w.set_policy_param(param, value),
             Edit::DecodeReplicas(n) => knobs(w).decode_replicas = n,
             Edit::ColocationCap(c) => knobs(w).colocation_cap = c,
             Edit::ReservationPool(p) => knobs(w).reservation_pool = p,

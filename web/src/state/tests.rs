@@ -532,3 +532,28 @@ fn stop_abandons_the_run_and_ignores_its_late_messages() {
     let s = reduce(s, Action::Edit(Edit::Seed(9)));
     assert!(matches!(s.run.phase, RunPhase::Running(_)));
 }
+
+#[test]
+fn a_policy_parameter_edit_reaches_the_link_and_a_bad_one_names_its_field() {
+    use pecsched_core::scenario::param_edit::PolicyParam;
+    let s = reduce(
+        default_state(),
+        Action::Edit(Edit::Param(PolicyParam::MaxPrefillDegree, 3.0)),
+    );
+    assert_eq!(s.invalid, None);
+    let back = link::decode_scenario(s.link_token().unwrap()).unwrap();
+    assert_eq!(back.knobs().max_prefill_degree, 3);
+    let s = reduce(
+        s,
+        Action::Edit(Edit::Param(PolicyParam::PdDecodeShare, 2.0)),
+    );
+    assert!(
+        s.invalid
+            .as_deref()
+            .unwrap()
+            .contains("policy_params.pd_decode_share"),
+        "{:?}",
+        s.invalid
+    );
+    assert_eq!(s.runnable(), None);
+}

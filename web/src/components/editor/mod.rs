@@ -2,6 +2,7 @@
 
 mod cluster;
 mod field;
+mod params;
 mod policies;
 mod prefix;
 mod slo;

@@ -317,6 +317,7 @@ pub fn PolicyEditor(p: &Props) -> Html {
                 tip="After the comparison, run the same scenario at 0.25× to 1.5× of its load for every policy (several seeds where the scenario is random)."
                 onchange={p.dispatch.reform(Action::SweepOn)} />
         </fieldset>
+        <super::params::ParamsEditor draft={p.draft.clone()} edit={p.edit.clone()} />
         <super::slo::SloEditor slo={p.draft.slo} edit={p.edit.clone()} />
         </>
     }
