@@ -37,9 +37,22 @@ pub fn step_time(
     before: u64,
     c: u64,
 ) -> SimDuration {
-    let k = shapes.len().max(1) as u64;
+    step_time_over(perf, shapes, shapes.len(), group, before, c)
+}
+
+/// [`step_time`] over the members' `distinct` batch shapes (members with equal shapes take
+/// equal time: each distinct shape is priced once), for a group of `members`.
+fn step_time_over(
+    perf: &PerfModel,
+    distinct: &[BatchShape],
+    members: usize,
+    group: &SpGroup,
+    before: u64,
+    c: u64,
+) -> SimDuration {
+    let k = members.max(1) as u64;
     let prefix = before + c * (k - 1) / 2;
-    let slowest = shapes
+    let slowest = distinct
         .iter()
         .map(|s| {
             let mut shape = *s;
@@ -70,16 +83,29 @@ pub fn choose(
         .min(left.div_ceil(k))
         .max(1);
     let lo_cap = u64::from(rule.min_tokens_per_member.max(1)).min(hi_cap);
-    let time = |c: u64| step_time(perf, shapes, group, u64::from(before), c);
+    // Members with equal shapes (idle ones, typically) are priced once.
+    let mut distinct: Vec<BatchShape> = Vec::with_capacity(shapes.len());
+    for s in shapes {
+        if !distinct.contains(s) {
+            distinct.push(*s);
+        }
+    }
+    let time = |c: u64| step_time_over(perf, &distinct, shapes.len(), group, u64::from(before), c);
     let (mut lo, mut hi) = (lo_cap, hi_cap);
-    if time(hi) <= rule.step_target {
+    // The time of the chunk `lo`, once the search has priced it.
+    let mut lo_time = None;
+    let top = time(hi);
+    if top <= rule.step_target {
         lo = hi;
+        lo_time = Some(top);
     } else {
         // Invariant: `hi` misses the target; `lo` is the answer if nothing larger fits.
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if time(mid) <= rule.step_target {
+            let t = time(mid);
+            if t <= rule.step_target {
                 lo = mid;
+                lo_time = Some(t);
             } else {
                 hi = mid;
             }
@@ -89,7 +115,7 @@ pub fn choose(
     ChunkChoice {
         tokens_per_member: lo as u32,
         tokens,
-        duration: time(lo).max(SimDuration(1)),
+        duration: lo_time.unwrap_or_else(|| time(lo)).max(SimDuration(1)),
     }
 }
 
