@@ -5,7 +5,7 @@
 
 use clap::Args;
 use pecsched_core::scenario::Scenario;
-use pecsched_core::scenario::extra_wire::{ElasticSpWire, MedhaParamsWire, PolicyParamsWire};
+use pecsched_core::scenario::param_edit::PolicyParam;
 use pecsched_core::scenario::wire::ScenarioWire;
 
 /// Parameters of the schedulers users compare with (docs/policies.md).
@@ -38,38 +38,34 @@ pub struct PolicyParamArgs {
 }
 
 impl PolicyParamArgs {
-    /// Writes the flags given into `w`.
+    /// Writes the flags given into `w` (the core's `ScenarioWire::set_policy_param`, as the
+    /// explorer's fields do).
     pub fn apply(&self, w: &mut ScenarioWire) {
-        if self.rank_noise.is_some()
-            || self.chunk_tokens.is_some()
-            || self.pd_decode_share.is_some()
-        {
-            let p = w
-                .policy_params
-                .get_or_insert_with(PolicyParamsWire::default);
-            if let Some(v) = self.rank_noise {
-                p.rank_noise_sigma = v;
-            }
-            if let Some(v) = self.chunk_tokens {
-                p.chunk_tokens_per_member = v;
-            }
-            if let Some(v) = self.pd_decode_share {
-                p.pd_decode_share = v;
-            }
-        }
-        if self.medha_step_target.is_some() || self.medha_min_chunk.is_some() {
-            let m = w.medha.get_or_insert_with(MedhaParamsWire::default);
-            if let Some(v) = self.medha_step_target {
-                m.tbt_target_s = Some(v);
-            }
-            if let Some(v) = self.medha_min_chunk {
-                m.min_chunk_tokens_per_member = v;
+        let given = [
+            (PolicyParam::RankNoiseSigma, self.rank_noise),
+            (
+                PolicyParam::ChunkTokensPerMember,
+                self.chunk_tokens.map(f64::from),
+            ),
+            (PolicyParam::PdDecodeShare, self.pd_decode_share),
+            (
+                PolicyParam::MedhaMinChunkTokensPerMember,
+                self.medha_min_chunk.map(f64::from),
+            ),
+            (
+                PolicyParam::MaxPrefillDegree,
+                self.max_prefill_degree.map(f64::from),
+            ),
+        ];
+        for (param, value) in given {
+            if let Some(v) = value {
+                w.set_policy_param(param, v);
             }
         }
-        if let Some(v) = self.max_prefill_degree {
-            w.elastic_sp = Some(ElasticSpWire {
-                max_prefill_degree: v,
-            });
+        // Written as given, even 0 or less (the explorer's 0 means the default): validation
+        // then refuses it, naming the field.
+        if let Some(v) = self.medha_step_target {
+            w.medha.get_or_insert_with(Default::default).tbt_target_s = Some(v);
         }
     }
 }

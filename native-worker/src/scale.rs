@@ -11,7 +11,7 @@ use crate::spool::RecordSpool;
 use crate::timed::Timed;
 use anyhow::{Context, Result};
 use clap::Args;
-use pecsched_core::metrics::{RecordSink, RequestRecord, Summary};
+use pecsched_core::metrics::Summary;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
@@ -193,16 +193,6 @@ pub fn run(a: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
-/// Records handed to two sinks: the spool (for the summary) and the ratio histograms.
-struct Both(RecordSpool, sketch::RatioSink);
-
-impl RecordSink for Both {
-    fn push(&mut self, r: RequestRecord) {
-        self.1.push(r);
-        self.0.push(r);
-    }
-}
-
 /// One streamed run of the week: requests from the generator one at a time, records spooled
 /// to a temporary file as they finish, the summary read back from it. Returns the summary,
 /// the ratio histograms and the most requests the engine held at once.
@@ -218,12 +208,12 @@ fn week_run(
         ..ConvWeek2024::new(s.seed())
     };
     let source = Box::new(week.iter()?.map(Ok));
-    let mut run = s.streamed_run(policy, source, Both(RecordSpool::new()?, ratios))?;
+    let mut run = s.streamed_run(policy, source, (RecordSpool::new()?, ratios))?;
     if let Some(n) = a.max_events {
         run.set_event_limit(n);
     }
     while run.step() {}
-    let (Both(spool, ratios), end) = run.finish()?.split();
+    let ((spool, ratios), end) = run.finish()?.split();
     let records = spool.finish()?;
     let summary = end.summary(&records)?;
     records.check()?;

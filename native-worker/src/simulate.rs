@@ -340,16 +340,7 @@ pub fn run(a: SimulateArgs) -> Result<()> {
     };
     // Per-request records are streamed to the CSV as each run ends and dropped: only the
     // summaries are kept, so memory holds one run's records at a time.
-    let mut csv = requests_csv.as_ref().map(OutputFile::begin).transpose()?;
-    if let Some(f) = csv.as_mut() {
-        writeln!(
-            f.writer(),
-            "{},{}",
-            pecsched_core::metrics::CSV_HEADER,
-            pecsched_core::metrics::CSV_SLO_HEADER
-        )
-        .map_err(|e| f.failed(e))?;
-    }
+    let mut csv = begin_requests_csv(requests_csv.as_ref())?;
     let mut results: Vec<Summary> = Vec::new();
     for &p in scenario.policies() {
         let mut sim = scenario.simulation(p, requests.clone())?;
@@ -573,6 +564,24 @@ pub fn transforms(s: &Scenario) -> String {
     } else {
         t.join(", ")
     }
+}
+
+/// Starts `--requests-csv` (when given): the file begun, its header written.
+pub(crate) fn begin_requests_csv(
+    out: Option<&OutputFile>,
+) -> Result<Option<crate::output::PartialFile>> {
+    let Some(out) = out else {
+        return Ok(None);
+    };
+    let mut f = out.begin()?;
+    writeln!(
+        f.writer(),
+        "{},{}",
+        pecsched_core::metrics::CSV_HEADER,
+        pecsched_core::metrics::CSV_SLO_HEADER
+    )
+    .map_err(|e| f.failed(e))?;
+    Ok(Some(f))
 }
 
 /// Writes each record as a CSV row under [`pecsched_core::metrics::CSV_HEADER`] and

@@ -10,25 +10,10 @@ use crate::spool::RecordSpool;
 use crate::trace_file::{TraceFile, TraceStream};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use pecsched_core::metrics::{RecordSink, RequestRecord, Summary};
+use pecsched_core::metrics::Summary;
 use pecsched_core::scenario::Scenario;
 use pecsched_core::scenario::stream::InputLengths;
 use pecsched_core::scenario::wire::SloWire;
-
-/// Records to the spool and, when asked, to the CSV.
-struct Sinks<'a> {
-    spool: RecordSpool,
-    csv: Option<CsvRecords<'a>>,
-}
-
-impl RecordSink for Sinks<'_> {
-    fn push(&mut self, r: RequestRecord) {
-        self.spool.push(r);
-        if let Some(c) = self.csv.as_mut() {
-            c.push(r);
-        }
-    }
-}
 
 /// Runs every policy of `scenario` over `trace`, streamed.
 pub fn run(a: &SimulateArgs, scenario: Scenario, trace: &TraceFile) -> Result<()> {
@@ -52,16 +37,7 @@ pub fn run(a: &SimulateArgs, scenario: Scenario, trace: &TraceFile) -> Result<()
     } else {
         None
     };
-    let mut csv = requests_csv.as_ref().map(OutputFile::begin).transpose()?;
-    if let Some(f) = csv.as_mut() {
-        writeln!(
-            f.writer(),
-            "{},{}",
-            pecsched_core::metrics::CSV_HEADER,
-            pecsched_core::metrics::CSV_SLO_HEADER
-        )
-        .map_err(|e| f.failed(e))?;
-    }
+    let mut csv = crate::simulate::begin_requests_csv(requests_csv.as_ref())?;
     let mut results: Vec<Summary> = Vec::new();
     let mut read = 0u64;
     let mut failed_skipped = 0u32;
@@ -70,15 +46,16 @@ pub fn run(a: &SimulateArgs, scenario: Scenario, trace: &TraceFile) -> Result<()
         let transform = scenario.stream_transform(lengths.as_ref())?;
         let source = TraceStream::open(trace, keep, Some(transform))?;
         let skipped = source.failed_skipped.clone();
-        let sinks = Sinks {
-            spool: RecordSpool::new()?,
-            csv: csv.as_mut().map(|f| CsvRecords {
+        // Records to the spool (for the summary) and, when asked, to the CSV.
+        let sinks = (
+            RecordSpool::new()?,
+            csv.as_mut().map(|f| CsvRecords {
                 w: f.writer(),
                 policy: p,
                 slo: *scenario.slo(),
                 error: None,
             }),
-        };
+        );
         let mut run = scenario.streamed_run(scenario.build_policy(p), Box::new(source), sinks)?;
         let bar = if a.quiet || a.json {
             ProgressBar::hidden()
@@ -107,7 +84,7 @@ pub fn run(a: &SimulateArgs, scenario: Scenario, trace: &TraceFile) -> Result<()
             .finish()
             .with_context(|| format!("policy {}", p.id()))?
             .split();
-        let Sinks { spool, csv: rows } = sinks;
+        let (spool, rows) = sinks;
         if let Some(e) = rows.and_then(|c| c.error)
             && let Some(f) = csv.as_ref()
         {

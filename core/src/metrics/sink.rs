@@ -18,6 +18,24 @@ impl RecordSink for Vec<RequestRecord> {
     }
 }
 
+/// Hands every record to both sinks, the first first (e.g. a spool for the summary and a
+/// CSV writer).
+impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
+    fn push(&mut self, record: RequestRecord) {
+        self.0.push(record);
+        self.1.push(record);
+    }
+}
+
+/// A sink that may be absent (`None` drops every record).
+impl<S: RecordSink> RecordSink for Option<S> {
+    fn push(&mut self, record: RequestRecord) {
+        if let Some(s) = self {
+            s.push(record);
+        }
+    }
+}
+
 /// Drops every record: for runs where only the summary is wanted.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiscardRecords;

@@ -18,6 +18,22 @@ use crate::metrics::Class;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fifo;
 
+/// FIFO's short rule: a replica free of long work or decoding a long request, with no long
+/// request waiting in its queue (local FIFO order).
+pub(super) fn short_ok(r: &ReplicaInfo) -> bool {
+    matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
+}
+
+/// [`short_ok`] as the status-index slots a short placement walks.
+pub(super) fn short_slots(long: LongStatus, waiting: bool) -> bool {
+    !waiting && matches!(long, LongStatus::Free | LongStatus::Decoding)
+}
+
+/// FIFO's long rule: any replica that is not decode-only.
+pub(super) fn long_ok(r: &ReplicaInfo) -> bool {
+    !r.decode_only
+}
+
 impl Policy for Fifo {
     fn kind(&self) -> PolicyKind {
         PolicyKind::Fifo
@@ -31,13 +47,6 @@ impl Policy for Fifo {
         // The working copy reads replicas through the engine's indexes: a short placement
         // walks the two status slots `short_ok` accepts, not every replica.
         let mut w = Working::new(view);
-        let short_ok = |r: &ReplicaInfo| {
-            matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
-        };
-        let short_slots = |l: LongStatus, waiting: bool| {
-            !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
-        };
-        let long_ok = |r: &ReplicaInfo| !r.decode_only;
         // Arrival order; a blocked class stops only itself (no replica takes a short request
         // now, or too few replicas exist for a long one, which set-up rejects).
         in_arrival_order(view, out, |req, class| match class {

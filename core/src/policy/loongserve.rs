@@ -31,7 +31,7 @@
 
 use super::placement::in_arrival_order;
 use super::placement::working::{LongCandidates, Working};
-use super::{Decision, ElasticSp, EngineRules, LongStatus, Policy, PolicyKind, ReplicaInfo, View};
+use super::{Decision, ElasticSp, EngineRules, LongStatus, Policy, PolicyKind, View};
 use crate::metrics::Class;
 use std::num::NonZeroU32;
 
@@ -57,14 +57,9 @@ impl Policy for LoongServe {
     }
 
     fn dispatch(&mut self, view: &View<'_>, out: &mut Vec<Decision>) {
+        // FIFO's placement rules, the scale-out on top.
+        use super::fifo::{long_ok, short_ok, short_slots};
         let mut w = Working::new(view);
-        let short_ok = |r: &ReplicaInfo| {
-            matches!(r.long, LongStatus::Free | LongStatus::Decoding) && r.long_waiting == 0
-        };
-        let short_slots = |l: LongStatus, waiting: bool| {
-            !waiting && matches!(l, LongStatus::Free | LongStatus::Decoding)
-        };
-        let long_ok = |r: &ReplicaInfo| !r.decode_only;
         let max = self.max_prefill_degree.get();
         in_arrival_order(view, out, |req, class| match class {
             Class::Short => w.place_short(req, short_slots, short_ok),

@@ -449,16 +449,25 @@ impl Scenario {
         policy: Box<dyn crate::policy::Policy>,
         requests: Vec<Request>,
     ) -> Result<Simulation, ScenarioError> {
+        self.engine_for(|c, m, perf, tp, cfg| {
+            Simulation::new(c, m, perf, tp, cfg, policy, requests)
+        })
+    }
+
+    /// The simulation `make` builds from this scenario's cluster, model, performance model,
+    /// TP and engine knobs, judged against its SLOs and caching prefixes if it does.
+    fn engine_for(
+        &self,
+        make: impl FnOnce(
+            crate::hardware::ClusterSpec,
+            crate::model::ModelSpec,
+            crate::perf::PerfModel,
+            u32,
+            crate::sim::config::EngineConfig,
+        ) -> Result<Simulation, crate::sim::SimulationError>,
+    ) -> Result<Simulation, ScenarioError> {
         let perf = self.perf_model()?;
-        let mut sim = Simulation::new(
-            self.cluster,
-            self.model.spec(),
-            perf,
-            self.tp,
-            self.engine,
-            policy,
-            requests,
-        )?;
+        let mut sim = make(self.cluster, self.model.spec(), perf, self.tp, self.engine)?;
         sim.set_slo(self.slo);
         if let Some(p) = self.prefix.as_ref().filter(|p| p.cache) {
             sim = sim.with_prefix_cache(p.model.clone());
@@ -479,20 +488,9 @@ impl Scenario {
         source: Box<dyn Iterator<Item = Result<Request, String>>>,
         sink: K,
     ) -> Result<crate::sim::StreamedRun<K>, ScenarioError> {
-        let perf = self.perf_model()?;
-        let mut sim = Simulation::streamed(
-            self.cluster,
-            self.model.spec(),
-            perf,
-            self.tp,
-            self.engine,
-            policy,
-            source,
-        )?;
-        sim.set_slo(self.slo);
-        if let Some(p) = self.prefix.as_ref().filter(|p| p.cache) {
-            sim = sim.with_prefix_cache(p.model.clone());
-        }
+        let sim = self.engine_for(|c, m, perf, tp, cfg| {
+            Simulation::streamed(c, m, perf, tp, cfg, policy, source)
+        })?;
         Ok(crate::sim::StreamedRun::new(sim, sink))
     }
 

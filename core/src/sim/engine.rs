@@ -14,8 +14,8 @@ use super::timeline::{Span, SpanKind, Timeline};
 use super::window::IdWindow;
 use crate::hardware::ClusterSpec;
 use crate::metrics::{
-    Class, MetricsWindow, PrefixSummary, Records, Rejection, RequestRecord, RunEnd, Slo,
-    StallCheck, StopReason, Summary,
+    Class, MetricsWindow, PrefixSummary, Records, RequestRecord, RunEnd, Slo, StallCheck,
+    StopReason, Summary,
 };
 use crate::model::ModelSpec;
 use crate::perf::PerfModel;
@@ -220,6 +220,19 @@ impl Simulation {
         }
         st.schedule_next_arrival();
         st.refresh_by_status();
+        let mut sim = Simulation::start(st, policy);
+        // Long requests needing more replicas than the policy can give are rejected now that
+        // it has said how many ([`Policy::long_group_limit`], read after `init`).
+        let st = &mut sim.st;
+        st.intake.long_group_limit = sim.policy.long_group_limit();
+        for id in 0..st.reqs.end() {
+            st.reject_if_beyond_pool(id);
+        }
+        Ok(sim)
+    }
+
+    /// The simulation of `st` under `policy`, the policy prepared and initialised.
+    fn start(st: State, policy: Box<dyn Policy>) -> Simulation {
         let mut sim = Simulation {
             st,
             policy,
@@ -229,23 +242,7 @@ impl Simulation {
         sim.policy.prepare(&sim.st.perf);
         let view = sim.st.view();
         sim.policy.init(&view);
-        if let Some(limit) = sim.policy.long_group_limit() {
-            let st = &mut sim.st;
-            for id in 0..st.reqs.end() {
-                let (class, k) = (st.classes[id as usize], st.sp_degree[id as usize]);
-                if class == Class::Long && !st.records.rejected(id) && k > limit {
-                    st.records.reject(
-                        id,
-                        Rejection {
-                            needs_replicas: k,
-                            prefill_replicas: limit,
-                            reserved_pool: true,
-                        },
-                    );
-                }
-            }
-        }
-        Ok(sim)
+        sim
     }
 
     /// Sets up a streamed run: requests are read from `source` one at a time, each when the
@@ -253,7 +250,7 @@ impl Simulation {
     /// the requests from the oldest unfinished one on; [`super::StreamedRun`] hands finished
     /// ones on). They must come in arrival order with ids `0, 1, 2, …`; an `Err` from the
     /// source, or a request out of order, ends the run with that error
-    /// ([`Simulation::input_error`]).
+    /// ([`super::StreamError::Input`] when it finishes).
     pub(crate) fn streamed(
         cluster: ClusterSpec,
         model: ModelSpec,
@@ -264,8 +261,7 @@ impl Simulation {
         source: Box<dyn Iterator<Item = Result<Request, String>>>,
     ) -> Result<Simulation, SimulationError> {
         let mut st = State::blank(cluster, model, perf, tp, cfg, &*policy, 0)?;
-        let intake = std::mem::replace(&mut st.intake, Intake::up_front(0));
-        st.intake = intake.streaming(source);
+        st.intake.stream_from(source);
         // Until the source runs dry, no last arrival is known: the run has no horizon yet and
         // its metrics window is open-ended (busy time is only ever counted up to now).
         st.horizon = SimTime(u64::MAX);
@@ -275,15 +271,7 @@ impl Simulation {
             cfg.drain_limit,
         ));
         st.refresh_by_status();
-        let mut sim = Simulation {
-            st,
-            policy,
-            scratch: Vec::new(),
-            slo: Slo::DEFAULT,
-        };
-        sim.policy.prepare(&sim.st.perf);
-        let view = sim.st.view();
-        sim.policy.init(&view);
+        let mut sim = Simulation::start(st, policy);
         sim.st.intake.long_group_limit = sim.policy.long_group_limit();
         sim.st.schedule_next_arrival();
         Ok(sim)
@@ -623,7 +611,7 @@ impl State {
             reqs: IdWindow::with_capacity(n),
             classes: IdWindow::with_capacity(n),
             sp_degree: IdWindow::with_capacity(n),
-            records: RecordStore::new(0),
+            records: RecordStore::with_capacity(n),
             intake: Intake::up_front(total - decode),
             replicas,
             jobs: Vec::new(),
@@ -663,7 +651,6 @@ impl State {
             paused_since: BTreeMap::new(),
             prefix_caching: false,
         };
-        st.records.reserve(n);
         for r in 0..total {
             st.sync_index(r);
         }

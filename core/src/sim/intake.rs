@@ -30,8 +30,8 @@ pub(crate) struct Intake {
     /// Prefill replicas: a long request needing more is rejected.
     prefill_replicas: u32,
     /// The most replicas the policy gives one long request (read after its `init`): a long
-    /// request needing more is rejected. Applied at admission in a streamed run only; a run
-    /// given its requests up front applies it to all of them after `init`.
+    /// request needing more is rejected. A streamed run applies it as each request is read; a
+    /// run given its requests up front to all of them after `init`.
     pub long_group_limit: Option<u32>,
     /// Records handed on so far (evicted).
     pub handed_on: u64,
@@ -56,15 +56,12 @@ impl Intake {
         }
     }
 
-    /// This intake, reading from `source`.
-    pub fn streaming(self, source: Box<dyn Iterator<Item = Result<Request, String>>>) -> Intake {
+    /// Reads the run's requests from `source` from now on.
+    pub fn stream_from(&mut self, source: Box<dyn Iterator<Item = Result<Request, String>>>) {
         let (lo, hi) = source.size_hint();
-        Intake {
-            remaining_hint: (Some(lo) == hi).then_some(lo as u64),
-            source: Some(source),
-            streamed: true,
-            ..self
-        }
+        self.remaining_hint = (Some(lo) == hi).then_some(lo as u64);
+        self.source = Some(source);
+        self.streamed = true;
     }
 }
 
@@ -90,12 +87,26 @@ impl State {
                     reserved_pool: false,
                 },
             );
-        } else if let Some(limit) = self.intake.long_group_limit
-            && long
-            && k > limit
-        {
+        }
+        let id = r.id;
+        self.reqs.push(r);
+        self.classes.push(class);
+        self.sp_degree.push(k);
+        self.reject_if_beyond_pool(id);
+        self.intake.peak_held = self.intake.peak_held.max(self.reqs.len() as u64);
+    }
+
+    /// Rejects request `id` if it is long and needs more replicas than the policy can ever
+    /// give one long request ([`Intake::long_group_limit`], once known) and was not rejected
+    /// already.
+    pub(crate) fn reject_if_beyond_pool(&mut self, id: u32) {
+        let Some(limit) = self.intake.long_group_limit else {
+            return;
+        };
+        let k = self.sp_degree[id as usize];
+        if self.classes[id as usize] == Class::Long && !self.records.rejected(id) && k > limit {
             self.records.reject(
-                r.id,
+                id,
                 Rejection {
                     needs_replicas: k,
                     prefill_replicas: limit,
@@ -103,10 +114,6 @@ impl State {
                 },
             );
         }
-        self.reqs.push(r);
-        self.classes.push(class);
-        self.sp_degree.push(k);
-        self.intake.peak_held = self.intake.peak_held.max(self.reqs.len() as u64);
     }
 
     /// Schedules the next request's arrival, reading it from the source first in a streamed

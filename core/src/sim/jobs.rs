@@ -525,6 +525,23 @@ impl State {
         );
     }
 
+    /// Replica `m` leaves the long job it hosts (which held `kv` of its KV for an input of
+    /// `input` tokens): it passes to the next long request in its queue, whose job is added
+    /// to `heads` (it may now head all of its members) unless it is there already.
+    pub(crate) fn release_member(&mut self, m: u32, kv: u64, input: u64, heads: &mut Vec<u32>) {
+        let rep = &mut self.replicas[m as usize];
+        rep.kv_used -= kv;
+        rep.long_tokens -= input;
+        rep.job = rep.long_queue.pop_front();
+        rep.hold = false;
+        rep.pause_admits = None;
+        if let Some(next) = rep.job
+            && !heads.contains(&next)
+        {
+            heads.push(next);
+        }
+    }
+
     /// Completes job `j` and gives its replicas back.
     fn finish_job(&mut self, j: u32) {
         let now = self.now;
@@ -538,17 +555,7 @@ impl State {
         // its own members.
         let mut heads: Vec<u32> = Vec::new();
         for m in self.jobs[j as usize].members.clone() {
-            let rep = &mut self.replicas[m as usize];
-            rep.kv_used -= kv;
-            rep.long_tokens -= input;
-            rep.job = rep.long_queue.pop_front();
-            rep.hold = false;
-            rep.pause_admits = None;
-            if let Some(next) = rep.job
-                && !heads.contains(&next)
-            {
-                heads.push(next);
-            }
+            self.release_member(m, kv, input, &mut heads);
             self.sync_index(m);
             self.maybe_start(m);
         }

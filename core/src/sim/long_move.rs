@@ -157,17 +157,7 @@ impl State {
         );
         let mut heads: Vec<u32> = Vec::new();
         for &m in &released {
-            let rep = &mut self.replicas[m as usize];
-            rep.kv_used -= old_kv;
-            rep.long_tokens -= input as u64;
-            rep.job = rep.long_queue.pop_front();
-            rep.hold = false;
-            rep.pause_admits = None;
-            if let Some(next) = rep.job
-                && !heads.contains(&next)
-            {
-                heads.push(next);
-            }
+            self.release_member(m, old_kv, input as u64, &mut heads);
             self.timeline.mark(
                 m,
                 now,

@@ -46,19 +46,20 @@ pub(crate) struct RecordStore {
 
 impl RecordStore {
     /// Fresh records for `n` requests: nothing happened yet.
+    #[cfg(test)]
     pub fn new(n: usize) -> Self {
-        let mut s = RecordStore::default();
-        s.reserve(n);
+        let mut s = RecordStore::with_capacity(n);
         for _ in 0..n {
             s.push_blank();
         }
         s
     }
 
-    /// Makes room for `n` more records.
-    pub fn reserve(&mut self, n: usize) {
-        if n > 0 && self.times.is_empty() && self.times.first() == 0 {
-            self.times = IdWindow::with_capacity(n);
+    /// No record yet, with room for `n`.
+    pub fn with_capacity(n: usize) -> Self {
+        RecordStore {
+            times: IdWindow::with_capacity(n),
+            ..RecordStore::default()
         }
     }
 
