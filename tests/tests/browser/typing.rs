@@ -131,17 +131,29 @@ pub async fn typing_during_a_sweep(c: &Client, out: &Path) {
 /// Stop is reported as the user's choice, not as a failure.
 pub async fn stop_is_not_a_failure(c: &Client, out: &Path) {
     let g = page::generation(c).await;
+    // Press Stop the moment the new run shows as running: a MutationObserver's callback runs
+    // before the worker's next message can be handled, so the run cannot finish first (a run
+    // of 0.3 s used to finish before a separate click landed, and Stop then hit the sweep).
+    c.execute(
+        "const g = arguments[0]; window.__stopPressed = false; \
+         const o = new MutationObserver(() => { \
+           const s = document.getElementById('run-status'); \
+           const b = document.getElementById('stop-run'); \
+           if (s && b && Number(s.dataset.generation) > g && s.dataset.state === 'running') { \
+             o.disconnect(); window.__stopPressed = true; b.click(); } }); \
+         o.observe(document.body, {subtree: true, childList: true, attributes: true});",
+        vec![g.into()],
+    )
+    .await
+    .expect("arm Stop");
     page::set_field(c, "f-seed", "5").await;
     wait_js(
         c,
-        &format!("Number(document.getElementById('run-status').dataset.generation) > {g}"),
+        "window.__stopPressed === true",
         10,
-        "the new run",
+        "the new run (Stop pressed)",
     )
     .await;
-    c.execute("document.getElementById('stop-run').click();", vec![])
-        .await
-        .expect("press Stop");
     wait_js(
         c,
         "document.getElementById('run-status').dataset.state === 'stopped'",
