@@ -21,6 +21,18 @@ pub fn nearest_rank<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
     Some(sorted[rank.clamp(1, n) - 1])
 }
 
+/// [`nearest_rank`] of samples in any order, selected in place in O(n) (the slice is
+/// reordered).
+pub fn nearest_rank_unsorted<T: Copy + Ord>(samples: &mut [T], p: f64) -> Option<T> {
+    assert!((0.0..=100.0).contains(&p), "percentile {p} outside 0..=100");
+    let n = samples.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = libm::ceil(p * n as f64 / 100.0) as usize;
+    Some(*samples.select_nth_unstable(rank.clamp(1, n) - 1).1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

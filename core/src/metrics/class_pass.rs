@@ -122,7 +122,7 @@ impl ClassPass {
         let rate = |n: u64| span_s.map_or(0.0, |s| n as f64 / s);
         let (n, censored, sum) = self.jct_all;
         let mut queueing_all = self.queueing_all;
-        queueing_all.sort_unstable();
+        let queueing_p99 = crate::stats::nearest_rank_unsorted(&mut queueing_all, 99.0);
         ClassSummary {
             count: self.count,
             completed: self.completed,
@@ -150,8 +150,7 @@ impl ClassPass {
             queueing_delay_all: CensoredP99 {
                 n: queueing_all.len() as u64,
                 censored: self.queueing_censored,
-                p99_s: crate::stats::nearest_rank(&queueing_all, 99.0)
-                    .map_or(0.0, |x| x as f64 / 1e9),
+                p99_s: queueing_p99.map_or(0.0, |x| x as f64 / 1e9),
             },
             throughput_rps: rate(self.in_span),
             preemptions: self.preemptions,

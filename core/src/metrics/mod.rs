@@ -38,6 +38,33 @@ mod tests {
         assert_eq!(nearest_rank(&[], 50), 0.0);
     }
 
+    proptest::proptest! {
+        /// Selecting the order statistics gives what a sort and `nearest_rank` give, with ties,
+        /// tiny and large samples.
+        #[test]
+        fn selected_percentiles_equal_the_sorted_ones(
+            v in proptest::collection::vec(0u64..50, 0..400),
+            w in proptest::collection::vec(proptest::num::u64::ANY, 0..400),
+        ) {
+            for s in [v, w] {
+                let mut sorted = s.clone();
+                sorted.sort_unstable();
+                let p = Percentiles::of(s.clone());
+                let q = |x| nearest_rank(&sorted, x);
+                proptest::prop_assert_eq!(
+                    (p.n, p.p1, p.p25, p.p50, p.p75, p.p90, p.p99),
+                    (s.len() as u64, q(1), q(25), q(50), q(75), q(90), q(99))
+                );
+                proptest::prop_assert_eq!(p.max, sorted.last().map_or(0.0, |&m| m as f64 / 1e9));
+                let mut any = s.clone();
+                proptest::prop_assert_eq!(
+                    crate::stats::nearest_rank_unsorted(&mut any, 99.0),
+                    crate::stats::nearest_rank(&sorted, 99.0)
+                );
+            }
+        }
+    }
+
     #[test]
     fn class_summary_counts_starved_and_throughput() {
         let mut a = RequestRecord::new(0, Class::Short, 10, 3, SimTime(0));

@@ -45,23 +45,39 @@ pub fn nearest_rank(sorted: &[u64], q: u32) -> f64 {
 }
 
 impl Percentiles {
-    /// Percentiles of nanosecond samples (sorted here).
+    /// Percentiles of nanosecond samples (the needed order statistics are selected in place,
+    /// largest rank first, each selection narrowing the next: O(n) instead of a sort, the same
+    /// values as [`nearest_rank`] over the sorted samples).
     pub fn of(mut samples: Vec<u64>) -> Percentiles {
-        samples.sort_unstable();
-        if samples.is_empty() {
+        let n = samples.len();
+        if n == 0 {
             return Percentiles::default();
         }
         let sum: u128 = samples.iter().map(|&v| v as u128).sum();
+        let max = *samples.iter().max().unwrap_or(&0);
+        // Nearest-rank positions, as `crate::stats::nearest_rank` computes them.
+        let at = |q: u32| (libm::ceil(f64::from(q) * n as f64 / 100.0) as usize).clamp(1, n) - 1;
+        let mut value = [0u64; 6];
+        let mut end = n;
+        for (slot, q) in [99, 90, 75, 50, 25, 1].into_iter().enumerate() {
+            let i = at(q);
+            // Every rank below the previous one lies in the part left of it.
+            let part = &mut samples[..end.max(i + 1)];
+            let (_, v, _) = part.select_nth_unstable(i);
+            value[slot] = *v;
+            end = i;
+        }
+        let secs = |ns: u64| ns as f64 / 1e9;
         Percentiles {
-            n: samples.len() as u64,
-            p1: nearest_rank(&samples, 1),
-            p25: nearest_rank(&samples, 25),
-            p50: nearest_rank(&samples, 50),
-            p75: nearest_rank(&samples, 75),
-            p90: nearest_rank(&samples, 90),
-            p99: nearest_rank(&samples, 99),
-            max: *samples.last().unwrap_or(&0) as f64 / 1e9,
-            mean: (sum / samples.len() as u128) as f64 / 1e9,
+            n: n as u64,
+            p1: secs(value[5]),
+            p25: secs(value[4]),
+            p50: secs(value[3]),
+            p75: secs(value[2]),
+            p90: secs(value[1]),
+            p99: secs(value[0]),
+            max: secs(max),
+            mean: (sum / n as u128) as f64 / 1e9,
         }
     }
 }

@@ -27,6 +27,7 @@ mod calibration_tests;
 pub mod comm;
 pub mod kernel;
 mod kv;
+mod op_cache;
 pub mod production;
 pub mod profiles;
 mod replica;
@@ -40,6 +41,7 @@ mod sp_model;
 mod sp_tests;
 
 pub use calibration::{Calibration, CalibrationError, CalibrationField, Provenance};
+pub use op_cache::OpCache;
 pub use replica::PerfModel;
 pub use shapes::LayerShapes;
 pub use sp::{

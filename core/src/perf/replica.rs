@@ -42,6 +42,41 @@ pub struct PerfModel {
     pub(super) elementwise_bytes_per_token: f64,
 }
 
+/// The per-layer ops of one iteration whose cost depends only on its token count.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TokenOps {
+    pub qkv: OpCost,
+    pub o: OpCost,
+    /// The TP all-reduce (twice per layer; absent at `tp = 1`).
+    pub ar: Option<OpCost>,
+    pub gate_up: OpCost,
+    pub down: OpCost,
+    /// Absent unless the calibration prices elementwise ops.
+    pub elementwise: Option<OpCost>,
+}
+
+impl TokenOps {
+    /// Every per-layer op in [`LAYER_OPS`] order, the attention ops in their places.
+    #[inline]
+    pub fn with_attention(
+        &self,
+        prefill: Option<OpCost>,
+        decode: Option<OpCost>,
+    ) -> [Option<OpCost>; 9] {
+        [
+            Some(self.qkv),
+            prefill,
+            decode,
+            Some(self.o),
+            self.ar,
+            Some(self.gate_up),
+            Some(self.down),
+            self.ar,
+            self.elementwise,
+        ]
+    }
+}
+
 /// Elementwise kernels per layer: two fused residual-add + RMSNorms, RoPE, SiLU·mul.
 const ELEMENTWISE_KERNELS: f64 = 4.0;
 
@@ -202,32 +237,16 @@ impl PerfModel {
         &self.shapes
     }
 
-    /// Visits every op of one iteration (per-layer ops once, with their layer count) and
-    /// returns the iteration's seconds. Shared by the hot path and [`PerfModel::breakdown`] so
-    /// the two cannot disagree.
+    /// The per-layer ops whose cost depends only on the batch's `x` tokens (the GEMMs, the TP
+    /// all-reduces, the elementwise ops), in [`TokenOps`] order.
     #[inline]
-    fn walk(&self, b: &BatchShape, visit: &mut impl FnMut(&'static str, u32, &OpCost)) -> f64 {
-        if b.is_empty() {
-            return 0.0;
-        }
+    pub(super) fn token_ops(&self, x: f64) -> TokenOps {
         let r = &self.roof;
-        let x = b.total_tokens() as f64;
         let ar = {
             let bytes = x * self.hidden_bytes;
             let (wire, lat) = self.nvlink.all_reduce_parts(self.tp, bytes);
             (self.tp > 1).then_some(OpCost::comm(bytes, wire, lat))
         };
-        let prefill = (b.prefill_seqs > 0).then(|| {
-            let span = (b.prefill_tokens + b.prefill_prefix_tokens) as f64;
-            let pairs = b.prefill_attn_pairs as f64;
-            let seqs = b.prefill_seqs as f64;
-            self.attn
-                .prefill(seqs, pairs, b.prefill_tokens as f64, span, r)
-        });
-        let decode = (b.decode_seqs > 0).then(|| {
-            self.attn
-                .decode(b.decode_seqs as f64, b.decode_kv_tokens as f64, r)
-        });
         let [qkv, o, gate_up, down] = &self.linears;
         let c = &self.calib;
         let elementwise =
@@ -240,31 +259,80 @@ impl PerfModel {
                     ..OpCost::default()
                 }
             });
-        let ops = [
-            Some(qkv.eval(x, r)),
-            prefill,
-            decode,
-            Some(o.eval(x, r)),
+        TokenOps {
+            qkv: qkv.eval(x, r),
+            o: o.eval(x, r),
             ar,
-            Some(gate_up.eval(x, r)),
-            Some(down.eval(x, r)),
-            ar,
+            gate_up: gate_up.eval(x, r),
+            down: down.eval(x, r),
             elementwise,
-        ];
-        let layers = self.model.layers;
+        }
+    }
+
+    /// The attention ops of batch `b`: prefill, decode (each absent without its sequences).
+    #[inline]
+    pub(super) fn attention_ops(&self, b: &BatchShape) -> [Option<OpCost>; 2] {
+        let r = &self.roof;
+        let prefill = (b.prefill_seqs > 0).then(|| {
+            let span = (b.prefill_tokens + b.prefill_prefix_tokens) as f64;
+            let pairs = b.prefill_attn_pairs as f64;
+            let seqs = b.prefill_seqs as f64;
+            self.attn
+                .prefill(seqs, pairs, b.prefill_tokens as f64, span, r)
+        });
+        let decode = (b.decode_seqs > 0).then(|| {
+            self.attn
+                .decode(b.decode_seqs as f64, b.decode_kv_tokens as f64, r)
+        });
+        [prefill, decode]
+    }
+
+    /// The LM head over `rows` sequences (one position each).
+    #[inline]
+    pub(super) fn lm_head_op(&self, rows: f64) -> OpCost {
+        self.lm_head.eval(rows, &self.roof)
+    }
+
+    /// One iteration's seconds from its per-layer op times (in [`LAYER_OPS`] order, an absent
+    /// op skipped), the LM head's time and its `rows`: the one formula both
+    /// [`PerfModel::walk`] and the cached path ([`super::OpCache`]) use, so they agree bit for
+    /// bit.
+    #[inline]
+    pub(super) fn total_s(&self, layer_ops: [Option<f64>; 9], lm_s: f64, rows: f64) -> f64 {
         let mut per_layer = 0.0;
+        for t in layer_ops.into_iter().flatten() {
+            per_layer += t;
+        }
+        per_layer * self.model.layers as f64 + lm_s + self.fixed_op(rows).time_s()
+    }
+
+    fn fixed_op(&self, rows: f64) -> OpCost {
+        let c = &self.calib;
+        OpCost::fixed(c.iteration_overhead_s + c.iteration_overhead_per_seq_s * rows)
+    }
+
+    /// Visits every op of one iteration (per-layer ops once, with their layer count) and
+    /// returns the iteration's seconds. Shared by the hot path and [`PerfModel::breakdown`] so
+    /// the two cannot disagree.
+    #[inline]
+    fn walk(&self, b: &BatchShape, visit: &mut impl FnMut(&'static str, u32, &OpCost)) -> f64 {
+        if b.is_empty() {
+            return 0.0;
+        }
+        let t = self.token_ops(b.total_tokens() as f64);
+        let [prefill, decode] = self.attention_ops(b);
+        let ops = t.with_attention(prefill, decode);
+        let layers = self.model.layers;
         for (name, op) in LAYER_OPS.into_iter().zip(ops) {
             if let Some(op) = op {
-                per_layer += op.time_s();
                 visit(name, layers, &op);
             }
         }
         let rows = b.prefill_seqs as f64 + b.decode_seqs as f64;
-        let lm = self.lm_head.eval(rows, r);
+        let lm = self.lm_head_op(rows);
         visit("lm_head", 1, &lm);
-        let fixed = OpCost::fixed(c.iteration_overhead_s + c.iteration_overhead_per_seq_s * rows);
-        visit("iteration_overhead", 1, &fixed);
-        per_layer * layers as f64 + lm.time_s() + fixed.time_s()
+        visit("iteration_overhead", 1, &self.fixed_op(rows));
+        self.total_s(ops.map(|o| o.map(|o| o.time_s())), lm.time_s(), rows)
     }
 
     /// Predicted wall time of one iteration running batch `b` on this replica (zero for an

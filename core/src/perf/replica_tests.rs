@@ -256,3 +256,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: prop::test_runner::RngSeed::Fixed(11), ..ProptestConfig::default() })]
+
+    /// The memoised path gives `iteration_time` bit for bit, for every built-in calibration
+    /// (tiles, elementwise ops, all-reduces on and off), with one cache reused across batches
+    /// whose token counts collide in its table.
+    #[test]
+    fn cached_iteration_times_equal_the_uncached(
+        batches in prop::collection::vec(batch_strategy(), 1..12),
+        shift in 0u64..3,
+    ) {
+        for profile in crate::perf::profiles::BUILTIN_PROFILES {
+            let calib = Calibration::builtin(profile.id).unwrap();
+            for (model, tp) in [(ModelKind::Llama31_70B, 4), (ModelKind::Mistral7B, 1)] {
+                let p = PerfModel::new(&a100(), &model.spec(), tp, &calib).unwrap();
+                let mut cache = crate::perf::OpCache::default();
+                for (chunks, decodes) in &batches {
+                    let mut b = build(chunks, decodes);
+                    for _ in 0..2 {
+                        prop_assert_eq!(p.iteration_time_cached(&mut cache, &b), p.iteration_time(&b));
+                        // Same slot, another token count: the entry is replaced, not reused.
+                        b.add_prefill_chunk(1024 << shift, 0);
+                    }
+                }
+            }
+        }
+    }
+}

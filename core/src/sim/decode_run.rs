@@ -1,17 +1,18 @@
 //! Runs of identical decode iterations in closed form.
 
-use crate::perf::{BatchShape, PerfModel};
+use crate::perf::{BatchShape, OpCache, PerfModel};
 use crate::time::SimDuration;
 
 /// Duration of `steps` decode steps starting from `shape` (the KV read grows by one token per
 /// decoding sequence per step), or of one iteration.
 pub(crate) fn run_time(
     perf: &PerfModel,
+    cache: &mut OpCache,
     shape: &BatchShape,
     decodes: u32,
     steps: u32,
 ) -> SimDuration {
-    DecodeRun::new(perf, shape, decodes, steps).elapsed(steps)
+    DecodeRun::new(perf, cache, shape, decodes, steps).elapsed(steps)
 }
 
 /// A run of `steps` decode-only iterations in closed form. A decode step's time is affine in
@@ -28,12 +29,21 @@ pub(crate) struct DecodeRun {
 }
 
 impl DecodeRun {
-    pub(crate) fn new(perf: &PerfModel, shape: &BatchShape, decodes: u32, steps: u32) -> DecodeRun {
-        let first = perf.iteration_time(shape).max(SimDuration(1)).0 as u128;
+    pub(crate) fn new(
+        perf: &PerfModel,
+        cache: &mut OpCache,
+        shape: &BatchShape,
+        decodes: u32,
+        steps: u32,
+    ) -> DecodeRun {
+        let first = perf
+            .iteration_time_cached(cache, shape)
+            .max(SimDuration(1))
+            .0 as u128;
         let last = if steps > 1 {
             let mut s = *shape;
             s.decode_kv_tokens += decodes as u64 * (steps as u64 - 1);
-            perf.iteration_time(&s).max(SimDuration(1)).0 as u128
+            perf.iteration_time_cached(cache, &s).max(SimDuration(1)).0 as u128
         } else {
             first
         };

@@ -18,7 +18,7 @@ use crate::metrics::{
     StopReason, Summary,
 };
 use crate::model::ModelSpec;
-use crate::perf::PerfModel;
+use crate::perf::{OpCache, PerfModel};
 use crate::sched::{
     Decision, EngineRules, LongDecode, LongFreeIndex, LongPrefill, LongStatus, Policy, ReplicaInfo,
     ReplicaSource, Sizing, StatusIndex, View, ViewParts,
@@ -83,6 +83,8 @@ pub(crate) struct State {
     /// `window.rate_span()` as instants (read per iteration; the window keeps seconds).
     pub rate_span: (SimTime, SimTime),
     pub perf: PerfModel,
+    /// Memoised op times of `perf` (the decode-run hot path).
+    pub op_cache: OpCache,
     pub cfg: EngineConfig,
     pub rules: EngineRules,
     /// The classification and group-size rule (the engine's knobs, the model, KV capacity).
@@ -622,6 +624,7 @@ impl State {
             window: MetricsWindow::default(),
             rate_span: (SimTime::ZERO, SimTime::ZERO),
             perf,
+            op_cache: OpCache::default(),
             cfg,
             rules,
             sizing,
@@ -724,10 +727,11 @@ impl State {
         (rep.job.is_none() && !rep.decode_only).then_some(rep.queued_tokens)
     }
 
-    /// Re-files replica `r` in the long-free index after its queue or long-job status changed.
+    /// Notes that replica `r`'s queue or long-job status changed: it is re-filed in the
+    /// long-free and status indexes at the next [`State::refresh_by_status`] (before the policy
+    /// next looks: a key that changes and changes back in between costs nothing), and in the
+    /// decode pool's free-KV index now.
     pub(crate) fn sync_index(&mut self, r: u32) {
-        let key = self.long_free_key(r);
-        self.long_free.file(r, self.replicas[r as usize].node, key);
         self.touch(r);
         self.refile_decode_kv(r);
     }
@@ -757,9 +761,10 @@ impl State {
         }
     }
 
-    /// Re-files in the status index every replica touched since the last refresh, and the
-    /// members of every job touched. In debug builds, checks the whole index against the
-    /// replicas' snapshots (a missed touch would change decisions).
+    /// Re-files in the long-free and status indexes every replica touched since the last
+    /// refresh, and the members of every job touched. Runs before every look of the policy
+    /// ([`State::view`] is only built after it). In debug builds, checks both whole indexes
+    /// against the replicas (a missed touch would change decisions).
     pub(crate) fn refresh_by_status(&mut self) {
         for j in std::mem::take(&mut self.touched_jobs) {
             for i in 0..self.jobs[j as usize].members.len() {
@@ -769,6 +774,8 @@ impl State {
         let mut touched = std::mem::take(&mut self.touched);
         for &r in &touched {
             self.touched_flag[r as usize] = false;
+            let key = self.long_free_key(r);
+            self.long_free.file(r, self.replicas[r as usize].node, key);
             let info = self.replica(r);
             self.by_status.file(&info);
         }
@@ -780,6 +787,11 @@ impl State {
                 self.by_status.key(r),
                 StatusIndex::key_of(&self.replica(r)),
                 "status index out of date for replica {r}"
+            );
+            assert_eq!(
+                self.long_free.key(r),
+                self.long_free_key(r),
+                "long-free index out of date for replica {r}"
             );
         }
     }
@@ -916,7 +928,13 @@ impl State {
             self.stamp_once(id, Stamp::PrefillStart, self.now);
         }
         self.note_cached(r, &batch);
-        let run = DecodeRun::new(&self.perf, &batch.shape, batch.decodes, batch.steps);
+        let run = DecodeRun::new(
+            &self.perf,
+            &mut self.op_cache,
+            &batch.shape,
+            batch.decodes,
+            batch.steps,
+        );
         let mut dur = run.elapsed(batch.steps);
         let mut run = Some((batch.steps, run));
         if let Some(oracle) = self.oracle.as_mut() {
@@ -958,6 +976,7 @@ impl State {
             _ => {
                 let run = DecodeRun::new(
                     &self.perf,
+                    &mut self.op_cache,
                     &it.batch.shape,
                     it.batch.decodes,
                     it.batch.steps,

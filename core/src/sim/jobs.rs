@@ -409,7 +409,7 @@ impl State {
             colocated += b.chunks.iter().map(|c| c.1 as u64).sum::<u64>();
             let mut shape = b.shape;
             shape.add_decode(local_kv);
-            let mut t = run_time(&self.perf, &shape, 0, 1);
+            let mut t = run_time(&self.perf, &mut self.op_cache, &shape, 0, 1);
             if let Some(oracle) = self.oracle.as_mut() {
                 let detail = self.replicas[m as usize].detail(m, &b, Some(local_kv as u32));
                 t = oracle
@@ -474,7 +474,7 @@ impl State {
             let t = if adaptive.is_some() || b.shape == crate::perf::BatchShape::default() {
                 SimDuration::ZERO
             } else {
-                run_time(&self.perf, &b.shape, 0, 1)
+                run_time(&self.perf, &mut self.op_cache, &b.shape, 0, 1)
             };
             worst = worst.max(t);
             batches.push(b);
