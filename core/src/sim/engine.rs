@@ -85,6 +85,8 @@ pub(crate) struct State {
     pub perf: PerfModel,
     /// Memoised op times of `perf` (the decode-run hot path).
     pub op_cache: OpCache,
+    /// What the last iteration applied, kept for its storage.
+    pub applied: Applied,
     pub cfg: EngineConfig,
     pub rules: EngineRules,
     /// The classification and group-size rule (the engine's knobs, the model, KV capacity).
@@ -625,6 +627,7 @@ impl State {
             rate_span: (SimTime::ZERO, SimTime::ZERO),
             perf,
             op_cache: OpCache::default(),
+            applied: Applied::default(),
             cfg,
             rules,
             sizing,
@@ -922,6 +925,7 @@ impl State {
         }
         self.sync_index(r);
         if batch.is_empty() {
+            self.replicas[r as usize].recycle(batch);
             return;
         }
         for &id in &batch.started {
@@ -1030,10 +1034,14 @@ impl State {
             req: None,
             tokens,
         });
-        let mut out = Applied::default();
+        let mut out = std::mem::take(&mut self.applied);
+        out.prefill_done.clear();
+        out.finished.clear();
         self.replicas[r as usize].apply(&it.batch, it.batch.steps, &mut out);
+        self.replicas[r as usize].recycle(it.batch);
         self.refile_decode_kv(r);
         self.after_batch(r, &out, it.end.0 - it.start.0);
+        self.applied = out;
         self.sample(r);
         self.dirty = true;
         if let Some(j) = self.replicas[r as usize].job {

@@ -25,13 +25,20 @@ impl State {
     /// Wakes replicas whose state changed outside their own events: they may start a batch
     /// and their long job may start or resume.
     pub(crate) fn wake_touched(&mut self) {
+        // The two buffers are swapped, not reallocated, every step.
+        let mut spare = Vec::new();
         while !self.wake.is_empty() {
-            for r in std::mem::take(&mut self.wake) {
+            let mut now = std::mem::replace(&mut self.wake, spare);
+            for r in now.drain(..) {
                 if let Some(j) = self.replicas[r as usize].job {
                     self.reconsider_job(j);
                 }
                 self.maybe_start(r);
             }
+            spare = now;
+        }
+        if self.wake.capacity() == 0 {
+            self.wake = spare;
         }
     }
 

@@ -61,6 +61,19 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty() && self.decodes == 0
     }
+
+    /// This batch emptied, its vectors' storage kept for the next one.
+    fn recycled(mut self) -> Batch {
+        self.chunks.clear();
+        self.started.clear();
+        self.cached.clear();
+        Batch {
+            chunks: self.chunks,
+            started: self.started,
+            cached: self.cached,
+            ..Batch::default()
+        }
+    }
 }
 
 /// How a replica may admit work when it forms a batch.
@@ -118,6 +131,8 @@ pub(crate) struct Replica {
     pub seqs: Vec<Seq>,
     /// Sequences handed over by a prefill replica, admitted at the next batch.
     pub incoming: Vec<Seq>,
+    /// The last finished batch, emptied: its storage is reused by the next one.
+    pub spare: Batch,
     /// The long job at the head of this replica's long requests (pending, running or paused).
     pub job: Option<u32>,
     /// Long jobs dispatched here behind `job`, in dispatch order (docs/paper.md §3.4: a long
@@ -155,6 +170,7 @@ impl Replica {
             queued_tokens: 0,
             seqs: Vec::new(),
             incoming: Vec::new(),
+            spare: Batch::default(),
             job: None,
             long_queue: VecDeque::new(),
             long_tokens: 0,
@@ -284,7 +300,7 @@ impl Replica {
     /// local queue in FIFO order while KV, sequence slots and the token budget allow.
     pub fn form_batch(&mut self, reqs: &IdWindow<Request>, adm: Admission) -> Batch {
         self.seqs.append(&mut self.incoming);
-        let mut batch = Batch::default();
+        let mut batch = std::mem::take(&mut self.spare).recycled();
         let mut budget = adm.token_budget;
         for s in &self.seqs {
             if s.decoding() {
@@ -386,6 +402,11 @@ impl Replica {
         }
         d.decode.extend(long_decode_kv);
         d
+    }
+
+    /// Keeps `batch` (done with) so that the next [`Replica::form_batch`] reuses its storage.
+    pub fn recycle(&mut self, batch: Batch) {
+        self.spare = batch;
     }
 
     /// Applies `steps` steps of `batch` (all of them unless the batch was cut short).
