@@ -144,7 +144,6 @@ mod tests {
         ) {
             let mut q = EventQueue::default();
             let mut model: Vec<(SimTime, u64, Event)> = Vec::new();
-            let mut seq = 0u64;
             for (i, (t, kind, pop)) in ops.into_iter().enumerate() {
                 let e = match kind {
                     0 => Event::Arrival(i as u32),
@@ -152,8 +151,7 @@ mod tests {
                     _ => Event::JobMoved { job: i as u32 },
                 };
                 q.push(SimTime(t), e);
-                model.push((SimTime(t), seq, e));
-                seq += 1;
+                model.push((SimTime(t), i as u64, e));
                 proptest::prop_assert_eq!(q.len(), model.len());
                 if pop {
                     model.sort_by_key(|m| (m.0, m.1));
