@@ -165,6 +165,6 @@ impl ViewBuilder {
         let r = &self.replicas[id as usize];
         let key = (r.long == LongStatus::Free && !r.decode_only).then_some(r.queued_tokens);
         self.long_free.file(id, r.node, key);
-        self.by_status.file(r);
+        self.by_status.file(r, key);
     }
 }

@@ -203,7 +203,9 @@ impl View<'_> {
         long: LongStatus,
         waiting: bool,
     ) -> impl Iterator<Item = (u64, u32)> + '_ {
-        self.parts.by_status.in_slot(long, waiting)
+        self.parts
+            .by_status
+            .in_slot(self.parts.long_free, long, waiting)
     }
 
     /// Number of long-free replicas on `node`.

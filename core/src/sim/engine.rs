@@ -780,7 +780,7 @@ impl State {
             let key = self.long_free_key(r);
             self.long_free.file(r, self.replicas[r as usize].node, key);
             let info = self.replica(r);
-            self.by_status.file(&info);
+            self.by_status.file(&info, key);
         }
         touched.clear();
         self.touched = touched;

@@ -140,6 +140,7 @@ impl ConvWeek2024 {
             arrivals: SimRng::new(self.seed, crate::rng::streams::AZURE_WEEK_ARRIVALS),
             lengths: SimRng::new(self.seed, crate::rng::streams::AZURE_WEEK_LENGTHS),
             peak: self.mean_rate_per_s() * (1.0 + self.diurnal_amplitude),
+            mu: (libm::log(INPUT_MEDIAN), libm::log(OUTPUT_MEDIAN)),
             t_s: 0.0,
             next: 0,
         })
@@ -154,6 +155,8 @@ pub struct ConvWeekIter {
     lengths: SimRng,
     /// The peak rate, requests per second (the thinning's candidate rate).
     peak: f64,
+    /// The log-normals' `mu` (input, output), computed once.
+    mu: (f64, f64),
     /// The last candidate's instant, seconds.
     t_s: f64,
     next: u32,
@@ -176,10 +179,8 @@ impl Iterator for ConvWeekIter {
             }
         }
         let ns = libm::round(self.t_s * NANOS_PER_SEC as f64) as u64;
-        let input = self.lengths.lognormal(libm::log(INPUT_MEDIAN), INPUT_SIGMA);
-        let output = self
-            .lengths
-            .lognormal(libm::log(OUTPUT_MEDIAN), OUTPUT_SIGMA);
+        let input = self.lengths.lognormal(self.mu.0, INPUT_SIGMA);
+        let output = self.lengths.lognormal(self.mu.1, OUTPUT_SIGMA);
         let r = Request {
             id: self.next,
             arrival: SimTime(ns),
