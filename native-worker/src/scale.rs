@@ -15,6 +15,7 @@ use pecsched_core::metrics::Summary;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
+use pecsched_core::scenario::stream::InputLengths;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::{ConvWeek2024, azure_week};
 use sketch::DecisionStats;
@@ -130,38 +131,38 @@ pub fn run(a: ScaleArgs) -> Result<()> {
             "--gpus {gpus}: must be a multiple of 8"
         );
         let (s, rps) = scenario_at(&a, requests, model, tp, gpus)?;
-        // Poisson runs share one generated workload; the week streams from its generator.
-        let mut reqs = if a.week {
-            Vec::new()
+        // Every run streams its requests from a generator (the week's, or the scenario's
+        // synthetic workload through its transforms). The long-input transform's percentile
+        // needs every input length first: a first pass over the generator (counts per length),
+        // as `simulate --stream` does over a trace.
+        let lengths = if !a.week && s.needs_input_lengths() {
+            let mut l = InputLengths::default();
+            for r in s.synthetic_stream()? {
+                l.add(r?.input_tokens);
+            }
+            Some(l)
         } else {
-            s.requests(None)?
+            None
         };
-        for (i, &policy) in policies.iter().enumerate() {
+        for &policy in policies {
             // Decision times in a bounded histogram per class (not one sample per decision).
             let stats = Rc::new(RefCell::new(DecisionStats::new()));
             let timed = Box::new(Timed::new(s.build_policy(policy), stats.clone()));
             let ratios = sketch::RatioSink::new(stats.clone());
             let t = Instant::now();
             let (summary, ratios, held) = if a.week {
-                week_run(&a, &s, requests, timed, ratios)?
-            } else {
-                // The last run takes the requests: one copy less at the peak.
-                let run_reqs = if i + 1 == policies.len() {
-                    std::mem::take(&mut reqs)
-                } else {
-                    reqs.clone()
+                let week = ConvWeek2024 {
+                    requests,
+                    ..ConvWeek2024::new(s.seed())
                 };
-                let n = run_reqs.len() as u64;
-                let mut sim = s.simulation_with(timed, run_reqs)?;
-                if let Some(n) = a.max_events {
-                    sim.set_event_limit(n);
-                }
-                while sim.step() {}
-                // The records go straight from the engine's compact store into the ratio
-                // histograms: no vector of full records.
-                let mut ratios = ratios;
-                let summary = sim.finish_into(&mut ratios);
-                (summary, ratios, n)
+                streamed(&a, &s, Box::new(week.iter()?.map(Ok)), timed, ratios)?
+            } else {
+                let mut transform = s.stream_transform(lengths.as_ref())?;
+                let source = s.synthetic_stream()?.map(move |r| {
+                    let r = r.map_err(|e| e.to_string())?;
+                    transform.apply(r).map_err(|e| e.to_string())
+                });
+                streamed(&a, &s, Box::new(source), timed, ratios)?
             };
             let wall = t.elapsed().as_secs_f64();
             let stats = stats.borrow();
@@ -193,21 +194,17 @@ pub fn run(a: ScaleArgs) -> Result<()> {
     Ok(())
 }
 
-/// One streamed run of the week: requests from the generator one at a time, records spooled
-/// to a temporary file as they finish, the summary read back from it. Returns the summary,
-/// the ratio histograms and the most requests the engine held at once.
-fn week_run(
+/// One streamed run of `policy` over `source` (the week's generator, or the scenario's
+/// synthetic workload through its transforms): nothing but the requests in flight is held,
+/// finished records go to a spool on disk for the exact summary at the end. Returns the
+/// summary, the decision-time ratios and the most requests the engine held at once.
+fn streamed(
     a: &ScaleArgs,
     s: &Scenario,
-    requests: u32,
+    source: Box<dyn Iterator<Item = Result<pecsched_core::workload::Request, String>>>,
     policy: Box<dyn pecsched_core::policy::Policy>,
     ratios: sketch::RatioSink,
 ) -> Result<(Summary, sketch::RatioSink, u64)> {
-    let week = ConvWeek2024 {
-        requests,
-        ..ConvWeek2024::new(s.seed())
-    };
-    let source = Box::new(week.iter()?.map(Ok));
     let mut run = s.streamed_run(policy, source, (RecordSpool::new()?, ratios))?;
     if let Some(n) = a.max_events {
         run.set_event_limit(n);

@@ -61,32 +61,7 @@ impl Scenario {
                     .keeping(self.trace_keep())
                     .read_str(text)?
             }
-            Source::Synthetic(s) => {
-                let lengths = match s.lengths {
-                    LengthSource::Trace(t) => {
-                        Lengths::empirical_from(&workload::parse_azure_csv(t.text())?)
-                    }
-                    LengthSource::LogNormal {
-                        input_median,
-                        input_sigma,
-                        output_median,
-                        output_sigma,
-                    } => Lengths::LogNormal {
-                        input_median,
-                        input_sigma,
-                        output_median,
-                        output_sigma,
-                    },
-                };
-                let spec = SyntheticSpec {
-                    requests: s.requests,
-                    rate_per_s: s.rate_per_s,
-                    arrival: s.arrival(),
-                    lengths,
-                    seed: self.seed,
-                };
-                spec.generate()?
-            }
+            Source::Synthetic(s) => synthetic_spec(s, self.seed)?.generate()?,
         };
         self.transform(reqs)
     }
@@ -211,4 +186,32 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("more than 2 requests"), "{err}");
     }
+}
+
+/// The generator of a synthetic source, seeded with the scenario's seed.
+pub(super) fn synthetic_spec(
+    s: &super::SyntheticSource,
+    seed: u64,
+) -> Result<SyntheticSpec, ScenarioError> {
+    let lengths = match s.lengths {
+        LengthSource::Trace(t) => Lengths::empirical_from(&workload::parse_azure_csv(t.text())?),
+        LengthSource::LogNormal {
+            input_median,
+            input_sigma,
+            output_median,
+            output_sigma,
+        } => Lengths::LogNormal {
+            input_median,
+            input_sigma,
+            output_median,
+            output_sigma,
+        },
+    };
+    Ok(SyntheticSpec {
+        requests: s.requests,
+        rate_per_s: s.rate_per_s,
+        arrival: s.arrival(),
+        lengths,
+        seed,
+    })
 }

@@ -162,6 +162,35 @@ impl Scenario {
         })
     }
 
+    /// A synthetic source's requests one at a time, as generated (before the scenario's
+    /// transforms): the first pass that collects [`InputLengths`] reads them, and a streamed
+    /// run reads them through [`Scenario::stream_transform`] — the same requests, draw for
+    /// draw, as [`Scenario::requests`] builds, without holding them.
+    ///
+    /// # Errors
+    /// The source is not synthetic; or the scenario keeps a window or a request limit (a
+    /// synthetic workload is sized by its own request count: set that instead); or the
+    /// generator's parameters are out of range.
+    pub fn synthetic_stream(
+        &self,
+    ) -> Result<crate::workload::SyntheticIter<'static>, ScenarioError> {
+        let super::Source::Synthetic(src) = &self.source else {
+            return Err(super::validate::field(
+                "workload.source",
+                "a trace",
+                "a synthetic source (a trace is streamed by its reader)",
+            ));
+        };
+        if self.window.is_some() || self.max_requests.is_some() {
+            return Err(super::validate::field(
+                "workload",
+                "a window or max_requests",
+                "neither, for a streamed synthetic workload (set the generator's request count instead)",
+            ));
+        }
+        Ok(super::requests::synthetic_spec(src, self.seed)?.into_iter_owned()?)
+    }
+
     /// What a reader of this scenario's trace keeps in a streamed run: [`Scenario::trace_keep`]
     /// with the streamed limit instead of the in-memory one.
     pub fn stream_keep(&self) -> crate::workload::Keep {
@@ -176,6 +205,46 @@ impl Scenario {
 mod tests {
     use super::*;
     use crate::workload::{TraceFormat, TraceReader};
+
+    /// A synthetic workload streamed through the scenario's transforms (rate scale, the
+    /// long-input transform) is the one `requests` builds, draw for draw; a window or a request
+    /// limit, or a trace source, is refused with its reason.
+    #[test]
+    fn a_streamed_synthetic_workload_is_the_generated_one() {
+        let mut w = Scenario::default_scenario()
+            .to_wire()
+            .at_scale(64, 20_000, 3.0);
+        w.workload.rate_scale = 1.5;
+        let s = Scenario::from_wire(&w).unwrap();
+        assert!(s.needs_input_lengths());
+        let whole = s.requests(None).unwrap();
+        let mut lengths = InputLengths::default();
+        for r in s.synthetic_stream().unwrap() {
+            lengths.add(r.unwrap().input_tokens);
+        }
+        let mut t = s.stream_transform(Some(&lengths)).unwrap();
+        let streamed: Vec<Request> = s
+            .synthetic_stream()
+            .unwrap()
+            .map(|r| t.apply(r.unwrap()).unwrap())
+            .collect();
+        assert_eq!(streamed.len(), 20_000);
+        assert_eq!(streamed, whole);
+        assert!(
+            whole.iter().any(|r| r.input_tokens > 100_000),
+            "some turned long"
+        );
+
+        let mut windowed = w.clone();
+        windowed.workload.max_requests = Some(10);
+        let e = Scenario::from_wire(&windowed)
+            .unwrap()
+            .synthetic_stream()
+            .unwrap_err();
+        assert!(e.to_string().contains("max_requests"), "{e}");
+        let e = Scenario::default_scenario().synthetic_stream().unwrap_err();
+        assert!(e.to_string().contains("synthetic source"), "{e}");
+    }
 
     /// Rate scale, window, truncation and the long-input transform, streamed, build the
     /// requests the whole-trace path builds, draw for draw.

@@ -162,11 +162,24 @@ impl SyntheticSpec {
     /// validates first, then yields the requests of [`SyntheticSpec::generate`] in order, or
     /// an error where an arrival would pass the limit (after which it yields nothing).
     pub fn iter(&self) -> Result<SyntheticIter<'_>, ParamError> {
-        self.validate()?;
+        SyntheticSpec::iter_from(std::borrow::Cow::Borrowed(self))
+    }
+
+    /// [`SyntheticSpec::iter`] owning its spec (for a streamed run's source, which must not
+    /// borrow).
+    pub fn into_iter_owned(self) -> Result<SyntheticIter<'static>, ParamError> {
+        SyntheticSpec::iter_from(std::borrow::Cow::Owned(self))
+    }
+
+    fn iter_from(
+        spec: std::borrow::Cow<'_, SyntheticSpec>,
+    ) -> Result<SyntheticIter<'_>, ParamError> {
+        spec.validate()?;
+        let seed = spec.seed;
         Ok(SyntheticIter {
-            spec: self,
-            arrivals: SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_ARRIVALS),
-            lengths: SimRng::new(self.seed, crate::rng::streams::SYNTHETIC_LENGTHS),
+            spec,
+            arrivals: SimRng::new(seed, crate::rng::streams::SYNTHETIC_ARRIVALS),
+            lengths: SimRng::new(seed, crate::rng::streams::SYNTHETIC_LENGTHS),
             t: SimTime::ZERO,
             next: 0,
             failed: false,
@@ -218,7 +231,7 @@ impl SyntheticSpec {
 /// The requests of a [`SyntheticSpec`], generated one at a time ([`SyntheticSpec::iter`]).
 #[derive(Clone, Debug)]
 pub struct SyntheticIter<'a> {
-    spec: &'a SyntheticSpec,
+    spec: std::borrow::Cow<'a, SyntheticSpec>,
     arrivals: SimRng,
     lengths: SimRng,
     t: SimTime,

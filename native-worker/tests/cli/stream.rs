@@ -123,3 +123,31 @@ fn scale_week_streams_and_reports_what_it_held() {
     let held: u64 = cells[cells.len() - 2].parse().unwrap();
     assert!(held > 0 && held < 20_000 / 4, "held {held}:\n{stdout}");
 }
+
+/// `scale`'s Poisson runs stream too: at half the cluster's capacity every request completes
+/// while the engine holds a small part of them at once, and the runs of two policies (one
+/// generator pass each, no shared copy) report the same request count.
+#[test]
+fn scale_poisson_streams_and_reports_what_it_held() {
+    let stdout = success_stdout(&[
+        "scale",
+        "--gpus",
+        "64",
+        "--requests",
+        "20000",
+        "--load",
+        "0.5",
+        "--policies",
+        "pecsched,fifo",
+    ]);
+    for policy in ["pecsched", "fifo"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(policy))
+            .unwrap_or_else(|| panic!("no {policy} row:\n{stdout}"));
+        assert!(row.ends_with("complete"), "{row}");
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        let held: u64 = cells[cells.len() - 2].parse().unwrap();
+        assert!(held > 0 && held < 20_000 / 4, "held {held}:\n{stdout}");
+    }
+}
