@@ -132,6 +132,34 @@ impl Scenario {
     }
 }
 
+/// The generator of a synthetic source, seeded with the scenario's seed.
+pub(super) fn synthetic_spec(
+    s: &super::SyntheticSource,
+    seed: u64,
+) -> Result<SyntheticSpec, ScenarioError> {
+    let lengths = match s.lengths {
+        LengthSource::Trace(t) => Lengths::empirical_from(&workload::parse_azure_csv(t.text())?),
+        LengthSource::LogNormal {
+            input_median,
+            input_sigma,
+            output_median,
+            output_sigma,
+        } => Lengths::LogNormal {
+            input_median,
+            input_sigma,
+            output_median,
+            output_sigma,
+        },
+    };
+    Ok(SyntheticSpec {
+        requests: s.requests,
+        rate_per_s: s.rate_per_s,
+        arrival: s.arrival(),
+        lengths,
+        seed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,32 +214,4 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("more than 2 requests"), "{err}");
     }
-}
-
-/// The generator of a synthetic source, seeded with the scenario's seed.
-pub(super) fn synthetic_spec(
-    s: &super::SyntheticSource,
-    seed: u64,
-) -> Result<SyntheticSpec, ScenarioError> {
-    let lengths = match s.lengths {
-        LengthSource::Trace(t) => Lengths::empirical_from(&workload::parse_azure_csv(t.text())?),
-        LengthSource::LogNormal {
-            input_median,
-            input_sigma,
-            output_median,
-            output_sigma,
-        } => Lengths::LogNormal {
-            input_median,
-            input_sigma,
-            output_median,
-            output_sigma,
-        },
-    };
-    Ok(SyntheticSpec {
-        requests: s.requests,
-        rate_per_s: s.rate_per_s,
-        arrival: s.arrival(),
-        lengths,
-        seed,
-    })
 }
