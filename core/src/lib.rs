@@ -24,6 +24,8 @@ pub mod scenario;
 pub mod sched;
 pub mod sim;
 pub mod stats;
+#[cfg(test)]
+mod test_support;
 pub mod text;
 pub mod time;
 pub mod workload;

@@ -12,25 +12,28 @@
 /// # Panics
 /// If `p` is not within `0..=100` (a caller bug).
 pub fn nearest_rank<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
+    nearest_rank_index(sorted.len() as u64, p).map(|i| sorted[i as usize])
+}
+
+/// The 0-based position of [`nearest_rank`]'s value among `n` ascending values, `None` when
+/// `n` is 0: `⌈p·n/100⌉ − 1`, at least 0. The one rank formula of every percentile here.
+///
+/// # Panics
+/// If `p` is not within `0..=100` (a caller bug).
+pub fn nearest_rank_index(n: u64, p: f64) -> Option<u64> {
     assert!((0.0..=100.0).contains(&p), "percentile {p} outside 0..=100");
-    let n = sorted.len();
     if n == 0 {
         return None;
     }
-    let rank = libm::ceil(p * n as f64 / 100.0) as usize;
-    Some(sorted[rank.clamp(1, n) - 1])
+    let rank = libm::ceil(p * n as f64 / 100.0) as u64;
+    Some(rank.clamp(1, n) - 1)
 }
 
 /// [`nearest_rank`] of samples in any order, selected in place in O(n) (the slice is
 /// reordered).
 pub fn nearest_rank_unsorted<T: Copy + Ord>(samples: &mut [T], p: f64) -> Option<T> {
-    assert!((0.0..=100.0).contains(&p), "percentile {p} outside 0..=100");
-    let n = samples.len();
-    if n == 0 {
-        return None;
-    }
-    let rank = libm::ceil(p * n as f64 / 100.0) as usize;
-    Some(*samples.select_nth_unstable(rank.clamp(1, n) - 1).1)
+    let i = nearest_rank_index(samples.len() as u64, p)?;
+    Some(*samples.select_nth_unstable(i as usize).1)
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use pecsched_core::metrics::Summary;
 use pecsched_core::model::ModelKind;
 use pecsched_core::policy::PolicyKind;
 use pecsched_core::scenario::Scenario;
-use pecsched_core::scenario::stream::InputLengths;
 use pecsched_core::scenario::wire::ScenarioWire;
 use pecsched_core::workload::{ConvWeek2024, azure_week};
 use sketch::DecisionStats;
@@ -135,14 +134,10 @@ pub fn run(a: ScaleArgs) -> Result<()> {
         // synthetic workload through its transforms). The long-input transform's percentile
         // needs every input length first: a first pass over the generator (counts per length),
         // as `simulate --stream` does over a trace.
-        let lengths = if !a.week && s.needs_input_lengths() {
-            let mut l = InputLengths::default();
-            for r in s.synthetic_stream()? {
-                l.add(r?.input_tokens);
-            }
-            Some(l)
-        } else {
+        let lengths = if a.week {
             None
+        } else {
+            s.synthetic_input_lengths()?
         };
         for &policy in policies {
             // Decision times in a bounded histogram per class (not one sample per decision).
@@ -157,11 +152,9 @@ pub fn run(a: ScaleArgs) -> Result<()> {
                 };
                 streamed(&a, &s, Box::new(week.iter()?.map(Ok)), timed, ratios)?
             } else {
-                let mut transform = s.stream_transform(lengths.as_ref())?;
-                let source = s.synthetic_stream()?.map(move |r| {
-                    let r = r.map_err(|e| e.to_string())?;
-                    transform.apply(r).map_err(|e| e.to_string())
-                });
+                let source = s
+                    .synthetic_source(lengths.as_ref())?
+                    .map(|r| r.map_err(|e| e.to_string()));
                 streamed(&a, &s, Box::new(source), timed, ratios)?
             };
             let wall = t.elapsed().as_secs_f64();

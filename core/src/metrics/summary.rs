@@ -55,12 +55,10 @@ impl Percentiles {
         }
         let sum: u128 = samples.iter().map(|&v| v as u128).sum();
         let max = *samples.iter().max().unwrap_or(&0);
-        // Nearest-rank positions, as `crate::stats::nearest_rank` computes them.
-        let at = |q: u32| (libm::ceil(f64::from(q) * n as f64 / 100.0) as usize).clamp(1, n) - 1;
         let mut value = [0u64; 6];
         let mut end = n;
         for (slot, q) in [99, 90, 75, 50, 25, 1].into_iter().enumerate() {
-            let i = at(q);
+            let i = crate::stats::nearest_rank_index(n as u64, f64::from(q)).unwrap_or(0) as usize;
             // Every rank below the previous one lies in the part left of it.
             let part = &mut samples[..end.max(i + 1)];
             let (_, v, _) = part.select_nth_unstable(i);

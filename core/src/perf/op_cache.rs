@@ -11,58 +11,31 @@ use crate::time::SimDuration;
 /// Entries per table (a power of two): batch sizes up to it never collide.
 const SLOTS: usize = 1024;
 
-#[derive(Clone, Copy, Debug, Default)]
-struct TokenEntry {
-    /// The token count plus one (zero: empty).
-    key: u64,
-    qkv: f64,
-    o: f64,
-    ar: Option<f64>,
-    gate_up: f64,
-    down: f64,
-    elementwise: Option<f64>,
-}
-
 /// Memoised per-layer op times for one [`PerfModel`], direct-mapped by token count, and LM
 /// head times by row count. Use one cache with one model only.
 #[derive(Clone, Debug)]
 pub struct OpCache {
-    tokens: Vec<TokenEntry>,
+    /// (token count + 1, or 0 when empty; the op times at that count).
+    tokens: Vec<(u64, TokenOps<f64>)>,
     rows: Vec<(u64, f64)>,
 }
 
 impl Default for OpCache {
     fn default() -> OpCache {
         OpCache {
-            tokens: vec![TokenEntry::default(); SLOTS],
+            tokens: vec![(0, TokenOps::default()); SLOTS],
             rows: vec![(0, 0.0); SLOTS],
         }
     }
 }
 
 impl OpCache {
-    fn token_entry(&mut self, perf: &PerfModel, x: u64) -> TokenEntry {
+    fn token_times(&mut self, perf: &PerfModel, x: u64) -> TokenOps<f64> {
         let slot = &mut self.tokens[x as usize & (SLOTS - 1)];
-        if slot.key != x.wrapping_add(1) {
-            let TokenOps {
-                qkv,
-                o,
-                ar,
-                gate_up,
-                down,
-                elementwise,
-            } = perf.token_ops(x as f64);
-            *slot = TokenEntry {
-                key: x.wrapping_add(1),
-                qkv: qkv.time_s(),
-                o: o.time_s(),
-                ar: ar.map(|a| a.time_s()),
-                gate_up: gate_up.time_s(),
-                down: down.time_s(),
-                elementwise: elementwise.map(|e| e.time_s()),
-            };
+        if slot.0 != x.wrapping_add(1) {
+            *slot = (x.wrapping_add(1), perf.token_ops(x as f64).times());
         }
-        *slot
+        slot.1
     }
 
     fn lm_head_s(&mut self, perf: &PerfModel, rows: u64) -> f64 {
@@ -81,21 +54,11 @@ impl PerfModel {
         if b.is_empty() {
             return SimDuration::ZERO;
         }
-        let t = cache.token_entry(self, b.total_tokens());
+        let t = cache.token_times(self, b.total_tokens());
         let rows = b.prefill_seqs as u64 + b.decode_seqs as u64;
         let lm = cache.lm_head_s(self, rows);
         let [prefill, decode] = self.attention_ops(b);
-        let layer = [
-            Some(t.qkv),
-            prefill.map(|p| p.time_s()),
-            decode.map(|d| d.time_s()),
-            Some(t.o),
-            t.ar,
-            Some(t.gate_up),
-            Some(t.down),
-            t.ar,
-            t.elementwise,
-        ];
+        let layer = t.with_attention(prefill.map(|p| p.time_s()), decode.map(|d| d.time_s()));
         SimDuration::from_secs_f64(self.total_s(layer, lm, rows as f64))
     }
 }

@@ -42,27 +42,25 @@ pub struct PerfModel {
     pub(super) elementwise_bytes_per_token: f64,
 }
 
-/// The per-layer ops of one iteration whose cost depends only on its token count.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct TokenOps {
-    pub qkv: OpCost,
-    pub o: OpCost,
+/// The per-layer ops of one iteration whose cost depends only on its token count: their costs
+/// (`T = OpCost`) or their times (`T = f64`, what [`super::OpCache`] keeps).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct TokenOps<T> {
+    pub qkv: T,
+    pub o: T,
     /// The TP all-reduce (twice per layer; absent at `tp = 1`).
-    pub ar: Option<OpCost>,
-    pub gate_up: OpCost,
-    pub down: OpCost,
+    pub ar: Option<T>,
+    pub gate_up: T,
+    pub down: T,
     /// Absent unless the calibration prices elementwise ops.
-    pub elementwise: Option<OpCost>,
+    pub elementwise: Option<T>,
 }
 
-impl TokenOps {
-    /// Every per-layer op in [`LAYER_OPS`] order, the attention ops in their places.
+impl<T: Copy> TokenOps<T> {
+    /// Every per-layer op in [`LAYER_OPS`] order, the attention ops in their places: the one
+    /// order both the cached and the uncached sums use.
     #[inline]
-    pub fn with_attention(
-        &self,
-        prefill: Option<OpCost>,
-        decode: Option<OpCost>,
-    ) -> [Option<OpCost>; 9] {
+    pub fn with_attention(&self, prefill: Option<T>, decode: Option<T>) -> [Option<T>; 9] {
         [
             Some(self.qkv),
             prefill,
@@ -74,6 +72,20 @@ impl TokenOps {
             self.ar,
             self.elementwise,
         ]
+    }
+}
+
+impl TokenOps<OpCost> {
+    /// Each op's time ([`OpCost::time_s`]).
+    pub fn times(&self) -> TokenOps<f64> {
+        TokenOps {
+            qkv: self.qkv.time_s(),
+            o: self.o.time_s(),
+            ar: self.ar.map(|a| a.time_s()),
+            gate_up: self.gate_up.time_s(),
+            down: self.down.time_s(),
+            elementwise: self.elementwise.map(|e| e.time_s()),
+        }
     }
 }
 
@@ -240,7 +252,7 @@ impl PerfModel {
     /// The per-layer ops whose cost depends only on the batch's `x` tokens (the GEMMs, the TP
     /// all-reduces, the elementwise ops), in [`TokenOps`] order.
     #[inline]
-    pub(super) fn token_ops(&self, x: f64) -> TokenOps {
+    pub(super) fn token_ops(&self, x: f64) -> TokenOps<OpCost> {
         let r = &self.roof;
         let ar = {
             let bytes = x * self.hidden_bytes;

@@ -6,13 +6,10 @@
 //! steps, so they finish while it is still going.
 
 use super::{PolicyKind, PolicyKnobs};
-use crate::hardware::ClusterSpec;
 use crate::metrics::{Class, RequestRecord};
 use crate::model::ModelKind;
-use crate::perf::{Calibration, PerfModel};
-use crate::sim::Simulation;
 use crate::sim::config::EngineConfig;
-use crate::workload::parse_plain_csv;
+use crate::test_support::run_rows_8b;
 
 /// Four short requests (1,000 in, 20 out) at 0 s on one node (Llama-3.1-8B at TP = 2 on 8
 /// A100: four replicas) and a 200,000-token prompt at 0.1 s, while they decode. Each short request finds every
@@ -21,19 +18,20 @@ use crate::workload::parse_plain_csv;
 /// smallest queues, again 0 and 1 (queued tokens are 0 everywhere): all four short requests
 /// decode on its group.
 fn run(kind: PolicyKind) -> Vec<RequestRecord> {
-    let mut c = ClusterSpec::paper_testbed();
-    c.nodes = 1;
-    let model = ModelKind::Llama31_8B.spec();
-    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
-    let rows = "arrival_s,input_tokens,output_tokens\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.100,200000,20\n";
-    let reqs = parse_plain_csv(rows).unwrap();
-    let policy = kind.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let sim = Simulation::new(c, model, perf, 2, EngineConfig::default(), policy, reqs).unwrap();
-    let (summary, records) = sim.run();
-    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
+    let (records, _) = run_rows_8b(
+        kind,
+        &PolicyKnobs::default(),
+        EngineConfig::default(),
+        1,
+        FOUR_SHORT_THEN_LONG,
+    );
     assert_eq!(records[4].class, Class::Long);
     records
 }
+
+/// Four short requests (1,000 in, 20 out) at 0 s and a 200,000-token prompt at 0.1 s.
+pub(super) const FOUR_SHORT_THEN_LONG: &str =
+    "0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.100,200000,20\n";
 
 #[test]
 fn chunked_prefill_interleaves_a_long_prefill_with_decodes() {
@@ -73,17 +71,15 @@ fn disaggregation_moves_short_decodes_out_of_the_long_prefills_way() {
         pd_decode_permille: 250,
         ..PolicyKnobs::default()
     };
-    let mut c = ClusterSpec::paper_testbed();
-    c.nodes = 1;
-    let model = ModelKind::Llama31_8B.spec();
-    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
-    let rows = "arrival_s,input_tokens,output_tokens\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.100,200000,20\n";
     let policy = PolicyKind::Disaggregated.build(&knobs, ModelKind::Llama31_8B, 4);
     assert_eq!(policy.rules().decode_replicas(), 1);
-    let reqs = parse_plain_csv(rows).unwrap();
-    let sim = Simulation::new(c, model, perf, 2, EngineConfig::default(), policy, reqs).unwrap();
-    let (summary, r) = sim.run();
-    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
+    let (r, _) = run_rows_8b(
+        PolicyKind::Disaggregated,
+        &knobs,
+        EngineConfig::default(),
+        1,
+        FOUR_SHORT_THEN_LONG,
+    );
     let long_first = r[4].first_token.unwrap();
     assert!(
         r[..4].iter().all(|s| s.completion.unwrap() < long_first),

@@ -4,26 +4,12 @@
 //! requests while it decodes.
 
 use super::{Decision, LongStatus, LoongServe, Policy, PolicyKind, PolicyKnobs, ViewBuilder};
-use crate::hardware::ClusterSpec;
-use crate::model::ModelKind;
-use crate::perf::{Calibration, PerfModel};
-use crate::sched::Sizing;
-use crate::sim::Simulation;
+use crate::metrics::RequestRecord;
 use crate::sim::config::EngineConfig;
-use crate::sim::timeline::SpanKind;
-use crate::workload::parse_plain_csv;
+use crate::sim::timeline::{Span, SpanKind};
+use crate::test_support::{run_rows_8b, sizing_8b};
 use std::collections::BTreeSet;
 use std::num::NonZeroU32;
-
-fn sizing() -> Sizing {
-    Sizing {
-        long_threshold_tokens: 32_768,
-        max_short_kv_permille: 500,
-        sp_tokens_per_replica: 131_072,
-        kv_capacity_tokens: 4_000_000,
-        model: ModelKind::Llama31_8B.spec(),
-    }
-}
 
 fn loong(max: u32) -> LoongServe {
     LoongServe {
@@ -41,7 +27,7 @@ fn dispatch(p: &mut LoongServe, b: &ViewBuilder) -> Vec<Decision> {
 fn a_long_request_on_an_idle_cluster_takes_idle_replicas_up_to_the_bound_same_node_first() {
     // Two nodes of four replicas; a 200K request needs 2 (⌈200,000 / 131,072⌉).
     let mut p = loong(6);
-    let mut b = ViewBuilder::new(2, 4, p.rules(), sizing());
+    let mut b = ViewBuilder::new(2, 4, p.rules(), sizing_8b());
     // Replica 1 is busy with short work: not idle, not taken beyond the group.
     b.queued(1, 500);
     let r = b.request(200_000, 10);
@@ -61,7 +47,7 @@ fn a_long_request_on_an_idle_cluster_takes_idle_replicas_up_to_the_bound_same_no
 #[test]
 fn a_group_that_must_wait_behind_a_long_request_is_not_scaled_out() {
     let mut p = loong(8);
-    let mut b = ViewBuilder::new(1, 4, p.rules(), sizing());
+    let mut b = ViewBuilder::new(1, 4, p.rules(), sizing_8b());
     // Every replica hosts a long prefill: the new request queues behind on 2 of them.
     b.long(&[0, 1, 2, 3], LongStatus::PrefillRunning, 0);
     let r = b.request(200_000, 10);
@@ -83,7 +69,7 @@ fn a_group_that_must_wait_behind_a_long_request_is_not_scaled_out() {
 fn the_bound_never_shrinks_a_group_below_its_sizing() {
     let mut p = loong(1);
     let b = {
-        let mut b = ViewBuilder::new(1, 8, p.rules(), sizing());
+        let mut b = ViewBuilder::new(1, 8, p.rules(), sizing_8b());
         b.request(300_000, 10); // needs 3
         b
     };
@@ -97,36 +83,23 @@ fn the_bound_never_shrinks_a_group_below_its_sizing() {
 /// One node of 8 A100, Llama-3.1-8B at TP = 2 (four replicas); a 200,000-token prompt with
 /// 2,000 output tokens at 0 s (its sizing: 2 replicas; its KV fits one); eight short requests,
 /// four at `short_at_s` and four 1 ms later (a burst: the shortest-queue rule spreads it).
-fn run(
-    kind: PolicyKind,
-    short_at_s: f64,
-) -> (
-    Vec<crate::metrics::RequestRecord>,
-    Vec<crate::sim::timeline::Span>,
-) {
-    let mut c = ClusterSpec::paper_testbed();
-    c.nodes = 1;
-    let model = ModelKind::Llama31_8B.spec();
-    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
-    let mut rows = String::from("arrival_s,input_tokens,output_tokens\n0.000,200000,2000\n");
+/// A 200,000-token prompt at 0 s and eight short requests at `short_at_s` (four, then four
+/// 1 ms later) on one node (Llama-3.1-8B at TP = 2: four replicas).
+fn run(kind: PolicyKind, short_at_s: f64) -> (Vec<RequestRecord>, Vec<Span>) {
+    let mut rows = String::from("0.000,200000,2000\n");
     for i in 0..8 {
         rows += &format!("{:.3},1000,20\n", short_at_s + 0.001 * (i / 4) as f64);
     }
-    let reqs = parse_plain_csv(&rows).unwrap();
-    let policy = kind.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
-    let mut sim =
-        Simulation::new(c, model, perf, 2, EngineConfig::default(), policy, reqs).unwrap();
-    sim.record_timeline(100_000);
-    while sim.step() {
-        sim.check_invariants().unwrap();
-    }
-    let spans = sim.timeline().spans.clone();
-    let (summary, records) = sim.finish();
-    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
-    (records, spans)
+    run_rows_8b(
+        kind,
+        &PolicyKnobs::default(),
+        EngineConfig::default(),
+        1,
+        &rows,
+    )
 }
 
-fn replicas_of(spans: &[crate::sim::timeline::Span], kinds: &[SpanKind]) -> BTreeSet<u32> {
+fn replicas_of(spans: &[Span], kinds: &[SpanKind]) -> BTreeSet<u32> {
     spans
         .iter()
         .filter(|s| s.req == Some(0) && kinds.contains(&s.kind))

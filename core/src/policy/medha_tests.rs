@@ -2,6 +2,8 @@
 //! long prefill within the TBT target while the fixed chunks of `chunked-prefill` do not; and
 //! the global queue is served least slack first, which is neither arrival nor input order.
 
+use super::chunked_tests::FOUR_SHORT_THEN_LONG;
+use super::ranked_tests::{run_one_replica, started};
 use super::{Medha, PolicyKind, PolicyKnobs};
 use crate::hardware::ClusterSpec;
 use crate::metrics::{Class, RequestRecord, Slo};
@@ -10,6 +12,7 @@ use crate::perf::{Calibration, PerfModel};
 use crate::sched::Policy;
 use crate::sim::Simulation;
 use crate::sim::config::EngineConfig;
+use crate::test_support::cluster_8b;
 use crate::time::SimDuration;
 use crate::workload::parse_plain_csv;
 
@@ -20,12 +23,11 @@ use crate::workload::parse_plain_csv;
 /// this run nothing but the prefill's steps (and the 10 s liveness watch) ends there, so the
 /// longest gap bounds the longest step from below and the gaps count the steps.
 fn run(kind: PolicyKind) -> (Vec<RequestRecord>, Vec<SimDuration>) {
-    let mut c = ClusterSpec::paper_testbed();
-    c.nodes = 1;
-    let model = ModelKind::Llama31_8B.spec();
-    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
-    let rows = "arrival_s,input_tokens,output_tokens\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.000,1000,20\n0.100,200000,20\n";
-    let reqs = parse_plain_csv(rows).unwrap();
+    let (c, model, perf) = cluster_8b(1);
+    let reqs = parse_plain_csv(&format!(
+        "arrival_s,input_tokens,output_tokens\n{FOUR_SHORT_THEN_LONG}"
+    ))
+    .unwrap();
     let policy = kind.build(&PolicyKnobs::default(), ModelKind::Llama31_8B, 4);
     let mut sim =
         Simulation::new(c, model, perf, 2, EngineConfig::default(), policy, reqs).unwrap();
@@ -75,30 +77,6 @@ fn adaptive_chunks_keep_every_step_within_the_tbt_target_and_fixed_chunks_do_not
     assert!(steps.len() > fixed.len(), "{} steps", steps.len());
     // Short requests sharing steps with the fixed chunks decode slower than the target.
     assert!(chunked[..4].iter().any(|s| s.tbt_ns().unwrap() > target.0));
-}
-
-/// Runs `policy` on one replica (Llama-3.1-8B at TP = 2 on two A100) that runs one sequence
-/// and queues one request (as `ranked_tests.rs`): later arrivals wait in the global queue.
-fn run_one_replica(policy: Box<dyn Policy>, rows: &str) -> Vec<RequestRecord> {
-    let mut c = ClusterSpec::paper_testbed();
-    c.nodes = 1;
-    c.gpus_per_node = 2;
-    let model = ModelKind::Llama31_8B.spec();
-    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
-    let cfg = EngineConfig {
-        max_num_seqs: 1,
-        local_queue_cap_tokens: 1,
-        ..EngineConfig::default()
-    };
-    let reqs = parse_plain_csv(&format!("arrival_s,input_tokens,output_tokens\n{rows}")).unwrap();
-    let sim = Simulation::new(c, model, perf, 2, cfg, policy, reqs).unwrap();
-    let (summary, records) = sim.run();
-    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
-    records
-}
-
-fn started(r: &RequestRecord) -> u64 {
-    r.prefill_start.expect("every request served").0
 }
 
 fn build(kind: PolicyKind) -> Box<dyn Policy> {

@@ -14,7 +14,7 @@ use crate::workload::parse_plain_csv;
 
 /// Runs `policy` on one replica (Llama-3.1-8B at TP = 2 on two A100) that runs one sequence
 /// and queues one request, on the plain-CSV `rows` (`arrival_s,input,output`).
-fn run_one_replica(policy: Box<dyn Policy>, rows: &str) -> Vec<RequestRecord> {
+pub(super) fn run_one_replica(policy: Box<dyn Policy>, rows: &str) -> Vec<RequestRecord> {
     let mut c = ClusterSpec::paper_testbed();
     c.nodes = 1;
     c.gpus_per_node = 2;
@@ -32,7 +32,8 @@ fn run_one_replica(policy: Box<dyn Policy>, rows: &str) -> Vec<RequestRecord> {
     records
 }
 
-fn started(r: &RequestRecord) -> u64 {
+/// When request `r`'s prefill started, in nanoseconds.
+pub(super) fn started(r: &RequestRecord) -> u64 {
     r.prefill_start.expect("every request served").0
 }
 

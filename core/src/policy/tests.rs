@@ -8,19 +8,7 @@ use super::{
 };
 use crate::model::ModelKind;
 use crate::perf::SpMode;
-use crate::sched::Sizing;
-
-/// Llama-3.1-8B, the engine's default thresholds, and room for any request's KV: a request is
-/// long above 32K input tokens, and gets `max(2, ⌈input / 128Ki⌉)` replicas.
-fn sizing() -> Sizing {
-    Sizing {
-        long_threshold_tokens: 32_768,
-        max_short_kv_permille: 500,
-        sp_tokens_per_replica: 131_072,
-        kv_capacity_tokens: 4_000_000,
-        model: ModelKind::Llama31_8B.spec(),
-    }
-}
+use crate::test_support::sizing_8b;
 
 /// Input tokens of a long request that needs `k` replicas (k ≥ 2).
 fn long_input(k: u32) -> u32 {
@@ -28,7 +16,7 @@ fn long_input(k: u32) -> u32 {
 }
 
 fn cluster(policy: &dyn Policy, nodes: u32, per_node: u32) -> ViewBuilder {
-    ViewBuilder::new(nodes, per_node, policy.rules(), sizing())
+    ViewBuilder::new(nodes, per_node, policy.rules(), sizing_8b())
 }
 
 fn dispatch(policy: &mut dyn Policy, b: &ViewBuilder) -> Vec<Decision> {

@@ -43,10 +43,7 @@ impl InputLengths {
     /// The nearest-rank `p`-th percentile ([`crate::stats::nearest_rank`] over the sorted
     /// lengths), `None` when empty.
     pub fn nearest_rank(&self, p: f64) -> Option<u32> {
-        if self.n == 0 {
-            return None;
-        }
-        let rank = (libm::ceil(p * self.n as f64 / 100.0) as u64).clamp(1, self.n);
+        let rank = crate::stats::nearest_rank_index(self.n, p)? + 1;
         let mut seen = 0u64;
         for (&len, &c) in &self.counts {
             seen += c;
@@ -162,18 +159,44 @@ impl Scenario {
         })
     }
 
-    /// A synthetic source's requests one at a time, as generated (before the scenario's
-    /// transforms): the first pass that collects [`InputLengths`] reads them, and a streamed
-    /// run reads them through [`Scenario::stream_transform`] — the same requests, draw for
-    /// draw, as [`Scenario::requests`] builds, without holding them.
+    /// The workload of a synthetic source as a streamed run reads it: generated one request at
+    /// a time and passed through [`Scenario::stream_transform`] — the same requests, draw for
+    /// draw, as [`Scenario::requests`] builds, without holding them. `lengths` is
+    /// [`Scenario::synthetic_input_lengths`].
+    ///
+    /// # Errors
+    /// As [`Scenario::synthetic_input_lengths`]; each request, a scaled arrival past the
+    /// limit.
+    pub fn synthetic_source(
+        &self,
+        lengths: Option<&InputLengths>,
+    ) -> Result<impl Iterator<Item = Result<Request, ScenarioError>> + 'static, ScenarioError> {
+        let stream = self.synthetic_stream()?;
+        let mut transform = self.stream_transform(lengths)?;
+        Ok(stream.map(move |r| transform.apply(r?)))
+    }
+
+    /// What a streamed run of the synthetic source needs first: the generated requests' input
+    /// lengths when the long-input transform is on (a first pass over the generator), else
+    /// `None`.
     ///
     /// # Errors
     /// The source is not synthetic; or the scenario keeps a window or a request limit (a
     /// synthetic workload is sized by its own request count: set that instead); or the
     /// generator's parameters are out of range.
-    pub fn synthetic_stream(
-        &self,
-    ) -> Result<crate::workload::SyntheticIter<'static>, ScenarioError> {
+    pub fn synthetic_input_lengths(&self) -> Result<Option<InputLengths>, ScenarioError> {
+        if !self.needs_input_lengths() {
+            return Ok(None);
+        }
+        let mut lengths = InputLengths::default();
+        for r in self.synthetic_stream()? {
+            lengths.add(r?.input_tokens);
+        }
+        Ok(Some(lengths))
+    }
+
+    /// The synthetic source's requests as generated, before the scenario's transforms.
+    fn synthetic_stream(&self) -> Result<crate::workload::SyntheticIter<'static>, ScenarioError> {
         let super::Source::Synthetic(src) = &self.source else {
             return Err(super::validate::field(
                 "workload.source",
@@ -218,15 +241,12 @@ mod tests {
         let s = Scenario::from_wire(&w).unwrap();
         assert!(s.needs_input_lengths());
         let whole = s.requests(None).unwrap();
-        let mut lengths = InputLengths::default();
-        for r in s.synthetic_stream().unwrap() {
-            lengths.add(r.unwrap().input_tokens);
-        }
-        let mut t = s.stream_transform(Some(&lengths)).unwrap();
+        let lengths = s.synthetic_input_lengths().unwrap();
+        assert_eq!(lengths.as_ref().map(InputLengths::len), Some(20_000));
         let streamed: Vec<Request> = s
-            .synthetic_stream()
+            .synthetic_source(lengths.as_ref())
             .unwrap()
-            .map(|r| t.apply(r.unwrap()).unwrap())
+            .map(Result::unwrap)
             .collect();
         assert_eq!(streamed.len(), 20_000);
         assert_eq!(streamed, whole);
@@ -239,10 +259,13 @@ mod tests {
         windowed.workload.max_requests = Some(10);
         let e = Scenario::from_wire(&windowed)
             .unwrap()
-            .synthetic_stream()
+            .synthetic_input_lengths()
             .unwrap_err();
         assert!(e.to_string().contains("max_requests"), "{e}");
-        let e = Scenario::default_scenario().synthetic_stream().unwrap_err();
+        let e = Scenario::default_scenario()
+            .synthetic_source(None)
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("synthetic source"), "{e}");
     }
 

@@ -223,7 +223,6 @@ impl Simulation {
             st.admit(r);
         }
         st.schedule_next_arrival();
-        st.refresh_by_status();
         let mut sim = Simulation::start(st, policy);
         // Long requests needing more replicas than the policy can give are rejected now that
         // it has said how many ([`Policy::long_group_limit`], read after `init`).
@@ -235,8 +234,10 @@ impl Simulation {
         Ok(sim)
     }
 
-    /// The simulation of `st` under `policy`, the policy prepared and initialised.
-    fn start(st: State, policy: Box<dyn Policy>) -> Simulation {
+    /// The simulation of `st` under `policy`, the indexes filed, the policy prepared and
+    /// initialised.
+    fn start(mut st: State, policy: Box<dyn Policy>) -> Simulation {
+        st.refresh_by_status();
         let mut sim = Simulation {
             st,
             policy,
@@ -274,7 +275,6 @@ impl Simulation {
             crate::limits::MAX_ARRIVAL,
             cfg.drain_limit,
         ));
-        st.refresh_by_status();
         let mut sim = Simulation::start(st, policy);
         sim.st.intake.long_group_limit = sim.policy.long_group_limit();
         sim.st.schedule_next_arrival();

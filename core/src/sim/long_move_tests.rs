@@ -2,17 +2,27 @@
 //! (`sim/long_move.rs`) on hand-built runs: DistServe's hand-over of a long request to the
 //! decode pool, a pool that can never hold one, and the FIFO wait for room.
 
-use super::Simulation;
 use super::config::EngineConfig;
 use super::timeline::{Span, SpanKind};
-use crate::hardware::ClusterSpec;
 use crate::metrics::RequestRecord;
-use crate::model::ModelKind;
-use crate::perf::{Calibration, PerfModel};
 use crate::policy::PolicyKnobs;
 use crate::sched::PolicyKind;
-use crate::workload::parse_plain_csv;
+use crate::test_support::{cluster_8b, run_rows_8b};
 use std::collections::BTreeSet;
+
+/// One decode replica (10 % of 8), and the compute floor raised so that a long request's
+/// group is sized by the KV rule.
+fn one_decode_replica() -> (PolicyKnobs, EngineConfig) {
+    let knobs = PolicyKnobs {
+        pd_decode_permille: 100,
+        ..PolicyKnobs::default()
+    };
+    let cfg = EngineConfig {
+        sp_tokens_per_replica: 4_000_000,
+        ..EngineConfig::default()
+    };
+    (knobs, cfg)
+}
 
 /// Runs `kind` with `knobs` on two nodes of 8 A100 (Llama-3.1-8B at TP = 2: eight replicas)
 /// over the plain-CSV `rows`, checking every invariant after every event.
@@ -22,21 +32,7 @@ fn run(
     cfg: EngineConfig,
     rows: &str,
 ) -> (Vec<RequestRecord>, Vec<Span>) {
-    let mut c = ClusterSpec::paper_testbed();
-    c.nodes = 2;
-    let model = ModelKind::Llama31_8B.spec();
-    let perf = PerfModel::new(&c, &model, 2, &Calibration::datasheet_default()).unwrap();
-    let reqs = parse_plain_csv(&format!("arrival_s,input_tokens,output_tokens\n{rows}")).unwrap();
-    let policy = kind.build(knobs, ModelKind::Llama31_8B, 8);
-    let mut sim = Simulation::new(c, model, perf, 2, cfg, policy, reqs).unwrap();
-    sim.record_timeline(200_000);
-    while sim.step() {
-        sim.check_invariants().unwrap();
-    }
-    let spans = sim.timeline().spans.clone();
-    let (summary, records) = sim.finish();
-    assert!(summary.stopped.is_none(), "{:?}", summary.stopped);
-    (records, spans)
+    run_rows_8b(kind, knobs, cfg, 2, rows)
 }
 
 /// The replicas where request `req`'s spans of `kinds` ran.
@@ -111,26 +107,8 @@ fn distserve_decodes_a_long_request_in_the_pool_and_its_prefill_replicas_serve_s
 fn a_long_request_the_pool_can_never_hold_decodes_where_it_prefilled() {
     // One decode replica (10 % of 8); a prompt whose KV needs two replicas (the compute floor
     // raised so that the KV rule sizes it).
-    let knobs = PolicyKnobs {
-        pd_decode_permille: 100,
-        ..PolicyKnobs::default()
-    };
-    let cfg = EngineConfig {
-        sp_tokens_per_replica: 4_000_000,
-        ..EngineConfig::default()
-    };
-    let c = {
-        let mut c = ClusterSpec::paper_testbed();
-        c.nodes = 2;
-        c
-    };
-    let perf = PerfModel::new(
-        &c,
-        &ModelKind::Llama31_8B.spec(),
-        2,
-        &Calibration::datasheet_default(),
-    )
-    .unwrap();
+    let (knobs, cfg) = one_decode_replica();
+    let (_, _, perf) = cluster_8b(2);
     let input = perf.kv_capacity_tokens() * 3 / 2;
     let (r, spans) = run(
         PolicyKind::Disaggregated,
@@ -148,26 +126,8 @@ fn a_long_request_the_pool_can_never_hold_decodes_where_it_prefilled() {
 fn a_long_request_waits_for_pool_room_decoding_in_place_then_moves() {
     // One decode replica; two long requests whose KV fits it one at a time (each needs more
     // than half of it), the second finishing its prefill while the first decodes there.
-    let knobs = PolicyKnobs {
-        pd_decode_permille: 100,
-        ..PolicyKnobs::default()
-    };
-    let cfg = EngineConfig {
-        sp_tokens_per_replica: 4_000_000,
-        ..EngineConfig::default()
-    };
-    let c = {
-        let mut c = ClusterSpec::paper_testbed();
-        c.nodes = 2;
-        c
-    };
-    let perf = PerfModel::new(
-        &c,
-        &ModelKind::Llama31_8B.spec(),
-        2,
-        &Calibration::datasheet_default(),
-    )
-    .unwrap();
+    let (knobs, cfg) = one_decode_replica();
+    let (_, _, perf) = cluster_8b(2);
     let input = perf.kv_capacity_tokens() * 6 / 10;
     let (r, spans) = run(
         PolicyKind::Disaggregated,

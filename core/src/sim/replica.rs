@@ -132,7 +132,7 @@ pub(crate) struct Replica {
     /// Sequences handed over by a prefill replica, admitted at the next batch.
     pub incoming: Vec<Seq>,
     /// The last finished batch, emptied: its storage is reused by the next one.
-    pub spare: Batch,
+    spare: Batch,
     /// The long job at the head of this replica's long requests (pending, running or paused).
     pub job: Option<u32>,
     /// Long jobs dispatched here behind `job`, in dispatch order (docs/paper.md §3.4: a long

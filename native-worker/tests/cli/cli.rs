@@ -92,13 +92,9 @@ fn unknown_subcommand_fails() {
     assert!(!out.stderr.is_empty(), "an error message on stderr");
 }
 
-/// A file in this test's scratch folder holding `text`; its path.
+/// A file in this module's scratch folder holding `text`; its path.
 fn scratch_file(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("scratch file");
-    path
+    super::scratch_file("cli", name, text)
 }
 
 /// `simulate --trace FILE` replays the file as recorded (rate ×1, every request

@@ -43,3 +43,13 @@ fn success_stdout(args: &[&str]) -> String {
     );
     stdout
 }
+
+/// A file named `name` holding `text` in the scratch folder `folder` (one per test module, so
+/// that tests running in parallel never share a file); its path.
+fn scratch_file(folder: &str, name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("scratch file");
+    path
+}

@@ -4,14 +4,6 @@
 
 use super::{success_stdout, worker};
 
-fn scratch(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-stream");
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("scratch file");
-    path
-}
-
 /// The conversation trace's first hour with the paper's transforms, every paper policy: the
 /// same summaries and the same per-request CSV with and without `--stream`.
 #[test]
@@ -70,7 +62,7 @@ fn a_bad_row_mid_stream_names_its_line() {
         text.push_str(&format!("{i},100,5\n"));
     }
     text.push_str("500,many,5\n");
-    let trace = scratch("bad-row.csv", &text);
+    let trace = super::scratch_file("cli-stream", "bad-row.csv", &text);
     let csv = trace.with_file_name("bad-row-requests.csv");
     let _ = std::fs::remove_file(&csv);
     let out = worker(&[

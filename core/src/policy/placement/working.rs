@@ -247,7 +247,8 @@ mod tests {
     use super::super::{place_long, place_short};
     use super::*;
     use crate::policy::{EngineRules, PriorityPlacement};
-    use crate::sched::{Sizing, ViewBuilder};
+    use crate::sched::ViewBuilder;
+    use crate::test_support::sizing_8b;
 
     /// A small deterministic generator for test states (not the simulator's streams).
     struct Lcg(u64);
@@ -258,16 +259,6 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (self.0 >> 33) % n
-        }
-    }
-
-    fn sizing() -> Sizing {
-        Sizing {
-            long_threshold_tokens: 32_768,
-            max_short_kv_permille: 500,
-            sp_tokens_per_replica: 131_072,
-            kv_capacity_tokens: 4_000_000,
-            model: crate::model::ModelKind::Llama31_8B.spec(),
         }
     }
 
@@ -290,7 +281,7 @@ mod tests {
 
     /// A random cluster state with a random global queue.
     fn state(rng: &mut Lcg) -> ViewBuilder {
-        let mut b = ViewBuilder::new(3, 4, EngineRules::BASELINE, sizing());
+        let mut b = ViewBuilder::new(3, 4, EngineRules::BASELINE, sizing_8b());
         for id in 0..12 {
             let long = if rng.below(2) == 0 {
                 LongStatus::Free
